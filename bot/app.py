@@ -1,0 +1,53 @@
+"""Composition root: builds the parts, starts them in order, stops them in reverse."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.commands.dispatcher import Dispatcher
+from bot.commands.registry import build_registry
+from bot.config import Settings
+from bot.db import migrate
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.scheduling.scheduler import create_scheduler
+from bot.transport.base import Incoming, Transport
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    def __init__(self, settings: Settings, transport: Transport, clock: Clock | None = None):
+        self.settings = settings
+        self.transport = transport
+        self.clock = clock or SystemClock()
+        self.engine: AsyncEngine = create_engine(settings.database.url)
+        self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
+        self.scheduler = create_scheduler()
+        self.dispatcher = Dispatcher(
+            build_registry(), self.sessions, self.clock, settings, transport.power_level
+        )
+
+    async def start(self) -> None:
+        """Prepare the database and start the scheduler; raises SchemaError on a bad schema."""
+        await migrate.prepare(self.engine, auto_migrate=self.settings.database.auto_migrate)
+        self.scheduler.start()
+
+    async def handle(self, message: Incoming) -> None:
+        for outgoing in await self.dispatcher.handle(message):
+            await self.transport.send(outgoing)
+
+    async def run(self) -> None:
+        """Start, serve until the transport stops, then shut everything down."""
+        await self.start()
+        try:
+            await self.transport.run(self.handle)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.engine.dispose()

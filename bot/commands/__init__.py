@@ -1,0 +1,1 @@
+"""Chat commands: one module per feature, mounted on one dispatcher."""

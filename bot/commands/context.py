@@ -1,0 +1,51 @@
+"""What a command handler is given: the message, the asker, a session, the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.commands.framework import Registry
+from bot.config import Settings
+from bot.db.models import Person
+from bot.services import people
+from bot.services.roles import Role
+from bot.transport.base import Incoming
+
+
+@dataclass
+class Context:
+    message: Incoming
+    session: AsyncSession
+    clock: Clock
+    settings: Settings
+    registry: Registry
+    role: Role
+    person: Person | None
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.bot.prefix
+
+    @property
+    def sender(self) -> str:
+        return self.message.sender
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return people.zone_of(self.person, self.settings.bot.default_timezone)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def me(self) -> Person:
+        """The asker's row, created on first need."""
+        if self.person is None:
+            self.person = await people.ensure(
+                self.session, self.message.network, self.sender, self.clock.now()
+            )
+        return self.person

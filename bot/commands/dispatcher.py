@@ -1,0 +1,161 @@
+"""From an incoming message to the replies: the one path every command takes.
+
+recognize -> open a transaction -> find the asker and their role -> bind the
+arguments -> run the handler -> commit -> replies (and notices to others).
+A UserError rolls the transaction back, so a refused command changes nothing;
+any other exception is logged with a short reference the person also sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.commands.context import Context
+from bot.commands.framework import Command, Registry, Reply, UsageError, bind
+from bot.config import Settings
+from bot.db import state
+from bot.services import people, roles
+from bot.services.errors import NotAllowed, UserError
+from bot.text import clip, code
+from bot.transport.base import Incoming, Outgoing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A message recognized as a command: the text after the prefix."""
+
+    text: str
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        registry: Registry,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Settings,
+        power_level: roles.PowerLevelLookup,
+    ) -> None:
+        self.registry = registry
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.power_level = power_level
+
+    def recognize(self, message: Incoming) -> Request | None:
+        """Is this message meant for the bot? In rooms it needs the prefix."""
+        body = message.body.lstrip()
+        prefix = self.settings.bot.prefix
+        if body.startswith(prefix):
+            text = body[len(prefix) :]
+            if not text[:1].isalpha():
+                return None  # "!!!" or "! " is excitement, not a command
+        elif message.is_direct:
+            text = body
+        else:
+            return None
+        return Request(text) if text.strip() else None
+
+    async def handle(self, message: Incoming) -> list[Outgoing]:
+        request = self.recognize(message)
+        if request is None:
+            return []
+        reference = secrets.token_hex(3)
+        try:
+            reply = await self._run(message, request)
+        except Exception:
+            log.exception(
+                "command failed [ref %s] from %s: %r", reference, message.sender,
+                clip(request.text, 200),
+            )
+            reply = Reply(
+                "Something went wrong on my side and nothing was changed. "
+                f"If it happens again, tell an organizer the reference {code(reference)}."
+            )
+        return [] if reply is None else self._outgoing(message, reply, reference)
+
+    async def _run(self, message: Incoming, request: Request) -> Reply | None:
+        """Run the command; None when this event was already handled before.
+
+        The event is claimed in the same transaction as the command's effects,
+        so a crash can repeat the reply at most, never the effects. The command
+        runs in a savepoint: when it is refused, its changes are undone but the
+        claim stays, and a redelivery does not answer the refusal twice.
+        """
+        async with self.sessions() as session, session.begin():
+            if message.event_id is not None and not await state.claim_event(
+                session, message.network, message.event_id, self.clock.now()
+            ):
+                log.info("skipping %s: already handled", message.event_id)
+                return None
+            try:
+                async with session.begin_nested():
+                    return await self._invoke(session, message, request)
+            except UserError as exc:
+                return Reply(exc.message)
+
+    async def _invoke(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
+        prefix = self.settings.bot.prefix
+        person = await people.find(session, message.network, message.sender)
+        role = await self._role_of(session, message)
+        matched = self.registry.match(request.text)
+        if matched is None:
+            return Reply(self._unknown(request.text, role))
+        command, arguments = matched
+        if command.role > role:
+            raise NotAllowed(
+                f"{code(prefix + command.name)} is for {command.role.label}; "
+                "you are not registered as one."
+            )
+        ctx = Context(message, session, self.clock, self.settings, self.registry, role, person)
+        try:
+            args, kwargs = bind(command, arguments)
+            result = await command.handler(ctx, *args, **kwargs)
+        except UsageError as exc:
+            raise UserError(self._usage_answer(command, exc.message)) from None
+        return result if isinstance(result, Reply) else Reply(result)
+
+    async def _role_of(self, session: AsyncSession, message: Incoming) -> roles.Role:
+        if await roles.is_organizer(self.settings, message.sender, self.power_level):
+            return roles.Role.ORGANIZER
+        return roles.Role.EVERYONE
+
+    def _usage_answer(self, command: Command, problem: str) -> str:
+        prefix = self.settings.bot.prefix
+        example = command.example.replace("!", prefix, 1)
+        return (
+            f"⚠️ {problem[:1].upper()}{problem[1:]}.\n"
+            f"Usage: {code(command.usage(prefix))}\n"
+            f"Example: {code(example)}"
+        ).replace("..\n", ".\n")
+
+    def _unknown(self, text: str, role: roles.Role) -> str:
+        prefix = self.settings.bot.prefix
+        typed = code(prefix + clip(text.split()[0], 40))
+        close = self.registry.suggest(text, role)
+        if close:
+            options = " or ".join(code(prefix + name) for name in close)
+            return f"I don't know the command {typed}. Did you mean {options}?"
+        return (
+            f"I don't know the command {typed}. Did you mean {code(prefix + 'help')}? "
+            "It lists the commands you can use."
+        )
+
+    def _outgoing(self, message: Incoming, reply: Reply, reference: str) -> list[Outgoing]:
+        answer = Outgoing(
+            text=reply.text,
+            room=message.room,
+            in_reply_to=message,
+            mentions=reply.mentions,
+            attachment=reply.attachment,
+            reference=reference,
+        )
+        notices = [Outgoing(text=n.text, user=n.user, reference=reference) for n in reply.notices]
+        return [answer, *notices]

@@ -1,0 +1,219 @@
+"""Configuration: a TOML file loaded into frozen, validated settings.
+
+Every section is a frozen dataclass; the loader walks their fields, so the
+dataclasses below are the one description of what a configuration may hold.
+Every error names the file, the key and what is accepted. Secrets may come
+from environment variables instead of the file (see `SECRET_ENV`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import re
+import tomllib
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
+ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    prefix: str = field(default="!", metadata={"doc": "command prefix (optional in direct chats)"})
+    organizers: tuple[str, ...] = field(
+        default=(), metadata={"doc": "user ids with organizer rights", "each": "user id"}
+    )
+    organizers_room: str | None = field(default=None, metadata={"each": "room id"})
+    organizers_power_level: int = 50
+    default_timezone: str = field(default="UTC", metadata={"each": "time zone"})
+    log_level: str = field(default="INFO", metadata={"choices": ("DEBUG", "INFO", "WARNING")})
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///classroom-bot.db"
+    auto_migrate: bool = True
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    homeserver: str = field(default="", metadata={"each": "url"})
+    user_id: str = field(default="", metadata={"each": "user id"})
+    password: str | None = None
+    access_token: str | None = None
+    device_name: str = "classroom-bot"
+    allow_invites_from: tuple[str, ...] = field(
+        default=(), metadata={"each": "user id or server name"}
+    )
+    command_max_age_minutes: int = field(default=10, metadata={"min": 0})
+    sync_timeout_seconds: int = field(default=30, metadata={"min": 1})
+    max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot: BotSettings = BotSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    matrix: MatrixSettings | None = None
+    feedback: FeedbackSettings = FeedbackSettings()
+    source: str = field(default="<defaults>", compare=False, metadata={"internal": True})
+
+
+# Secrets read from the environment; a set variable wins over the file.
+SECRET_ENV = {
+    ("matrix", "password"): "CLASSROOM_BOT_MATRIX_PASSWORD",
+    ("matrix", "access_token"): "CLASSROOM_BOT_MATRIX_ACCESS_TOKEN",
+    ("feedback", "key"): "CLASSROOM_BOT_FEEDBACK_KEY",
+    ("database", "url"): "CLASSROOM_BOT_DATABASE_URL",
+}
+
+
+def load(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read, merge secrets from the environment, and validate a configuration file."""
+    source = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    return from_mapping(raw, source=source, environ=os.environ if environ is None else environ)
+
+
+def from_mapping(
+    raw: Mapping[str, Any], *, source: str = "<mapping>", environ: Mapping[str, str] = {}
+) -> Settings:
+    merged: dict[str, Any] = {name: dict(value) if isinstance(value, dict) else value
+                              for name, value in raw.items()}
+    for (section, key), variable in SECRET_ENV.items():
+        if environ.get(variable):
+            merged.setdefault(section, {})
+            if isinstance(merged[section], dict):
+                merged[section][key] = environ[variable]
+    settings: Settings = _build(Settings, merged, source, prefix="")
+    settings = dataclasses.replace(settings, source=source)
+    _check_whole(settings)
+    return settings
+
+
+def _build(cls: type[Any], raw: Any, source: str, prefix: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: [{prefix.rstrip('.')}] must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    for key in raw:
+        if key not in fields:
+            close = difflib.get_close_matches(key, fields, n=1)
+            hint = f"; did you mean {prefix}{close[0]!r}?" if close else ""
+            known = ", ".join(fields)
+            raise ConfigError(f"{source}: unknown key {prefix}{key!r}{hint} (known: {known})")
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name in raw:
+            values[name] = _value(hints[name], raw[name], spec, source, f"{prefix}{name}")
+    return cls(**values)
+
+
+def _value(hint: Any, value: Any, spec: dataclasses.Field[Any], source: str, key: str) -> Any:
+    optional = get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
+    if optional:
+        hint = next(arg for arg in get_args(hint) if arg is not type(None))
+        if value == "":
+            return None
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, source, prefix=f"{key}.")  # type: ignore[arg-type]
+
+    def bad(accepted: str) -> ConfigError:
+        return ConfigError(f"{source}: {key} = {value!r} is not accepted; expected {accepted}")
+
+    if get_origin(hint) is tuple:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return _fail(bad("a list of strings"))
+        for item in value:
+            _check_item(item, spec, bad)
+        return tuple(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            return _fail(bad("true or false"))
+        return value
+    if hint in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _fail(bad("a number"))
+        if hint is int and not isinstance(value, int):
+            return _fail(bad("a whole number"))
+        minimum = spec.metadata.get("min")
+        if minimum is not None and value < minimum:
+            return _fail(bad(f"a number of at least {minimum}"))
+        return hint(value)
+    if not isinstance(value, str):
+        return _fail(bad("a string"))
+    choices = spec.metadata.get("choices")
+    if choices and value not in choices:
+        return _fail(bad("one of " + ", ".join(choices)))
+    _check_item(value, spec, bad)
+    return value
+
+
+def _check_item(item: str, spec: dataclasses.Field[Any], bad: Any) -> None:
+    kind = spec.metadata.get("each")
+    if kind == "user id" and not USER_ID.match(item):
+        _fail(bad("a user id like @ana:example.org"))
+    elif kind == "room id" and not ROOM_ID.match(item):
+        _fail(bad("a room id like !abcdef:example.org"))
+    elif kind == "user id or server name" and not (USER_ID.match(item) or _is_server(item)):
+        _fail(bad("user ids like @ana:example.org or server names like example.org"))
+    elif kind == "url" and not re.match(r"^https?://[^\s/]+", item):
+        _fail(bad("an http:// or https:// address"))
+    elif kind == "time zone":
+        try:
+            ZoneInfo(item)
+        except (ZoneInfoNotFoundError, ValueError):
+            _fail(bad("an IANA time zone such as Europe/Oslo or UTC"))
+
+
+def _is_server(name: str) -> bool:
+    return re.match(r"^[A-Za-z0-9.-]+(:\d+)?$", name) is not None
+
+
+def _fail(error: ConfigError) -> Any:
+    raise error
+
+
+def _check_whole(settings: Settings) -> None:
+    matrix = settings.matrix
+    if matrix is not None:
+        for key in ("homeserver", "user_id"):
+            if not getattr(matrix, key):
+                raise ConfigError(f"{settings.source}: matrix.{key} is required")
+        if not (matrix.password or matrix.access_token):
+            raise ConfigError(
+                f"{settings.source}: matrix.password or matrix.access_token is required "
+                f"(or the environment variable {SECRET_ENV[('matrix', 'password')]} or "
+                f"{SECRET_ENV[('matrix', 'access_token')]})"
+            )
+    if settings.bot.organizers_room is not None and not settings.bot.organizers_room:
+        raise ConfigError(f"{settings.source}: bot.organizers_room must not be empty")
+    prefix = settings.bot.prefix
+    if not prefix or any(ch.isspace() or ch.isalnum() for ch in prefix):
+        raise ConfigError(
+            f"{settings.source}: bot.prefix = {prefix!r} is not accepted; "
+            "expected one or more symbols such as ! or ."
+        )

@@ -1,0 +1,55 @@
+"""Handled events and transport state: what makes restarts neither repeat nor skip."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import HandledEvent, TransportState
+
+
+async def claim_event(session: AsyncSession, network: str, event_id: str, now: datetime) -> bool:
+    """Record the event as handled; False when it already was (a redelivery)."""
+    if await session.get(HandledEvent, (network, event_id)) is not None:
+        return False
+    session.add(HandledEvent(network=network, event_id=event_id, handled_at=now))
+    await session.flush()
+    return True
+
+
+async def was_handled(session: AsyncSession, network: str, event_id: str) -> bool:
+    return await session.get(HandledEvent, (network, event_id)) is not None
+
+
+async def forget_events_before(session: AsyncSession, cutoff: datetime) -> int:
+    result = await session.execute(delete(HandledEvent).where(HandledEvent.handled_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class StateStore:
+    """Key-value facts of one transport, each write its own transaction."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], network: str) -> None:
+        self.sessions = sessions
+        self.network = network
+
+    async def get(self, key: str) -> str | None:
+        async with self.sessions() as session:
+            return await session.scalar(
+                select(TransportState.value).where(
+                    TransportState.network == self.network, TransportState.key == key
+                )
+            )
+
+    async def set(self, key: str, value: str | None) -> None:
+        async with self.sessions() as session, session.begin():
+            row = await session.get(TransportState, (self.network, key))
+            if value is None:
+                if row is not None:
+                    await session.delete(row)
+            elif row is None:
+                session.add(TransportState(network=self.network, key=key, value=value))
+            else:
+                row.value = value

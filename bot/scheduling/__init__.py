@@ -1,0 +1,1 @@
+"""Timed work. The database says what is due; jobs here are rebuilt from it at start."""

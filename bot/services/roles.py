@@ -1,0 +1,36 @@
+"""Who may do what. Roles come from user ids and the database, never display names."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+
+from bot.config import Settings
+
+PowerLevelLookup = Callable[[str, str], Awaitable[int | None]]
+
+
+class Role(enum.IntEnum):
+    """Ordered: each role may do what the roles below it may."""
+
+    EVERYONE = 0
+    LEAD = 1
+    ORGANIZER = 2
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.EVERYONE: "everyone",
+            Role.LEAD: "a team lead or host of a local room",
+            Role.ORGANIZER: "an organizer",
+        }[self]
+
+
+async def is_organizer(settings: Settings, user_id: str, power_level: PowerLevelLookup) -> bool:
+    if user_id in settings.bot.organizers:
+        return True
+    room = settings.bot.organizers_room
+    if room is None:
+        return False
+    level = await power_level(room, user_id)
+    return level is not None and level >= settings.bot.organizers_power_level

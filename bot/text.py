@@ -1,0 +1,33 @@
+"""Building reply text: Markdown escaping and times shown in a person's zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def escape(text: str) -> str:
+    """Make user-supplied text literal inside Markdown (no links, emphasis or HTML)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def code(text: str) -> str:
+    """An inline code span that survives any backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def when(instant: datetime, zone: ZoneInfo) -> str:
+    """`Tue 17 Mar 10:00 CET`: an instant in a person's zone, the zone named."""
+    local = instant.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %H:%M} {local.tzname()}"
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """Shorten text quoted back to a person so a huge message is not echoed whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""Chat networks. Only this package knows how a network speaks."""

@@ -1,0 +1,114 @@
+"""A terminal chat with the bot: the whole bot, no homeserver.
+
+Lines come from a terminal or from piped standard input, so a session can be
+scripted. The console is a direct chat, so the prefix is optional.
+`/as @other:host` switches who is typing; `/quit` (or end of input) stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+from typing import TextIO
+
+from bot.transport.base import Handler, Incoming, Outgoing
+from bot.values import UserId
+
+CONSOLE_ROOM = "console"
+
+
+class ConsoleTransport:
+    network = "console"
+
+    def __init__(
+        self,
+        user: str,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        interactive: bool | None = None,
+    ) -> None:
+        self.user = UserId.parse(user)
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.interactive = self.stdin.isatty() if interactive is None else interactive
+        self.files_dir = Path(tempfile.gettempdir()) / "classroom-bot-files"
+        self._stopped = asyncio.Event()
+
+    async def run(self, handler: Handler) -> None:
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def read() -> None:
+            for line in self.stdin:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        # A daemon thread: a blocked terminal read must not keep the process alive.
+        threading.Thread(target=read, name="console-input", daemon=True).start()
+        if self.interactive:
+            self._print(f"classroom-bot console. You are {self.user}. Type help, or /quit.")
+        while not self._stopped.is_set():
+            self._prompt()
+            line = await lines.get()
+            if line is None:
+                break
+            await self._take(line.rstrip("\r\n"), handler)
+
+    async def _take(self, line: str, handler: Handler) -> None:
+        if not self.interactive:
+            self._print(f"{self.user}> {line}")
+        command = line.strip()
+        if command in ("/quit", "/exit"):
+            self._stopped.set()
+        elif command.startswith("/as"):
+            try:
+                self.user = UserId.parse(command.removeprefix("/as"))
+                self._print(f"(you are now {self.user})")
+            except ValueError as exc:
+                self._print(f"({exc})")
+        elif command:
+            await handler(
+                Incoming(
+                    network=self.network,
+                    sender=self.user,
+                    room=CONSOLE_ROOM,
+                    body=line,
+                    is_direct=True,
+                    event_id=uuid.uuid4().hex,
+                )
+            )
+
+    async def send(self, message: Outgoing) -> None:
+        text = message.text
+        if message.attachment is not None:
+            self.files_dir.mkdir(exist_ok=True)
+            path = self.files_dir / Path(message.attachment.filename).name
+            path.write_bytes(message.attachment.data)
+            text += f"\n[file {message.attachment.filename} saved to {path}]"
+        if message.user is not None and message.user != self.user:
+            self._print(f"[direct message to {message.user}]\n" + _indent(text))
+        else:
+            self._print(_indent(text))
+
+    async def stop(self) -> None:
+        self._stopped.set()
+
+    async def power_level(self, room: str, user: str) -> int | None:
+        return None
+
+    def _prompt(self) -> None:
+        if self.interactive:
+            self.stdout.write(f"{self.user}> ")
+            self.stdout.flush()
+
+    def _print(self, text: str) -> None:
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line if line else "" for line in text.splitlines())
