@@ -48,7 +48,7 @@ def _console(args: argparse.Namespace) -> int:
         transport = ConsoleTransport(user)
     except ValueError as exc:
         raise ConfigError(f"--as: {exc}") from None
-    asyncio.run(App(settings, transport).run())
+    asyncio.run(App(settings, lambda _app: transport).run())
     return 0
 
 
@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings.matrix is None:
         raise ConfigError(f"{settings.source}: a [matrix] section is required to run the bot")
-    return run_matrix(settings)
+    return int(run_matrix(settings))
 
 
 def _migrate(args: argparse.Namespace) -> int:

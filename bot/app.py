@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,16 +19,24 @@ from bot.transport.base import Incoming, Transport
 log = logging.getLogger(__name__)
 
 
+TransportFactory = Callable[["App"], Transport]
+
+
 class App:
-    def __init__(self, settings: Settings, transport: Transport, clock: Clock | None = None):
+    """The whole bot on one transport. The transport is built from the app, so it can
+    use the app's sessions (for its own state) and clock."""
+
+    def __init__(
+        self, settings: Settings, make_transport: TransportFactory, clock: Clock | None = None
+    ) -> None:
         self.settings = settings
-        self.transport = transport
         self.clock = clock or SystemClock()
         self.engine: AsyncEngine = create_engine(settings.database.url)
         self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
+        self.transport = make_transport(self)
         self.scheduler = create_scheduler()
         self.dispatcher = Dispatcher(
-            build_registry(), self.sessions, self.clock, settings, transport.power_level
+            build_registry(), self.sessions, self.clock, settings, self.transport.power_level
         )
 
     async def start(self) -> None:
