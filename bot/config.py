@@ -121,9 +121,9 @@ def _build(cls: type[Any], raw: Any, source: str, prefix: str) -> Any:
     for key in raw:
         if key not in fields:
             close = difflib.get_close_matches(key, fields, n=1)
-            hint = f"; did you mean {prefix}{close[0]!r}?" if close else ""
+            hint = f"; did you mean {prefix + close[0]!r}?" if close else ""
             known = ", ".join(fields)
-            raise ConfigError(f"{source}: unknown key {prefix}{key!r}{hint} (known: {known})")
+            raise ConfigError(f"{source}: unknown key {prefix + key!r}{hint} (known: {known})")
     hints = get_type_hints(cls)
     values: dict[str, Any] = {}
     for name, spec in fields.items():

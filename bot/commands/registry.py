@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.commands import help, profile
-from bot.commands.framework import Registry
+from bot.commands.framework import CommandSet, Registry
+
+COMMAND_SETS: tuple[CommandSet, ...] = (help.commands, profile.commands)
 
 
-def build_registry() -> Registry:
-    return Registry([help.commands, profile.commands])
+def build_registry(*extra: CommandSet) -> Registry:
+    return Registry([*COMMAND_SETS, *extra])

@@ -1,0 +1,107 @@
+"""An in-process chat with the whole bot, for transcript tests.
+
+`await chat.say("@ana:example.org", "!tz Europe/Oslo")` runs the message
+through the real dispatcher, services and a real SQLite file, and returns
+what the bot answered (and whom else it told what).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import App
+from bot.clock import FrozenClock
+from bot.config import BotSettings, DatabaseSettings, Settings
+from bot.transport.base import Handler, Incoming, Outgoing
+
+ORGANIZER = "@org:example.org"
+ROOM = "!community:example.org"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class RecordingTransport:
+    """A transport that keeps what the bot sends; power levels are set by the test."""
+
+    network = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+        self.power_levels: dict[tuple[str, str], int] = {}
+
+    async def run(self, handler: Handler) -> None:
+        raise NotImplementedError("tests call App.handle directly")
+
+    async def send(self, message: Outgoing) -> None:
+        self.sent.append(message)
+
+    async def stop(self) -> None:
+        return None
+
+    async def power_level(self, room: str, user: str) -> int | None:
+        return self.power_levels.get((room, user))
+
+
+@dataclass
+class Answer:
+    """What the bot said after one message."""
+
+    reply: str
+    notices: dict[str, list[str]] = field(default_factory=dict)
+    messages: list[Outgoing] = field(default_factory=list)
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.reply
+
+
+class Chat:
+    def __init__(self, app: App, transport: RecordingTransport, clock: FrozenClock) -> None:
+        self.app = app
+        self.transport = transport
+        self.clock = clock
+        self._ids = itertools.count(1)
+
+    @classmethod
+    async def open(
+        cls,
+        directory: Path,
+        organizers: Iterable[str] = (ORGANIZER,),
+        settings: Settings | None = None,
+    ) -> Chat:
+        transport = RecordingTransport()
+        clock = FrozenClock(START)
+        settings = settings or Settings(
+            bot=BotSettings(organizers=tuple(organizers)),
+            database=DatabaseSettings(url=f"sqlite+aiosqlite:///{directory / 'bot.db'}"),
+        )
+        app = App(settings, lambda _app: transport, clock=clock)
+        await app.start()
+        return cls(app, transport, clock)
+
+    async def close(self) -> None:
+        await self.app.close()
+
+    async def say(
+        self, sender: str, body: str, *, direct: bool = False, event_id: str | None = None
+    ) -> Answer:
+        message = Incoming(
+            network=self.transport.network,
+            sender=sender,
+            room=f"!dm-{sender}" if direct else ROOM,
+            body=body,
+            is_direct=direct,
+            event_id=event_id or f"$event{next(self._ids)}",
+            sent_at=self.clock.now(),
+        )
+        before = len(self.transport.sent)
+        await self.app.handle(message)
+        sent = self.transport.sent[before:]
+        answer = Answer(reply="\n".join(m.text for m in sent if m.in_reply_to is message))
+        answer.messages = sent
+        for m in sent:
+            if m.user is not None:
+                answer.notices.setdefault(m.user, []).append(m.text)
+        return answer

@@ -1,0 +1,78 @@
+"""Configuration files: the example is valid; every error names file, key and remedy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import config
+from bot.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
+    example = ROOT / "config.example.toml"
+    settings = config.load(example, environ={"CLASSROOM_BOT_MATRIX_PASSWORD": "x"})
+    assert settings.matrix is not None and settings.matrix.homeserver.startswith("https://")
+    written = example.read_text()
+    for section in ("bot", "database", "matrix", "feedback"):
+        cls = type(getattr(settings, section))
+        for field in cls.__dataclass_fields__:
+            assert f"{field} =" in written, f"{section}.{field} is not documented"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[bot]\nprefx = '!'\n", "unknown key 'bot.prefx'; did you mean 'bot.prefix'?"),
+        ("[bots]\n", "unknown key 'bots'; did you mean 'bot'?"),
+        ("[bot]\norganizers = '@a:b.c'\n", "bot.organizers = '@a:b.c' is not accepted; "
+         "expected a list of strings"),
+        ("[bot]\norganizers = ['ana']\n", "expected a user id like @ana:example.org"),
+        ("[bot]\ndefault_timezone = 'Mars/Olympus'\n", "expected an IANA time zone"),
+        ("[bot]\nprefix = 'go '\n", "bot.prefix = 'go ' is not accepted"),
+        ("[database]\nauto_migrate = 'yes'\n", "expected true or false"),
+        ("[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\n",
+         "matrix.password or matrix.access_token is required"),
+        ("[matrix]\nhomeserver = 'ftp://x'\n", "expected an http:// or https:// address"),
+        ("[matrix]\ncommand_max_age_minutes = -1\n", "a number of at least 0"),
+        ("[bot\n", "not valid TOML"),
+    ],
+)
+def test_errors_name_the_file_the_key_and_what_is_accepted(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(path, environ={})
+    assert str(caught.value).startswith(str(path))
+    assert message in str(caught.value)
+
+
+def test_secrets_can_come_from_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\n")
+    settings = config.load(path, environ={"CLASSROOM_BOT_MATRIX_PASSWORD": "s3cret"})
+    assert settings.matrix is not None and settings.matrix.password == "s3cret"
+
+
+def test_check_config_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CLASSROOM_BOT_MATRIX_PASSWORD", raising=False)
+    assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 2
+    assert "matrix.password or matrix.access_token is required" in capsys.readouterr().err
+    monkeypatch.setenv("CLASSROOM_BOT_MATRIX_PASSWORD", "s3cret")
+    assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 0
+    assert "OK (matrix" in capsys.readouterr().out
+    assert main(["check-config", "-c", str(write(tmp_path, "[bot]\nx = 1\n"))]) == 2
+    assert "unknown key 'bot.x'" in capsys.readouterr().err
+    assert main(["check-config", "-c", str(tmp_path / "missing.toml")]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -1,0 +1,57 @@
+"""The console, run as a user runs it: the real command, piped input, a real file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def console(tmp_path: Path, script: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_the_first_conversation_from_the_issue(tmp_path: Path) -> None:
+    out = console(tmp_path, "!help\n!tz Europe/Oslo\n!tz\n!tz Mars/Olympus\n!nope\n")
+    assert "`!tz [Area/City]`" in out
+    assert "Your time zone is now `Europe/Oslo`" in out
+    assert "Your time zone is `Europe/Oslo`" in out
+    assert "Use an IANA name in Area/City form" in out
+    assert "Did you mean" in out
+    assert (tmp_path / "classroom-bot.db").is_file()
+
+
+def test_state_persists_and_as_switches_the_speaker(tmp_path: Path) -> None:
+    console(tmp_path, "!tz Asia/Tokyo\n", "--db", "people.db")
+    out = console(
+        tmp_path, "!tz\n/as @bo:example.org\ntz\n/as nobody\n", "--db", "people.db"
+    )
+    assert "Your time zone is `Asia/Tokyo`" in out
+    assert "(you are now @bo:example.org)" in out
+    assert "@bo:example.org> tz\n  You have not set a time zone" in out
+    assert "user ids look like @ana:example.org" in out
+
+
+def test_a_database_from_newer_code_stops_the_console_with_a_message(tmp_path: Path) -> None:
+    import sqlite3
+
+    console(tmp_path, "!tz\n")
+    with sqlite3.connect(tmp_path / "classroom-bot.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'ffff'")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"], input="!tz\n", capture_output=True,
+        text=True, cwd=tmp_path, timeout=60, check=False,
+    )
+    assert done.returncode == 2
+    assert "schema revision 'ffff', which this version of classroom-bot does not know" in (
+        done.stderr
+    )

@@ -1,0 +1,37 @@
+"""The code stays clean: ruff, mypy, and no drift between models and migrations.
+
+Part of the test suite so the one test command checks everything CI checks.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run(*command: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_ruff_is_clean() -> None:
+    done = run(str(BIN / "ruff"), "check", ".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_is_clean() -> None:
+    done = run(sys.executable, "-m", "mypy")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_alembic_check_finds_no_drift(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'check.db'}"
+    alembic = [str(BIN / "alembic"), "-c", str(ROOT / "pyproject.toml"), "-x", f"url={url}"]
+    upgraded = run(*alembic, "upgrade", "head", cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    checked = run(*alembic, "check", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "No new upgrade operations detected" in checked.stdout + checked.stderr
