@@ -1,4 +1,4 @@
-"""The `classroom-bot` command line: console, run, migrate, check-config."""
+"""The `classroom-bot` command line: console, run, migrate, check-config, export-rooms."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from pathlib import Path
 from bot.app import App
 from bot.config import BotSettings, ConfigError, DatabaseSettings, Settings, load
 from bot.db import migrate
-from bot.db.engine import create_engine
+from bot.db.engine import create_engine, create_sessionmaker
+from bot.services import listing, workshops
+from bot.services.errors import UserError
 from bot.transport.console import ConsoleTransport
 
 CONSOLE_USER = "@you:example.org"
@@ -77,6 +79,34 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_rooms(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+
+    async def go() -> str:
+        engine = create_engine(settings.database.url)
+        try:
+            await migrate.prepare(engine, auto_migrate=False)
+            async with create_sessionmaker(engine)() as session:
+                if args.workshop:
+                    workshop = await workshops.by_slug(session, args.workshop)
+                else:
+                    workshop = await workshops.require_current(session)
+                return listing.render(await listing.public_rooms(session, workshop), args.format)
+        finally:
+            await engine.dispose()
+
+    try:
+        text = asyncio.run(go())
+    except UserError as exc:
+        print(f"classroom-bot: {exc.message}", file=sys.stderr)
+        return 1
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _check_config(args: argparse.Namespace) -> int:
     settings = load(Path(args.config))
     networks = "matrix" if settings.matrix else "no chat network (console only)"
@@ -102,6 +132,14 @@ def parser() -> argparse.ArgumentParser:
     mig.add_argument("-c", "--config", help="configuration file (default: embedded)")
     mig.add_argument("--db", help="SQLite file instead of the configured database")
     mig.set_defaults(func=_migrate)
+
+    export = sub.add_parser("export-rooms", help="write the publicly listed local rooms")
+    export.add_argument("-c", "--config", help="configuration file (default: embedded)")
+    export.add_argument("--db", help="SQLite file instead of the configured database")
+    export.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    export.add_argument("--workshop", help="workshop slug (default: the current one)")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(func=_export_rooms)
 
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("-c", "--config", required=True, help="configuration file")

@@ -105,3 +105,124 @@ class UserId(str):
                 f"{clip(text)!r} is not a user id; user ids look like @ana:example.org"
             )
         return cls(text)
+
+
+class Slug(str):
+    """A workshop's short name: `2026-spring`."""
+
+    metavar = "slug"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", text):
+            raise ValueError(
+                f"{clip(text)!r} is not a workshop slug; use 2-40 lowercase letters, digits "
+                "and dashes, e.g. 2026-spring"
+            )
+        return cls(text)
+
+
+class Url(str):
+    """A web address people click: http(s) only."""
+
+    metavar = "https://…"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        if not re.fullmatch(r"https?://[^\s<>\"]{1,490}", text):
+            raise ValueError(f"{clip(text)!r} is not a web address starting with https://")
+        return cls(text)
+
+
+@dataclass(frozen=True)
+class DateList:
+    """Workshop days: `2026-03-17,2026-03-18` (in order, no repeats)."""
+
+    dates: tuple[date, ...]
+    metavar = "YYYY-MM-DD,…"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        dates = tuple(parse_date(part.strip()) for part in text.split(",") if part.strip())
+        if not dates:
+            raise ValueError("give at least one date, e.g. 2026-03-17,2026-03-18")
+        if len(dates) > 31:
+            raise ValueError("a workshop has at most 31 days")
+        if list(dates) != sorted(set(dates)):
+            raise ValueError("list the dates in order, each once")
+        return cls(dates)
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A day's local teaching hours: `10:00-15:00`."""
+
+    start: time
+    end: time
+    metavar = "HH:MM-HH:MM"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        parts = text.split("-")
+        if len(parts) != 2:
+            raise ValueError(
+                f"{clip(text)!r} is not a time range; use HH:MM-HH:MM, e.g. 10:00-15:00"
+            )
+        start, end = parse_time(parts[0].strip()), parse_time(parts[1].strip())
+        if end <= start:
+            raise ValueError(f"the end {end:%H:%M} must be after the start {start:%H:%M}")
+        return cls(start, end)
+
+
+@dataclass(frozen=True)
+class DaySet:
+    """The workshop days a room covers, by number: `1-6`, `1,3,5` or `all`."""
+
+    numbers: frozenset[int] | None  # None: all days
+    metavar = "1-6"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        if text.strip().lower() == "all":
+            return cls(None)
+        numbers: set[int] = set()
+        for part in text.split(","):
+            match = re.fullmatch(r"\s*(\d{1,2})\s*(?:-\s*(\d{1,2})\s*)?", part)
+            if not match:
+                raise ValueError(
+                    f"{clip(text)!r} is not a list of days; use e.g. 1-6, 1,3,5 or all"
+                )
+            first, last = int(match[1]), int(match[2] or match[1])
+            if first < 1 or last < first:
+                raise ValueError(f"{part.strip()!r} is not a day range; days count from 1")
+            numbers.update(range(first, last + 1))
+        return cls(frozenset(numbers))
+
+    def resolve(self, day_count: int) -> frozenset[int]:
+        """The covered days of a workshop with `day_count` days; ValueError if outside."""
+        if self.numbers is None:
+            return frozenset(range(1, day_count + 1))
+        outside = sorted(n for n in self.numbers if n > day_count)
+        if outside:
+            raise ValueError(
+                f"day {outside[0]} is not a workshop day; this workshop has days 1-{day_count}"
+            )
+        return self.numbers
+
+
+def format_days(numbers: frozenset[int] | set[int]) -> str:
+    """`1-3,5`: day numbers as compact ranges."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ",".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def parse_days(stored: str) -> frozenset[int]:
+    """Day numbers from their stored compact form."""
+    found = DaySet.parse(stored).numbers
+    assert found is not None
+    return found

@@ -9,6 +9,7 @@ any other exception is logged with a short reference the person also sees.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -104,7 +105,9 @@ class Dispatcher:
     async def _invoke(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         prefix = self.settings.bot.prefix
         person = await people.find(session, message.network, message.sender)
-        role = await self._role_of(session, message)
+        role = await roles.role_of(
+            session, self.settings, message.network, message.sender, self.power_level
+        )
         matched = self.registry.match(request.text)
         if matched is None:
             return Reply(self._unknown(request.text, role))
@@ -122,16 +125,13 @@ class Dispatcher:
             raise UserError(self._usage_answer(command, exc.message)) from None
         return result if isinstance(result, Reply) else Reply(result)
 
-    async def _role_of(self, session: AsyncSession, message: Incoming) -> roles.Role:
-        if await roles.is_organizer(self.settings, message.sender, self.power_level):
-            return roles.Role.ORGANIZER
-        return roles.Role.EVERYONE
-
     def _usage_answer(self, command: Command, problem: str) -> str:
         prefix = self.settings.bot.prefix
         example = command.example.replace("!", prefix, 1)
+        if not re.match(r"[a-z-]+=", problem):  # keep `mode=` as typed
+            problem = problem[:1].upper() + problem[1:]
         return (
-            f"⚠️ {problem[:1].upper()}{problem[1:]}.\n"
+            f"⚠️ {problem}.\n"
             f"Usage: {code(command.usage(prefix))}\n"
             f"Example: {code(example)}"
         ).replace("..\n", ".\n")

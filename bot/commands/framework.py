@@ -317,18 +317,21 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], str, b
     """The function turning a word into the annotated type, its metavar, and Rest-ness."""
     meta = Arg()
     is_rest = False
-    if get_origin(annotation) is Annotated:
-        annotation, *extras = get_args(annotation)
-        for extra in extras:
-            if isinstance(extra, Arg):
-                meta = extra
-            elif extra is Rest:
-                is_rest = True
-    if get_origin(annotation) in (Union, types.UnionType):
-        options = [a for a in get_args(annotation) if a is not type(None)]
-        if len(options) != 1:
-            raise TypeError(f"parameter {name}: unions other than Optional are not supported")
-        annotation = options[0]
+    while True:  # Annotated[T | None, ...] and Annotated[T, ...] | None alike
+        if get_origin(annotation) is Annotated:
+            annotation, *extras = get_args(annotation)
+            for extra in extras:
+                if isinstance(extra, Arg):
+                    meta = extra
+                elif extra is Rest:
+                    is_rest = True
+        elif get_origin(annotation) in (Union, types.UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                raise TypeError(f"parameter {name}: unions other than Optional are not supported")
+            annotation = options[0]
+        else:
+            break
 
     metavar = meta.metavar
     convert: Callable[[str], Any]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from bot.commands import help, profile
+from bot.commands import help, profile, rooms, workshops
 from bot.commands.framework import CommandSet, Registry
 
-COMMAND_SETS: tuple[CommandSet, ...] = (help.commands, profile.commands)
+COMMAND_SETS: tuple[CommandSet, ...] = (
+    help.commands,
+    profile.commands,
+    workshops.commands,
+    rooms.commands,
+)
 
 
 def build_registry(*extra: CommandSet) -> Registry:

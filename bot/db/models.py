@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, MetaData, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime
 
@@ -63,3 +64,125 @@ class TransportState(Base):
     network: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    """Store an enum by its value, as a plain string column (portable, readable)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class WorkshopState(enum.StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class Workshop(Base):
+    """A workshop series edition, e.g. `2026-spring`. One is the current one."""
+
+    __tablename__ = "workshop"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    stream_url: Mapped[str | None] = mapped_column(String(500))
+    notes_url: Mapped[str | None] = mapped_column(String(500))
+    registration_url: Mapped[str | None] = mapped_column(String(500))
+    state: Mapped[WorkshopState] = mapped_column(_enum(WorkshopState))
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    days: Mapped[list[WorkshopDay]] = relationship(
+        back_populates="workshop",
+        order_by="WorkshopDay.number",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class WorkshopDay(Base):
+    """One teaching day: its date in the workshop's zone and its start and end instants."""
+
+    __tablename__ = "workshop_day"
+    __table_args__ = (UniqueConstraint("workshop_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    local_date: Mapped[date]
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    workshop: Mapped[Workshop] = relationship(back_populates="days")
+
+
+class RoomMode(enum.StrEnum):
+    IN_PERSON = "in-person"
+    ONLINE = "online"
+
+
+class RoomStatus(enum.StrEnum):
+    OPEN = "open"
+    FULL = "full"
+    WITHDRAWN = "withdrawn"
+
+
+class LocalRoom(Base):
+    """A local room of a workshop, shown to people as `R<id>`."""
+
+    __tablename__ = "local_room"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    organization: Mapped[str] = mapped_column(String(200))
+    mode: Mapped[RoomMode] = mapped_column(_enum(RoomMode))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(100))
+    venue: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(32))
+    capacity: Mapped[int] = mapped_column(Integer)
+    days: Mapped[str] = mapped_column(String(100))
+    who_may_join: Mapped[str | None] = mapped_column(String(500))
+    signup_url: Mapped[str | None] = mapped_column(String(500))
+    public: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[RoomStatus] = mapped_column(_enum(RoomStatus))
+    created_at: Mapped[datetime]
+
+    workshop: Mapped[Workshop] = relationship(lazy="joined")
+
+    @property
+    def code(self) -> str:
+        return f"R{self.id}"
+
+
+class MemberRole(enum.StrEnum):
+    HOST = "host"
+    LEAD = "lead"
+    LEARNER = "learner"
+    WAITLIST = "waitlist"
+
+
+class Membership(Base):
+    """A person in a local room with one role. Waitlist order is arrival order (id)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("room_id", "person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("local_room.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[MemberRole] = mapped_column(_enum(MemberRole))
+    joined_at: Mapped[datetime]
+
+    room: Mapped[LocalRoom] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(lazy="joined")

@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.config import Settings
+from bot.services import people, rooms, workshops
 
 PowerLevelLookup = Callable[[str, str], Awaitable[int | None]]
 
@@ -34,3 +37,20 @@ async def is_organizer(settings: Settings, user_id: str, power_level: PowerLevel
         return False
     level = await power_level(room, user_id)
     return level is not None and level >= settings.bot.organizers_power_level
+
+
+async def role_of(
+    session: AsyncSession,
+    settings: Settings,
+    network: str,
+    user_id: str,
+    power_level: PowerLevelLookup,
+) -> Role:
+    """Organizer by configuration; lead or host of a room of the current workshop; else none."""
+    if await is_organizer(settings, user_id, power_level):
+        return Role.ORGANIZER
+    person = await people.find(session, network, user_id)
+    workshop = await workshops.current(session)
+    if person and workshop and await rooms.is_staff_anywhere(session, workshop, person):
+        return Role.LEAD
+    return Role.EVERYONE

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.text import clip, code, escape, when
+from bot.text import clip, code, escape, span, when
 from bot.values import RoomCode, parse_int, parse_zone
 
 
@@ -49,8 +49,17 @@ def test_times_are_shown_in_the_persons_zone_with_the_zone_named() -> None:
 
 
 def test_escape_makes_markdown_and_html_literal() -> None:
-    assert escape("*bold* <b>x</b> [link](http://x)") == (
-        r"\*bold\* \<b\>x\</b\> \[link\]\(http://x\)"
+    assert escape("*bold* <b>x</b> [link](http://x) uni-oslo.no") == (
+        r"\*bold\* \<b\>x\</b\> \[link\](http://x) uni-oslo.no"
+    )
+
+
+def test_spans_show_one_date_or_both() -> None:
+    start = datetime(2026, 3, 17, 9, 0, tzinfo=UTC)
+    end = datetime(2026, 3, 17, 14, 0, tzinfo=UTC)
+    assert span(start, end, parse_zone("Europe/Stockholm")) == "Tue 17 Mar 10:00–15:00 CET"
+    assert span(start, end, parse_zone("Pacific/Auckland")) == (
+        "Tue 17 Mar 22:00 NZDT – Wed 18 Mar 03:00 NZDT"
     )
 
 

@@ -1,0 +1,186 @@
+"""Workshops: `!workshops`, `!workshop [slug]`, and the organizers' add / use / edit / stats."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from bot.commands.context import Context
+from bot.commands.framework import Arg, CommandSet, UsageError
+from bot.db.models import Workshop, WorkshopState
+from bot.services import rooms, workshops
+from bot.services.roles import Role
+from bot.text import code, escape, link, span
+from bot.values import DateList, Slug, TimeRange, Url
+
+commands = CommandSet()
+
+Title = Annotated[str, Arg(metavar='"…"')]
+
+
+def describe(workshop: Workshop, zone: ZoneInfo, prefix: str) -> str:
+    """A workshop's days (in the reader's zone) and links."""
+    lines = [f"**{escape(workshop.title)}** ({code(workshop.slug)}, {workshop.state.value})"]
+    lines += [
+        f"- Day {day.number}: {span(day.starts_at, day.ends_at, zone)}" for day in workshop.days
+    ]
+    links = [
+        (label, url)
+        for label, url in (
+            ("Stream", workshop.stream_url),
+            ("Shared notes", workshop.notes_url),
+            ("Registration", workshop.registration_url),
+        )
+        if url
+    ]
+    lines += [f"{label}: {link(url)}" for label, url in links]
+    if zone.key != workshop.timezone:
+        lines.append(
+            f"Times are in your zone, {zone.key}; the organizers are in {workshop.timezone}."
+        )
+    else:
+        lines.append(f"Times are in {zone.key}. Set your own zone with {code(prefix + 'tz')}.")
+    return "\n".join(lines)
+
+
+@commands.command("workshops", help="List the workshops.", example="!workshops")
+async def list_workshops(ctx: Context) -> str:
+    found = await workshops.all_workshops(ctx.session)
+    if not found:
+        return "There are no workshops yet."
+    lines = []
+    for workshop in found:
+        first, last = workshop.days[0].local_date, workshop.days[-1].local_date
+        mark = " ← current" if workshop.is_current else ""
+        lines.append(
+            f"- {code(workshop.slug)} {escape(workshop.title)}: {first:%d %b} – {last:%d %b %Y},"
+            f" {workshop.state.value}{mark}"
+        )
+    return "\n".join(["**Workshops**", *lines, f"Details: {code(ctx.prefix + 'workshop slug')}"])
+
+
+@commands.command(
+    "workshop",
+    help="Show a workshop's days and links in your time zone (the current one by default).",
+    example="!workshop 2026-spring",
+)
+async def show(ctx: Context, slug: Slug | None = None) -> str:
+    if slug is None:
+        workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    else:
+        workshop = await workshops.by_slug(ctx.session, slug)
+    return describe(workshop, ctx.zone, ctx.prefix)
+
+
+@commands.command(
+    "workshop add",
+    help="Create a workshop; it becomes the current one if there is none.",
+    example='!workshop add 2026-spring title="Tools for research software" '
+    "tz=Europe/Stockholm days=2026-03-17,2026-03-18 time=10:00-15:00",
+    role=Role.ORGANIZER,
+)
+async def add(
+    ctx: Context,
+    slug: Slug,
+    *,
+    title: Title,
+    tz: ZoneInfo,
+    days: DateList,
+    time: TimeRange,
+    stream: Url | None = None,
+    notes: Url | None = None,
+    registration: Url | None = None,
+) -> str:
+    workshop = await workshops.add(
+        ctx.session,
+        slug=slug,
+        title=title,
+        zone=tz,
+        dates=days.dates,
+        hours=time,
+        stream_url=stream,
+        notes_url=notes,
+        registration_url=registration,
+        now=ctx.now(),
+    )
+    current = (
+        "It is the current workshop."
+        if workshop.is_current
+        else f"Make it current with {code(ctx.prefix + 'workshop use ' + slug)}."
+    )
+    return f"Workshop {code(slug)} created. {current}\n\n" + describe(
+        workshop, ctx.zone, ctx.prefix
+    )
+
+
+@commands.command(
+    "workshop use",
+    help="Make a workshop the current one; commands act on it.",
+    example="!workshop use 2026-spring",
+    role=Role.ORGANIZER,
+)
+async def use(ctx: Context, slug: Slug) -> str:
+    workshop = await workshops.use(ctx.session, slug)
+    return f"The current workshop is now {code(workshop.slug)} ({escape(workshop.title)})."
+
+
+@commands.command(
+    "workshop edit",
+    help="Change a workshop: title, tz, days, time, stream, notes, registration, state.",
+    example="!workshop edit 2026-spring time=09:00-14:00 stream=https://example.org/live",
+    role=Role.ORGANIZER,
+)
+async def edit(
+    ctx: Context,
+    slug: Slug,
+    *,
+    title: Title | None = None,
+    tz: ZoneInfo | None = None,
+    days: DateList | None = None,
+    time: TimeRange | None = None,
+    stream: Url | None = None,
+    notes: Url | None = None,
+    registration: Url | None = None,
+    state: Literal["planned", "running", "finished"] | None = None,
+) -> str:
+    changes = workshops.WorkshopChanges(
+        title=title,
+        zone=tz,
+        dates=days.dates if days else None,
+        hours=time,
+        stream_url=stream,
+        notes_url=notes,
+        registration_url=registration,
+        state=WorkshopState(state) if state else None,
+    )
+    if changes.is_empty():
+        raise UsageError("give at least one key=value to change")
+    workshop = await workshops.edit(ctx.session, slug, changes)
+    return f"Workshop {code(slug)} changed.\n\n" + describe(workshop, ctx.zone, ctx.prefix)
+
+
+@commands.command(
+    "stats",
+    help="Rooms, seats, learners and waitlists of the current workshop.",
+    example="!stats",
+    role=Role.ORGANIZER,
+)
+async def stats(ctx: Context) -> str:
+    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    numbers = await rooms.statistics(ctx.session, workshop)
+    return "\n".join(
+        [
+            f"**{code(workshop.slug)} in numbers**",
+            f"- Rooms: {numbers.open_rooms} open ({numbers.in_person} in person, "
+            f"{numbers.online} online), {numbers.withdrawn} withdrawn",
+            f"- Seats in open rooms: {numbers.seats}, {numbers.learners} taken, "
+            f"{numbers.seats_left} left",
+            f"- Learners: {numbers.learners} with a seat, {numbers.waiting} waiting",
+            f"- Team leads and hosts: {numbers.staff} {_people(numbers.staff)}; "
+            f"rooms without a team lead: {numbers.rooms_without_lead}",
+        ]
+    )
+
+
+def _people(count: int) -> str:
+    return "person" if count == 1 else "people"
