@@ -98,9 +98,12 @@ class Chat:
         )
         before = len(self.transport.sent)
         await self.app.handle(message)
-        sent = self.transport.sent[before:]
-        answer = Answer(reply="\n".join(m.text for m in sent if m.in_reply_to is message))
-        answer.messages = sent
+        # Other messages may be handled concurrently: what belongs to this one is
+        # the reply to it and whatever else carries the same reference.
+        replies = [m for m in self.transport.sent[before:] if m.in_reply_to is message]
+        references = {m.reference for m in replies}
+        sent = [m for m in self.transport.sent[before:] if m.reference in references]
+        answer = Answer(reply="\n".join(m.text for m in replies), messages=sent)
         for m in sent:
             if m.user is not None:
                 answer.notices.setdefault(m.user, []).append(m.text)

@@ -104,7 +104,7 @@ async def occupancy(session: AsyncSession, room_ids: Sequence[int]) -> dict[int,
         .where(Membership.room_id.in_(room_ids), Membership.role.in_(SEEKERS))
         .group_by(Membership.room_id, Membership.role)
     )
-    counts: dict[tuple[int, MemberRole], int] = {(r, role): n for r, role, n in rows.tuples()}
+    counts: dict[tuple[int, MemberRole], int] = {(r, role): n for r, role, n in rows}
     return {
         rid: Occupancy(
             counts.get((rid, MemberRole.LEARNER), 0), counts.get((rid, MemberRole.WAITLIST), 0)
@@ -419,7 +419,6 @@ async def is_staff_anywhere(session: AsyncSession, workshop: Workshop, person: P
         .join(LocalRoom)
         .where(
             LocalRoom.workshop_id == workshop.id,
-            LocalRoom.status != RoomStatus.WITHDRAWN,
             Membership.person_id == person.id,
             Membership.role.in_(STAFF),
         )
@@ -452,14 +451,13 @@ async def statistics(session: AsyncSession, workshop: Workshop) -> Statistics:
     )
     live = [r for r in all_rooms if r.status is not RoomStatus.WITHDRAWN]
     taken = await occupancy(session, [r.id for r in live])
-    staff_rows = (
-        await session.execute(
-            select(Membership.room_id, Membership.person_id, Membership.role).where(
-                Membership.room_id.in_([r.id for r in live]), Membership.role.in_(STAFF)
-            )
+    staff_rows = await session.execute(
+        select(Membership.room_id, Membership.person_id, Membership.role).where(
+            Membership.room_id.in_([r.id for r in live]), Membership.role.in_(STAFF)
         )
-    ).tuples()
-    staff_people, rooms_with_lead = set(), set()
+    )
+    staff_people: set[int] = set()
+    rooms_with_lead: set[int] = set()
     for room_id, person_id, role in staff_rows:
         staff_people.add(person_id)
         if role is MemberRole.LEAD:

@@ -55,3 +55,29 @@ def test_a_database_from_newer_code_stops_the_console_with_a_message(tmp_path: P
     assert "schema revision 'ffff', which this version of classroom-bot does not know" in (
         done.stderr
     )
+
+
+def test_export_rooms_writes_the_publicly_listed_rooms(tmp_path: Path) -> None:
+    import json
+
+    console(
+        tmp_path,
+        "!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00\n"
+        "!room add name=Listed org=U mode=online capacity=3 public=yes\n"
+        "!room add name=Private org=U mode=online capacity=3 public=no\n",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "export-rooms", "--format", "json"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True,
+    )
+    assert [room["name"] for room in json.loads(done.stdout)] == ["Listed"]
+    subprocess.run(
+        [sys.executable, "-m", "bot", "export-rooms", "-o", "rooms.md"],
+        cwd=tmp_path, timeout=60, check=True,
+    )
+    assert "| R1 | Listed | U | online |" in (tmp_path / "rooms.md").read_text()
+    missing = subprocess.run(
+        [sys.executable, "-m", "bot", "export-rooms", "--workshop", "nope"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
+    )
+    assert missing.returncode == 1 and "There is no workshop `nope`" in missing.stderr
