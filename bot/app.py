@@ -13,6 +13,7 @@ from bot.commands.registry import build_registry
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.scheduling.housekeeping import PRUNE_INTERVAL, prune_handled_events
 from bot.scheduling.scheduler import create_scheduler
 from bot.transport.base import Incoming, Transport
 
@@ -42,6 +43,14 @@ class App:
     async def start(self) -> None:
         """Prepare the database and start the scheduler; raises SchemaError on a bad schema."""
         await migrate.prepare(self.engine, auto_migrate=self.settings.database.auto_migrate)
+        self.scheduler.add_job(
+            prune_handled_events,
+            "interval",
+            seconds=PRUNE_INTERVAL.total_seconds(),
+            args=(self.sessions, self.clock),
+            id="prune-handled-events",
+            replace_existing=True,
+        )
         self.scheduler.start()
 
     async def handle(self, message: Incoming) -> None:
