@@ -41,7 +41,7 @@ def _name(person: Person) -> str:
     return code(person.user_id)
 
 
-async def _notice_promoted(promoted: list[Person], room: LocalRoom, prefix: str) -> list[Notice]:
+def _notice_promoted(promoted: list[Person], room: LocalRoom, prefix: str) -> list[Notice]:
     return [
         Notice(
             p.user_id,
@@ -50,6 +50,13 @@ async def _notice_promoted(promoted: list[Person], room: LocalRoom, prefix: str)
         )
         for p in promoted
     ]
+
+
+async def _managed_room(ctx: Context, room_code: RoomCode) -> tuple[LocalRoom, set[MemberRole]]:
+    """The room, once the asker is known to be one of its hosts or leads, or an organizer."""
+    room = await rooms.get(ctx.session, room_code)
+    held = await rooms.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
+    return room, held
 
 
 @commands.command(
@@ -197,8 +204,7 @@ async def edit(
     public: bool | None = None,
     status: Literal["open", "full"] | None = None,
 ) -> Reply:
-    room = await rooms.get(ctx.session, room_code)
-    held = await rooms.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
+    room, held = await _managed_room(ctx, room_code)
     fields = rooms.RoomFields(
         name=name,
         organization=org,
@@ -220,7 +226,7 @@ async def edit(
     moved = f" {len(promoted)} waiting learner(s) got a seat and were told." if promoted else ""
     return Reply(
         f"{room.code} changed: {', '.join(sorted(fields.given()))}.{moved}",
-        notices=tuple(await _notice_promoted(promoted, room, ctx.prefix)),
+        notices=tuple(_notice_promoted(promoted, room, ctx.prefix)),
     )
 
 
@@ -231,8 +237,7 @@ async def edit(
     role=Role.LEAD,
 )
 async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
-    room = await rooms.get(ctx.session, room_code)
-    await rooms.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
+    room, _ = await _managed_room(ctx, room_code)
     told = await rooms.withdraw(ctx.session, room)
     notices = tuple(
         Notice(
@@ -252,8 +257,7 @@ async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
     role=Role.LEAD,
 )
 async def roster(ctx: Context, room_code: RoomCode) -> str:
-    room = await rooms.get(ctx.session, room_code)
-    await rooms.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
+    room, _ = await _managed_room(ctx, room_code)
     team = await rooms.members(ctx.session, room)
     taken = await rooms.occupancy_of(ctx.session, room)
     lines = [f"**Roster of {room.code} {escape(room.name)}** ({seats_text(room, taken)})"]
@@ -277,8 +281,7 @@ async def roster(ctx: Context, room_code: RoomCode) -> str:
     role=Role.LEAD,
 )
 async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
-    room = await rooms.get(ctx.session, room_code)
-    await rooms.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
+    room, _ = await _managed_room(ctx, room_code)
     person = await people.ensure(ctx.session, ctx.message.network, user, ctx.now())
     promoted = await rooms.add_lead(ctx.session, room, person, ctx.now())
     notices = (
@@ -287,7 +290,7 @@ async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
             f"You are now a team lead of the local room {room.code} {escape(room.name)}. "
             f"{code(ctx.prefix + 'room roster ' + room.code)} shows who is in it.",
         ),
-        *await _notice_promoted(promoted, room, ctx.prefix),
+        *_notice_promoted(promoted, room, ctx.prefix),
     )
     return Reply(f"{code(user)} is now a team lead of {room.code}.", notices=notices)
 
@@ -299,8 +302,7 @@ async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
     role=Role.LEAD,
 )
 async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> str:
-    room = await rooms.get(ctx.session, room_code)
-    await rooms.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
+    room, _ = await _managed_room(ctx, room_code)
     person = await people.find(ctx.session, ctx.message.network, user)
     await rooms.remove_lead(ctx.session, room, person)
     return f"{code(user)} is no longer a team lead of {room.code}."
@@ -334,9 +336,7 @@ async def join(ctx: Context, room_code: RoomCode) -> Reply:
         )
     return Reply(
         text,
-        notices=tuple(
-            await _notice_promoted(result.promoted_elsewhere, result.moved_from, ctx.prefix)
-        )
+        notices=tuple(_notice_promoted(result.promoted_elsewhere, result.moved_from, ctx.prefix))
         if result.moved_from
         else (),
     )
@@ -353,7 +353,7 @@ async def leave(ctx: Context) -> Reply:
     where = "the waitlist of " if result.was is MemberRole.WAITLIST else ""
     return Reply(
         f"You left {where}{result.room.code} {escape(result.room.name)}.",
-        notices=tuple(await _notice_promoted(result.promoted, result.room, ctx.prefix)),
+        notices=tuple(_notice_promoted(result.promoted, result.room, ctx.prefix)),
     )
 
 
