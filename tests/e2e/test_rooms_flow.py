@@ -41,7 +41,8 @@ async def test_a_freed_seat_goes_to_the_waiting_learner_by_direct_message(
     )
     assert "Workshop `2026-spring` created. It is the current workshop." in created
     registered = await ask(
-        lead, '!room add name="Oslo classroom" org=UiO mode=in-person city=Oslo capacity=1 public=yes'
+        lead,
+        '!room add name="Oslo classroom" org=UiO mode=in-person city=Oslo capacity=1 public=yes',
     )
     assert "Registered R1 Oslo classroom" in registered
     assert "you have a seat in R1" in await ask(first, "!join R1")

@@ -1,0 +1,105 @@
+"""The Matrix transport's decisions, as pure functions: retry delays, direct chats,
+whom to accept invites from, and which missed commands are too old to answer.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime, timedelta
+
+
+def backoff_delay(
+    attempt: int, *, base: float, cap: float, rand: Callable[[], float] = random.random
+) -> float:
+    """Seconds to wait before retry number `attempt` (1 for the first retry).
+
+    Exponential with "equal jitter": between half and all of `base * 2**(attempt-1)`,
+    capped at `cap`. Never zero, so a failing homeserver never sees a busy loop;
+    the jitter spreads the retries of many clients; the cap keeps a restarted
+    homeserver from being noticed late.
+    """
+    ceiling = min(cap, base * float(2 ** max(0, min(attempt - 1, 30))))
+    return ceiling / 2 + rand() * ceiling / 2
+
+
+def server_of(matrix_id: str) -> str | None:
+    """The server part of a user or room id (`@ana:uni.no` -> `uni.no`); None without one."""
+    _, colon, server = matrix_id.partition(":")
+    return server.lower() if colon and server else None
+
+
+def invite_allowed(inviter: str | None, room_id: str, allowed: Collection[str]) -> bool:
+    """Join when the inviter, or the inviter's or the room's server, is allowed.
+
+    Entries are user ids (`@ana:uni.no`, compared exactly) or server names
+    (`uni.no`, compared without regard to case).
+    """
+    if inviter is not None and inviter in allowed:
+        return True
+    servers = {entry.lower() for entry in allowed if not entry.startswith("@")}
+    candidates = {server_of(room_id)}
+    if inviter is not None:
+        candidates.add(server_of(inviter))
+    return any(candidate in servers for candidate in candidates if candidate is not None)
+
+
+def is_direct_room(
+    room_id: str,
+    own_user_id: str,
+    sender: str,
+    members: Collection[str],
+    marked_direct: Collection[str],
+) -> bool:
+    """A direct chat: marked so in the bot's `m.direct`, or just the bot and the sender."""
+    if room_id in marked_direct:
+        return True
+    return set(members) == {own_user_id, sender} and own_user_id != sender
+
+
+def from_timestamp_ms(value: int | None) -> datetime | None:
+    """An event's `origin_server_ts` as an aware instant; None when absent or absurd."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def too_old(sent_at: datetime | None, now: datetime, max_age: timedelta) -> bool:
+    """A command older than `max_age` (sent while the bot was down) is left unanswered.
+
+    An event without a usable timestamp is not judged old: the server always
+    sets one, so this only happens with odd events, which are then answered.
+    """
+    return sent_at is not None and now - sent_at > max_age
+
+
+# Room creators outrank every power level from room version 12 on (MSC4289):
+# they are not listed in m.room.power_levels at all.
+CREATOR_POWER_LEVEL = 2**53 - 1
+
+
+def creators_outrank_everyone(room_version: str | None) -> bool:
+    """Whether the room version gives its creators unlimited power (v12, and later)."""
+    if room_version is None:
+        return False
+    if room_version.startswith("org.matrix.hydra."):
+        return True
+    return re.fullmatch(r"\d+", room_version) is not None and int(room_version) >= 12
+
+
+def power_level_of(
+    user: str,
+    *,
+    levels: Mapping[str, int],
+    users_default: int,
+    creators: Collection[str],
+    room_version: str | None,
+) -> int:
+    """A user's power level in a room, creators of v12+ rooms included."""
+    if user in creators and creators_outrank_everyone(room_version):
+        return CREATOR_POWER_LEVEL
+    return levels.get(user, users_default)

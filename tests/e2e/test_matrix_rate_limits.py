@@ -1,0 +1,85 @@
+"""Synapse's default rate limits, no override for the bot: every command still gets its reply.
+
+`rc_message` allows the bot 10 messages at once and then one every 5 seconds,
+so 30 replies take about 100 s: the outbound queue must wait out each 429
+(`retry_after_ms`) and retry with the same transaction id, never dropping
+or doubling a reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.e2e.conftest import reply_target, start_homeserver
+from tests.e2e.homeserver import Homeserver
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import BotRunner, ChatUser
+
+MakeUser = Callable[..., Awaitable["ChatUser"]]
+MakeBot = Callable[..., Awaitable["BotRunner"]]
+Timing = Callable[[str, float], None]
+
+PEOPLE = 10
+COMMANDS = ("!tz", "!help", "!tz Europe/Oslo")
+# 10 at once, then 20 more at 0.2/s: about 100 s; room for a slow machine.
+DEADLINE_S = 200.0
+
+
+@pytest.fixture
+async def limited_homeserver(tmp_path: Path) -> AsyncIterator[Homeserver]:
+    server = await asyncio.to_thread(
+        start_homeserver, tmp_path / "synapse-limited", default_rate_limits=True
+    )
+    try:
+        yield server
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+async def test_thirty_commands_at_once_are_all_answered_under_default_limits(
+    limited_homeserver: Homeserver, make_user: MakeUser, make_bot: MakeBot, timing: Timing
+) -> None:
+    bot = await make_bot(server=limited_homeserver)
+    people = [await make_user(f"learner{i}", server=limited_homeserver) for i in range(PEOPLE)]
+    host = people[0]
+    # One public workshop room: the bot gets a single invite (Synapse allows a user
+    # only a handful of invites received at once), the others join by themselves.
+    room = await host.create_room((bot.user_id,), public=True)
+    for person in people[1:]:
+        await person.join(room)
+    await host.wait_for_membership(room, bot.user_id, "join")
+
+    started = time.monotonic()
+    sent = await asyncio.gather(
+        *(person.say(room, text) for person in people for text in COMMANDS)
+    )
+    commands = dict(zip(sent, [p for p in people for _ in COMMANDS], strict=True))
+
+    async def all_replies(person: ChatUser) -> None:
+        mine = [event for event, who in commands.items() if who is person]
+        await person.wait_until(
+            lambda: all(person.replies(room, event, bot.user_id) for event in mine),
+            f"replies to all {len(mine)} commands",
+            within=DEADLINE_S,
+        )
+
+    await asyncio.gather(*(all_replies(person) for person in people))
+    timing(f"{len(sent)} replies under default rate limits (s)", time.monotonic() - started)
+
+    history = await host.history(room)
+    answered = Counter(
+        reply_target(e) for e in history if e.get("sender") == bot.user_id and reply_target(e)
+    )
+    assert set(answered) == set(sent)
+    assert all(count == 1 for count in answered.values()), answered
+    assert bot.transport.failed_sends == 0
+    assert bot.transport.rate_limited > 0  # the limits were really hit
+    timing("429 answers received (count)", bot.transport.rate_limited)

@@ -1,0 +1,148 @@
+"""The Matrix transport's decisions: retry delays, direct chats, invites, old commands,
+power levels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.transport.matrix_policy import (
+    CREATOR_POWER_LEVEL,
+    backoff_delay,
+    creators_outrank_everyone,
+    from_timestamp_ms,
+    invite_allowed,
+    is_direct_room,
+    power_level_of,
+    server_of,
+    too_old,
+)
+
+# -- backoff ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rand", [0.0, 0.5, 0.999999])
+def test_backoff_is_never_zero_and_never_above_the_cap(rand: float) -> None:
+    for attempt in range(1, 200):
+        delay = backoff_delay(attempt, base=0.25, cap=2.0, rand=lambda: rand)
+        assert 0.125 <= delay <= 2.0
+
+
+def test_backoff_doubles_until_the_cap() -> None:
+    ceilings = [backoff_delay(n, base=0.25, cap=2.0, rand=lambda: 1.0) for n in range(1, 7)]
+    assert ceilings == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
+    floors = [backoff_delay(n, base=0.25, cap=2.0, rand=lambda: 0.0) for n in range(1, 7)]
+    assert floors == [0.125, 0.25, 0.5, 1.0, 1.0, 1.0]
+
+
+def test_backoff_jitter_spreads_retries() -> None:
+    low = backoff_delay(10, base=0.25, cap=2.0, rand=lambda: 0.0)
+    high = backoff_delay(10, base=0.25, cap=2.0, rand=lambda: 0.99)
+    assert high - low > 0.9
+
+
+def test_backoff_survives_absurd_attempt_numbers() -> None:
+    assert backoff_delay(10**9, base=0.25, cap=2.0, rand=lambda: 1.0) == 2.0
+    assert backoff_delay(0, base=0.25, cap=2.0, rand=lambda: 1.0) == 0.25
+
+
+# -- direct chats ----------------------------------------------------------------
+
+BOT, ANA, BO = "@bot:uni.no", "@ana:uni.no", "@bo:uni.no"
+
+
+@pytest.mark.parametrize(
+    ("members", "marked", "direct"),
+    [
+        ({BOT, ANA}, set(), True),  # just the two of them
+        ({BOT, ANA, BO}, set(), False),  # a group
+        ({BOT, ANA, BO}, {"!r"}, True),  # marked as direct in m.direct
+        ({BOT, BO}, set(), False),  # two members, but not the sender
+        ({ANA}, set(), False),  # membership not known yet
+        (set(), set(), False),
+        ({BOT, ANA}, {"!other"}, True),
+    ],
+)
+def test_a_direct_chat_is_two_people_or_marked(
+    members: set[str], marked: set[str], direct: bool
+) -> None:
+    assert is_direct_room("!r", BOT, ANA, members, marked) is direct
+
+
+def test_the_bot_alone_is_not_a_direct_chat_with_itself() -> None:
+    assert is_direct_room("!r", BOT, BOT, {BOT}, set()) is False
+
+
+# -- invites -----------------------------------------------------------------------
+
+
+def test_server_of_an_id() -> None:
+    assert server_of("@ana:Uni.NO") == "uni.no"
+    assert server_of("!abc:uni.no:8448") == "uni.no:8448"
+    assert server_of("!abcdef") is None  # version 12 room ids have no server
+    assert server_of("@ana:") is None
+
+
+@pytest.mark.parametrize(
+    ("inviter", "room", "allowed", "joins"),
+    [
+        ("@ana:uni.no", "!r:uni.no", ("@ana:uni.no",), True),
+        ("@ana:uni.no", "!r:other.org", ("uni.no",), True),  # the inviter's server
+        ("@eve:evil.org", "!r:uni.no", ("uni.no",), True),  # the room's server
+        ("@ana:UNI.no", "!r", ("uni.NO",), True),  # server names ignore case
+        ("@eve:evil.org", "!r", ("uni.no",), False),  # v12 room id: no server to go by
+        ("@eve:evil.org", "!r:evil.org", ("@ana:uni.no",), False),
+        ("@eve:uni.no", "!r", ("@ana:uni.no",), False),  # a user entry is not a server
+        ("@ana:uni.no", "!r:uni.no", (), False),
+        (None, "!r", ("uni.no",), False),
+        (None, "!r:uni.no", ("uni.no",), True),
+        ("@ana:uni.no.evil.org", "!r", ("uni.no",), False),
+    ],
+)
+def test_invites_are_accepted_from_allowed_users_and_servers(
+    inviter: str | None, room: str, allowed: tuple[str, ...], joins: bool
+) -> None:
+    assert invite_allowed(inviter, room, allowed) is joins
+
+
+# -- old commands ------------------------------------------------------------------
+
+NOW = datetime(2026, 3, 17, 10, 0, tzinfo=UTC)
+
+
+def test_commands_older_than_the_limit_are_too_old() -> None:
+    limit = timedelta(minutes=10)
+    assert too_old(NOW - timedelta(minutes=10, seconds=1), NOW, limit)
+    assert not too_old(NOW - timedelta(minutes=9, seconds=59), NOW, limit)
+    assert not too_old(NOW + timedelta(seconds=30), NOW, limit)  # server clock ahead
+    assert not too_old(None, NOW, limit)
+    assert too_old(NOW - timedelta(seconds=1), NOW, timedelta(0))
+
+
+def test_timestamps_become_aware_instants_or_nothing() -> None:
+    assert from_timestamp_ms(1_773_741_600_000) == NOW
+    assert from_timestamp_ms(None) is None
+    assert from_timestamp_ms(10**30) is None
+
+
+# -- power levels ---------------------------------------------------------------------
+
+
+def test_power_levels_from_the_room_state() -> None:
+    levels = {ANA: 100, BO: 50}
+    assert power_level_of(BO, levels=levels, users_default=0, creators=(ANA,),
+                          room_version="10") == 50
+    assert power_level_of(BOT, levels=levels, users_default=5, creators=(ANA,),
+                          room_version="10") == 5
+
+
+def test_creators_of_version_12_rooms_outrank_everyone() -> None:
+    assert power_level_of(ANA, levels={}, users_default=0, creators=(ANA,),
+                          room_version="12") == CREATOR_POWER_LEVEL
+    assert power_level_of(ANA, levels={}, users_default=0, creators=(ANA,),
+                          room_version="11") == 0
+    assert creators_outrank_everyone("13")
+    assert creators_outrank_everyone("org.matrix.hydra.11")
+    assert not creators_outrank_everyone("org.matrix.msc2176")
+    assert not creators_outrank_everyone(None)
