@@ -19,10 +19,6 @@ async def claim_event(session: AsyncSession, network: str, event_id: str, now: d
     return True
 
 
-async def was_handled(session: AsyncSession, network: str, event_id: str) -> bool:
-    return await session.get(HandledEvent, (network, event_id)) is not None
-
-
 async def forget_events_before(session: AsyncSession, cutoff: datetime) -> int:
     result = await session.execute(delete(HandledEvent).where(HandledEvent.handled_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.db import state
+from bot.db.models import HandledEvent
 from bot.scheduling.housekeeping import HANDLED_EVENT_RETENTION, prune_handled_events
 from tests.chat import Chat
 
@@ -15,8 +15,8 @@ async def test_old_handled_events_are_forgotten_recent_ones_kept(chat: Chat) -> 
     await chat.say("@a:b.c", "!tz UTC", event_id="$new")
     assert await prune_handled_events(chat.app.sessions, chat.clock) == 1
     async with chat.app.sessions() as session:
-        assert not await state.was_handled(session, "test", "$old")
-        assert await state.was_handled(session, "test", "$new")
+        assert await session.get(HandledEvent, ("test", "$old")) is None
+        assert await session.get(HandledEvent, ("test", "$new")) is not None
 
 
 async def test_the_app_schedules_the_pruning_job(chat: Chat) -> None:
