@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -101,8 +101,9 @@ def load(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
 def from_mapping(
     raw: Mapping[str, Any], *, source: str = "<mapping>", environ: Mapping[str, str] = {}
 ) -> Settings:
-    merged: dict[str, Any] = {name: dict(value) if isinstance(value, dict) else value
-                              for name, value in raw.items()}
+    merged: dict[str, Any] = {
+        name: dict(value) if isinstance(value, dict) else value for name, value in raw.items()
+    }
     for (section, key), variable in SECRET_ENV.items():
         if environ.get(variable):
             merged.setdefault(section, {})
@@ -146,55 +147,51 @@ def _value(hint: Any, value: Any, spec: dataclasses.Field[Any], source: str, key
 
     if get_origin(hint) is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            return _fail(bad("a list of strings"))
+            raise bad("a list of strings")
         for item in value:
             _check_item(item, spec, bad)
         return tuple(value)
     if hint is bool:
         if not isinstance(value, bool):
-            return _fail(bad("true or false"))
+            raise bad("true or false")
         return value
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return _fail(bad("a number"))
+            raise bad("a number")
         if hint is int and not isinstance(value, int):
-            return _fail(bad("a whole number"))
+            raise bad("a whole number")
         minimum = spec.metadata.get("min")
         if minimum is not None and value < minimum:
-            return _fail(bad(f"a number of at least {minimum}"))
+            raise bad(f"a number of at least {minimum}")
         return hint(value)
     if not isinstance(value, str):
-        return _fail(bad("a string"))
+        raise bad("a string")
     choices = spec.metadata.get("choices")
     if choices and value not in choices:
-        return _fail(bad("one of " + ", ".join(choices)))
+        raise bad("one of " + ", ".join(choices))
     _check_item(value, spec, bad)
     return value
 
 
-def _check_item(item: str, spec: dataclasses.Field[Any], bad: Any) -> None:
+def _check_item(item: str, spec: dataclasses.Field[Any], bad: Callable[[str], ConfigError]) -> None:
     kind = spec.metadata.get("each")
     if kind == "user id" and not USER_ID.match(item):
-        _fail(bad("a user id like @ana:example.org"))
+        raise bad("a user id like @ana:example.org")
     elif kind == "room id" and not ROOM_ID.match(item):
-        _fail(bad("a room id like !abcdef:example.org"))
+        raise bad("a room id like !abcdef:example.org")
     elif kind == "user id or server name" and not (USER_ID.match(item) or _is_server(item)):
-        _fail(bad("user ids like @ana:example.org or server names like example.org"))
+        raise bad("user ids like @ana:example.org or server names like example.org")
     elif kind == "url" and not re.match(r"^https?://[^\s/]+", item):
-        _fail(bad("an http:// or https:// address"))
+        raise bad("an http:// or https:// address")
     elif kind == "time zone":
         try:
             ZoneInfo(item)
         except (ZoneInfoNotFoundError, ValueError):
-            _fail(bad("an IANA time zone such as Europe/Oslo or UTC"))
+            raise bad("an IANA time zone such as Europe/Oslo or UTC") from None
 
 
 def _is_server(name: str) -> bool:
     return re.match(r"^[A-Za-z0-9.-]+(:\d+)?$", name) is not None
-
-
-def _fail(error: ConfigError) -> Any:
-    raise error
 
 
 def _check_whole(settings: Settings) -> None:

@@ -39,8 +39,9 @@ def span(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     """`Tue 17 Mar 10:00–15:00 CET`, or both ends in full when the dates differ."""
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     if local_start.date() == local_end.date() and local_start.tzname() == local_end.tzname():
-        return f"{when(start, zone)[: -len(local_start.tzname() or '') - 1]}–{local_end:%H:%M} " + (
-            local_end.tzname() or ""
+        return (
+            f"{local_start:%a} {local_start.day} {local_start:%b %H:%M}"
+            f"–{local_end:%H:%M} {local_end.tzname()}"
         )
     return f"{when(start, zone)} – {when(end, zone)}"
 

@@ -117,12 +117,12 @@ async def occupancy_of(session: AsyncSession, room: LocalRoom) -> Occupancy:
     return (await occupancy(session, [room.id]))[room.id]
 
 
-def _check_fields(fields: RoomFields, workshop: Workshop) -> None:
-    if fields.days is not None:
-        try:
-            fields.days.resolve(len(workshop.days))
-        except ValueError as exc:
-            raise UserError(f"days=: {exc}.") from None
+def _stored_days(days: DaySet | None, workshop: Workshop) -> str:
+    """The covered days in stored form (all days when not given); UserError if outside."""
+    try:
+        return format_days((days or DaySet(None)).resolve(len(workshop.days)))
+    except ValueError as exc:
+        raise UserError(f"days=: {exc}.") from None
 
 
 async def add(
@@ -131,8 +131,7 @@ async def add(
     """Register a room in a workshop; the registering person becomes its host and lead."""
     if workshop.state is WorkshopState.FINISHED:
         raise UserError(f"Workshop {workshop.slug} is finished; rooms can no longer be added.")
-    _check_fields(fields, workshop)
-    days = (fields.days or DaySet(None)).resolve(len(workshop.days))
+    days = _stored_days(fields.days, workshop)
     room = LocalRoom(
         workshop=workshop,
         name=fields.name,
@@ -143,7 +142,7 @@ async def add(
         venue=fields.venue,
         language=(fields.language or "en").lower(),
         capacity=fields.capacity,
-        days=format_days(days),
+        days=days,
         who_may_join=fields.who_may_join,
         signup_url=fields.signup_url,
         public=bool(fields.public),
@@ -176,10 +175,9 @@ async def edit(
         )
     if fields.status is RoomStatus.WITHDRAWN:
         raise UserError(f"To withdraw {room.code}, use `!room withdraw {room.code}`.")
-    _check_fields(fields, room.workshop)
     changes = fields.given()
     if "days" in changes:
-        changes["days"] = format_days(fields.days.resolve(len(room.workshop.days)))  # type: ignore[union-attr]
+        changes["days"] = _stored_days(fields.days, room.workshop)
     if "language" in changes:
         changes["language"] = changes["language"].lower()
     for name, value in changes.items():
