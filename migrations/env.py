@@ -3,6 +3,11 @@
 The bot runs migrations on a connection it already holds (passed in
 `config.attributes["connection"]`); the `alembic` command line opens its own
 from `-x url=...`, the `sqlalchemy.url` option, or CLASSROOM_BOT_DATABASE_URL.
+
+SQLite batch operations rebuild a table by copy, drop and rename; with foreign
+keys on, the drop cascades into every table that refers to it. Foreign keys are
+therefore switched off around the migrations (the pragma only works outside a
+transaction, see `bot.db.migrate`), and checked once they are done.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db.engine import create_engine
+from bot.db.engine import create_engine, run_without_foreign_keys
 from bot.db.models import Base
 
 config = context.config
@@ -49,8 +54,7 @@ async def _run_online() -> None:
     engine = create_engine(_url())
     try:
         async with engine.connect() as connection:
-            await connection.run_sync(_run)
-            await connection.commit()
+            await connection.run_sync(lambda sync: run_without_foreign_keys(sync, _run))
     finally:
         await engine.dispose()
 

@@ -7,9 +7,10 @@ either loses such updates or fails with "database is locked" under load.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -48,3 +49,37 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def run_without_foreign_keys(connection: Connection, work: Callable[[Connection], None]) -> None:
+    """Run `work` in one transaction; on SQLite with foreign keys off, checked afterwards.
+
+    Schema migrations rebuild SQLite tables by copy and drop, and a drop with
+    foreign keys on cascades into the tables that refer to it. The pragma is
+    ignored inside a transaction, so it is set on the driver connection first.
+    """
+    if connection.dialect.name != "sqlite":
+        with connection.begin():
+            work(connection)
+        return
+    if connection.in_transaction():
+        raise RuntimeError("foreign keys can only be switched off outside a transaction")
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    _pragma(driver, "PRAGMA foreign_keys=OFF")
+    try:
+        with connection.begin():
+            work(connection)
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows without their parents: {broken[:5]}")
+    finally:
+        _pragma(driver, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(driver_connection: Any, statement: str) -> None:
+    cursor = driver_connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()

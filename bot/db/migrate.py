@@ -12,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.engine import run_without_foreign_keys
+
 
 class SchemaError(RuntimeError):
     """The database's schema is one this code cannot work with."""
@@ -74,8 +76,8 @@ async def _run_command(engine: AsyncEngine, action: Callable[[Config], None]) ->
         cfg.attributes["connection"] = connection
         action(cfg)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    async with engine.connect() as connection:
+        await connection.run_sync(lambda sync: run_without_foreign_keys(sync, run))
 
 
 async def prepare(engine: AsyncEngine, *, auto_migrate: bool) -> None:

@@ -149,7 +149,8 @@ class LocalRoom(Base):
     venue: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(32))
     capacity: Mapped[int] = mapped_column(Integer)
-    days: Mapped[str] = mapped_column(String(100))
+    # Day numbers covered, compact (`1-3,5`); NULL: every day, also days added later.
+    days: Mapped[str | None] = mapped_column(String(100))
     who_may_join: Mapped[str | None] = mapped_column(String(500))
     signup_url: Mapped[str | None] = mapped_column(String(500))
     public: Mapped[bool] = mapped_column(Boolean)

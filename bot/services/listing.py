@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, RoomStatus, Workshop
 from bot.services import rooms
+from bot.values import format_days
 
 Format = Literal["md", "json", "csv"]
 CONTENT_TYPES: dict[str, str] = {
@@ -63,7 +64,7 @@ async def public_rooms(session: AsyncSession, workshop: Workshop) -> list[Public
             city=room.city or "",
             country=room.country or "",
             language=room.language,
-            days=room.days,
+            days=format_days(rooms.covered_days(room)),
             who_may_join=room.who_may_join or "",
             signup_url=room.signup_url or "",
             seats_left=taken[room.id].seats_left(room),

@@ -117,10 +117,12 @@ async def occupancy_of(session: AsyncSession, room: LocalRoom) -> Occupancy:
     return (await occupancy(session, [room.id]))[room.id]
 
 
-def _stored_days(days: DaySet | None, workshop: Workshop) -> str:
-    """The covered days in stored form (all days when not given); UserError if outside."""
+def _stored_days(days: DaySet | None, workshop: Workshop) -> str | None:
+    """The covered days in stored form (None: every day); UserError if outside."""
+    if days is None or days.numbers is None:
+        return None
     try:
-        return format_days((days or DaySet(None)).resolve(len(workshop.days)))
+        return format_days(days.resolve(len(workshop.days)))
     except ValueError as exc:
         raise UserError(f"days=: {exc}.") from None
 
@@ -426,7 +428,11 @@ async def is_staff_anywhere(session: AsyncSession, workshop: Workshop, person: P
 
 
 def covered_days(room: LocalRoom) -> frozenset[int]:
-    return frozenset(n for n in parse_days(room.days) if n <= len(room.workshop.days))
+    """The day numbers a room covers: every day of its workshop unless limited."""
+    count = len(room.workshop.days)
+    if room.days is None:
+        return frozenset(range(1, count + 1))
+    return frozenset(n for n in parse_days(room.days) if n <= count)
 
 
 @dataclass(frozen=True)
