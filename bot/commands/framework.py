@@ -7,9 +7,12 @@ A command is declared once, on its handler:
 
 The handler's signature is the argument spec: positional parameters are
 positional words, keyword-only parameters are `key=value` options, `*words` takes
-the remaining words and a `Rest` parameter takes the raw rest of the line. Type
-annotations choose the converter. Usage lines, `!help` and permission checks are
-generated from the declaration.
+the remaining words and a `Rest` parameter takes the raw rest of the line (after
+any leading `key=value` options). `**fields: Annotated[Any, OPTIONS]` takes a set
+of options declared once (`Options`) and shared by several commands. Type
+annotations choose the converter; `Arg(column=Model.field)` limits text to what
+the column holds. Usage lines, `!help` and permission checks are generated from
+the declaration; a declaration the framework cannot honour fails at import.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-import shlex
 import types
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from bot import values
+from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokenize
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import clip, code
@@ -58,15 +61,54 @@ class Reply:
 
 @dataclass(frozen=True)
 class Arg:
-    """Extra facts about one parameter, given with `Annotated[T, Arg(...)]`."""
+    """Extra facts about one parameter, given with `Annotated[T, Arg(...)]`.
+
+    `column`: the model column the value is stored in (e.g. `LocalRoom.name`); text
+    longer than the column holds is refused, naming the limit. `help`: what the
+    field is for, shown by `!help command`.
+    """
 
     metavar: str | None = None
     min: int | None = None
     max: int | None = None
+    column: Any = None
+    help: str | None = None
 
 
 class Rest:
     """Marker: `Annotated[str, Rest]` takes the rest of the line as typed, quotes and all."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One `key=value` option of a shared set: the key typed, the field it sets."""
+
+    key: str
+    field: str
+    annotation: Any
+
+
+@dataclass(frozen=True)
+class Options:
+    """Options declared once and shared by commands: `**fields: Annotated[Any, OPTS]`.
+
+    The handler gets the given options by field name. `required` keys must be
+    given; with `clearing`, an optional option given empty (`venue=`) arrives as
+    None, meaning "clear it". Options not given are not passed at all.
+    """
+
+    options: tuple[Option, ...]
+    required: frozenset[str] = frozenset()
+    clearing: bool = False
+
+    def requiring(self, *keys: str) -> Options:
+        unknown = set(keys) - {o.key for o in self.options}
+        if unknown:
+            raise TypeError(f"no such options: {sorted(unknown)}")
+        return Options(self.options, frozenset(keys), self.clearing)
+
+    def for_changes(self) -> Options:
+        return Options(self.options, frozenset(), clearing=True)
 
 
 @dataclass(frozen=True)
@@ -78,6 +120,17 @@ class Param:
     required: bool
     default: Any
     metavar: str
+    what: str | None = None
+    help: str | None = None
+    clearable: bool = False
+    from_set: bool = False  # from an `Options` set: left out when not given
+
+    def missing(self) -> str:
+        if self.kind == "option":
+            return f"{self.key}= is missing"
+        if self.what:
+            return f"{self.what} is missing, e.g. {self.metavar}"
+        return f"{self.metavar} is missing"
 
     def usage(self) -> str:
         if self.kind == "option":
@@ -103,7 +156,10 @@ class Command:
     params: tuple[Param, ...]
 
     def usage(self, prefix: str) -> str:
-        return " ".join([prefix + self.name, *(p.usage() for p in self.params)])
+        # Options come before a rest of the line, where they are read.
+        order = {"positional": 0, "words": 1, "option": 2, "rest": 3}
+        ordered = sorted(self.params, key=lambda p: order[p.kind])
+        return " ".join([prefix + self.name, *(p.usage() for p in ordered)])
 
     def describe(self, prefix: str) -> str:
         lines = [
@@ -111,6 +167,12 @@ class Command:
             self.help,
             f"Example: {code(self.example.replace('!', prefix, 1))}",
         ]
+        explained = [p for p in self.params if p.help]
+        if explained:
+            lines.append("Fields:")
+            lines += [f"- {code(p.usage().strip('[]'))}: {p.help}" for p in explained]
+        if any(p.clearable for p in self.params):
+            lines.append(f"Clear an optional field by leaving it empty: {code('venue=')}.")
         if self.aliases:
             lines.append("Also: " + ", ".join(code(prefix + a) for a in self.aliases))
         if self.role is not Role.EVERYONE:
@@ -189,25 +251,18 @@ class Registry:
         return []
 
 
-def tokenize(text: str) -> list[str]:
-    """Split arguments into words; quotes group words (`name="TU Delft room"`)."""
-    text = text.translate(_SMART_QUOTES)
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=False)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    lexer.escape = ""
-    try:
-        return list(lexer)
-    except ValueError:
-        raise UsageError("a quotation mark is not closed") from None
-
-
-_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _OPTION = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)=(.*)", re.DOTALL)
 
 
 def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     """Convert the argument text into the handler's arguments, or raise UsageError."""
+    try:
+        return _bind(cmd, text)
+    except UnclosedQuote as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_ARGUMENT_BYTES:
         raise UsageError(
             f"that argument list is {len(text.encode('utf-8', 'surrogatepass')):,} bytes; "
@@ -222,22 +277,33 @@ def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     raw_positional: list[str] = []
     raw_options: dict[str, str] = {}
     raw_rest: str | None = None
+
+    def option(token: str) -> bool:
+        match = _OPTION.fullmatch(token) if options else None
+        if not match:
+            return False
+        key = match[1].lower().replace("_", "-")
+        if key not in options:
+            accepted = ", ".join(f"{k}=" for k in options)
+            raise UsageError(f"{clip(key)}= is not an option here; accepted: {accepted}")
+        if key in raw_options:
+            raise UsageError(f"{key}= is given twice")
+        raw_options[key] = match[2]
+        return True
+
     if rest_param is not None:
         pieces = text.split(None, len(positional))
         raw_positional = pieces[: len(positional)]
-        raw_rest = pieces[len(positional)] if len(pieces) > len(positional) else None
+        raw_rest = pieces[len(positional)] if len(pieces) > len(positional) else ""
+        # Leading key=value words are options; the rest of the line is text as typed.
+        while options and OPTION_START.match(raw_rest.lstrip()):
+            found = next_token(raw_rest, 0)
+            assert found is not None
+            option(found[0])
+            raw_rest = raw_rest[found[1] :]
     else:
         for token in tokenize(text):
-            match = _OPTION.fullmatch(token) if options else None
-            if match:
-                key = match[1].lower().replace("_", "-")
-                if key not in options:
-                    accepted = ", ".join(f"{k}=" for k in options)
-                    raise UsageError(f"{clip(key)}= is not an option here; accepted: {accepted}")
-                if key in raw_options:
-                    raise UsageError(f"{key}= is given twice")
-                raw_options[key] = match[2]
-            else:
+            if not option(token):
                 raw_positional.append(token)
 
     args: list[Any] = []
@@ -245,7 +311,7 @@ def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         if index < len(raw_positional):
             args.append(_convert(param, raw_positional[index]))
         elif param.required:
-            raise UsageError(f"{param.metavar} is missing")
+            raise UsageError(param.missing())
         else:
             args.append(param.default)
     extra = raw_positional[len(positional) :]
@@ -257,17 +323,20 @@ def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         if raw_rest is not None and raw_rest.strip():
             args.append(_convert(rest_param, raw_rest.strip()))
         elif rest_param.required:
-            raise UsageError(f"{rest_param.metavar} is missing")
+            raise UsageError(rest_param.missing())
         else:
             args.append(rest_param.default)
 
     kwargs: dict[str, Any] = {}
     for key, param in options.items():
         if key in raw_options:
-            kwargs[param.name] = _convert(param, raw_options[key])
+            if param.clearable and not raw_options[key].strip():
+                kwargs[param.name] = None
+            else:
+                kwargs[param.name] = _convert(param, raw_options[key])
         elif param.required:
-            raise UsageError(f"{key}= is missing")
-        else:
+            raise UsageError(param.missing())
+        elif not param.from_set:
             kwargs[param.name] = param.default
     return args, kwargs
 
@@ -282,16 +351,22 @@ def _convert(param: Param, raw: str) -> Any:
 
 def _params_of(handler: Handler) -> list[Param]:
     signature = inspect.signature(handler, eval_str=True)
+    where = handler.__qualname__
     found: list[Param] = []
     for index, parameter in enumerate(signature.parameters.values()):
         if index == 0:
             continue  # the Context
         annotation = parameter.annotation
         if annotation is inspect.Parameter.empty:
-            raise TypeError(f"{handler.__qualname__}: parameter {parameter.name} needs a type")
-        convert, metavar, is_rest = _converter(annotation, parameter.name)
+            raise TypeError(f"{where}: parameter {parameter.name} needs a type")
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            found += _option_set(annotation, parameter.name, where)
+            continue
+        convert, meta, is_rest = _converter(annotation, parameter.name)
         required = parameter.default is inspect.Parameter.empty
         if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            if is_rest:
+                raise TypeError(f"{where}: a Rest parameter must be positional")
             kind: Literal["positional", "option", "words", "rest"] = "option"
         elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
             kind, required = "words", False
@@ -307,14 +382,67 @@ def _params_of(handler: Handler) -> list[Param]:
                 convert=convert,
                 required=required,
                 default=None if required else parameter.default,
-                metavar=metavar,
+                metavar=meta.metavar or parameter.name.rstrip("_"),
+                what=meta.what,
+                help=meta.help,
+            )
+        )
+    _check(found, where)
+    return found
+
+
+def _option_set(annotation: Any, name: str, where: str) -> list[Param]:
+    extras = get_args(annotation)[1:] if get_origin(annotation) is Annotated else ()
+    declared = next((e for e in extras if isinstance(e, Options)), None)
+    if declared is None:
+        raise TypeError(f"{where}: **{name} needs Annotated[Any, Options(...)]")
+    found = []
+    for option in declared.options:
+        convert, meta, _ = _converter(option.annotation, option.key)
+        required = option.key in declared.required
+        found.append(
+            Param(
+                name=option.field,
+                key=option.key,
+                kind="option",
+                convert=convert,
+                required=required,
+                default=None,
+                metavar=meta.metavar or option.key,
+                help=meta.help,
+                clearable=declared.clearing and not required,
+                from_set=True,
             )
         )
     return found
 
 
-def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], str, bool]:
-    """The function turning a word into the annotated type, its metavar, and Rest-ness."""
+def _check(params: list[Param], where: str) -> None:
+    """Refuse declarations whose words could be read two ways."""
+    kinds = [p.kind for p in params]
+    if kinds.count("rest") > 1 or ("rest" in kinds and "words" in kinds):
+        raise TypeError(f"{where}: a Rest parameter takes the whole rest; it cannot share it")
+    if "rest" in kinds and kinds.index("rest") != max(
+        i for i, k in enumerate(kinds) if k in ("positional", "rest")
+    ):
+        raise TypeError(f"{where}: the Rest parameter must be the last positional one")
+    keys = [p.key for p in params if p.kind == "option"]
+    if len(keys) != len(set(keys)):
+        raise TypeError(f"{where}: an option key is declared twice")
+    fields = [p.name for p in params]
+    if len(fields) != len(set(fields)):
+        raise TypeError(f"{where}: two options set the same parameter")
+
+
+@dataclass(frozen=True)
+class _Meta:
+    metavar: str | None
+    what: str | None
+    help: str | None
+
+
+def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta, bool]:
+    """The function turning a word into the annotated type, what to call it, and Rest-ness."""
     meta = Arg()
     is_rest = False
     while True:  # Annotated[T | None, ...] and Annotated[T, ...] | None alike
@@ -345,7 +473,7 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], str, b
 
         metavar = metavar or "|".join(choices)
     elif annotation is str:
-        convert = _text
+        convert = values.clean_text if is_rest else _text
     elif annotation is int:
 
         def convert(raw: str) -> int:
@@ -364,10 +492,34 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], str, b
         metavar = metavar or getattr(annotation, "metavar", name)
     else:
         raise TypeError(f"parameter {name}: no converter for {annotation!r}")
-    return convert, metavar or name.rstrip("_"), is_rest
+    if not is_rest:
+        convert = _one_line(convert, _length_of(meta.column, name))
+    what = getattr(annotation, "what", None)
+    return convert, _Meta(metavar, what, meta.help), is_rest
+
+
+def _length_of(column: Any, name: str) -> int | None:
+    if column is None:
+        return None
+    length = getattr(getattr(column, "type", None), "length", None)
+    if not isinstance(length, int):
+        raise TypeError(f"parameter {name}: column {column!r} has no length")
+    return length
+
+
+def _one_line(convert: Callable[[str], Any], limit: int | None) -> Callable[[str], Any]:
+    """`convert` after cleaning the word, refusing results longer than `limit` characters."""
+
+    def converted(raw: str) -> Any:
+        value = convert(values.clean_line(raw))
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"is {len(value):,} characters long; at most {limit} fit")
+        return value
+
+    return converted
 
 
 def _text(raw: str) -> str:
     if not raw.strip():
         raise ValueError("must not be empty")
-    return raw
+    return raw.strip()
