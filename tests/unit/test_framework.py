@@ -273,7 +273,7 @@ def test_a_missing_word_is_named_for_what_it_is() -> None:
 
 SHARED = Options(
     (
-        Option("name", "name", Annotated[str, Arg(help="what learners see")]),
+        Option("name", "name", Annotated[str, Arg(help="what learners see")], required=True),
         Option("org", "organization", str),
         Option("size", "capacity", Annotated[int, Arg(min=1)]),
     )
@@ -282,7 +282,7 @@ shared_demo = CommandSet()
 
 
 @shared_demo.command("thing add", help="Add.", example="!thing add name=x")
-async def thing_add(ctx: object, **fields: Annotated[Any, SHARED.requiring("name")]) -> str:
+async def thing_add(ctx: object, **fields: Annotated[Any, SHARED]) -> str:
     return "ok"
 
 
@@ -303,6 +303,8 @@ def test_options_declared_once_serve_adding_and_changing() -> None:
     with pytest.raises(UsageError, match="org=: must not be empty"):
         bind(adding, "name=x org=")
     assert bind(changing, '1 org= name="y"') == ([1], {"organization": None, "name": "y"})
+    with pytest.raises(UsageError, match="name=: must not be empty"):
+        bind(changing, "1 name=")
     with pytest.raises(UsageError, match="size=: 0 is too small"):
         bind(changing, "1 size=0")
     assert adding.usage("!") == "!thing add name=name [org=org] [size=size]"
