@@ -104,14 +104,7 @@ async def add_lead(
     was = next((role for role in SEEKERS if role in held), None)
     promoted: list[Person] = []
     if was is not None:
-        await session.execute(
-            delete(Membership).where(
-                Membership.room_id == room.id,
-                Membership.person_id == person.id,
-                Membership.role.in_(SEEKERS),
-            )
-        )
-        await session.flush()
+        await _drop(session, room, person, SEEKERS)
         promoted = await fill_seats(session, room)
     session.add(Membership(room=room, person=person, role=MemberRole.LEAD, joined_at=now))
     await session.flush()
@@ -161,12 +154,18 @@ async def step_down(
             f"Add someone first with `{prefix}room lead add {room.code} @user:server`, "
             f"or withdraw the room with `{prefix}room withdraw {room.code}`."
         )
+    await _drop(session, room, person, STAFF)
+    return held
+
+
+async def _drop(
+    session: AsyncSession, room: LocalRoom, person: Person, roles: tuple[MemberRole, ...]
+) -> None:
     await session.execute(
         delete(Membership).where(
             Membership.room_id == room.id,
             Membership.person_id == person.id,
-            Membership.role.in_(STAFF),
+            Membership.role.in_(roles),
         )
     )
     await session.flush()
-    return held
