@@ -52,10 +52,17 @@ def clean_text(text: str) -> str:
     return text
 
 
+# Letters that carry their accent in the letter itself, so no decomposition removes it.
+_PLAIN_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
 def fold(text: str) -> str:
-    """Text for matching: no accents, no case (`Café` and `cafe` match)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """Text for matching: no accents, no case (`Café` and `cafe`, `Tromsø` and `tromso` match)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.translate(_PLAIN_LETTERS)
 
 
 @functools.cache

@@ -312,3 +312,24 @@ def test_options_declared_once_serve_adding_and_changing() -> None:
     assert "- `name=name`: what learners see" in described
     assert "Clear an optional field by leaving it empty" in described
     assert "Clear an optional field" not in adding.describe("!")
+
+
+def test_every_word_after_a_command_name_is_kept_from_slugs() -> None:
+    from bot.commands.registry import build_registry
+    from bot.values import COMMAND_WORDS
+
+    words = {w for c in build_registry().commands for w in c.name.split()[1:]}
+    assert words and words <= COMMAND_WORDS, words - COMMAND_WORDS
+
+
+def test_room_add_and_room_edit_take_the_same_declared_options() -> None:
+    from bot.commands.registry import build_registry
+
+    built = build_registry()
+    adding, changing = built.get("room add"), built.get("room edit")
+    assert adding is not None and changing is not None
+    add_keys = {p.key: p.help for p in adding.params if p.kind == "option"}
+    edit_keys = {p.key: p.help for p in changing.params if p.kind == "option"}
+    assert edit_keys.pop("status") is None
+    assert add_keys == edit_keys
+    assert "signup" in add_keys and "link" not in add_keys
