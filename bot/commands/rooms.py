@@ -34,7 +34,12 @@ ROOM_OPTIONS = Options(
     (
         Option("name", "name", _text(LocalRoom.name, "the room's name as learners see it"), True),
         Option("org", "organization", _text(LocalRoom.organization, "who runs it"), True),
-        Option("mode", "mode", Annotated[RoomMode, Arg(help="in-person or online")], True),
+        Option(
+            "mode",
+            "mode",
+            Annotated[RoomMode, Arg(help="learners meet in a room, or in a video call")],
+            True,
+        ),
         Option(
             "city",
             "city",
@@ -255,7 +260,10 @@ async def edit(
     ctx: Context,
     room_code: RoomCode,
     *,
-    status: Literal["open", "full"] | None = None,
+    status: Annotated[
+        Literal["open", "full"] | None,
+        Arg(help="full: take no more learners for now (they join its waitlist)"),
+    ] = None,
     **fields: Annotated[Any, ROOM_OPTIONS.for_changes()],
 ) -> Reply:
     room, held = await managed_room(ctx, room_code)
