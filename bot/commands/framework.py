@@ -232,6 +232,13 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
             assert found is not None
             option(found[0])
             raw_rest = raw_rest[found[1] :]
+        # An option typed after the text would be sent as text: say so instead.
+        for word in raw_rest.split():
+            late = _OPTION.fullmatch(word)
+            if late and late[1].lower().replace("_", "-") in options:
+                raise UsageError(
+                    f"{late[1]}= comes before the text; options go first, as in the usage line"
+                )
     else:
         for token in tokenize(text):
             if not option(token):

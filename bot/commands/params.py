@@ -257,8 +257,7 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         metavar = metavar or getattr(annotation, "metavar", name)
     else:
         raise TypeError(f"parameter {name}: no converter for {annotation!r}")
-    if not is_rest:
-        convert = _one_line(convert, _length_of(meta.column, name))
+    convert = _checked(convert, one_line=not is_rest, limit=_length_of(meta.column, name))
     what = getattr(annotation, "what", None)
     return convert, _Meta(metavar, what, meta.help), is_rest
 
@@ -272,11 +271,13 @@ def _length_of(column: Any, name: str) -> int | None:
     return length
 
 
-def _one_line(convert: Callable[[str], Any], limit: int | None) -> Callable[[str], Any]:
-    """`convert` after cleaning the word, refusing results longer than `limit` characters."""
+def _checked(
+    convert: Callable[[str], Any], *, one_line: bool, limit: int | None
+) -> Callable[[str], Any]:
+    """`convert` after cleaning one-line text, refusing results longer than `limit` characters."""
 
     def converted(raw: str) -> Any:
-        value = convert(values.clean_line(raw))
+        value = convert(values.clean_line(raw) if one_line else raw)
         if limit is not None and isinstance(value, str) and len(value) > limit:
             raise ValueError(f"is {len(value):,} characters long; at most {limit} fit")
         return value

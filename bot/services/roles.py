@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import people, team, workshops
+from bot.services import people, team
 
 PowerLevelLookup = Callable[[str, str], Awaitable[int | None]]
 
@@ -54,6 +54,6 @@ async def role_of(
     if await is_organizer(settings, user_id, power_level):
         return Role.ORGANIZER
     person = await people.find(session, network, user_id)
-    if person and await team.leads_a_live_room(session, person, await workshops.current(session)):
+    if person and await team.leads_a_live_room(session, person):
         return Role.LEAD
     return Role.EVERYONE

@@ -64,9 +64,7 @@ async def require_manager(
     return held
 
 
-async def leads_a_live_room(
-    session: AsyncSession, person: Person, current: Workshop | None
-) -> bool:
+async def leads_a_live_room(session: AsyncSession, person: Person) -> bool:
     """Host or lead of a room that is not withdrawn, in the current or an unfinished workshop."""
     found = await session.scalar(
         select(Membership.id)
@@ -78,7 +76,7 @@ async def leads_a_live_room(
             LocalRoom.status != RoomStatus.WITHDRAWN,
             or_(
                 Workshop.state != WorkshopState.FINISHED,
-                Workshop.id == (current.id if current else -1),
+                Workshop.is_current,
             ),
         )
         .limit(1)

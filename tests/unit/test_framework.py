@@ -219,7 +219,26 @@ def test_a_rest_of_the_line_may_follow_leading_options() -> None:
         bind(say_cmd, "all day=12 Hello")
     with pytest.raises(UsageError, match="text is missing"):
         bind(say_cmd, "all day=2")
+    with pytest.raises(UsageError, match="day= comes before the text"):
+        bind(say_cmd, "all Hello day=2")
+    assert bind(say_cmd, "all Hello x=1") == (["all", "Hello x=1"], {"day": None})
     assert say_cmd.usage("!") == "!say all|leads [day=day] text…"
+
+
+def test_a_rest_of_the_line_may_be_limited_by_its_column() -> None:
+    limited = CommandSet()
+
+    @limited.command("note", help="x", example="!note hi")
+    async def note(
+        ctx: object, text: Annotated[str, Rest, Arg(column=LocalRoom.who_may_join)]
+    ) -> str:
+        return "ok"
+
+    command = Registry([limited]).get("note")
+    assert command is not None
+    assert bind(command, "two\nlines") == (["two\nlines"], {})
+    with pytest.raises(UsageError, match="is 501 characters long; at most 500 fit"):
+        bind(command, "a" * 501)
 
 
 def test_declarations_that_cannot_be_read_one_way_are_refused_at_import() -> None:
