@@ -184,7 +184,8 @@ async def find(
         typed = " ".join([*words, *(f"{k}={v}" for k, v in filters if v)])
         more = code(f"{ctx.prefix}rooms {typed} page={page % pages + 1}".replace("  ", " "))
         footer.append(
-            f"Next: {more}. Narrow it down with words or filters, e.g. "
+            f"{'Next' if page < pages else 'Back to the first'}: {more}. "
+            "Narrow it down with words or filters, e.g. "
             f"{code(ctx.prefix + 'rooms oslo mode=in-person lang=en')}."
         )
     return "\n".join([title, *lines, *footer])
