@@ -9,12 +9,60 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+import pycountry
+
 from bot.text import clip
+
+# Phones type en and em dashes (and minus signs) in ranges: `10:00–15:00`, `days=1–3`.
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
+# Invisible characters that can disguise a name: bidi overrides and isolates, marks,
+# zero-width spaces and joiners, the byte order mark.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e]")
+_LINE_BREAKS = re.compile("[\n\r\v\f\x85\u2028\u2029]")
+
+
+def dashes(text: str) -> str:
+    """Typographic dashes as plain hyphens."""
+    return text.translate(_DASHES)
+
+
+def clean_line(text: str) -> str:
+    """One line of text as people mean it: invisible characters removed, tabs as spaces.
+
+    ValueError for line breaks and other control characters.
+    """
+    text = _INVISIBLE.sub("", text).replace("\t", " ")
+    if _LINE_BREAKS.search(text):
+        raise ValueError("must be on one line (no line breaks)")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValueError("must not contain control characters")
+    return text
+
+
+def clean_text(text: str) -> str:
+    """Free text of several lines: ValueError for control characters other than breaks."""
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in text):
+        raise ValueError("must not contain control characters")
+    return text
+
+
+# Letters that carry their accent in the letter itself, so no decomposition removes it.
+_PLAIN_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
+def fold(text: str) -> str:
+    """Text for matching: no accents, no case (`Café` and `cafe`, `Tromsø` and `tromso` match)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.translate(_PLAIN_LETTERS)
 
 
 @functools.cache
@@ -55,9 +103,17 @@ def parse_time(text: str) -> time:
 
 
 def parse_int(text: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    if not re.fullmatch(r"[+-]?\d{1,9}", text):
+    match = re.fullmatch(r"([+-]?)0*(\d+)", text.strip())
+    if not match:
         raise ValueError(f"{clip(text)!r} is not a whole number")
-    value = int(text)
+    if len(match[2]) > 9:  # do not turn a pasted megabyte of digits into a number
+        sign = match[1] == "-"
+        if sign and minimum is not None:
+            raise ValueError(f"{clip(text, 20)} is too small; the least accepted is {minimum}")
+        if not sign and maximum is not None:
+            raise ValueError(f"{clip(text, 20)} is too large; the most accepted is {maximum}")
+        raise ValueError(f"{clip(text, 20)} is too large a number")
+    value = int(match[1] + match[2])
     if minimum is not None and value < minimum:
         raise ValueError(f"{value} is too small; the least accepted is {minimum}")
     if maximum is not None and value > maximum:
@@ -80,6 +136,7 @@ class RoomCode:
 
     number: int
     metavar = "R7"
+    what = "the room id"
 
     @classmethod
     def parse(cls, text: str) -> Self:
@@ -96,21 +153,35 @@ class UserId(str):
     """A chat user id such as `@ana:uni.no`."""
 
     metavar = "@user:server"
+    what = "the user id"
 
     @classmethod
     def parse(cls, text: str) -> Self:
         text = text.strip()
-        if not re.fullmatch(r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d{1,5})?", text):
+        # 255 characters at most, as Matrix allows (and as the column holds).
+        if len(text) > 255 or not re.fullmatch(
+            r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d{1,5})?", text
+        ):
             raise ValueError(
                 f"{clip(text)!r} is not a user id; user ids look like @ana:example.org"
             )
         return cls(text)
 
 
+# Words that follow a command's name (`!workshop add`, `!rooms export`): a slug
+# spelled like one would make `!workshop add` mean two things. tests/unit/test_framework.py
+# checks that every such word of the registered commands is here.
+COMMAND_WORDS = frozenset(
+    {"add", "edit", "use", "remove", "withdraw", "roster", "lead", "host", "export",
+     "step-down", "join", "leave", "list", "show", "help", "all", "current"}
+)
+
+
 class Slug(str):
     """A workshop's short name: `2026-spring`."""
 
     metavar = "slug"
+    what = "the workshop's slug"
 
     @classmethod
     def parse(cls, text: str) -> Self:
@@ -119,6 +190,8 @@ class Slug(str):
                 f"{clip(text)!r} is not a workshop slug; use 2-40 lowercase letters, digits "
                 "and dashes, e.g. 2026-spring"
             )
+        if text in COMMAND_WORDS:
+            raise ValueError(f"{text!r} is a word the commands use, so it cannot be a slug")
         return cls(text)
 
 
@@ -163,14 +236,19 @@ class TimeRange:
 
     @classmethod
     def parse(cls, text: str) -> Self:
-        parts = text.split("-")
+        parts = dashes(text).split("-")
         if len(parts) != 2:
             raise ValueError(
                 f"{clip(text)!r} is not a time range; use HH:MM-HH:MM, e.g. 10:00-15:00"
             )
         start, end = parse_time(parts[0].strip()), parse_time(parts[1].strip())
-        if end <= start:
-            raise ValueError(f"the end {end:%H:%M} must be after the start {start:%H:%M}")
+        if end == start:
+            raise ValueError(f"the range {start:%H:%M}-{end:%H:%M} is empty; the end must be later")
+        if end < start:
+            raise ValueError(
+                f"the range {start:%H:%M}-{end:%H:%M} is reversed; "
+                f"did you mean {end:%H:%M}-{start:%H:%M}?"
+            )
         return cls(start, end)
 
 
@@ -183,6 +261,7 @@ class DaySet:
 
     @classmethod
     def parse(cls, text: str) -> Self:
+        text = dashes(text)
         if text.strip().lower() == "all":
             return cls(None)
         numbers: set[int] = set()
@@ -193,8 +272,12 @@ class DaySet:
                     f"{clip(text)!r} is not a list of days; use e.g. 1-6, 1,3,5 or all"
                 )
             first, last = int(match[1]), int(match[2] or match[1])
-            if first < 1 or last < first:
+            if first < 1:
                 raise ValueError(f"{part.strip()!r} is not a day range; days count from 1")
+            if last < first:
+                raise ValueError(
+                    f"the day range {first}-{last} is reversed; did you mean {last}-{first}?"
+                )
             numbers.update(range(first, last + 1))
         return cls(frozenset(numbers))
 
@@ -226,3 +309,36 @@ def parse_days(stored: str) -> frozenset[int]:
     found = DaySet.parse(stored).numbers
     assert found is not None
     return found
+
+
+class Language(str):
+    """A language as its ISO 639-1 code (`de`), also given by its English name (`German`)."""
+
+    metavar = "en"
+    what = "the language"
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        cleaned = text.strip()
+        found = None
+        if re.fullmatch(r"[A-Za-z]{2}", cleaned):
+            found = pycountry.languages.get(alpha_2=cleaned.lower())
+        elif re.fullmatch(r"[A-Za-z ()-]{3,40}", cleaned):
+            try:
+                found = pycountry.languages.lookup(cleaned)
+            except LookupError:
+                found = None
+        code = getattr(found, "alpha_2", None)
+        if code is None:
+            raise ValueError(
+                f"{clip(text)!r} is not an ISO 639-1 language code; use two letters, "
+                "e.g. en, de, fi, no or es"
+            )
+        return cls(code)
+
+
+def language_name(code: str) -> str:
+    """`German (de)`: a stored language code with its English name, when it is known."""
+    found = pycountry.languages.get(alpha_2=code) if re.fullmatch(r"[a-z]{2}", code) else None
+    name = getattr(found, "name", None)
+    return f"{name} ({code})" if name else code

@@ -130,11 +130,12 @@ class Dispatcher:
         example = command.example.replace("!", prefix, 1)
         if not re.match(r"[a-z-]+=", problem):  # keep `mode=` as typed
             problem = problem[:1].upper() + problem[1:]
+        stop = "" if problem.endswith((".", "?", "!")) else "."
         return (
-            f"⚠️ {problem}.\n"
+            f"⚠️ {problem}{stop}\n"
             f"Usage: {code(command.usage(prefix))}\n"
             f"Example: {code(example)}"
-        ).replace("..\n", ".\n")
+        )
 
     def _unknown(self, text: str, role: roles.Role) -> str:
         prefix = self.settings.bot.prefix

@@ -7,29 +7,43 @@ A command is declared once, on its handler:
 
 The handler's signature is the argument spec: positional parameters are
 positional words, keyword-only parameters are `key=value` options, `*words` takes
-the remaining words and a `Rest` parameter takes the raw rest of the line. Type
-annotations choose the converter. Usage lines, `!help` and permission checks are
-generated from the declaration.
+the remaining words and a `Rest` parameter takes the raw rest of the line (after
+any leading `key=value` options). `**fields: Annotated[Any, OPTIONS]` takes a set
+of options declared once (`Options`) and shared by several commands. Type
+annotations choose the converter; `Arg(column=Model.field)` limits text to what
+the column holds. Usage lines, `!help` and permission checks are generated from
+the declaration; a declaration the framework cannot honour fails at import.
 """
 
 from __future__ import annotations
 
 import difflib
-import inspect
 import re
-import shlex
-import types
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from bot import values
+from bot.commands.params import Arg, Option, Options, Param, Rest, params_of
+from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokenize
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import clip, code
 from bot.transport.base import Attachment
+
+__all__ = [
+    "MAX_ARGUMENT_BYTES",
+    "Arg",
+    "Command",
+    "CommandSet",
+    "Notice",
+    "Option",
+    "Options",
+    "Registry",
+    "Reply",
+    "Rest",
+    "UsageError",
+    "bind",
+]
 
 MAX_ARGUMENT_BYTES = 4096
 
@@ -56,39 +70,6 @@ class Reply:
     mentions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Arg:
-    """Extra facts about one parameter, given with `Annotated[T, Arg(...)]`."""
-
-    metavar: str | None = None
-    min: int | None = None
-    max: int | None = None
-
-
-class Rest:
-    """Marker: `Annotated[str, Rest]` takes the rest of the line as typed, quotes and all."""
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    key: str
-    kind: Literal["positional", "option", "words", "rest"]
-    convert: Callable[[str], Any]
-    required: bool
-    default: Any
-    metavar: str
-
-    def usage(self) -> str:
-        if self.kind == "option":
-            text = f"{self.key}={self.metavar}"
-        elif self.kind in ("words", "rest"):
-            text = f"{self.metavar}…"
-        else:
-            text = self.metavar
-        return text if self.required else f"[{text}]"
-
-
 Handler = Callable[..., Awaitable["str | Reply"]]
 
 
@@ -103,7 +84,10 @@ class Command:
     params: tuple[Param, ...]
 
     def usage(self, prefix: str) -> str:
-        return " ".join([prefix + self.name, *(p.usage() for p in self.params)])
+        # Options come before a rest of the line, where they are read.
+        order = {"positional": 0, "words": 1, "option": 2, "rest": 3}
+        ordered = sorted(self.params, key=lambda p: order[p.kind])
+        return " ".join([prefix + self.name, *(p.usage() for p in ordered)])
 
     def describe(self, prefix: str) -> str:
         lines = [
@@ -111,6 +95,15 @@ class Command:
             self.help,
             f"Example: {code(self.example.replace('!', prefix, 1))}",
         ]
+        explained = [p for p in self.params if p.help]
+        if explained:
+            lines.append("Fields:")
+            lines += [f"- {code(p.usage().strip('[]'))}: {p.help}" for p in explained]
+        clearable = [p.key for p in self.params if p.clearable]
+        if clearable:
+            lines.append(
+                f"Clear an optional field by leaving it empty, e.g. {code(clearable[-1] + '=')}."
+            )
         if self.aliases:
             lines.append("Also: " + ", ".join(code(prefix + a) for a in self.aliases))
         if self.role is not Role.EVERYONE:
@@ -142,7 +135,7 @@ class CommandSet:
                     example=example,
                     role=role,
                     aliases=tuple(aliases),
-                    params=tuple(_params_of(handler)),
+                    params=tuple(params_of(handler)),
                 )
             )
             return handler
@@ -189,25 +182,18 @@ class Registry:
         return []
 
 
-def tokenize(text: str) -> list[str]:
-    """Split arguments into words; quotes group words (`name="TU Delft room"`)."""
-    text = text.translate(_SMART_QUOTES)
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=False)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    lexer.escape = ""
-    try:
-        return list(lexer)
-    except ValueError:
-        raise UsageError("a quotation mark is not closed") from None
-
-
-_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
 _OPTION = re.compile(r"([A-Za-z][A-Za-z0-9_-]*)=(.*)", re.DOTALL)
 
 
 def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     """Convert the argument text into the handler's arguments, or raise UsageError."""
+    try:
+        return _bind(cmd, text)
+    except UnclosedQuote as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_ARGUMENT_BYTES:
         raise UsageError(
             f"that argument list is {len(text.encode('utf-8', 'surrogatepass')):,} bytes; "
@@ -222,22 +208,40 @@ def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     raw_positional: list[str] = []
     raw_options: dict[str, str] = {}
     raw_rest: str | None = None
+
+    def option(token: str) -> bool:
+        match = _OPTION.fullmatch(token) if options else None
+        if not match:
+            return False
+        key = match[1].lower().replace("_", "-")
+        if key not in options:
+            accepted = ", ".join(f"{k}=" for k in options)
+            raise UsageError(f"{clip(key)}= is not an option here; accepted: {accepted}")
+        if key in raw_options:
+            raise UsageError(f"{key}= is given twice")
+        raw_options[key] = match[2]
+        return True
+
     if rest_param is not None:
         pieces = text.split(None, len(positional))
         raw_positional = pieces[: len(positional)]
-        raw_rest = pieces[len(positional)] if len(pieces) > len(positional) else None
+        raw_rest = pieces[len(positional)] if len(pieces) > len(positional) else ""
+        # Leading key=value words are options; the rest of the line is text as typed.
+        while options and OPTION_START.match(raw_rest.lstrip()):
+            found = next_token(raw_rest, 0)
+            assert found is not None
+            option(found[0])
+            raw_rest = raw_rest[found[1] :]
+        # An option typed after the text would be sent as text: say so instead.
+        for word in raw_rest.split():
+            late = _OPTION.fullmatch(word)
+            if late and late[1].lower().replace("_", "-") in options:
+                raise UsageError(
+                    f"{late[1]}= comes before the text; options go first, as in the usage line"
+                )
     else:
         for token in tokenize(text):
-            match = _OPTION.fullmatch(token) if options else None
-            if match:
-                key = match[1].lower().replace("_", "-")
-                if key not in options:
-                    accepted = ", ".join(f"{k}=" for k in options)
-                    raise UsageError(f"{clip(key)}= is not an option here; accepted: {accepted}")
-                if key in raw_options:
-                    raise UsageError(f"{key}= is given twice")
-                raw_options[key] = match[2]
-            else:
+            if not option(token):
                 raw_positional.append(token)
 
     args: list[Any] = []
@@ -245,7 +249,7 @@ def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         if index < len(raw_positional):
             args.append(_convert(param, raw_positional[index]))
         elif param.required:
-            raise UsageError(f"{param.metavar} is missing")
+            raise UsageError(param.missing())
         else:
             args.append(param.default)
     extra = raw_positional[len(positional) :]
@@ -257,17 +261,20 @@ def bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         if raw_rest is not None and raw_rest.strip():
             args.append(_convert(rest_param, raw_rest.strip()))
         elif rest_param.required:
-            raise UsageError(f"{rest_param.metavar} is missing")
+            raise UsageError(rest_param.missing())
         else:
             args.append(rest_param.default)
 
     kwargs: dict[str, Any] = {}
     for key, param in options.items():
         if key in raw_options:
-            kwargs[param.name] = _convert(param, raw_options[key])
+            if param.clearable and not raw_options[key].strip():
+                kwargs[param.name] = None
+            else:
+                kwargs[param.name] = _convert(param, raw_options[key])
         elif param.required:
-            raise UsageError(f"{key}= is missing")
-        else:
+            raise UsageError(param.missing())
+        elif not param.from_set:
             kwargs[param.name] = param.default
     return args, kwargs
 
@@ -279,95 +286,3 @@ def _convert(param: Param, raw: str) -> Any:
         label = f"{param.key}=: " if param.kind == "option" else ""
         raise UsageError(f"{label}{exc}") from None
 
-
-def _params_of(handler: Handler) -> list[Param]:
-    signature = inspect.signature(handler, eval_str=True)
-    found: list[Param] = []
-    for index, parameter in enumerate(signature.parameters.values()):
-        if index == 0:
-            continue  # the Context
-        annotation = parameter.annotation
-        if annotation is inspect.Parameter.empty:
-            raise TypeError(f"{handler.__qualname__}: parameter {parameter.name} needs a type")
-        convert, metavar, is_rest = _converter(annotation, parameter.name)
-        required = parameter.default is inspect.Parameter.empty
-        if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
-            kind: Literal["positional", "option", "words", "rest"] = "option"
-        elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
-            kind, required = "words", False
-        elif is_rest:
-            kind = "rest"
-        else:
-            kind = "positional"
-        found.append(
-            Param(
-                name=parameter.name,
-                key=parameter.name.rstrip("_").replace("_", "-"),
-                kind=kind,
-                convert=convert,
-                required=required,
-                default=None if required else parameter.default,
-                metavar=metavar,
-            )
-        )
-    return found
-
-
-def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], str, bool]:
-    """The function turning a word into the annotated type, its metavar, and Rest-ness."""
-    meta = Arg()
-    is_rest = False
-    while True:  # Annotated[T | None, ...] and Annotated[T, ...] | None alike
-        if get_origin(annotation) is Annotated:
-            annotation, *extras = get_args(annotation)
-            for extra in extras:
-                if isinstance(extra, Arg):
-                    meta = extra
-                elif extra is Rest:
-                    is_rest = True
-        elif get_origin(annotation) in (Union, types.UnionType):
-            options = [a for a in get_args(annotation) if a is not type(None)]
-            if len(options) != 1:
-                raise TypeError(f"parameter {name}: unions other than Optional are not supported")
-            annotation = options[0]
-        else:
-            break
-
-    metavar = meta.metavar
-    convert: Callable[[str], Any]
-    if get_origin(annotation) is Literal:
-        choices = [str(c) for c in get_args(annotation)]
-
-        def convert(raw: str) -> str:
-            if raw.lower() in choices:
-                return raw.lower()
-            raise ValueError(f"{clip(raw)!r} is not one of: {', '.join(choices)}")
-
-        metavar = metavar or "|".join(choices)
-    elif annotation is str:
-        convert = _text
-    elif annotation is int:
-
-        def convert(raw: str) -> int:
-            return values.parse_int(raw, meta.min, meta.max)
-
-    elif annotation is bool:
-        convert, metavar = values.parse_bool, metavar or "yes|no"
-    elif annotation is ZoneInfo:
-        convert, metavar = values.parse_zone, metavar or "Area/City"
-    elif annotation is date:
-        convert, metavar = values.parse_date, metavar or "YYYY-MM-DD"
-    elif annotation is time:
-        convert, metavar = values.parse_time, metavar or "HH:MM"
-    elif isinstance(annotation, type) and hasattr(annotation, "parse"):
-        convert = annotation.parse
-        metavar = metavar or getattr(annotation, "metavar", name)
-    else:
-        raise TypeError(f"parameter {name}: no converter for {annotation!r}")
-    return convert, metavar or name.rstrip("_"), is_rest
-
-
-def _text(raw: str) -> str:
-    if not raw.strip():
-        raise ValueError("must not be empty")
-    return raw

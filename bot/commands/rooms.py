@@ -1,23 +1,95 @@
-"""Local rooms: finding, registering, joining and running them."""
+"""Local rooms: finding them, their details, registering, changing and withdrawing them.
+
+A room's options are declared once (`ROOM_OPTIONS`) and shared by `room add`
+and `room edit`. Who sits in a room is in `commands/seats.py`; who runs it, in
+`commands/team.py`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from bot.commands.context import Context
-from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
+from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Reply, UsageError
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
-from bot.services import listing, people, rooms, workshops
+from bot.services import listing, rooms, seats, team, workshops
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
 from bot.transport.base import Attachment
-from bot.values import DaySet, RoomCode, Url, UserId, format_days
+from bot.values import DaySet, Language, RoomCode, Url, format_days, language_name
 
 commands = CommandSet()
 
-Text = Annotated[str, Arg(metavar='"…"')]
-Capacity = Annotated[int, Arg(min=1, max=10_000)]
-Mode = Literal["in-person", "online"]
+PAGE_SIZE = 20
+Capacity = Annotated[
+    int, Arg(min=1, max=10_000, help="seats for learners; hosts and team leads need none")
+]
+
+
+def _text(column: Any, help: str) -> Any:
+    return Annotated[str, Arg(metavar='"…"', column=column, help=help)]
+
+
+ROOM_OPTIONS = Options(
+    (
+        Option("name", "name", _text(LocalRoom.name, "the room's name as learners see it"), True),
+        Option("org", "organization", _text(LocalRoom.organization, "who runs it"), True),
+        Option(
+            "mode",
+            "mode",
+            Annotated[RoomMode, Arg(help="learners meet in a room, or in a video call")],
+            True,
+        ),
+        Option(
+            "city",
+            "city",
+            Annotated[str, Arg(column=LocalRoom.city, help="where it meets (in person)")],
+        ),
+        Option("country", "country", Annotated[str, Arg(column=LocalRoom.country, help="e.g. NO")]),
+        Option(
+            "lang",
+            "language",
+            Annotated[Language, Arg(help="the language spoken there, an ISO 639-1 code")],
+            clearable=False,
+        ),
+        Option("capacity", "capacity", Capacity, True),
+        Option(
+            "days", "days", Annotated[DaySet, Arg(help="the workshop days it covers, e.g. 1-3")]
+        ),
+        Option(
+            "venue",
+            "venue",
+            _text(
+                LocalRoom.venue,
+                "the address (in person) or video link (online); shown only to the room's "
+                "members and organizers",
+            ),
+        ),
+        Option(
+            "signup",
+            "signup_url",
+            Annotated[
+                Url,
+                Arg(
+                    column=LocalRoom.signup_url,
+                    help="the room's own sign-up page, if learners also register there",
+                ),
+            ],
+        ),
+        Option(
+            "who",
+            "who_may_join",
+            _text(LocalRoom.who_may_join, 'who may join, e.g. "UiO staff and students"'),
+        ),
+        Option(
+            "public",
+            "public",
+            Annotated[bool, Arg(help="yes: list it on the workshop's public web page")],
+            True,
+        ),
+    )
+)
+ROLE_LABELS = {MemberRole.HOST: "host", MemberRole.LEAD: "team lead"}
 
 
 def headline(room: LocalRoom) -> str:
@@ -29,7 +101,7 @@ def headline(room: LocalRoom) -> str:
     return f"**{room.code}** {escape(room.name)} · {escape(room.organization)} · {where}"
 
 
-def seats_text(room: LocalRoom, taken: rooms.Occupancy) -> str:
+def seats_text(room: LocalRoom, taken: seats.Occupancy) -> str:
     if room.status is RoomStatus.WITHDRAWN:
         return "withdrawn"
     left = taken.seats_left(room)
@@ -37,11 +109,25 @@ def seats_text(room: LocalRoom, taken: rooms.Occupancy) -> str:
     return text + (f", {taken.waiting} waiting" if taken.waiting else "")
 
 
-def _name(person: Person) -> str:
+def name_of(person: Person) -> str:
     return code(person.user_id)
 
 
-def _notice_promoted(promoted: list[Person], room: LocalRoom, prefix: str) -> list[Notice]:
+def leaders_text(members: dict[MemberRole, list[Person]]) -> str:
+    """`Hosts and team leads: …`, the same wherever a room's team is shown."""
+    found = team.leaders(members)
+    named = [
+        f"{name_of(leader.person)} ({' and '.join(ROLE_LABELS[r] for r in leader.roles)})"
+        for leader in found
+    ]
+    return "Hosts and team leads: " + (", ".join(named) or "none")
+
+
+def venue_label(room: LocalRoom) -> str:
+    return "Video link" if room.mode is RoomMode.ONLINE else "Venue"
+
+
+def notice_promoted(promoted: list[Person], room: LocalRoom, prefix: str) -> list[Notice]:
     return [
         Notice(
             p.user_id,
@@ -52,29 +138,29 @@ def _notice_promoted(promoted: list[Person], room: LocalRoom, prefix: str) -> li
     ]
 
 
-async def _managed_room(ctx: Context, room_code: RoomCode) -> tuple[LocalRoom, set[MemberRole]]:
+async def managed_room(ctx: Context, room_code: RoomCode) -> tuple[LocalRoom, set[MemberRole]]:
     """The room, once the asker is known to be one of its hosts or leads, or an organizer."""
-    room = await rooms.get(ctx.session, room_code)
-    held = await rooms.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
+    room = await rooms.get(ctx.session, room_code, ctx.prefix)
+    held = await team.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
     return room, held
 
 
 @commands.command(
     "rooms",
-    help="Local rooms of the current workshop; words search names, places and audiences.",
+    help="Local rooms of the current workshop, 20 to a page; words search names, places and "
+    "audiences (accents do not matter).",
     example="!rooms oslo mode=in-person lang=no",
 )
 async def find(
     ctx: Context,
-    *words: str,
-    mode: Mode | None = None,
-    lang: str | None = None,
-    city: str | None = None,
+    *words: Annotated[str, Arg(metavar="word")],
+    mode: RoomMode | None = None,
+    lang: Language | None = None,
+    city: Annotated[str, Arg(column=LocalRoom.city)] | None = None,
+    page: Annotated[int, Arg(min=1, max=10_000)] = 1,
 ) -> str:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    found = await rooms.search(
-        ctx.session, workshop, words, RoomMode(mode) if mode else None, lang, city
-    )
+    found = await rooms.search(ctx.session, workshop, words, mode, lang, city)
     if not found:
         filtered = words or mode or lang or city
         return (
@@ -82,29 +168,38 @@ async def find(
             if filtered
             else f"No local rooms yet. Register one with {code(ctx.prefix + 'room add')}."
         )
-    taken = await rooms.occupancy(ctx.session, [r.id for r in found])
+    pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
+    if page > pages:
+        raise UsageError(f"there {'is' if pages == 1 else 'are'} only {pages} page(s) of rooms")
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    taken = await seats.occupancy(ctx.session, [r.id for r in shown])
     lines = [
-        f"- {headline(r)} · {escape(r.language)} · {seats_text(r, taken[r.id])}" for r in found
+        f"- {headline(r)} · {escape(r.language)} · {seats_text(r, taken[r.id])}" for r in shown
     ]
-    return "\n".join(
-        [
-            f"**Local rooms of {code(workshop.slug)}** ({len(found)})",
-            *lines,
-            f"Details: {code(ctx.prefix + 'room R7')}; join one: {code(ctx.prefix + 'join R7')}",
-        ]
-    )
+    title = f"**Local rooms of {code(workshop.slug)}** ({len(found)})"
+    footer = [f"Details: {code(ctx.prefix + 'room R7')}; join one: {code(ctx.prefix + 'join R7')}"]
+    if pages > 1:
+        title = title[:-1] + f"; page {page} of {pages})"
+        filters = (("mode", mode), ("lang", lang), ("city", city))
+        typed = " ".join([*words, *(f"{k}={v}" for k, v in filters if v)])
+        more = code(f"{ctx.prefix}rooms {typed} page={page % pages + 1}".replace("  ", " "))
+        footer.append(
+            f"{'Next' if page < pages else 'Back to the first'}: {more}. "
+            "Narrow it down with words or filters, e.g. "
+            f"{code(ctx.prefix + 'rooms oslo mode=in-person lang=en')}."
+        )
+    return "\n".join([title, *lines, *footer])
 
 
 @commands.command("room", help="All details of one local room.", example="!room R7")
 async def show(ctx: Context, room_code: RoomCode) -> str:
-    room = await rooms.get(ctx.session, room_code)
-    taken = await rooms.occupancy_of(ctx.session, room)
-    team = await rooms.members(ctx.session, room)
+    room = await rooms.get(ctx.session, room_code, ctx.prefix)
+    taken = await seats.occupancy_of(ctx.session, room)
+    members = await team.members(ctx.session, room)
     days = sorted(rooms.covered_days(room))
-    all_days = room.workshop.days
     day_lines = [
         f"  - Day {d.number}: {span(d.starts_at, d.ends_at, ctx.zone)}"
-        for d in all_days
+        for d in room.workshop.days
         if d.number in days
     ]
     place = "online" if room.mode is RoomMode.ONLINE else "in person"
@@ -115,9 +210,13 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
         f"- Where: {place}" + (f", {where}" if where else ""),
     ]
     if room.venue:
-        lines.append(f"- Venue or video link: {escape(room.venue)}")
+        held = await seats.roles_in(ctx.session, room, ctx.person)
+        if ctx.role is Role.ORGANIZER or held - {MemberRole.WAITLIST}:
+            lines.append(f"- {venue_label(room)}: {escape(room.venue)}")
+        else:
+            lines.append(f"- {venue_label(room)}: shared with the room's members")
     lines += [
-        f"- Language: {escape(room.language)}",
+        f"- Language: {escape(language_name(room.language))}",
         f"- Seats: {room.capacity} in all, {seats_text(room, taken)}",
         f"- Days: {format_days(set(days))}",
         *day_lines,
@@ -125,9 +224,8 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     if room.who_may_join:
         lines.append(f"- Who may join: {escape(room.who_may_join)}")
     if room.signup_url:
-        lines.append(f"- Own sign-up: {link(room.signup_url)}")
-    leads = team[MemberRole.LEAD] or team[MemberRole.HOST]
-    lines.append("- Team leads: " + (", ".join(_name(p) for p in leads) or "none yet"))
+        lines.append(f"- Its own sign-up page: {link(room.signup_url)}")
+    lines.append(f"- {leaders_text(members)}")
     lines.append(f"- Listed publicly: {'yes' if room.public else 'no'}")
     lines.append(f"- Workshop: {code(room.workshop.slug)}")
     return "\n".join(lines)
@@ -139,38 +237,11 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     example='!room add name="TU Delft classroom" org="TU Delft" mode=in-person city=Delft '
     'country=NL lang=en capacity=20 days=1-3 public=yes who="TU Delft staff and students"',
 )
-async def add(
-    ctx: Context,
-    *,
-    name: Text,
-    org: Text,
-    mode: Mode,
-    capacity: Capacity,
-    public: bool,
-    city: str | None = None,
-    country: str | None = None,
-    lang: str = "en",
-    days: DaySet | None = None,
-    venue: Text | None = None,
-    link: Url | None = None,
-    who: Text | None = None,
-) -> str:
+async def add(ctx: Context, **fields: Annotated[Any, ROOM_OPTIONS]) -> str:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    fields = rooms.RoomFields(
-        name=name,
-        organization=org,
-        mode=RoomMode(mode),
-        city=city,
-        country=country,
-        venue=venue,
-        language=lang,
-        capacity=capacity,
-        days=days,
-        who_may_join=who,
-        signup_url=link,
-        public=public,
+    room = await rooms.add(
+        ctx.session, workshop, await ctx.me(), rooms.RoomFields(fields), ctx.now()
     )
-    room = await rooms.add(ctx.session, workshop, await ctx.me(), fields, ctx.now())
     join_it = code(f"{ctx.prefix}join {room.code}")
     add_lead = code(f"{ctx.prefix}room lead add {room.code} @user:server")
     return (
@@ -183,51 +254,44 @@ async def add(
 @commands.command(
     "room edit",
     help="Change a room's details (its hosts and team leads, or an organizer).",
-    example="!room edit R7 capacity=25 city=Delft",
+    example="!room edit R7 capacity=25 city=Delft venue=",
     role=Role.LEAD,
 )
 async def edit(
     ctx: Context,
     room_code: RoomCode,
     *,
-    name: Text | None = None,
-    org: Text | None = None,
-    mode: Mode | None = None,
-    city: str | None = None,
-    country: str | None = None,
-    lang: str | None = None,
-    capacity: Capacity | None = None,
-    days: DaySet | None = None,
-    venue: Text | None = None,
-    link: Url | None = None,
-    who: Text | None = None,
-    public: bool | None = None,
-    status: Literal["open", "full"] | None = None,
+    status: Annotated[
+        Literal["open", "full"] | None,
+        Arg(help="full: take no more learners for now (they join its waitlist)"),
+    ] = None,
+    **fields: Annotated[Any, ROOM_OPTIONS.for_changes()],
 ) -> Reply:
-    room, held = await _managed_room(ctx, room_code)
-    fields = rooms.RoomFields(
-        name=name,
-        organization=org,
-        mode=RoomMode(mode) if mode else None,
-        city=city,
-        country=country,
-        venue=venue,
-        language=lang,
-        capacity=capacity,
-        days=days,
-        who_may_join=who,
-        signup_url=link,
-        public=public,
-        status=RoomStatus(status) if status else None,
-    )
-    if not fields.given():
+    room, held = await managed_room(ctx, room_code)
+    if status:
+        fields["status"] = RoomStatus(status)
+    if not fields:
         raise UsageError("give at least one key=value to change")
-    promoted = await rooms.edit(ctx.session, room, fields, held, ctx.role is Role.ORGANIZER)
-    moved = f" {len(promoted)} waiting learner(s) got a seat and were told." if promoted else ""
-    return Reply(
-        f"{room.code} changed: {', '.join(sorted(fields.given()))}.{moved}",
-        notices=tuple(_notice_promoted(promoted, room, ctx.prefix)),
+    edited = await rooms.edit(
+        ctx.session,
+        room,
+        rooms.RoomFields(fields),
+        held,
+        ctx.role is Role.ORGANIZER,
+        ctx.prefix,
     )
+    keys = {o.field: o.key for o in ROOM_OPTIONS.options} | {"status": "status"}
+    text = f"{room.code} changed: {', '.join(sorted(keys[f] for f in fields))}."
+    if edited.cleared:
+        wanted = "the video link" if room.mode is RoomMode.ONLINE else "the address"
+        text += (
+            f" It is {room.mode.value} now, so its {' and '.join(edited.cleared)} "
+            f"no longer applied and {'were' if len(edited.cleared) > 1 else 'was'} cleared. "
+            f"Give {wanted} with {code(f'{ctx.prefix}room edit {room.code} venue=…')}."
+        )
+    if edited.promoted:
+        text += f" {len(edited.promoted)} waiting learner(s) got a seat and were told."
+    return Reply(text, notices=tuple(notice_promoted(edited.promoted, room, ctx.prefix)))
 
 
 @commands.command(
@@ -237,7 +301,7 @@ async def edit(
     role=Role.LEAD,
 )
 async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
-    room, _ = await _managed_room(ctx, room_code)
+    room, _ = await managed_room(ctx, room_code)
     told = await rooms.withdraw(ctx.session, room)
     notices = tuple(
         Notice(
@@ -248,152 +312,6 @@ async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
         for p in told
     )
     return Reply(f"{room.code} is withdrawn; {len(told)} learner(s) were told.", notices=notices)
-
-
-@commands.command(
-    "room roster",
-    help="Members of a room by role, and its waitlist in order.",
-    example="!room roster R7",
-    role=Role.LEAD,
-)
-async def roster(ctx: Context, room_code: RoomCode) -> str:
-    room, _ = await _managed_room(ctx, room_code)
-    team = await rooms.members(ctx.session, room)
-    taken = await rooms.occupancy_of(ctx.session, room)
-    lines = [f"**Roster of {room.code} {escape(room.name)}** ({seats_text(room, taken)})"]
-    for role, label in (
-        (MemberRole.HOST, "Hosts"),
-        (MemberRole.LEAD, "Team leads"),
-        (MemberRole.LEARNER, f"Learners ({len(team[MemberRole.LEARNER])} of {room.capacity})"),
-    ):
-        lines.append(f"{label}: " + (", ".join(_name(p) for p in team[role]) or "none"))
-    waiting = team[MemberRole.WAITLIST]
-    lines.append(
-        "Waitlist: " + (", ".join(f"{n}. {_name(p)}" for n, p in enumerate(waiting, 1)) or "nobody")
-    )
-    return "\n".join(lines)
-
-
-@commands.command(
-    "room lead add",
-    help="Make someone a team lead of a room.",
-    example="!room lead add R7 @ana:uni.no",
-    role=Role.LEAD,
-)
-async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
-    room, _ = await _managed_room(ctx, room_code)
-    person = await people.ensure(ctx.session, ctx.message.network, user, ctx.now())
-    promoted = await rooms.add_lead(ctx.session, room, person, ctx.now())
-    notices = (
-        Notice(
-            user,
-            f"You are now a team lead of the local room {room.code} {escape(room.name)}. "
-            f"{code(ctx.prefix + 'room roster ' + room.code)} shows who is in it.",
-        ),
-        *_notice_promoted(promoted, room, ctx.prefix),
-    )
-    return Reply(f"{code(user)} is now a team lead of {room.code}.", notices=notices)
-
-
-@commands.command(
-    "room lead remove",
-    help="Remove a team lead from a room.",
-    example="!room lead remove R7 @ana:uni.no",
-    role=Role.LEAD,
-)
-async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> str:
-    room, _ = await _managed_room(ctx, room_code)
-    person = await people.find(ctx.session, ctx.message.network, user)
-    await rooms.remove_lead(ctx.session, room, person)
-    return f"{code(user)} is no longer a team lead of {room.code}."
-
-
-@commands.command(
-    "join",
-    help="Join a local room (its waitlist when it is full); joining another moves you.",
-    example="!join R7",
-)
-async def join(ctx: Context, room_code: RoomCode) -> Reply:
-    room = await rooms.get(ctx.session, room_code)
-    result = await rooms.join(ctx.session, room, await ctx.me(), ctx.now())
-    label = f"{room.code} {escape(room.name)}"
-    if result.position is not None:
-        verb = "are" if result.already else "are now"
-        text = (
-            f"{label} is full, so you {verb} number {result.position} on its waitlist. "
-            "I will tell you when a seat frees up."
-        )
-    elif result.already:
-        text = f"You already have a seat in {label}."
-    else:
-        text = (
-            f"Welcome: you have a seat in {label}. {code(ctx.prefix + 'myroom')} shows the details."
-        )
-    if result.moved_from is not None:
-        text = (
-            f"You left {result.moved_from.code} {escape(result.moved_from.name)} "
-            f"(one room per workshop). " + text
-        )
-    return Reply(
-        text,
-        notices=tuple(_notice_promoted(result.promoted_elsewhere, result.moved_from, ctx.prefix))
-        if result.moved_from
-        else (),
-    )
-
-
-@commands.command(
-    "leave",
-    help="Leave your local room (or its waitlist) in the current workshop.",
-    example="!leave",
-)
-async def leave(ctx: Context) -> Reply:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    result = await rooms.leave(ctx.session, workshop, ctx.person)
-    where = "the waitlist of " if result.was is MemberRole.WAITLIST else ""
-    return Reply(
-        f"You left {where}{result.room.code} {escape(result.room.name)}.",
-        notices=tuple(_notice_promoted(result.promoted, result.room, ctx.prefix)),
-    )
-
-
-@commands.command(
-    "myroom", help="Your local room, your role, its team leads and links.", example="!myroom"
-)
-async def myroom(ctx: Context) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    mine = await rooms.my_memberships(ctx.session, workshop, ctx.person)
-    if not mine:
-        return (
-            f"You are not in a local room of {code(workshop.slug)}. "
-            f"{code(ctx.prefix + 'rooms')} lists them."
-        )
-    by_room: dict[int, list[str]] = {}
-    room_of: dict[int, LocalRoom] = {}
-    for membership in mine:
-        room_of[membership.room_id] = membership.room
-        text = {
-            MemberRole.HOST: "host",
-            MemberRole.LEAD: "team lead",
-            MemberRole.LEARNER: "learner with a seat",
-        }.get(membership.role)
-        if text is None:
-            text = (
-                f"number {await rooms.waitlist_position(ctx.session, membership)} on the waitlist"
-            )
-        by_room.setdefault(membership.room_id, []).append(text)
-    lines = []
-    for room_id, roles in by_room.items():
-        room = room_of[room_id]
-        team = await rooms.members(ctx.session, room)
-        leads = ", ".join(_name(p) for p in team[MemberRole.LEAD]) or "none yet"
-        lines.append(f"- {headline(room)}: you are {' and '.join(roles)}. Team leads: {leads}.")
-        if room.venue:
-            lines.append(f"  Venue or video link: {escape(room.venue)}")
-    for label, url in (("Stream", workshop.stream_url), ("Shared notes", workshop.notes_url)):
-        if url:
-            lines.append(f"{label}: {link(url)}")
-    return "\n".join([f"**Your local room in {code(workshop.slug)}**", *lines])
 
 
 @commands.command(

@@ -15,7 +15,7 @@ from bot.values import DateList, Slug, TimeRange, Url
 
 commands = CommandSet()
 
-Title = Annotated[str, Arg(metavar='"…"')]
+Title = Annotated[str, Arg(metavar='"…"', column=Workshop.title)]
 
 
 def describe(workshop: Workshop, zone: ZoneInfo, prefix: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, RoomStatus, Workshop
-from bot.services import rooms
+from bot.services import rooms, seats
 from bot.values import format_days
 
 Format = Literal["md", "json", "csv"]
@@ -54,7 +54,7 @@ async def public_rooms(session: AsyncSession, workshop: Workshop) -> list[Public
             .order_by(LocalRoom.id)
         )
     )
-    taken = await rooms.occupancy(session, [r.id for r in listed])
+    taken = await seats.occupancy(session, [r.id for r in listed])
     return [
         PublicRoom(
             id=room.code,

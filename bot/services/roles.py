@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import people, rooms, workshops
+from bot.services import people, team
 
 PowerLevelLookup = Callable[[str, str], Awaitable[int | None]]
 
@@ -46,11 +46,14 @@ async def role_of(
     user_id: str,
     power_level: PowerLevelLookup,
 ) -> Role:
-    """Organizer by configuration; lead or host of a room of the current workshop; else none."""
+    """Organizer by configuration; host or lead of a room still running; else none.
+
+    A room still running: not withdrawn, in the current workshop or one not finished.
+    Which room the lead may manage is checked against the room itself.
+    """
     if await is_organizer(settings, user_id, power_level):
         return Role.ORGANIZER
     person = await people.find(session, network, user_id)
-    workshop = await workshops.current(session)
-    if person and workshop and await rooms.is_staff_anywhere(session, workshop, person):
+    if person and await team.leads_a_live_room(session, person):
         return Role.LEAD
     return Role.EVERYONE

@@ -60,7 +60,8 @@ async def test_registering_makes_the_sender_host_and_lead(room: Chat) -> None:
         "Days: 1-2",
         "Day 2: Wed 18 Mar 09:00–14:00 UTC",
         "Who may join: UiO staff and students",
-        "Team leads: `@host:uni.no`",
+        "Hosts and team leads: `@host:uni.no` (host and team lead)",
+        "Language: Norwegian (no)",
     ):
         assert fact in shown, fact
 
@@ -146,7 +147,10 @@ async def test_leads_manage_their_room_and_others_are_refused(room: Chat) -> Non
     )
     await room.say(ANA, "!join R1")
     roster = await room.say(LEAD, "!room roster R1")
-    assert "Team leads: `@host:uni.no`, `@lead:uni.no`" in roster
+    assert (
+        "Hosts and team leads: `@host:uni.no` (host and team lead), `@lead:uni.no` (team lead)"
+        in roster
+    )
     assert "Learners (1 of 2): `@ana:uni.no`" in roster
 
     for command in (
@@ -205,8 +209,8 @@ async def test_withdrawing_tells_learners_and_waiting_learners(room: Chat) -> No
     assert "was withdrawn" in answer.notices[ANA][0]
     assert "R1 was withdrawn" in await room.say(CY, "!join R1")
     assert "No local rooms yet" in await room.say(CY, "!rooms")
-    assert "withdrawn already" in await room.say(HOST, "!room withdraw R1")
-    assert "can no longer be changed" in await room.say(HOST, "!room edit R1 capacity=3")
+    assert "withdrawn already" in await room.say(ORGANIZER, "!room withdraw R1")
+    assert "can no longer be changed" in await room.say(ORGANIZER, "!room edit R1 capacity=3")
 
 
 async def test_rooms_are_found_by_words_and_filters(room: Chat) -> None:
@@ -245,7 +249,7 @@ async def test_myroom_shows_role_leads_and_links(room: Chat) -> None:
     assert "You are not in a local room" in await room.say(ANA, "!myroom")
     await room.say(ANA, "!join R1")
     mine = await room.say(ANA, "!myroom")
-    assert "you are learner with a seat. Team leads: `@host:uni.no`." in mine
+    assert "you are learner with a seat.\n  Hosts and team leads: `@host:uni.no` (host" in mine
     assert "Shared notes: <https://notes.example.org/x>" in mine
     assert "you are host and team lead" in await room.say(HOST, "!myroom")
 

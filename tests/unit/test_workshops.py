@@ -76,7 +76,7 @@ async def test_bad_workshop_values_are_explained_and_change_nothing(chat: Chat) 
     cases = {
         ADD.replace("2026-03-18", "18.03.2026"): "is not a date; use YYYY-MM-DD",
         ADD.replace("tz=Europe/Stockholm", "tz=Mars/Olympus"): "Area/City",
-        ADD.replace("10:00-15:00", "15:00-10:00"): "must be after the start",
+        ADD.replace("10:00-15:00", "15:00-10:00"): "15:00-10:00 is reversed",
         ADD.replace("2026-spring", "2026-spring extra"): "I did not expect 'extra' here",
         ADD.replace("2026-spring", "Spring!"): "is not a workshop slug",
         ADD.replace("stream=https://example.org/live", "stream=example.org"): "https://",

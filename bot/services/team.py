@@ -1,0 +1,169 @@
+"""A room's team: its hosts and team leads, who leads it, and who may manage it.
+
+A room is led by its hosts and its team leads together; `leaders` is the one
+answer to "who leads this room" that the room card, the roster and `myroom`
+all show. Rights on a room are checked against that room (and so its own
+workshop), never only the current workshop; a withdrawn room makes nobody a lead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    LocalRoom,
+    MemberRole,
+    Membership,
+    Person,
+    RoomStatus,
+    Workshop,
+    WorkshopState,
+)
+from bot.services.errors import NotAllowed, UserError
+from bot.services.seats import SEEKERS, STAFF, fill_seats, roles_in
+
+
+async def members(session: AsyncSession, room: LocalRoom) -> dict[MemberRole, list[Person]]:
+    """Everyone in the room by role; the waitlist in order."""
+    rows = await session.scalars(
+        select(Membership).where(Membership.room_id == room.id).order_by(Membership.id)
+    )
+    found: dict[MemberRole, list[Person]] = {role: [] for role in MemberRole}
+    for membership in rows:
+        found[membership.role].append(membership.person)
+    return found
+
+
+@dataclass(frozen=True)
+class Leader:
+    person: Person
+    roles: tuple[MemberRole, ...]  # host first, then lead
+
+
+def leaders(team: dict[MemberRole, list[Person]]) -> list[Leader]:
+    """Who leads the room: its hosts and team leads, each once, in the order they came."""
+    found: dict[int, Leader] = {}
+    for role in STAFF:
+        for person in team[role]:
+            held = found[person.id].roles if person.id in found else ()
+            found[person.id] = Leader(person, (*held, role))
+    return list(found.values())
+
+
+async def require_manager(
+    session: AsyncSession, room: LocalRoom, person: Person | None, is_organizer: bool
+) -> set[MemberRole]:
+    """The asker's roles in the room; NotAllowed unless host, lead or organizer."""
+    held = await roles_in(session, room, person)
+    if not (is_organizer or held & set(STAFF)):
+        raise NotAllowed(f"Only {room.code}'s hosts and team leads, or an organizer, may do that.")
+    return held
+
+
+async def leads_a_live_room(session: AsyncSession, person: Person) -> bool:
+    """Host or lead of a room that is not withdrawn, in the current or an unfinished workshop."""
+    found = await session.scalar(
+        select(Membership.id)
+        .join(LocalRoom)
+        .join(Workshop)
+        .where(
+            Membership.person_id == person.id,
+            Membership.role.in_(STAFF),
+            LocalRoom.status != RoomStatus.WITHDRAWN,
+            or_(
+                Workshop.state != WorkshopState.FINISHED,
+                Workshop.is_current,
+            ),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class NewLead:
+    was: MemberRole | None  # the learner or waitlist place they gave up, if any
+    promoted: list[Person]  # who got a seat because of it
+
+
+async def add_lead(
+    session: AsyncSession, room: LocalRoom, person: Person, now: datetime
+) -> NewLead:
+    """Make someone a team lead; a learner seat or waitlist place they held there is given up."""
+    if room.status is RoomStatus.WITHDRAWN:
+        raise UserError(f"{room.code} was withdrawn.")
+    held = await roles_in(session, room, person)
+    if MemberRole.LEAD in held:
+        raise UserError(f"{person.user_id} is a team lead of {room.code} already.")
+    was = next((role for role in SEEKERS if role in held), None)
+    promoted: list[Person] = []
+    if was is not None:
+        await _drop(session, room, person, SEEKERS)
+        promoted = await fill_seats(session, room)
+    session.add(Membership(room=room, person=person, role=MemberRole.LEAD, joined_at=now))
+    await session.flush()
+    return NewLead(was, promoted)
+
+
+async def remove_lead(session: AsyncSession, room: LocalRoom, person: Person | None) -> None:
+    membership = None
+    if person is not None:
+        membership = await session.scalar(
+            select(Membership).where(
+                Membership.room_id == room.id,
+                Membership.person_id == person.id,
+                Membership.role == MemberRole.LEAD,
+            )
+        )
+    if membership is None:
+        who = person.user_id if person else "That person"
+        raise UserError(f"{who} is not a team lead of {room.code}.")
+    await session.delete(membership)
+    await session.flush()
+
+
+async def step_down(
+    session: AsyncSession, room: LocalRoom, person: Person | None, prefix: str
+) -> tuple[MemberRole, ...]:
+    """The person stops being host and lead of the room; returns the roles they gave up.
+
+    The last of a room's team cannot step down: someone must be left to run it.
+    """
+    mine = await roles_in(session, room, person)
+    held = tuple(role for role in STAFF if role in mine)
+    if person is None or not held:
+        raise UserError(f"You are not a host or team lead of {room.code}.")
+    others = await session.scalar(
+        select(Membership.id)
+        .where(
+            Membership.room_id == room.id,
+            Membership.person_id != person.id,
+            Membership.role.in_(STAFF),
+        )
+        .limit(1)
+    )
+    if others is None and room.status is not RoomStatus.WITHDRAWN:
+        raise UserError(
+            f"You are the last host or team lead of {room.code}, so nobody would run it. "
+            f"Add someone first with `{prefix}room lead add {room.code} @user:server`, "
+            f"or withdraw the room with `{prefix}room withdraw {room.code}`."
+        )
+    await _drop(session, room, person, STAFF)
+    return held
+
+
+async def _drop(
+    session: AsyncSession, room: LocalRoom, person: Person, roles: tuple[MemberRole, ...]
+) -> None:
+    await session.execute(
+        delete(Membership).where(
+            Membership.room_id == room.id,
+            Membership.person_id == person.id,
+            Membership.role.in_(roles),
+        )
+    )
+    await session.flush()
