@@ -6,8 +6,9 @@ from typing import Annotated, Literal
 
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
+from bot.commands.notify import change_notices, told
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
-from bot.services import listing, people, rooms, workshops
+from bot.services import changes, listing, people, rooms, workshops
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
 from bot.transport.base import Attachment
@@ -119,7 +120,7 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     lines += [
         f"- Language: {escape(room.language)}",
         f"- Seats: {room.capacity} in all, {seats_text(room, taken)}",
-        f"- Days: {format_days(set(days))}",
+        f"- Days: {format_days(set(days)) or 'none'}",
         *day_lines,
     ]
     if room.who_may_join:
@@ -130,7 +131,7 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     lines.append("- Team leads: " + (", ".join(_name(p) for p in leads) or "none yet"))
     lines.append(f"- Listed publicly: {'yes' if room.public else 'no'}")
     lines.append(f"- Workshop: {code(room.workshop.slug)}")
-    return "\n".join(lines)
+    return ctx.showing_times("\n".join(lines))
 
 
 @commands.command(
@@ -222,11 +223,13 @@ async def edit(
     )
     if not fields.given():
         raise UsageError("give at least one key=value to change")
+    before = await changes.snapshot(ctx.session, room.workshop, room)
     promoted = await rooms.edit(ctx.session, room, fields, held, ctx.role is Role.ORGANIZER)
     moved = f" {len(promoted)} waiting learner(s) got a seat and were told." if promoted else ""
+    changed = change_notices(ctx, before, await changes.again(ctx.session, before))
     return Reply(
-        f"{room.code} changed: {', '.join(sorted(fields.given()))}.{moved}",
-        notices=tuple(_notice_promoted(promoted, room, ctx.prefix)),
+        f"{room.code} changed: {', '.join(sorted(fields.given()))}.{moved}{told(changed)}",
+        notices=(*_notice_promoted(promoted, room, ctx.prefix), *changed),
     )
 
 
