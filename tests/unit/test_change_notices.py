@@ -118,3 +118,17 @@ async def test_the_organizer_who_is_also_a_lead_is_not_told_by_notice(rooms: Cha
     answer = await rooms.say(ORGANIZER, "!workshop edit 2026-spring time=09:00-12:00")
     assert ORGANIZER not in answer.notices
     assert HOST in answer.notices
+
+
+async def test_a_lead_of_two_rooms_gets_one_message_naming_both(rooms: Chat) -> None:
+    await rooms.say(OTHER_HOST, f"!room lead add R2 {HOST}")
+    answer = await rooms.say(ORGANIZER, "!workshop edit 2026-spring time=09:00-12:00")
+    (to_host,) = answer.notices[HOST]
+    assert "your local rooms R1 Oslo room and R2 Bergen" in to_host
+    assert to_host.count("Day 1 is now") == 1 and "Day 2 is now" in to_host
+
+
+async def test_the_hosts_of_a_withdrawn_room_are_not_told(rooms: Chat) -> None:
+    await rooms.say(OTHER_HOST, "!room withdraw R2")
+    answer = await rooms.say(ORGANIZER, "!workshop edit 2026-spring time=09:00-12:00")
+    assert sorted(answer.notices) == [ANA, COLEAD, HOST]
