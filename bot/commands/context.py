@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.db.models import Person
 from bot.services import people
 from bot.services.roles import Role
+from bot.text import default_zone_note
 from bot.transport.base import Incoming
 
 
@@ -38,6 +39,16 @@ class Context:
     @property
     def zone(self) -> ZoneInfo:
         return people.zone_of(self.person, self.settings.bot.default_timezone)
+
+    @property
+    def has_own_zone(self) -> bool:
+        return self.person is not None and self.person.timezone is not None
+
+    def showing_times(self, text: str) -> str:
+        """A reply that shows times, with the default-zone note when the asker has no zone."""
+        if self.has_own_zone:
+            return text
+        return f"{text}\n{default_zone_note(self.zone, self.prefix)}"
 
     def now(self) -> datetime:
         return self.clock.now()

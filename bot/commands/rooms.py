@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal
 
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Reply, UsageError
+from bot.commands.notify import change_notices, told
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
-from bot.services import listing, rooms, seats, team, workshops
+from bot.services import changes, listing, rooms, seats, team, workshops
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
 from bot.transport.base import Attachment
@@ -218,7 +219,7 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     lines += [
         f"- Language: {escape(language_name(room.language))}",
         f"- Seats: {room.capacity} in all, {seats_text(room, taken)}",
-        f"- Days: {format_days(set(days))}",
+        f"- Days: {format_days(set(days)) or 'none'}",
         *day_lines,
     ]
     if room.who_may_join:
@@ -228,7 +229,7 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     lines.append(f"- {leaders_text(members)}")
     lines.append(f"- Listed publicly: {'yes' if room.public else 'no'}")
     lines.append(f"- Workshop: {code(room.workshop.slug)}")
-    return "\n".join(lines)
+    return ctx.showing_times("\n".join(lines))
 
 
 @commands.command(
@@ -272,6 +273,7 @@ async def edit(
         fields["status"] = RoomStatus(status)
     if not fields:
         raise UsageError("give at least one key=value to change")
+    before = await changes.snapshot(ctx.session, room.workshop, room)
     edited = await rooms.edit(
         ctx.session,
         room,
@@ -291,7 +293,11 @@ async def edit(
         )
     if edited.promoted:
         text += f" {len(edited.promoted)} waiting learner(s) got a seat and were told."
-    return Reply(text, notices=tuple(notice_promoted(edited.promoted, room, ctx.prefix)))
+    changed = change_notices(ctx, before, await changes.again(ctx.session, before))
+    return Reply(
+        text + told(changed),
+        notices=(*notice_promoted(edited.promoted, room, ctx.prefix), *changed),
+    )
 
 
 @commands.command(

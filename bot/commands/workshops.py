@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from bot.commands.context import Context
-from bot.commands.framework import Arg, CommandSet, UsageError
+from bot.commands.framework import Arg, CommandSet, Reply, UsageError
+from bot.commands.notify import change_notices, told
 from bot.db.models import Workshop, WorkshopState
-from bot.services import rooms, workshops
+from bot.services import changes as snapshots
+from bot.services import localtime, rooms, workshops
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
 from bot.values import DateList, Slug, TimeRange, Url
@@ -16,10 +20,12 @@ from bot.values import DateList, Slug, TimeRange, Url
 commands = CommandSet()
 
 Title = Annotated[str, Arg(metavar='"…"', column=Workshop.title)]
+DayNumber = Annotated[int, Arg(metavar="N", min=1, max=31)]
 
 
-def describe(workshop: Workshop, zone: ZoneInfo, prefix: str) -> str:
+def describe(workshop: Workshop, ctx: Context) -> str:
     """A workshop's days (in the reader's zone) and links."""
+    zone = ctx.zone
     lines = [f"**{escape(workshop.title)}** ({code(workshop.slug)}, {workshop.state.value})"]
     lines += [
         f"- Day {day.number}: {span(day.starts_at, day.ends_at, zone)}" for day in workshop.days
@@ -34,12 +40,14 @@ def describe(workshop: Workshop, zone: ZoneInfo, prefix: str) -> str:
         if url
     ]
     lines += [f"{label}: {link(url)}" for label, url in links]
+    if not ctx.has_own_zone:
+        return ctx.showing_times("\n".join(lines))
     if zone.key != workshop.timezone:
         lines.append(
             f"Times are in your zone, {zone.key}; the organizers are in {workshop.timezone}."
         )
     else:
-        lines.append(f"Times are in {zone.key}. Set your own zone with {code(prefix + 'tz')}.")
+        lines.append(f"Times are in your zone, {zone.key}.")
     return "\n".join(lines)
 
 
@@ -69,7 +77,7 @@ async def show(ctx: Context, slug: Slug | None = None) -> str:
         workshop = await workshops.require_current(ctx.session, ctx.prefix)
     else:
         workshop = await workshops.by_slug(ctx.session, slug)
-    return describe(workshop, ctx.zone, ctx.prefix)
+    return describe(workshop, ctx)
 
 
 @commands.command(
@@ -91,26 +99,25 @@ async def add(
     notes: Url | None = None,
     registration: Url | None = None,
 ) -> str:
-    workshop = await workshops.add(
-        ctx.session,
-        slug=slug,
-        title=title,
-        zone=tz,
-        dates=days.dates,
-        hours=time,
-        stream_url=stream,
-        notes_url=notes,
-        registration_url=registration,
-        now=ctx.now(),
-    )
+    with usage_on_clock_change():
+        workshop = await workshops.add(
+            ctx.session,
+            slug=slug,
+            title=title,
+            zone=tz,
+            dates=days.dates,
+            hours=time,
+            stream_url=stream,
+            notes_url=notes,
+            registration_url=registration,
+            now=ctx.now(),
+        )
     current = (
         "It is the current workshop."
         if workshop.is_current
         else f"Make it current with {code(ctx.prefix + 'workshop use ' + slug)}."
     )
-    return f"Workshop {code(slug)} created. {current}\n\n" + describe(
-        workshop, ctx.zone, ctx.prefix
-    )
+    return f"Workshop {code(slug)} created. {current}\n\n" + describe(workshop, ctx)
 
 
 @commands.command(
@@ -126,7 +133,10 @@ async def use(ctx: Context, slug: Slug) -> str:
 
 @commands.command(
     "workshop edit",
-    help="Change a workshop: title, tz, days, time, stream, notes, registration, state.",
+    help="Change a workshop: title, tz, days, time, stream, notes, registration, state. "
+    "time= sets every day's hours, or with day=N only that day's. A new tz= keeps each "
+    "day's local hours; with days=, kept dates keep their hours and a new date takes "
+    "those of the day before it. The people of the rooms concerned are told what changed.",
     example="!workshop edit 2026-spring time=09:00-14:00 stream=https://example.org/live",
     role=Role.ORGANIZER,
 )
@@ -138,16 +148,18 @@ async def edit(
     tz: ZoneInfo | None = None,
     days: DateList | None = None,
     time: TimeRange | None = None,
+    day: DayNumber | None = None,
     stream: Url | None = None,
     notes: Url | None = None,
     registration: Url | None = None,
     state: Literal["planned", "running", "finished"] | None = None,
-) -> str:
+) -> Reply:
     changes = workshops.WorkshopChanges(
         title=title,
         zone=tz,
         dates=days.dates if days else None,
         hours=time,
+        day=day,
         stream_url=stream,
         notes_url=notes,
         registration_url=registration,
@@ -155,8 +167,29 @@ async def edit(
     )
     if changes.is_empty():
         raise UsageError("give at least one key=value to change")
-    workshop = await workshops.edit(ctx.session, slug, changes)
-    return f"Workshop {code(slug)} changed.\n\n" + describe(workshop, ctx.zone, ctx.prefix)
+    workshop = await workshops.by_slug(ctx.session, slug)
+    if day is not None and (time is None or days is not None):
+        raise UsageError("day= goes with time= (that day's new hours), and not with days=")
+    if day is not None and day > len(workshop.days):
+        raise UsageError(f"day={day}: {slug} has days 1-{len(workshop.days)}")
+    before = await snapshots.snapshot(ctx.session, workshop)
+    with usage_on_clock_change():
+        workshop = await workshops.edit(ctx.session, slug, changes)
+    after = await snapshots.again(ctx.session, before)
+    notices = change_notices(ctx, before, after)
+    text = f"Workshop {code(slug)} changed.{told(notices)}"
+    if lost := snapshots.removed_coverage(before, after):
+        text += "\nRooms that met on a removed day: " + "; ".join(lost) + "."
+    return Reply(text + "\n\n" + describe(workshop, ctx), notices=notices)
+
+
+@contextmanager
+def usage_on_clock_change() -> Iterator[None]:
+    """A time lost or doubled by a clock change is bad input: answered with the usage."""
+    try:
+        yield
+    except localtime.AmbiguousLocalTime as exc:
+        raise UsageError(exc.message) from None
 
 
 @commands.command(

@@ -193,7 +193,8 @@ def covered_days(room: LocalRoom) -> frozenset[int]:
     count = len(room.workshop.days)
     if room.days is None:
         return frozenset(range(1, count + 1))
-    return frozenset(n for n in parse_days(room.days) if n <= count)
+    # "": a workshop edit removed every date the room covered.
+    return frozenset(n for n in parse_days(room.days) if n <= count) if room.days else frozenset()
 
 
 @dataclass(frozen=True)

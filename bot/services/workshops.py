@@ -2,41 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Workshop, WorkshopDay, WorkshopState
+from bot.db.models import LocalRoom, Workshop, WorkshopDay, WorkshopState
+from bot.services import localtime, rooms
 from bot.services.errors import UserError
-from bot.values import TimeRange
+from bot.values import TimeRange, format_days
 
 
-def build_days(zone: ZoneInfo, dates: tuple[date, ...], hours: TimeRange) -> list[WorkshopDay]:
-    """Day rows for local dates and hours in the workshop's zone, as UTC instants."""
-    return [
-        WorkshopDay(
-            number=number,
-            local_date=day,
-            starts_at=_instant(day, hours.start, zone),
-            ends_at=_instant(day, hours.end, zone),
+def build_days(zone: ZoneInfo, plan: Sequence[tuple[date, TimeRange]]) -> list[WorkshopDay]:
+    """Day rows for local dates, each with its own local hours, as UTC instants.
+
+    A start or end that falls in a clock change's gap or fold is refused here
+    (AmbiguousLocalTime names the day), never shifted.
+    """
+    days = []
+    for number, (day, hours) in enumerate(plan, start=1):
+        label = f"Day {number}"
+        days.append(
+            WorkshopDay(
+                number=number,
+                local_date=day,
+                starts_at=localtime.instant(day, hours.start, zone, label),
+                ends_at=localtime.instant(day, hours.end, zone, label),
+            )
         )
-        for number, day in enumerate(dates, start=1)
-    ]
+    return days
 
 
-def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, at, tzinfo=zone)
-
-
-def local_hours(workshop: Workshop) -> TimeRange:
-    """The workshop's daily hours in its own zone (every day has the same hours)."""
-    zone, first = ZoneInfo(workshop.timezone), workshop.days[0]
+def day_hours(day: WorkshopDay, zone: ZoneInfo) -> TimeRange:
+    """A day's local hours in a zone (the workshop's zone gives back what was typed)."""
     return TimeRange(
-        first.starts_at.astimezone(zone).time().replace(tzinfo=None),
-        first.ends_at.astimezone(zone).time().replace(tzinfo=None),
+        day.starts_at.astimezone(zone).time().replace(tzinfo=None),
+        day.ends_at.astimezone(zone).time().replace(tzinfo=None),
     )
 
 
@@ -92,7 +96,7 @@ async def add(
         state=WorkshopState.PLANNED,
         is_current=await current(session) is None,
         created_at=now,
-        days=build_days(zone, dates, hours),
+        days=build_days(zone, [(day, hours) for day in dates]),
     )
     session.add(workshop)
     await session.flush()
@@ -113,6 +117,7 @@ class WorkshopChanges:
     zone: ZoneInfo | None = None
     dates: tuple[date, ...] | None = None
     hours: TimeRange | None = None
+    day: int | None = None  # `hours` for this day number only
     stream_url: str | None = None
     notes_url: str | None = None
     registration_url: str | None = None
@@ -122,17 +127,50 @@ class WorkshopChanges:
         return all(value is None for value in vars(self).values())
 
 
+def _plan(workshop: Workshop, changes: WorkshopChanges) -> list[tuple[date, TimeRange]]:
+    """Each day's local date and hours after `changes`.
+
+    `hours` applies to every day, or to day number `day` alone. Otherwise a kept
+    date keeps its own hours, and a new date takes those of the closest earlier
+    old day (the first day's, for a date before all of them).
+    """
+    zone = ZoneInfo(workshop.timezone)
+    old = {day.local_date: day_hours(day, zone) for day in workshop.days}
+    if changes.day is not None:
+        if not 1 <= changes.day <= len(workshop.days):
+            raise UserError(f"day={changes.day}: {workshop.slug} has days 1-{len(workshop.days)}.")
+        target = workshop.days[changes.day - 1].local_date
+        return [
+            (day, changes.hours if day == target and changes.hours else hours)
+            for day, hours in old.items()
+        ]
+    plan = []
+    for day in changes.dates or tuple(old):
+        if changes.hours is not None:
+            plan.append((day, changes.hours))
+        elif day in old:
+            plan.append((day, old[day]))
+        else:
+            earlier = [d for d in old if d < day]
+            plan.append((day, old[max(earlier)] if earlier else old[min(old)]))
+    return plan
+
+
 async def edit(session: AsyncSession, slug: str, changes: WorkshopChanges) -> Workshop:
-    """Change a workshop. Days keep their local dates and hours unless those change."""
+    """Change a workshop. Each day keeps its own local date and hours unless those change.
+
+    A new `zone` keeps every day's local wall-clock hours, now in the new zone. Rooms
+    limited to some days keep covering the same dates, whatever their new numbers;
+    a removed date is no longer covered by anyone.
+    """
     workshop = await by_slug(session, slug)
     if changes.zone or changes.dates or changes.hours:
-        old_zone = ZoneInfo(workshop.timezone)
-        zone = changes.zone or old_zone
-        dates = changes.dates or tuple(day.local_date for day in workshop.days)
-        hours = changes.hours or local_hours(workshop)
+        zone = changes.zone or ZoneInfo(workshop.timezone)
+        new_days = build_days(zone, _plan(workshop, changes))
+        await _renumber_room_days(session, workshop, new_days)
         workshop.days.clear()
         await session.flush()  # the old day numbers are free before the new rows come
-        workshop.days.extend(build_days(zone, dates, hours))
+        workshop.days.extend(new_days)
         workshop.timezone = zone.key
     for name in ("title", "stream_url", "notes_url", "registration_url", "state"):
         value = getattr(changes, name)
@@ -140,3 +178,16 @@ async def edit(session: AsyncSession, slug: str, changes: WorkshopChanges) -> Wo
             setattr(workshop, name, value)
     await session.flush()
     return workshop
+
+
+async def _renumber_room_days(
+    session: AsyncSession, workshop: Workshop, new_days: list[WorkshopDay]
+) -> None:
+    """Rooms limited to some days cover the same dates under the days' new numbers."""
+    number_of = {day.local_date: day.number for day in new_days}
+    limited = await session.scalars(
+        select(LocalRoom).where(LocalRoom.workshop_id == workshop.id, LocalRoom.days.is_not(None))
+    )
+    for room in limited:
+        dates = {d.local_date for d in workshop.days if d.number in rooms.covered_days(room)}
+        room.days = format_days({number_of[d] for d in dates if d in number_of})
