@@ -136,7 +136,7 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-rooms", help="write the publicly listed local rooms")
     export.add_argument("-c", "--config", help="configuration file (default: embedded)")
     export.add_argument("--db", help="SQLite file instead of the configured database")
-    export.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    export.add_argument("--format", choices=["md", "json", "csv"], default=listing.DEFAULT_FORMAT)
     export.add_argument("--workshop", help="workshop slug (default: the current one)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(func=_export_rooms)

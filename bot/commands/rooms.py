@@ -402,7 +402,7 @@ async def myroom(ctx: Context) -> str:
     example="!rooms export md",
     role=Role.ORGANIZER,
 )
-async def export(ctx: Context, format: Literal["md", "json", "csv"] = "csv") -> Reply:
+async def export(ctx: Context, format: Literal["md", "json", "csv"] = "md") -> Reply:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
     entries = await listing.public_rooms(ctx.session, workshop)
     data = listing.render(entries, format)
