@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError
 
 import bot
 from bot.app import App
@@ -30,6 +31,8 @@ from bot.db.engine import create_engine, create_sessionmaker
 from bot.services import listing, workshops
 from bot.services.errors import UserError
 from bot.transport.console import ConsoleTransport
+
+log = logging.getLogger(__name__)
 
 CONSOLE_USER = "@you:example.org"
 CONSOLE_DB = "classroom-bot.db"
@@ -247,6 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, migrate.SchemaError) as exc:
         for line in str(exc).splitlines():
             print(f"classroom-bot: {line}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:  # e.g. a file that is not a SQLite database
+        log.debug("database error", exc_info=True)
+        print(f"classroom-bot: the database cannot be used: {exc.orig}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

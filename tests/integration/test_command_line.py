@@ -138,3 +138,19 @@ def test_check_config_lists_every_problem_and_whether_run_can_start(tmp_path: Pa
         env={"CLASSROOM_BOT_MATRIX_PASSWORD": "s3cret"},
     )
     assert ready.returncode == 0 and "ready for every command" in ready.stdout
+
+
+@pytest.mark.parametrize("command", ["migrate", "export-rooms", "console"])
+def test_a_file_that_is_not_a_database_is_one_line(tmp_path: Path, command: str) -> None:
+    (tmp_path / "notes.db").write_text("my notes\n", encoding="utf-8")
+    done = classroom_bot(tmp_path, command, "--db", "notes.db", input="!tz\n")
+    assert done.returncode == 2
+    assert done.stderr == "classroom-bot: the database cannot be used: file is not a database\n"
+    assert (tmp_path / "notes.db").read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_export_from_a_database_without_schema_says_to_migrate(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()
+    done = classroom_bot(tmp_path, "export-rooms", "--db", "empty.db")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("classroom-bot: the database has no schema yet but this code")
