@@ -21,6 +21,7 @@ from bot.config import (
     ConfigError,
     DatabaseSettings,
     Settings,
+    examine,
     load,
     require_runnable,
     run_problems,
@@ -142,13 +143,20 @@ def _export_rooms(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    settings = load(Path(args.config))
-    networks = "matrix" if settings.matrix else "no chat network"
-    print(f"{args.config}: valid ({networks}; {len(settings.bot.organizers)} organizer(s))")
-    missing = run_problems(settings)
+    settings, problems = examine(Path(args.config))
+    for problem in problems:
+        print(f"classroom-bot: {problem}", file=sys.stderr)
+    missing = run_problems(settings, problems) if settings is not None else []
+    if settings is not None and not problems:
+        networks = "matrix" if settings.matrix else "no chat network"
+        print(f"{args.config}: valid ({networks}; {len(settings.bot.organizers)} organizer(s))")
     if missing:
-        print("usable by console, migrate and export-rooms; not yet by run:")
+        print("run also needs:" if problems else "valid for console, migrate and export-rooms; "
+              "run still needs:")
         print("\n".join(f"  {problem}" for problem in missing))
+    if problems:
+        return 2
+    if missing:
         return 1
     print("ready for every command, run included")
     return 0

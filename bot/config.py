@@ -18,7 +18,7 @@ import os
 import re
 import tomllib
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
@@ -102,21 +102,40 @@ def load(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
 
     Raises one ConfigError listing every problem found, each naming the file and key.
     """
+    settings, problems = examine(path, environ)
+    if problems or settings is None:
+        raise ConfigError(*problems)
+    return settings
+
+
+def examine(
+    path: Path, environ: Mapping[str, str] | None = None
+) -> tuple[Settings | None, list[str]]:
+    """A file's settings (a value that is wrong keeps its default) and every problem."""
     source = str(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{source}: no such file") from None
+        return None, [f"{source}: no such file"]
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot be read ({exc})") from None
+        return None, [f"{source}: cannot be read ({exc})"]
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-    return from_mapping(raw, source=source, environ=os.environ if environ is None else environ)
+        return None, [f"{source}: not valid TOML ({exc})"]
+    return _collect(raw, source, os.environ if environ is None else environ)
 
 
 def from_mapping(
     raw: Mapping[str, Any], *, source: str = "<mapping>", environ: Mapping[str, str] = {}
 ) -> Settings:
+    settings, problems = _collect(raw, source, environ)
+    if problems:
+        raise ConfigError(*problems)
+    return settings
+
+
+def _collect(
+    raw: Mapping[str, Any], source: str, environ: Mapping[str, str]
+) -> tuple[Settings, list[str]]:
     merged: dict[str, Any] = {
         name: dict(value) if isinstance(value, dict) else value for name, value in raw.items()
     }
@@ -129,9 +148,7 @@ def from_mapping(
     settings: Settings = _build(Settings, merged, f"{source}: ", "", problems)
     settings = dataclasses.replace(settings, source=source)
     problems += (f"{source}: {problem}" for problem in _whole_problems(settings))
-    if problems:
-        raise ConfigError(*problems)
-    return settings
+    return settings, problems
 
 
 class _Bad(ValueError):
@@ -260,18 +277,24 @@ def _whole_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def run_problems(settings: Settings) -> list[str]:
-    """What `run` still needs that the other commands do without (the Matrix login)."""
+def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
+    """What `run` still needs that the other commands do without (the Matrix login);
+    a key whose wrong value is among the `reported` problems is not repeated."""
     needed = "needed by `run`"
     matrix = settings.matrix
     if matrix is None:
         return [f"{settings.source}: no [matrix] section ({needed}: homeserver, user_id, password)"]
+
+    def missing(*keys: str) -> bool:
+        wrong = any(f" matrix.{key} = " in problem for key in keys for problem in reported)
+        return not wrong and not any(getattr(matrix, key) for key in keys)
+
     problems = [
         f"{settings.source}: matrix.{key} is missing ({needed})"
         for key in ("homeserver", "user_id")
-        if not getattr(matrix, key)
+        if missing(key)
     ]
-    if not (matrix.password or matrix.access_token):
+    if missing("password", "access_token"):
         problems.append(
             f"{settings.source}: matrix.password or matrix.access_token is missing ({needed}); "
             f"fill one in, or set {SECRET_ENV[('matrix', 'password')]} or "

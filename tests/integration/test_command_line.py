@@ -130,9 +130,13 @@ def test_check_config_lists_every_problem_and_whether_run_can_start(tmp_path: Pa
     lines = bad.stderr.splitlines()
     assert len(lines) == 3 and all(line.startswith(f"classroom-bot: {config}: ") for line in lines)
     assert [k in bad.stderr for k in ("bot.prefx", "default_timezone", "homeserver")] == [True] * 3
+    # What only `run` needs comes too, but not again for the key already reported.
+    assert "matrix.user_id is missing (needed by `run`)" in bad.stdout
+    assert "matrix.password or matrix.access_token is missing" in bad.stdout
+    assert "homeserver" not in bad.stdout
     example = ROOT / "config.example.toml"
     unready = classroom_bot(tmp_path, "check-config", "-c", str(example))
-    assert unready.returncode == 1 and "not yet by run" in unready.stdout
+    assert unready.returncode == 1 and "run still needs" in unready.stdout
     ready = classroom_bot(
         tmp_path, "check-config", "-c", str(example),
         env={"CLASSROOM_BOT_MATRIX_PASSWORD": "s3cret"},

@@ -105,7 +105,7 @@ def test_check_config_command(
     assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 1
     out = capsys.readouterr().out
     assert "valid (matrix; 1 organizer(s))" in out
-    assert "not yet by run" in out and "matrix.password or matrix.access_token is missing" in out
+    assert "run still needs" in out and "matrix.password or matrix.access_token is missing" in out
     monkeypatch.setenv("CLASSROOM_BOT_MATRIX_PASSWORD", "s3cret")
     assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 0
     assert "ready for every command, run included" in capsys.readouterr().out
