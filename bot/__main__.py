@@ -81,10 +81,10 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.transport.matrix import run_matrix  # nio loads only when needed
-
     settings = _settings(args)
     require_runnable(settings)
+    from bot.transport.matrix import run_matrix  # nio loads only when needed
+
     return int(run_matrix(settings))
 
 
