@@ -8,15 +8,32 @@ import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError
+
+import bot
 from bot.app import App
-from bot.config import BotSettings, ConfigError, DatabaseSettings, Settings, load
+from bot.config import (
+    BotSettings,
+    ConfigError,
+    DatabaseSettings,
+    Settings,
+    examine,
+    load,
+    require_runnable,
+    run_problems,
+    sqlite_path,
+)
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.services import listing, workshops
 from bot.services.errors import UserError
 from bot.transport.console import ConsoleTransport
+
+log = logging.getLogger(__name__)
 
 CONSOLE_USER = "@you:example.org"
 CONSOLE_DB = "classroom-bot.db"
@@ -31,15 +48,24 @@ def console_defaults() -> Settings:
     )
 
 
-def _sqlite_url(path: str) -> str:
-    return f"sqlite+aiosqlite:///{Path(path).expanduser().resolve()}"
+def _settings(args: argparse.Namespace, *, existing_database: bool = False) -> Settings:
+    """The settings of this run: the file or the embedded defaults, then `--db`.
 
-
-def _settings(args: argparse.Namespace) -> Settings:
+    A SQLite file must be in a folder that exists (nothing is created otherwise),
+    and must exist already when the command only reads it.
+    """
     settings = load(Path(args.config)) if args.config else console_defaults()
+    where = f"{settings.source}: database.url"
     if getattr(args, "db", None):
-        database = dataclasses.replace(settings.database, url=_sqlite_url(args.db))
+        given = Path(args.db).expanduser().resolve()
+        database = dataclasses.replace(settings.database, url=f"sqlite+aiosqlite:///{given}")
         settings = dataclasses.replace(settings, database=database)
+        where = f"--db {args.db}"
+    path = sqlite_path(settings.database.url)
+    if path is not None and not path.parent.is_dir():
+        raise ConfigError(f"{where}: the folder {path.parent} does not exist")
+    if existing_database and path is not None and not path.is_file():
+        raise ConfigError(f"{where}: there is no database file {path}")
     return settings
 
 
@@ -55,32 +81,41 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    require_runnable(settings)
     from bot.transport.matrix import run_matrix  # nio loads only when needed
 
-    settings = _settings(args)
-    if settings.matrix is None:
-        raise ConfigError(f"{settings.source}: a [matrix] section is required to run the bot")
     return int(run_matrix(settings))
 
 
 def _migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
-    async def go() -> str | None:
+    async def go() -> tuple[str | None, str | None]:
         engine = create_engine(settings.database.url)
         try:
             await migrate.check_known(engine)
+            before = await migrate.current_revision(engine)
             await migrate.upgrade(engine)
-            return await migrate.current_revision(engine)
+            return before, await migrate.current_revision(engine)
         finally:
             await engine.dispose()
 
-    print(f"database at schema revision {asyncio.run(go())}")
+    before, after = asyncio.run(go())
+    url = settings.database.url
+    where = sqlite_path(url) or make_url(url).render_as_string(hide_password=True)
+    if before == after:
+        print(f"{where}: already at the newest schema revision {after}")
+    else:
+        print(f"{where}: upgraded from schema revision {before or '(empty)'} to {after}")
     return 0
 
 
 def _export_rooms(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _settings(args, existing_database=True)
+    folder = Path(args.output or ".").resolve().parent
+    if not folder.is_dir():
+        raise ConfigError(f"-o {args.output}: the folder {folder} does not exist")
 
     async def go() -> str:
         engine = create_engine(settings.database.url)
@@ -108,40 +143,104 @@ def _export_rooms(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    settings = load(Path(args.config))
-    networks = "matrix" if settings.matrix else "no chat network (console only)"
-    print(f"{args.config}: OK ({networks}; {len(settings.bot.organizers)} organizer(s))")
+    settings, problems = examine(Path(args.config))
+    for problem in problems:
+        print(f"classroom-bot: {problem}", file=sys.stderr)
+    missing = run_problems(settings, problems) if settings is not None else []
+    if settings is not None and not problems:
+        networks = "matrix" if settings.matrix else "no chat network"
+        print(f"{args.config}: valid ({networks}; {len(settings.bot.organizers)} organizer(s))")
+    if missing:
+        print("run also needs:" if problems else "valid for console, migrate and export-rooms; "
+              "run still needs:")
+        print("\n".join(f"  {problem}" for problem in missing))
+    if problems:
+        return 2
+    if missing:
+        return 1
+    print("ready for every command, run included")
     return 0
+
+
+def _version() -> str:
+    try:
+        return metadata.version("classroom-bot")
+    except metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return bot.__version__
+
+
+# Each subcommand: its one-line summary (the list in --help), then what its own --help says.
+COMMANDS = {
+    "console": (
+        "chat with the whole bot in this terminal",
+        "Chat with the whole bot (database, scheduler, commands) in this terminal, no "
+        "homeserver needed. Type help; /as @user:server switches who types, /quit stops. "
+        "Input may be piped. Needs no Matrix login, even with -c.",
+    ),
+    "run": (
+        "run the bot on Matrix",
+        "Run the bot on the Matrix homeserver the configuration names, until SIGTERM or "
+        "Ctrl-C. The only command that needs the Matrix login (matrix.password or "
+        "matrix.access_token). Exit codes: 0 stopped, 2 configuration or schema problem, "
+        "3 cannot log in, 130 interrupted.",
+    ),
+    "migrate": (
+        "upgrade the database schema to this version",
+        "Upgrade the database to the schema of this version of classroom-bot and say from "
+        "which revision to which. Refuses a database written by a newer version. Creates "
+        "the SQLite file if missing (its folder must exist).",
+    ),
+    "export-rooms": (
+        "write the publicly listed local rooms",
+        "Write the local rooms whose hosts agreed to be listed (public=yes) as Markdown, "
+        "JSON or CSV for the workshop's web page: no people, no venues. Reads an existing "
+        "database; changes nothing.",
+    ),
+    "check-config": (
+        "check a configuration file",
+        "Check a configuration file and list every problem at once, each with its key. "
+        "Exit code 0: ready for every command; 1: valid, but run still needs the Matrix "
+        "login; 2: not valid.",
+    ),
+}
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="classroom-bot", description=__doc__)
+    top.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = top.add_subparsers(dest="action", required=True)
 
-    console = sub.add_parser("console", help="chat with the whole bot in this terminal")
+    def command(name: str) -> argparse.ArgumentParser:
+        summary, description = COMMANDS[name]
+        return sub.add_parser(name, help=summary, description=description)
+
+    console = command("console")
     console.add_argument("-c", "--config", help="configuration file (default: embedded)")
     console.add_argument("--as", dest="as_user", help=f"who types (default {CONSOLE_USER})")
     console.add_argument("--db", help=f"SQLite file (default ./{CONSOLE_DB})")
     console.set_defaults(func=_console)
 
-    run = sub.add_parser("run", help="run the Matrix bot")
+    run = command("run")
     run.add_argument("-c", "--config", required=True, help="configuration file")
     run.set_defaults(func=_run)
 
-    mig = sub.add_parser("migrate", help="upgrade the database schema to this version")
+    mig = command("migrate")
     mig.add_argument("-c", "--config", help="configuration file (default: embedded)")
     mig.add_argument("--db", help="SQLite file instead of the configured database")
     mig.set_defaults(func=_migrate)
 
-    export = sub.add_parser("export-rooms", help="write the publicly listed local rooms")
+    export = command("export-rooms")
     export.add_argument("-c", "--config", help="configuration file (default: embedded)")
     export.add_argument("--db", help="SQLite file instead of the configured database")
-    export.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    export.add_argument(
+        "--format", choices=["md", "json", "csv"], default=listing.DEFAULT_FORMAT,
+        help=f"file format (default {listing.DEFAULT_FORMAT})",
+    )
     export.add_argument("--workshop", help="workshop slug (default: the current one)")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(func=_export_rooms)
 
-    check = sub.add_parser("check-config", help="validate a configuration file")
+    check = command("check-config")
     check.add_argument("-c", "--config", required=True, help="configuration file")
     check.set_defaults(func=_check_config)
     return top
@@ -149,12 +248,20 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    level = logging.WARNING if args.action == "console" else logging.INFO
+    # Only `run` logs what it does; the other commands print their own lines.
+    level = logging.INFO if args.action == "run" else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every migration step at INFO; the bot says what matters itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args))
     except (ConfigError, migrate.SchemaError) as exc:
-        print(f"classroom-bot: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"classroom-bot: {line}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:  # e.g. a file that is not a SQLite database
+        log.debug("database error", exc_info=True)
+        print(f"classroom-bot: the database cannot be used: {exc.orig}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,8 +2,12 @@
 
 Every section is a frozen dataclass; the loader walks their fields, so the
 dataclasses below are the one description of what a configuration may hold.
-Every error names the file, the key and what is accepted. Secrets may come
-from environment variables instead of the file (see `SECRET_ENV`).
+The loader gathers every problem of a file before it gives up (one ConfigError
+lists them all), and each names the file, the key and what is accepted. Secrets
+may come from environment variables instead of the file (see `SECRET_ENV`).
+
+What only `run` needs (the Matrix login) is not a loading error: `run_problems`
+lists it, so console, migrate and export-rooms work with the same file.
 """
 
 from __future__ import annotations
@@ -14,18 +18,25 @@ import os
 import re
 import tomllib
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot be used; the message says where and why."""
+    """A configuration that cannot be used: one or more problems, each saying where and why."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,9 @@ class BotSettings:
 
 @dataclass(frozen=True)
 class DatabaseSettings:
-    url: str = "sqlite+aiosqlite:///classroom-bot.db"
+    url: str = field(
+        default="sqlite+aiosqlite:///classroom-bot.db", metadata={"each": "database url"}
+    )
     auto_migrate: bool = True
 
 
@@ -85,22 +98,44 @@ SECRET_ENV = {
 
 
 def load(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read, merge secrets from the environment, and validate a configuration file."""
+    """Read, merge secrets from the environment, and validate a configuration file.
+
+    Raises one ConfigError listing every problem found, each naming the file and key.
+    """
+    settings, problems = examine(path, environ)
+    if problems or settings is None:
+        raise ConfigError(*problems)
+    return settings
+
+
+def examine(
+    path: Path, environ: Mapping[str, str] | None = None
+) -> tuple[Settings | None, list[str]]:
+    """A file's settings (a value that is wrong keeps its default) and every problem."""
     source = str(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{source}: no such file") from None
+        return None, [f"{source}: no such file"]
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{source}: cannot be read ({exc})") from None
+        return None, [f"{source}: cannot be read ({exc})"]
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-    return from_mapping(raw, source=source, environ=os.environ if environ is None else environ)
+        return None, [f"{source}: not valid TOML ({exc})"]
+    return _collect(raw, source, os.environ if environ is None else environ)
 
 
 def from_mapping(
     raw: Mapping[str, Any], *, source: str = "<mapping>", environ: Mapping[str, str] = {}
 ) -> Settings:
+    settings, problems = _collect(raw, source, environ)
+    if problems:
+        raise ConfigError(*problems)
+    return settings
+
+
+def _collect(
+    raw: Mapping[str, Any], source: str, environ: Mapping[str, str]
+) -> tuple[Settings, list[str]]:
     merged: dict[str, Any] = {
         name: dict(value) if isinstance(value, dict) else value for name, value in raw.items()
     }
@@ -109,108 +144,167 @@ def from_mapping(
             merged.setdefault(section, {})
             if isinstance(merged[section], dict):
                 merged[section][key] = environ[variable]
-    settings: Settings = _build(Settings, merged, source, prefix="")
+    problems: list[str] = []
+    settings: Settings = _build(Settings, merged, f"{source}: ", "", problems)
     settings = dataclasses.replace(settings, source=source)
-    _check_whole(settings)
-    return settings
+    problems += (f"{source}: {problem}" for problem in _whole_problems(settings))
+    return settings, problems
 
 
-def _build(cls: type[Any], raw: Any, source: str, prefix: str) -> Any:
+class _Bad(ValueError):
+    """One value that is not accepted; the loader records it and goes on."""
+
+
+def _build(cls: type[Any], raw: Any, where: str, prefix: str, problems: list[str]) -> Any:
+    """An instance of `cls` from the table `raw`; what is wrong goes to `problems`,
+    and a value that is wrong keeps its default, so checking goes on."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: [{prefix.rstrip('.')}] must be a table")
+        problems.append(f"{where}[{prefix.rstrip('.')}] must be a table")
+        return cls()
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     for key in raw:
         if key not in fields:
             close = difflib.get_close_matches(key, fields, n=1)
             hint = f"; did you mean {prefix + close[0]!r}?" if close else ""
             known = ", ".join(fields)
-            raise ConfigError(f"{source}: unknown key {prefix + key!r}{hint} (known: {known})")
+            problems.append(f"{where}unknown key {prefix + key!r}{hint} (known: {known})")
     hints = get_type_hints(cls)
     values: dict[str, Any] = {}
     for name, spec in fields.items():
-        if name in raw:
-            values[name] = _value(hints[name], raw[name], spec, source, f"{prefix}{name}")
+        if name not in raw:
+            continue
+        key = f"{prefix}{name}"
+        try:
+            values[name] = _value(hints[name], raw[name], spec, where, key, problems)
+        except _Bad as bad:
+            problems.append(
+                f"{where}{key} = {raw[name]!r} is not accepted; expected {bad.args[0]}"
+            )
     return cls(**values)
 
 
-def _value(hint: Any, value: Any, spec: dataclasses.Field[Any], source: str, key: str) -> Any:
+def _value(
+    hint: Any, value: Any, spec: dataclasses.Field[Any], where: str, key: str, problems: list[str]
+) -> Any:
     optional = get_origin(hint) in (Union, types.UnionType) and type(None) in get_args(hint)
     if optional:
         hint = next(arg for arg in get_args(hint) if arg is not type(None))
         if value == "":
             return None
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value, source, prefix=f"{key}.")  # type: ignore[arg-type]
-
-    def bad(accepted: str) -> ConfigError:
-        return ConfigError(f"{source}: {key} = {value!r} is not accepted; expected {accepted}")
-
+        return _build(hint, value, where, f"{key}.", problems)  # type: ignore[arg-type]
     if get_origin(hint) is tuple:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise bad("a list of strings")
+            raise _Bad("a list of strings")
         for item in value:
-            _check_item(item, spec, bad)
+            _check_item(item, spec)
         return tuple(value)
     if hint is bool:
         if not isinstance(value, bool):
-            raise bad("true or false")
+            raise _Bad("true or false")
         return value
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad("a number")
+            raise _Bad("a number")
         if hint is int and not isinstance(value, int):
-            raise bad("a whole number")
+            raise _Bad("a whole number")
         minimum = spec.metadata.get("min")
         if minimum is not None and value < minimum:
-            raise bad(f"a number of at least {minimum}")
+            raise _Bad(f"a number of at least {minimum}")
         return hint(value)
     if not isinstance(value, str):
-        raise bad("a string")
+        raise _Bad("a string")
     choices = spec.metadata.get("choices")
     if choices and value not in choices:
-        raise bad("one of " + ", ".join(choices))
-    _check_item(value, spec, bad)
+        raise _Bad("one of " + ", ".join(choices))
+    _check_item(value, spec)
     return value
 
 
-def _check_item(item: str, spec: dataclasses.Field[Any], bad: Callable[[str], ConfigError]) -> None:
+def _check_item(item: str, spec: dataclasses.Field[Any]) -> None:
     kind = spec.metadata.get("each")
     if kind == "user id" and not USER_ID.match(item):
-        raise bad("a user id like @ana:example.org")
+        raise _Bad("a user id like @ana:example.org")
     elif kind == "room id" and not ROOM_ID.match(item):
-        raise bad("a room id like !abcdef:example.org")
+        raise _Bad("a room id like !abcdef:example.org")
     elif kind == "user id or server name" and not (USER_ID.match(item) or _is_server(item)):
-        raise bad("user ids like @ana:example.org or server names like example.org")
+        raise _Bad("user ids like @ana:example.org or server names like example.org")
     elif kind == "url" and not re.match(r"^https?://[^\s/]+", item):
-        raise bad("an http:// or https:// address")
+        raise _Bad("an http:// or https:// address")
     elif kind == "time zone":
         try:
             ZoneInfo(item)
         except (ZoneInfoNotFoundError, ValueError):
-            raise bad("an IANA time zone such as Europe/Oslo or UTC") from None
+            raise _Bad("an IANA time zone such as Europe/Oslo or UTC") from None
+    elif kind == "database url":
+        _check_database_url(item)
 
 
 def _is_server(name: str) -> bool:
     return re.match(r"^[A-Za-z0-9.-]+(:\d+)?$", name) is not None
 
 
-def _check_whole(settings: Settings) -> None:
-    matrix = settings.matrix
-    if matrix is not None:
-        for key in ("homeserver", "user_id"):
-            if not getattr(matrix, key):
-                raise ConfigError(f"{settings.source}: matrix.{key} is required")
-        if not (matrix.password or matrix.access_token):
-            raise ConfigError(
-                f"{settings.source}: matrix.password or matrix.access_token is required "
-                f"(or the environment variable {SECRET_ENV[('matrix', 'password')]} or "
-                f"{SECRET_ENV[('matrix', 'access_token')]})"
-            )
+def _check_database_url(url: str) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise _Bad("a database address such as sqlite+aiosqlite:///classroom-bot.db") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() != "aiosqlite":
+        raise _Bad("sqlite+aiosqlite:///FILE for SQLite (the bot needs the async driver)")
+    path = sqlite_path(url)
+    if path is not None and not path.parent.is_dir():
+        raise _Bad(f"a file in an existing folder (there is no folder {path.parent})")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite database address (relative to here), None for other databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser().resolve()
+
+
+def _whole_problems(settings: Settings) -> list[str]:
+    """What is wrong with values together, or with a value every command needs."""
+    problems = []
     if settings.bot.organizers_room is not None and not settings.bot.organizers_room:
-        raise ConfigError(f"{settings.source}: bot.organizers_room must not be empty")
+        problems.append("bot.organizers_room must not be empty")
     prefix = settings.bot.prefix
     if not prefix or any(ch.isspace() or ch.isalnum() for ch in prefix):
-        raise ConfigError(
-            f"{settings.source}: bot.prefix = {prefix!r} is not accepted; "
-            "expected one or more symbols such as ! or ."
+        problems.append(
+            f"bot.prefix = {prefix!r} is not accepted; expected one or more symbols such as ! or ."
         )
+    return problems
+
+
+def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
+    """What `run` still needs that the other commands do without (the Matrix login);
+    a key whose wrong value is among the `reported` problems is not repeated."""
+    needed = "needed by `run`"
+    matrix = settings.matrix
+    if matrix is None:
+        return [f"{settings.source}: no [matrix] section ({needed}: homeserver, user_id, password)"]
+
+    def missing(*keys: str) -> bool:
+        wrong = any(f" matrix.{key} = " in problem for key in keys for problem in reported)
+        return not wrong and not any(getattr(matrix, key) for key in keys)
+
+    problems = [
+        f"{settings.source}: matrix.{key} is missing ({needed})"
+        for key in ("homeserver", "user_id")
+        if missing(key)
+    ]
+    if missing("password", "access_token"):
+        problems.append(
+            f"{settings.source}: matrix.password or matrix.access_token is missing ({needed}); "
+            f"fill one in, or set {SECRET_ENV[('matrix', 'password')]} or "
+            f"{SECRET_ENV[('matrix', 'access_token')]}"
+        )
+    return problems
+
+
+def require_runnable(settings: Settings) -> None:
+    """Raise ConfigError when `run` cannot log in with these settings."""
+    problems = run_problems(settings)
+    if problems:
+        raise ConfigError(*problems)

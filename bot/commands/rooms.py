@@ -326,7 +326,7 @@ async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
     example="!rooms export md",
     role=Role.ORGANIZER,
 )
-async def export(ctx: Context, format: Literal["md", "json", "csv"] = "csv") -> Reply:
+async def export(ctx: Context, format: Literal["md", "json", "csv"] = "md") -> Reply:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
     entries = await listing.public_rooms(ctx.session, workshop)
     data = listing.render(entries, format)

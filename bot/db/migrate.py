@@ -87,8 +87,9 @@ async def prepare(engine: AsyncEngine, *, auto_migrate: bool) -> None:
     if current == head:
         return
     if not auto_migrate:
+        state = "has no schema yet" if current is None else f"is at schema revision {current!r}"
         raise SchemaError(
-            f"the database is at schema revision {current!r} but this code needs {head!r}: "
+            f"the database {state} but this code needs {head!r}: "
             "run `classroom-bot migrate` first"
         )
     await upgrade(engine)

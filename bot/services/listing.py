@@ -2,11 +2,17 @@
 
 Only rooms whose hosts consented (`public=yes`) and that are not withdrawn are
 listed, and only what a web page needs: no people, no capacities.
+
+Every field is text that someone typed, so each format makes it inert where it
+lands: Markdown cells are HTML-escaped and then Markdown-escaped (a room named
+`<script>` shows as text on the web page), and CSV cells that a spreadsheet
+would run as a formula get a leading `'` (OWASP, "CSV injection").
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -17,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, RoomStatus, Workshop
 from bot.services import rooms, seats
-from bot.values import format_days
+from bot.text import escape
 
 Format = Literal["md", "json", "csv"]
+# The chat command and the command line both default to this.
+DEFAULT_FORMAT: Format = "md"
 CONTENT_TYPES: dict[str, str] = {
     "md": "text/markdown",
     "json": "application/json",
@@ -64,13 +72,19 @@ async def public_rooms(session: AsyncSession, workshop: Workshop) -> list[Public
             city=room.city or "",
             country=room.country or "",
             language=room.language,
-            days=format_days(rooms.covered_days(room)),
+            days=readable_days(workshop, rooms.covered_days(room)),
             who_may_join=room.who_may_join or "",
             signup_url=room.signup_url or "",
             seats_left=taken[room.id].seats_left(room),
         )
         for room in listed
     ]
+
+
+def readable_days(workshop: Workshop, numbers: frozenset[int]) -> str:
+    """`Tue 17 Mar, Wed 18 Mar`: the workshop's dates of the covered day numbers."""
+    dates = [day.local_date for day in workshop.days if day.number in numbers]
+    return ", ".join(f"{d:%a} {d.day} {d:%b}" for d in dates)
 
 
 def render(entries: list[PublicRoom], fmt: Format) -> str:
@@ -80,16 +94,35 @@ def render(entries: list[PublicRoom], fmt: Format) -> str:
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        # Every text cell quoted, so a separator inside a value never starts a cell.
+        writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+        writer.writerow(fields)
+        writer.writerows([_spreadsheet_cell(row[f]) for f in fields] for row in rows)
         return out.getvalue()
     header = "| " + " | ".join(fields) + " |\n" + "|" + " --- |" * len(fields) + "\n"
     return header + "".join(
-        "| " + " | ".join(_cell(row[f]) for f in fields) + " |\n" for row in rows
+        "| " + " | ".join(_markdown_cell(row[f]) for f in fields) + " |\n" for row in rows
     )
 
 
-def _cell(value: object) -> str:
-    """A Markdown table cell: pipes and line breaks would break the table."""
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def _markdown_cell(value: object) -> str:
+    """Literal text in a Markdown table cell, safe where the page allows raw HTML.
+
+    HTML-escaping first leaves no `<` to open a tag and no `&` to spell an entity;
+    Markdown-escaping then disarms emphasis, links, code and the cell's `|`.
+    Line breaks would end the table row.
+    """
+    text = " ".join(str(value).splitlines())
+    return escape(html.escape(text, quote=True))
+
+
+# A cell starting with one of these is a formula to Excel, LibreOffice or Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_cell(value: object) -> object:
+    """A text cell that starts like a formula gets a `'`, which spreadsheets read as
+    "this is text" and do not show. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -40,8 +40,9 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
         ("[bot]\ndefault_timezone = 'Mars/Olympus'\n", "expected an IANA time zone"),
         ("[bot]\nprefix = 'go '\n", "bot.prefix = 'go ' is not accepted"),
         ("[database]\nauto_migrate = 'yes'\n", "expected true or false"),
-        ("[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\n",
-         "matrix.password or matrix.access_token is required"),
+        ("[database]\nurl = 'sqlite:///x.db'\n", "expected sqlite+aiosqlite:///FILE"),
+        ("[database]\nurl = 'sqlite+aiosqlite:///no/such/dir/x.db'\n", "there is no folder"),
+        ("[database]\nurl = 'not a url'\n", "expected a database address"),
         ("[matrix]\nhomeserver = 'ftp://x'\n", "expected an http:// or https:// address"),
         ("[matrix]\ncommand_max_age_minutes = -1\n", "a number of at least 0"),
         ("[bot\n", "not valid TOML"),
@@ -63,15 +64,51 @@ def test_secrets_can_come_from_the_environment(tmp_path: Path) -> None:
     assert settings.matrix is not None and settings.matrix.password == "s3cret"
 
 
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[bot]\nprefx = '!'\ndefault_timezone = 'Mars/Olympus'\norganizers = ['ana']\n"
+        "[database]\nauto_migrate = 'yes'\n[matrix]\nhomeserver = 'ftp://x'\n[feedbak]\n",
+    )
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(path, environ={})
+    problems = caught.value.problems
+    for key in ("'bot.prefx'", "bot.default_timezone", "bot.organizers",
+                "database.auto_migrate", "matrix.homeserver", "'feedbak'"):
+        assert sum(key in problem for problem in problems) == 1, key
+    assert len(problems) == 6
+    assert all(problem.startswith(f"{path}: ") for problem in problems)
+
+
+def test_only_run_needs_the_matrix_login(tmp_path: Path) -> None:
+    path = write(tmp_path, "[matrix]\nhomeserver = 'https://m.org'\n")
+    settings = config.load(path, environ={})
+    assert config.run_problems(settings) == [
+        f"{path}: matrix.user_id is missing (needed by `run`)",
+        f"{path}: matrix.password or matrix.access_token is missing (needed by `run`); fill "
+        "one in, or set CLASSROOM_BOT_MATRIX_PASSWORD or CLASSROOM_BOT_MATRIX_ACCESS_TOKEN",
+    ]
+    no_matrix = config.load(write(tmp_path, "[bot]\n"), environ={})
+    assert "no [matrix] section" in config.run_problems(no_matrix)[0]
+    token = config.load(
+        write(tmp_path, "[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\n"),
+        environ={"CLASSROOM_BOT_MATRIX_ACCESS_TOKEN": "t"},
+    )
+    assert config.run_problems(token) == []
+
+
 def test_check_config_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CLASSROOM_BOT_MATRIX_PASSWORD", raising=False)
-    assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 2
-    assert "matrix.password or matrix.access_token is required" in capsys.readouterr().err
+    monkeypatch.delenv("CLASSROOM_BOT_MATRIX_ACCESS_TOKEN", raising=False)
+    assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 1
+    out = capsys.readouterr().out
+    assert "valid (matrix; 1 organizer(s))" in out
+    assert "run still needs" in out and "matrix.password or matrix.access_token is missing" in out
     monkeypatch.setenv("CLASSROOM_BOT_MATRIX_PASSWORD", "s3cret")
     assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 0
-    assert "OK (matrix" in capsys.readouterr().out
+    assert "ready for every command, run included" in capsys.readouterr().out
     assert main(["check-config", "-c", str(write(tmp_path, "[bot]\nx = 1\n"))]) == 2
     assert "unknown key 'bot.x'" in capsys.readouterr().err
     assert main(["check-config", "-c", str(tmp_path / "missing.toml")]) == 2

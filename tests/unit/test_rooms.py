@@ -265,7 +265,7 @@ async def test_public_listing_has_only_consenting_rooms(room: Chat) -> None:
     assert [e["id"] for e in entries] == ["R1", "R3"]
     assert entries[0]["who_may_join"] == "UiO staff and students"
     assert "host" not in json.dumps(entries)
-    csv_file = (await room.say(ORGANIZER, "!rooms export")).messages[0].attachment
+    csv_file = (await room.say(ORGANIZER, "!rooms export csv")).messages[0].attachment
     assert csv_file is not None
     assert [r["name"] for r in csv.DictReader(io.StringIO(csv_file.data.decode()))] == [
         "Oslo classroom",

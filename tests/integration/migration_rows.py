@@ -1,0 +1,69 @@
+"""Rows to put into a database at each schema revision, to prove upgrades keep them.
+
+One entry per revision: the rows its new tables (or new kinds of values) need,
+written in that revision's schema, as plain column values (the models describe
+only the newest schema). A new revision adds its own entry here and changes
+none of the others; `test_migrations_keep_rows.py` fails until it does.
+Every row names its primary key, so the test can find each one again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Rows = dict[str, list[dict[str, Any]]]
+
+_T = "2026-03-02 09:00:00.000000"
+
+ROWS: dict[str, Rows] = {
+    "0001": {
+        "person": [
+            {"id": pid, "network": "matrix", "user_id": f"@p{pid}:example.org",
+             "display_name": f"P{pid}", "timezone": "Europe/Oslo", "reminders": True,
+             "created_at": _T}
+            for pid in (1, 2, 3)
+        ],
+    },
+    "0002": {
+        "handled_event": [{"network": "matrix", "event_id": "$e1", "handled_at": _T}],
+        "transport_state": [{"network": "matrix", "key": "sync_token", "value": "s72_1"}],
+    },
+    "0003": {
+        "workshop": [
+            {"id": 1, "slug": "2026-spring", "title": "Spring", "timezone": "Europe/Stockholm",
+             "stream_url": None, "notes_url": None, "registration_url": None,
+             "state": "planned", "is_current": True, "created_at": _T},
+        ],
+        "workshop_day": [
+            {"id": day, "workshop_id": 1, "number": day, "local_date": f"2026-03-1{6 + day}",
+             "starts_at": f"2026-03-1{6 + day} 09:00:00.000000",
+             "ends_at": f"2026-03-1{6 + day} 14:00:00.000000"}
+            for day in (1, 2)
+        ],
+        # Room 1 covers every day (0004 turns that into NULL), room 2 one day.
+        "local_room": [
+            {"id": rid, "workshop_id": 1, "name": f"Room {rid}", "organization": "Uni",
+             "mode": "in-person", "city": "Oslo", "country": "NO", "venue": "B1",
+             "language": "en", "capacity": 20, "days": days, "who_may_join": None,
+             "signup_url": None, "public": True, "status": "open", "created_at": _T}
+            for rid, days in ((1, "1-2"), (2, "2"))
+        ],
+        "membership": [
+            {"id": mid, "room_id": room, "person_id": person, "role": role, "joined_at": _T}
+            for mid, room, person, role in (
+                (1, 1, 1, "host"), (2, 1, 1, "lead"), (3, 1, 2, "learner"), (4, 2, 3, "waitlist")
+            )
+        ],
+    },
+    "0004": {
+        "local_room": [
+            {"id": 3, "workshop_id": 1, "name": "Every day", "organization": "Uni",
+             "mode": "online", "city": None, "country": None, "venue": None,
+             "language": "de", "capacity": 5, "days": None, "who_may_join": None,
+             "signup_url": None, "public": False, "status": "full", "created_at": _T},
+        ],
+        "membership": [
+            {"id": 5, "room_id": 3, "person_id": 2, "role": "learner", "joined_at": _T},
+        ],
+    },
+}

@@ -1,0 +1,120 @@
+"""Upgrades never lose data: a database filled at any revision keeps every row.
+
+SQLite batch migrations rebuild a table by copy and drop; with foreign keys on,
+the drop cascades into every table that refers to it (a change to `local_room`
+would empty `membership`). The rows put in at each revision come from
+`migration_rows.ROWS`; each row is looked up again by its primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import migrate
+from bot.db.engine import create_engine
+from tests.integration.migration_rows import ROWS
+from tests.integration.test_migrations import revisions
+
+Keys = dict[str, set[tuple[Any, ...]]]
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'rows.db'}")
+    yield engine
+    await engine.dispose()
+
+
+def _primary_keys(connection: Connection) -> dict[str, list[str]]:
+    inspector = sa.inspect(connection)
+    return {
+        table: inspector.get_pk_constraint(table)["constrained_columns"]
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
+
+
+async def stored_keys(engine: AsyncEngine) -> Keys:
+    """The primary key of every row in every table."""
+    async with engine.connect() as connection:
+        keys = await connection.run_sync(_primary_keys)
+        found: Keys = {}
+        for table, columns in keys.items():
+            result = await connection.execute(
+                sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(table))
+            )
+            found[table] = {tuple(row) for row in result}
+        return found
+
+
+async def fill_up_to(engine: AsyncEngine, last: str) -> None:
+    """Walk the revisions up to `last`, inserting each revision's rows in its schema."""
+    for revision in revisions():
+        await migrate.upgrade(engine, revision)
+        async with engine.begin() as connection:
+            for table, rows in ROWS[revision].items():
+                columns = (sa.column(name) for name in rows[0])
+                await connection.execute(sa.table(table, *columns).insert(), rows)
+        if revision == last:
+            return
+
+
+async def expected_keys(engine: AsyncEngine, up_to: str, tables: set[str]) -> Keys:
+    """The keys of the fixture rows put in up to revision `up_to`, for `tables`."""
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(_primary_keys)
+    wanted: Keys = {table: set() for table in tables}
+    for revision in revisions()[: revisions().index(up_to) + 1]:
+        for table, rows in ROWS[revision].items():
+            if table in tables:
+                wanted[table] |= {tuple(row[c] for c in columns[table]) for row in rows}
+    return wanted
+
+
+def test_every_revision_brings_rows_and_every_table_gets_some() -> None:
+    missing = [r for r in revisions() if r not in ROWS]
+    assert not missing, f"add the rows of revision(s) {missing} to migration_rows.ROWS"
+    assert set(ROWS) == set(revisions()), "migration_rows.ROWS names unknown revisions"
+
+
+async def test_fixture_rows_cover_every_table(engine: AsyncEngine) -> None:
+    await fill_up_to(engine, revisions()[-1])
+    empty = [table for table, keys in (await stored_keys(engine)).items() if not keys]
+    assert not empty, f"no fixture rows for table(s) {empty} in migration_rows.ROWS"
+
+
+@pytest.mark.parametrize("start", revisions())
+async def test_a_database_filled_at_any_revision_keeps_every_row_up_to_head(
+    engine: AsyncEngine, start: str
+) -> None:
+    await fill_up_to(engine, start)
+    before = await stored_keys(engine)
+    await migrate.upgrade(engine)
+    assert await migrate.current_revision(engine) == migrate.head_revision()
+    after = await stored_keys(engine)
+    for table, keys in before.items():
+        assert keys <= after[table], f"{table} lost rows {sorted(keys - after[table])}"
+    # Every fixture row by its key (memberships by id), and nothing else.
+    assert after == await expected_keys(engine, start, set(after))
+
+
+async def test_down_and_up_again_keeps_the_rows_of_the_tables_that_stay(
+    engine: AsyncEngine,
+) -> None:
+    head = revisions()[-1]
+    await fill_up_to(engine, head)
+    for revision in reversed(revisions()[:-1]):
+        await migrate.downgrade(engine, revision)
+        kept = set(await stored_keys(engine))
+        await migrate.upgrade(engine)
+        after = await stored_keys(engine)
+        assert {t: after[t] for t in kept} == await expected_keys(engine, head, kept), (
+            f"rows lost going down to {revision} and up again"
+        )
