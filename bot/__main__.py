@@ -55,12 +55,9 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.transport.matrix import run_matrix  # nio loads only when needed
+    from bot.app import run
 
-    settings = _settings(args)
-    if settings.matrix is None:
-        raise ConfigError(f"{settings.source}: a [matrix] section is required to run the bot")
-    return int(run_matrix(settings))
+    return run(_settings(args))
 
 
 def _migrate(args: argparse.Namespace) -> int:

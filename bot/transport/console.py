@@ -71,7 +71,7 @@ class ConsoleTransport:
             except ValueError as exc:
                 self._print(f"({exc})")
         elif command:
-            await handler(
+            sent = await handler(
                 Incoming(
                     network=self.network,
                     sender=self.user,
@@ -81,8 +81,9 @@ class ConsoleTransport:
                     event_id=uuid.uuid4().hex,
                 )
             )
+            await sent.wait()  # the answer is printed before the next prompt
 
-    async def send(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> None:
         text = message.text
         if message.attachment is not None:
             self.files_dir.mkdir(exist_ok=True)

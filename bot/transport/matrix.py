@@ -35,19 +35,13 @@ This is the only module that imports nio. What it adds on top of nio, and why
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import json
 import logging
 import random
 import secrets
-import signal
-import sys
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -70,11 +64,18 @@ from nio import (
     WhoamiResponse,
 )
 
-from bot.app import App
 from bot.clock import Clock
-from bot.config import MatrixSettings, Settings
+from bot.config import MatrixSettings
 from bot.db.state import StateStore
-from bot.transport.base import Attachment, Handler, Incoming, Outgoing
+from bot.transport.base import (
+    Attachment,
+    Handler,
+    Incoming,
+    LoginFailed,
+    Outgoing,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from bot.transport.matrix_format import (
     direct_rooms,
     file_content,
@@ -82,15 +83,15 @@ from bot.transport.matrix_format import (
     read_text_message,
     transaction_id,
 )
-from bot.transport.matrix_outbox import Outbox, Pacer
 from bot.transport.matrix_policy import (
-    backoff_delay,
     from_timestamp_ms,
     invite_allowed,
     is_direct_room,
     power_level_of,
     too_old,
 )
+from bot.transport.pacing import Pacer
+from bot.transport.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +103,6 @@ STATE_ACCESS_TOKEN = "access_token"
 STATE_DEVICE_ID = "device_id"
 STATE_SYNC_TOKEN = "sync_token"
 
-EXIT_OK = 0
-EXIT_LOGIN_FAILED = 3
-EXIT_INTERRUPTED = 130
-
 REQUEST_TIMEOUT_S = 30.0
 # The first sync (timeout=0, possibly full state) has no client-side timeout in nio.
 FIRST_SYNC_DEADLINE_S = 120.0
@@ -116,10 +113,8 @@ BACKOFF_BASE_S = 0.25
 TIMELINE_LIMIT = 50
 GAP_PAGE_SIZE = 100
 GAP_MAX_PAGES = 20
-# How long one message part is retried (network errors, 5xx, 429s) before it is given up.
+# How long one request waits out HTTP 429 answers before it counts as a failed attempt.
 SEND_DEADLINE_S = 600.0
-# How long a shutdown waits for queued replies to go out.
-DRAIN_TIMEOUT_S = 30.0
 
 # Errors that no retry will fix.
 PERMANENT_SEND_ERRORS = frozenset(
@@ -134,7 +129,7 @@ REJECTED_LOGIN_ERRORS = frozenset(
 R = TypeVar("R")
 
 
-class MatrixLoginError(RuntimeError):
+class MatrixLoginError(LoginFailed):
     """The bot cannot log in, and retrying will not help until the configuration changes."""
 
 
@@ -144,36 +139,6 @@ class _Stopped(Exception):
 
 class _Transient(Exception):
     """A temporary failure (homeserver down, 5xx): retried with backoff."""
-
-
-class _DeliveryFailed(Exception):
-    """A message that could not be sent; logged with its reference."""
-
-
-class _CountingClient(AsyncClient):  # type: ignore[misc]  # nio ships no type information
-    """nio's client, counting the HTTP requests it makes (retries included).
-
-    Tests read the count and the times of the latest requests to prove that an
-    unreachable homeserver gets neither a busy loop nor long silences.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.request_count = 0
-        self.request_times: deque[float] = deque(maxlen=1000)  # time.monotonic()
-
-    async def send(self, *args: Any, **kwargs: Any) -> Any:
-        self.request_count += 1
-        self.request_times.append(time.monotonic())
-        return await super().send(*args, **kwargs)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One Outgoing in the queue; `reference` names it in logs and transaction ids."""
-
-    message: Outgoing
-    reference: str
 
 
 def _error_code(response: Any) -> str | None:
@@ -216,7 +181,7 @@ class MatrixTransport:
         self.user_id = settings.user_id
         self._allowed_inviters = (*settings.allow_invites_from, *trusted_inviters)
         self._rand = rand
-        self.client = _CountingClient(
+        self.client = AsyncClient(
             settings.homeserver,
             settings.user_id,
             config=AsyncClientConfig(
@@ -233,10 +198,8 @@ class MatrixTransport:
             ),
         )
         self.ready = asyncio.Event()  # set once the first sync has been processed
-        self.failed_sends = 0  # messages given up (each one logged with its reference)
-        self.rate_limited = 0  # HTTP 429 answers received
         self._stopping = asyncio.Event()
-        self._outbox: Outbox[_Job] = Outbox(self._deliver)
+        self._logged_in = asyncio.Event()
         self._send_pacer = Pacer()  # message sends: Synapse's rc_message bucket
         self._other_pacer = Pacer()  # joins, logins, uploads... other buckets
         self._direct: dict[str, list[str]] = {}
@@ -250,44 +213,17 @@ class MatrixTransport:
 
     # -- the Transport protocol ------------------------------------------
 
-    @property
-    def request_count(self) -> int:
-        """HTTP requests made to the homeserver so far."""
-        return int(self.client.request_count)
-
-    @property
-    def request_times(self) -> list[float]:
-        """When (time.monotonic()) the latest requests were made, oldest first."""
-        return list(self.client.request_times)
-
     async def run(self, handler: Handler) -> None:
         """Log in, then sync and hand every new text message to `handler` until stop()."""
-        drain = True
         try:
             await self._supervised(self._log_in, "log in")
+            self._logged_in.set()
             await self._sync_loop(handler)
-        except (MatrixLoginError, asyncio.CancelledError):
-            drain = False  # replies cannot go out without a login; a cancel means "now"
-            raise
         except _Stopped:
             pass
         finally:
-            await self._shutdown(drain=drain)
-
-    async def send(self, message: Outgoing) -> None:
-        """Queue a message; it goes out in order with the others for its room.
-
-        Returns at once: the sync loop is never held up by rate limits. A message
-        that finally cannot be sent is logged with its reference.
-        """
-        job = _Job(message, message.reference or "auto-" + secrets.token_hex(4))
-        lane = f"room:{message.room}" if message.room is not None else f"user:{message.user}"
-        if not self._outbox.put(lane, job):
-            self.failed_sends += 1
-            log.error(
-                "message [ref %s] to %s not sent: the Matrix transport has stopped",
-                job.reference, message.room or message.user,
-            )
+            self._logged_in.clear()
+            await self.client.close()
 
     async def stop(self) -> None:
         """Stop syncing; the commands of the batch being handled finish first."""
@@ -306,10 +242,6 @@ class MatrixTransport:
             creators=creators,
             room_version=version,
         )
-
-    async def flush(self) -> None:
-        """Wait until every queued message has been sent or given up (for tests)."""
-        await self._outbox.wait_idle()
 
     # -- waiting and retrying --------------------------------------------
 
@@ -370,7 +302,6 @@ class MatrixTransport:
             wait = _retry_after_s(response)
             if wait is None or loop.time() + wait > give_up:
                 return response
-            self.rate_limited += 1
             log.info("rate limited by the homeserver; waiting %.1f s", wait)
             pacer.limited_for(wait)
 
@@ -717,7 +648,7 @@ class MatrixTransport:
             pacer=self._other_pacer,
         )
         if not isinstance(response, RoomCreateResponse):
-            raise _DeliveryFailed(f"could not create a direct chat with {user}: {response}")
+            raise TransientDeliveryError(f"could not create a direct chat with {user}: {response}")
         room_id = str(response.room_id)
         self._created_direct[user] = room_id
         log.info("created the direct chat %s with %s", room_id, user)
@@ -756,84 +687,76 @@ class MatrixTransport:
 
     # -- sending -------------------------------------------------------------
 
-    async def _deliver(self, job: _Job) -> None:
-        message = job.message
+    async def deliver(self, message: Outgoing) -> None:
+        """Send one message (text, then attachment) once logged in.
+
+        Raises PermanentDeliveryError when the homeserver refuses it for good and
+        TransientDeliveryError when it is worth another try. HTTP 429s are waited
+        out here (with the pacers). Each part's transaction id is derived from the
+        message's key, so a retry, also after a restart, lands once.
+        """
+        await self._wait_logged_in()
         target = message.room or message.user or "?"
+        room_id = message.room
+        if room_id is None:
+            room_id = await self._direct_room_for(target)
+        reply_to, thread_root = None, None
+        origin = message.in_reply_to
+        if origin is not None and origin.room == room_id:
+            reply_to, thread_root = origin.event_id, origin.thread_root
+        key = message.key or "once-" + secrets.token_hex(8)  # no key: not idempotent
+        if message.text.strip() or message.attachment is None:
+            content = notice_content(message.text, reply_to=reply_to,
+                                     thread_root=thread_root, mentions=message.mentions)
+            txn = transaction_id(key, reply_to, target, 0, message.text)
+            await self._send_event(room_id, content, txn)
+        if message.attachment is not None:
+            uri = await self._upload(message.attachment)
+            content = file_content(message.attachment, uri, reply_to=reply_to,
+                                   thread_root=thread_root)
+            digest = hashlib.sha256(message.attachment.data).hexdigest()
+            txn = transaction_id(key, reply_to, target, 1,
+                                 f"{message.attachment.filename}:{digest}")
+            await self._send_event(room_id, content, txn)
+
+    async def _wait_logged_in(self) -> None:
+        if self._logged_in.is_set():
+            return
         try:
-            room_id = message.room
-            if room_id is None:
-                room_id = await self._direct_room_for(target)
-            reply_to, thread_root = None, None
-            origin = message.in_reply_to
-            if origin is not None and origin.room == room_id and origin.event_id is not None:
-                reply_to, thread_root = origin.event_id, origin.thread_root
-            if message.text.strip() or message.attachment is None:
-                content = notice_content(message.text, reply_to=reply_to,
-                                         thread_root=thread_root, mentions=message.mentions)
-                txn = transaction_id(job.reference, reply_to, target, 0, message.text)
-                await self._send_event(room_id, content, txn)
-            if message.attachment is not None:
-                uri = await self._upload(message.attachment)
-                content = file_content(message.attachment, uri, reply_to=reply_to,
-                                       thread_root=thread_root)
-                digest = hashlib.sha256(message.attachment.data).hexdigest()
-                txn = transaction_id(job.reference, reply_to, target, 1,
-                                     f"{message.attachment.filename}:{digest}")
-                await self._send_event(room_id, content, txn)
-        except _DeliveryFailed as exc:
-            self.failed_sends += 1
-            log.error("message [ref %s] to %s was not sent: %s", job.reference, target, exc)
+            await self._until_stopped(self._logged_in.wait())
+        except _Stopped:
+            raise TransientDeliveryError("the Matrix transport is stopping") from None
 
     async def _send_event(self, room_id: str, content: dict[str, Any], txn_id: str) -> str:
-        """Send one event, retrying with the same transaction id until it lands or
-        SEND_DEADLINE_S has passed; returns its event id."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + SEND_DEADLINE_S
-        attempt = 0
-        while True:
-            try:
-                response = await self._call(
-                    lambda: self.client.room_send(room_id, "m.room.message", content,
-                                                  tx_id=txn_id),
-                    pacer=self._send_pacer,
-                )
-            except Exception as exc:  # network errors after nio's own quick retry
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if isinstance(response, RoomSendResponse):
-                    return str(response.event_id)
-                problem = str(response)
-                if _error_code(response) in PERMANENT_SEND_ERRORS:
-                    raise _DeliveryFailed(problem)
-            attempt += 1
-            delay = self._backoff(attempt)
-            if loop.time() + delay > give_up:
-                raise _DeliveryFailed(f"gave up after {attempt} attempts: {problem}")
-            log.warning("sending to %s failed (attempt %d): %s; retrying in %.1f s",
-                        room_id, attempt, problem, delay)
-            await asyncio.sleep(delay)  # backoff between retries of this one message
+        """Send one event; its event id."""
+        response = await self._attempt(
+            lambda: self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id),
+            pacer=self._send_pacer, what=f"sending to {room_id}",
+        )
+        if not isinstance(response, RoomSendResponse):
+            raise TransientDeliveryError(f"sending to {room_id}: {response}")
+        return str(response.event_id)
 
     async def _upload(self, attachment: Attachment) -> str:
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + SEND_DEADLINE_S
-        attempt = 0
-        while True:
-            try:
-                response = await self._call(lambda: self._upload_once(attachment),
-                                            pacer=self._other_pacer)
-            except Exception as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if isinstance(response, UploadResponse):
-                    return str(response.content_uri)
-                problem = str(response)
-                if _error_code(response) in PERMANENT_SEND_ERRORS:
-                    raise _DeliveryFailed(f"upload of {attachment.filename}: {problem}")
-            attempt += 1
-            delay = self._backoff(attempt)
-            if loop.time() + delay > give_up:
-                raise _DeliveryFailed(f"upload of {attachment.filename} gave up: {problem}")
-            await asyncio.sleep(delay)
+        response = await self._attempt(
+            lambda: self._upload_once(attachment), pacer=self._other_pacer,
+            what=f"uploading {attachment.filename}",
+        )
+        if not isinstance(response, UploadResponse):
+            raise TransientDeliveryError(f"uploading {attachment.filename}: {response}")
+        return str(response.content_uri)
+
+    async def _attempt(
+        self, request: Callable[[], Awaitable[Any]], *, pacer: Pacer, what: str
+    ) -> Any:
+        """One request (429s waited out); a typed DeliveryError for anything else."""
+        try:
+            response = await self._call(request, pacer=pacer)
+        except Exception as exc:  # network errors after nio's own quick retry
+            raise TransientDeliveryError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        if _error_code(response) in PERMANENT_SEND_ERRORS:
+            raise PermanentDeliveryError(f"{what}: {response}")
+        return response
 
     async def _upload_once(self, attachment: Attachment) -> Any:
         data = attachment.data
@@ -844,84 +767,3 @@ class MatrixTransport:
             filesize=len(data),
         )
         return response
-
-    # -- shutdown -------------------------------------------------------------
-
-    async def _shutdown(self, *, drain: bool) -> None:
-        left = await self._outbox.close(DRAIN_TIMEOUT_S if drain else 0)
-        for job in left:
-            self.failed_sends += 1
-            log.error("message [ref %s] to %s was not sent before shutdown",
-                      job.reference, job.message.room or job.message.user)
-        await self.client.close()
-
-
-# -- the `classroom-bot run` entry point -----------------------------------------
-
-
-def build_app(settings: Settings, clock: Clock | None = None) -> App:
-    """The bot on Matrix: an App whose transport keeps its state in the app's database."""
-    matrix = settings.matrix
-    if matrix is None:
-        raise ValueError("a [matrix] section is required to run the bot on Matrix")
-
-    def make_transport(app: App) -> MatrixTransport:
-        return MatrixTransport(
-            matrix, StateStore(app.sessions, NETWORK), app.clock,
-            # Organizers may always bring the bot into their rooms.
-            trusted_inviters=settings.bot.organizers,
-        )
-
-    return App(settings, make_transport, clock)
-
-
-def run_matrix(settings: Settings) -> int:
-    """Run the Matrix bot until SIGTERM or SIGINT; the process exit code.
-
-    The first signal stops syncing and lets the commands being handled finish and
-    the queued replies go out; a second one stops at once.
-    """
-    logging.getLogger().setLevel(settings.bot.log_level)
-    # nio logs every event of every room at INFO; its warnings are what matters.
-    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
-    try:
-        return asyncio.run(_serve(settings))
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-
-
-async def _serve(settings: Settings) -> int:
-    app = build_app(settings)
-    loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-    signals: list[str] = []
-    stopping: set[asyncio.Task[None]] = set()
-
-    def on_signal(name: str) -> None:
-        signals.append(name)
-        if len(signals) == 1:
-            log.info("%s: stopping once the commands being handled are done", name)
-            task = loop.create_task(app.transport.stop())
-            stopping.add(task)
-            task.add_done_callback(stopping.discard)
-        elif main is not None:
-            log.warning("%s again: stopping now", name)
-            main.cancel()
-
-    installed = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):  # not on Windows' default loop
-            loop.add_signal_handler(sig, on_signal, sig.name)
-            installed.append(sig)
-    try:
-        await app.run()
-    except MatrixLoginError as exc:
-        log.error("%s", exc)
-        print(f"classroom-bot: {exc}", file=sys.stderr)
-        return EXIT_LOGIN_FAILED
-    except asyncio.CancelledError:
-        return EXIT_INTERRUPTED
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-    return EXIT_OK

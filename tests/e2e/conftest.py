@@ -45,13 +45,16 @@ from nio import (
     RoomVisibility,
     SyncResponse,
 )
+from sqlalchemy import select
 
+from bot.app import App, network_app
 from bot.clock import Clock
 from bot.config import BotSettings, DatabaseSettings, MatrixSettings, Settings
 from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.models import OutboxMessage
 from bot.db.state import StateStore
 from bot.transport.base import Handler
-from bot.transport.matrix import NETWORK, MatrixTransport, build_app
+from bot.transport.matrix import NETWORK, MatrixTransport
 from tests.e2e.homeserver import Homeserver, RegisteredUser
 
 T = TypeVar("T")
@@ -331,7 +334,11 @@ class BotRunner:
             source="<e2e test>",
         )
         self._task: asyncio.Task[None] | None = None
+        self._app: App | None = None
         self._transport: MatrixTransport | None = None
+        # HTTP requests the bot made (time.monotonic() of each) and 429 answers it got.
+        self.request_times: list[float] = []
+        self.rate_limited = 0
         # Wraps the app's message handler at the next start (to stall a command).
         self.wrap_handler: Callable[[Handler], Handler] | None = None
 
@@ -352,11 +359,13 @@ class BotRunner:
     async def start(self, within: float = 30.0) -> None:
         """Start the bot and return once its first sync has been processed."""
         assert not self.running
-        app = build_app(self.settings, self.clock)
+        app = network_app(self.settings, self.clock)
         assert isinstance(app.transport, MatrixTransport)
+        self._app = app
         self._transport = app.transport
+        self._count_requests(app.transport)
         if self.wrap_handler is not None:
-            app.handle = self.wrap_handler(app.handle)  # type: ignore[method-assign,assignment]
+            app.intake.handler = self.wrap_handler(app.handle)
         self._task = asyncio.create_task(app.run(), name=f"bot {self.user_id}")
         ready = asyncio.ensure_future(self._transport.ready.wait())
         done, _ = await asyncio.wait({ready, self._task}, timeout=within,
@@ -368,13 +377,47 @@ class BotRunner:
         if not done:
             pytest.fail(f"the bot did not finish its first sync within {within:.0f} s")
 
+    @property
+    def request_count(self) -> int:
+        return len(self.request_times)
+
+    def _count_requests(self, transport: MatrixTransport) -> None:
+        """Count the HTTP requests nio makes (retries included), and the 429s."""
+        send = transport.client.send
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.request_times.append(time.monotonic())
+            response = await send(*args, **kwargs)
+            if getattr(response, "status", None) == 429:
+                self.rate_limited += 1
+            return response
+
+        transport.client.send = counted
+
     async def stop(self, within: float = 30.0) -> None:
-        """Stop like SIGTERM does: the current batch finishes, queued replies go out."""
+        """Stop like SIGTERM does: the current batch commits; unsent answers stay queued
+        in the outbox table for the next start."""
         if self._task is None:
             return
-        await self.transport.stop()
+        assert self._app is not None
+        self._app.stop()
         await asyncio.wait_for(self._task, timeout=within)
         self._task = None
+
+    async def wait_sent(self) -> None:
+        """Until the outbox worker has nothing queued."""
+        assert self._app is not None
+        await self._app.worker.wait_idle()
+
+    async def outbox(self) -> list[OutboxMessage]:
+        """Every outbox row, oldest first."""
+        assert self.settings.database is not None
+        engine = create_engine(self.settings.database.url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        finally:
+            await engine.dispose()
 
     async def crash(self) -> None:
         """End the bot abruptly: no batch finishes, nothing more is saved or sent."""

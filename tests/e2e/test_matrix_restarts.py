@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from nio import AsyncClient, JoinResponse
 
+from bot.app import EXIT_LOGIN_FAILED, run
 from bot.config import DatabaseSettings, MatrixSettings, Settings
-from bot.transport.base import Handler, Incoming
-from bot.transport.matrix import EXIT_LOGIN_FAILED, STATE_ACCESS_TOKEN, STATE_SYNC_TOKEN, run_matrix
+from bot.transport.base import Delivered, Handler, Incoming
+from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_SYNC_TOKEN
 from tests.e2e.conftest import BOT_PASSWORD, unique
 from tests.e2e.homeserver import Homeserver
 
@@ -116,11 +117,11 @@ async def test_a_crash_while_a_command_is_handled_loses_nothing(
     reached = asyncio.Event()
 
     def stall(handle: Handler) -> Handler:
-        async def stalled(message: Incoming) -> None:
+        async def stalled(message: Incoming) -> Delivered:
             if message.body == "!tz Europe/Oslo":
                 reached.set()
                 await asyncio.Event().wait()  # never returns: the crash comes first
-            await handle(message)
+            return await handle(message)
 
         return stalled
 
@@ -194,7 +195,7 @@ async def test_after_a_homeserver_crash_the_bot_answers_within_5_s(
     room = await room_with(ana, bot)
     await answered(ana, room, bot, "!tz")
 
-    requests_before = bot.transport.request_count
+    requests_before = bot.request_count
     await asyncio.to_thread(homeserver.kill)
     down = time.monotonic()
     try:
@@ -202,8 +203,8 @@ async def test_after_a_homeserver_crash_the_bot_answers_within_5_s(
     finally:
         await asyncio.to_thread(homeserver.start)
     back = time.monotonic()
-    requests_while_down = bot.transport.request_count - requests_before
-    tries = [down, *(t for t in bot.transport.request_times if down <= t <= back), back]
+    requests_while_down = bot.request_count - requests_before
+    tries = [down, *(t for t in bot.request_times if down <= t <= back), back]
     longest_silence = max(later - earlier for earlier, later in itertools.pairwise(tries))
 
     command = await ana.say(room, "!tz")
@@ -259,7 +260,7 @@ def test_a_rejected_token_without_password_exits_with_a_clear_message(
             homeserver=homeserver.url, user_id=account.user_id, access_token="not-a-token"
         ),
     )
-    assert run_matrix(settings) == EXIT_LOGIN_FAILED
+    assert run(settings) == EXIT_LOGIN_FAILED
     error = capsys.readouterr().err
     assert "rejected the access token" in error
     assert "no matrix.password" in error

@@ -9,7 +9,6 @@ import pytest
 
 from bot.transport.matrix_policy import (
     CREATOR_POWER_LEVEL,
-    backoff_delay,
     creators_outrank_everyone,
     from_timestamp_ms,
     invite_allowed,
@@ -18,6 +17,7 @@ from bot.transport.matrix_policy import (
     server_of,
     too_old,
 )
+from bot.transport.retry import backoff_delay
 
 # -- backoff ---------------------------------------------------------------------
 
