@@ -56,11 +56,11 @@ from bot.db.state import StateStore
 from bot.transport.base import Handler
 from bot.transport.matrix import NETWORK, MatrixTransport
 from tests.e2e.homeserver import Homeserver, RegisteredUser
+from tests.e2e.process import BOT_PASSWORD
 
 T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
-BOT_PASSWORD = "bot-password-not-secret"
 # Long-polls of the test clients; short, so a deadline is checked often.
 USER_SYNC_MS = 1_000
 DEFAULT_TIMEOUT_S = 15.0
