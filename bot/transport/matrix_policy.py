@@ -34,13 +34,12 @@ def is_direct_room(
     room_id: str,
     own_user_id: str,
     sender: str,
-    members: Collection[str],
-    marked_direct: Collection[str],
+    direct: Mapping[str, Collection[str]],
 ) -> bool:
-    """A direct chat: marked so in the bot's `m.direct`, or just the bot and the sender."""
-    if room_id in marked_direct:
-        return True
-    return set(members) == {own_user_id, sender} and own_user_id != sender
+    """A direct chat with `sender`: Matrix marks it so (the bot's `m.direct`, which
+    also holds the rooms the sender's invite marked `is_direct` and those the bot
+    created as direct). How many members it has does not matter."""
+    return sender != own_user_id and room_id in direct.get(sender, ())
 
 
 def from_timestamp_ms(value: int | None) -> datetime | None:

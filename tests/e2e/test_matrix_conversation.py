@@ -74,17 +74,6 @@ async def test_without_the_prefix_only_a_direct_chat_gets_an_answer(
     assert "prefix is optional" in reply["content"]["body"]
 
 
-async def test_a_room_of_two_is_a_direct_chat_even_unmarked(
-    make_user: MakeUser, make_bot: MakeBot, room_with: RoomWith
-) -> None:
-    bot = await make_bot()
-    carl = await make_user("carl")
-    room = await room_with(carl, bot, direct=False)  # a plain private room, no is_direct flag
-    command = await carl.say(room, "help")
-    reply = await carl.expect_reply(room, command, sender=bot.user_id)
-    assert "prefix is optional" in reply["content"]["body"]
-
-
 async def test_a_command_in_a_thread_is_answered_in_that_thread(
     make_user: MakeUser, make_bot: MakeBot
 ) -> None:
