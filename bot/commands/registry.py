@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import help, profile, rooms, workshops
+from bot.commands import deliveries, help, profile, rooms, workshops
 from bot.commands.framework import CommandSet, Registry
 
 COMMAND_SETS: tuple[CommandSet, ...] = (
@@ -10,6 +10,7 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     profile.commands,
     workshops.commands,
     rooms.commands,
+    deliveries.commands,
 )
 
 
