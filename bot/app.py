@@ -31,7 +31,7 @@ from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import build_registry
 from bot.config import ConfigError, Settings
 from bot.db import migrate
-from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.engine import create_engine, create_reader_sessionmaker, create_sessionmaker
 from bot.db.state import StateStore
 from bot.outbox.worker import OutboxWorker, Sent
 from bot.scheduling.housekeeping import PRUNE_INTERVAL, prune_handled_events
@@ -120,7 +120,8 @@ class App:
         )
         self.scheduler = SchedulerService(self.sessions, self.clock)
         self.dispatcher = Dispatcher(
-            build_registry(), self.sessions, self.clock, settings, self.transport.power_level
+            build_registry(), self.sessions, self.clock, settings, self.transport.power_level,
+            readers=create_reader_sessionmaker(self.engine),
         )
         self.components: list[Component] = [self.intake, self.worker, self.scheduler]
         self._started: list[Component] = []

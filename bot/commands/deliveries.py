@@ -22,6 +22,7 @@ SHOWN = 10
     "with the reason and the reference, and how many are still waiting to go out.",
     example="!deliveries",
     role=Role.ORGANIZER,
+    read_only=True,
 )
 async def deliveries(ctx: Context) -> str:
     total, failed = await rows.failed(ctx.session, SHOWN)

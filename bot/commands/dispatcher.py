@@ -48,9 +48,11 @@ class Dispatcher:
         clock: Clock,
         settings: Settings,
         power_level: roles.PowerLevelLookup,
+        readers: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.registry = registry
         self.sessions = sessions
+        self.readers = readers
         self.clock = clock
         self.settings = settings
         self.power_level = power_level
@@ -103,6 +105,9 @@ class Dispatcher:
         lose the answer. The command runs in a savepoint: when it is refused, its
         changes are undone but the claim and the refusal's row stay.
         """
+        matched = self.registry.match(request.text)
+        if self.readers is not None and matched is not None and matched[0].read_only:
+            return await self._run_read_only(message, request, reference, self.readers)
         async with self.sessions() as session, session.begin():
             if not await self._claim(session, message):
                 return []
@@ -111,6 +116,31 @@ class Dispatcher:
                     reply = await self._invoke(session, message, request)
             except UserError as exc:
                 reply = Reply(exc.message)
+            return await self._write(session, message, reply, reference)
+
+    async def _run_read_only(
+        self,
+        message: Incoming,
+        request: Request,
+        reference: str,
+        readers: async_sessionmaker[AsyncSession],
+    ) -> list[Delivery]:
+        """A command that only reads: answered from a read transaction (which never
+        waits for the write lock); only the claim and the answer's rows are written,
+        in a short transaction of their own."""
+        async with readers() as session, session.begin():
+            if message.event_id is not None and await state.was_handled(
+                session, message.network, message.event_id
+            ):
+                log.info("skipping %s: already handled", message.event_id)
+                return []
+            try:
+                reply = await self._invoke(session, message, request)
+            except UserError as exc:
+                reply = Reply(exc.message)
+        async with self.sessions() as session, session.begin():
+            if not await self._claim(session, message):
+                return []  # handled meanwhile (a redelivery racing this one)
             return await self._write(session, message, reply, reference)
 
     async def _claim(self, session: AsyncSession, message: Incoming) -> bool:

@@ -101,6 +101,8 @@ class Command:
     role: Role
     aliases: tuple[str, ...]
     params: tuple[Param, ...]
+    # Only reads: runs in a read transaction, never waiting for the write lock.
+    read_only: bool = False
 
     def usage(self, prefix: str) -> str:
         return " ".join([prefix + self.name, *(p.usage() for p in self.params)])
@@ -132,6 +134,7 @@ class CommandSet:
         example: str,
         role: Role = Role.EVERYONE,
         aliases: Sequence[str] = (),
+        read_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.commands.append(
@@ -143,6 +146,7 @@ class CommandSet:
                     role=role,
                     aliases=tuple(aliases),
                     params=tuple(_params_of(handler)),
+                    read_only=read_only,
                 )
             )
             return handler

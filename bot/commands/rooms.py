@@ -63,6 +63,7 @@ async def _managed_room(ctx: Context, room_code: RoomCode) -> tuple[LocalRoom, s
     "rooms",
     help="Local rooms of the current workshop; words search names, places and audiences.",
     example="!rooms oslo mode=in-person lang=no",
+    read_only=True,
 )
 async def find(
     ctx: Context,
@@ -95,7 +96,9 @@ async def find(
     )
 
 
-@commands.command("room", help="All details of one local room.", example="!room R7")
+@commands.command(
+    "room", help="All details of one local room.", example="!room R7", read_only=True
+)
 async def show(ctx: Context, room_code: RoomCode) -> str:
     room = await rooms.get(ctx.session, room_code)
     taken = await rooms.occupancy_of(ctx.session, room)
@@ -255,6 +258,7 @@ async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
     help="Members of a room by role, and its waitlist in order.",
     example="!room roster R7",
     role=Role.LEAD,
+    read_only=True,
 )
 async def roster(ctx: Context, room_code: RoomCode) -> str:
     room, _ = await _managed_room(ctx, room_code)
@@ -358,7 +362,10 @@ async def leave(ctx: Context) -> Reply:
 
 
 @commands.command(
-    "myroom", help="Your local room, your role, its team leads and links.", example="!myroom"
+    "myroom",
+    help="Your local room, your role, its team leads and links.",
+    example="!myroom",
+    read_only=True,
 )
 async def myroom(ctx: Context) -> str:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
@@ -401,6 +408,7 @@ async def myroom(ctx: Context) -> str:
     help="The publicly listed rooms as a file for the workshop's web page.",
     example="!rooms export md",
     role=Role.ORGANIZER,
+    read_only=True,
 )
 async def export(ctx: Context, format: Literal["md", "json", "csv"] = "csv") -> Reply:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
