@@ -92,7 +92,7 @@ async def test_a_message_to_a_person_opens_one_direct_chat(
     await bot.start()
     await bot.transport.deliver(Outgoing(text="Second message", user=fay.user_id))
     await fay.wait_until(lambda: len(told()) >= 2, "the second message")
-    assert [e["content"]["body"] for e in told()] == ["You got a **seat** in R7.",
+    assert [e["content"]["body"] for e in told()] == ["You got a seat in R7.",
                                                        "Second message"]
     assert list(fay.invites) == [room]
 
