@@ -1,12 +1,14 @@
 """Composition root: builds the parts, starts them in order, stops them in reverse.
 
 An `App` hosts a list of components, each with `start()` and `stop()`: the
-transports (their intake of messages), the outbox worker and the scheduler.
-They start in that order (the worker's first deliveries wait for the
-transport's login) and stop in reverse: the scheduler, then the worker (what
-it has not sent stays in the outbox table for the next start), then the
-transports, which stop taking messages and let the commands being handled
-commit. A command's answer flows: transport -> `App.handle` -> dispatcher
+outbox worker, the scheduler and the transports (their intake of messages).
+They start in that order: the worker first hands on what the previous run
+left unsent (a transport's `deliver` waits for its login), so those rows go
+out before anything newer to the same target. They stop in reverse: the
+transports stop taking messages and let the commands being handled
+commit (handing their rows to the worker), then the scheduler, then the worker
+(what it has not sent stays in the outbox table for the next start). A
+command's answer flows: transport -> `App.handle` -> dispatcher
 (one transaction: effects + outbox rows) -> worker -> transport.
 
 `run(settings)` is the `classroom-bot run` entry point: the transport is
@@ -118,12 +120,13 @@ class App:
         self.worker = OutboxWorker(
             self.sessions, self.clock, {self.transport.network: self.transport}
         )
-        self.scheduler = SchedulerService(self.sessions, self.clock)
+        self.scheduling = SchedulerService(self.sessions, self.clock)
+        self.scheduler = self.scheduling.scheduler  # where timed jobs are added
         self.dispatcher = Dispatcher(
             build_registry(), self.sessions, self.clock, settings, self.transport.power_level,
             readers=create_reader_sessionmaker(self.engine),
         )
-        self.components: list[Component] = [self.intake, self.worker, self.scheduler]
+        self.components: list[Component] = [self.worker, self.scheduling, self.intake]
         self._started: list[Component] = []
         self._stop = asyncio.Event()
 

@@ -124,6 +124,8 @@ class MatrixTransport:
 
     async def deliver(self, message: Outgoing) -> None:
         """Send one message once logged in (see `matrix_send`)."""
+        if self.supervisor.stopping:
+            raise TransientDeliveryError("the Matrix transport is stopping")
         if not self.session.logged_in.is_set():
             try:
                 await self.supervisor.until_stopped(self.session.logged_in.wait())

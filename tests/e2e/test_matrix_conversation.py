@@ -17,7 +17,8 @@ from bot.transport.base import Outgoing, PermanentDeliveryError
 from bot.transport.matrix_policy import CREATOR_POWER_LEVEL
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]

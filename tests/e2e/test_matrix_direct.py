@@ -12,7 +12,8 @@ from bot.transport.matrix import ENCRYPTED_DIRECT, OPENED_DIRECT
 from tests.e2e.conftest import poll_until
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]

@@ -21,7 +21,8 @@ from tests.e2e.conftest import reply_target, start_homeserver
 from tests.e2e.homeserver import Homeserver
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]

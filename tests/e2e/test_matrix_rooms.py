@@ -15,7 +15,8 @@ from tests.e2e.conftest import poll_until, unique
 from tests.e2e.homeserver import Homeserver
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]

@@ -20,5 +20,5 @@ async def test_old_handled_events_are_forgotten_recent_ones_kept(chat: Chat) -> 
 
 
 async def test_the_app_schedules_the_pruning_job(chat: Chat) -> None:
-    job = chat.app.scheduler.scheduler.get_job("prune-handled-events")
+    job = chat.app.scheduler.get_job("prune-handled-events")
     assert job is not None and job.trigger.interval == timedelta(hours=1)
