@@ -36,7 +36,11 @@ from bot.db import migrate
 from bot.db.engine import create_engine, create_reader_sessionmaker, create_sessionmaker
 from bot.db.state import StateStore
 from bot.outbox.worker import OutboxWorker, Sent
-from bot.scheduling.housekeeping import PRUNE_INTERVAL, prune_handled_events
+from bot.scheduling.housekeeping import (
+    PRUNE_INTERVAL,
+    prune_handled_events,
+    prune_sent_messages,
+)
 from bot.scheduling.scheduler import create_scheduler
 from bot.transport.base import Handler, Incoming, LoginFailed, Transport
 
@@ -89,14 +93,16 @@ class SchedulerService:
         self.clock = clock
 
     async def start(self) -> None:
-        self.scheduler.add_job(
-            prune_handled_events,
-            "interval",
-            seconds=PRUNE_INTERVAL.total_seconds(),
-            args=(self.sessions, self.clock),
-            id="prune-handled-events",
-            replace_existing=True,
-        )
+        for job, name in ((prune_handled_events, "prune-handled-events"),
+                          (prune_sent_messages, "prune-sent-messages")):
+            self.scheduler.add_job(
+                job,
+                "interval",
+                seconds=PRUNE_INTERVAL.total_seconds(),
+                args=(self.sessions, self.clock),
+                id=name,
+                replace_existing=True,
+            )
         self.scheduler.start()
 
     async def stop(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DeliveryStatus, OutboxMessage
@@ -154,3 +154,13 @@ async def failed(session: AsyncSession, limit: int) -> tuple[int, Sequence[Outbo
         .limit(limit)
     )
     return int(total or 0), rows.all()
+
+
+async def forget_sent_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete rows sent before `cutoff` (failed and pending rows are kept)."""
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status == DeliveryStatus.SENT, OutboxMessage.sent_at < cutoff
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
