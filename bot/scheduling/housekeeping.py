@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,17 +22,24 @@ SENT_MESSAGE_RETENTION = timedelta(days=30)
 PRUNE_INTERVAL = timedelta(hours=1)
 
 
-async def prune_handled_events(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+Forget = Callable[[AsyncSession, datetime], Awaitable[int]]
+
+
+async def _prune(
+    sessions: async_sessionmaker[AsyncSession], forget: Forget, cutoff: datetime, what: str
+) -> int:
     async with sessions() as session, session.begin():
-        removed = await state.forget_events_before(session, clock.now() - HANDLED_EVENT_RETENTION)
+        removed = await forget(session, cutoff)
     if removed:
-        log.info("forgot %d handled event ids older than %s", removed, HANDLED_EVENT_RETENTION)
+        log.info("forgot %d %s before %s", removed, what, cutoff)
     return removed
+
+
+async def prune_handled_events(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
+    cutoff = clock.now() - HANDLED_EVENT_RETENTION
+    return await _prune(sessions, state.forget_events_before, cutoff, "handled event ids")
 
 
 async def prune_sent_messages(sessions: async_sessionmaker[AsyncSession], clock: Clock) -> int:
-    async with sessions() as session, session.begin():
-        removed = await rows.forget_sent_before(session, clock.now() - SENT_MESSAGE_RETENTION)
-    if removed:
-        log.info("forgot %d outbox rows sent over %s ago", removed, SENT_MESSAGE_RETENTION)
-    return removed
+    cutoff = clock.now() - SENT_MESSAGE_RETENTION
+    return await _prune(sessions, rows.forget_sent_before, cutoff, "outbox rows sent")
