@@ -44,6 +44,7 @@ from bot.transport.matrix_session import (
     error_code,
     event_source,
 )
+from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class MatrixSync:
         self.session = session
         self.settings = session.settings
         self.state = session.state
+        self.position = SyncPosition(session.state, STATE_SYNC_TOKEN)
         self.client = session.client
         self.user_id = session.user_id
         self.rooms = rooms
@@ -84,7 +86,7 @@ class MatrixSync:
         self._warned_encrypted: set[str] = set()
 
     async def run(self, handler: Handler) -> None:
-        self._since = await self.state.get(STATE_SYNC_TOKEN)
+        self._since = await self.position.load()
         if self._since is None:
             # The very first start: what was said before now is history, also in rooms
             # the bot joins during this run (their first timeline reaches back).
@@ -109,7 +111,7 @@ class MatrixSync:
                     )
                     self._since = response.next_batch
                     # Saved only now, after every command of the batch was handled.
-                    await self.state.set(STATE_SYNC_TOKEN, self._since)
+                    await self.position.save_after_batch(self._since)
                     first = False
                     self.ready.set()
                     continue
