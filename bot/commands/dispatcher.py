@@ -156,7 +156,9 @@ class Dispatcher:
     ) -> list[Delivery]:
         """The answer and the notices as outbox rows of this transaction."""
         now = self.clock.now()
-        key = rows.reply_key(message.network, message.event_id or f"ref-{reference}")
+        # Without an event id (a network that has none) nothing can repeat the
+        # command, so a random key is as good as a derived one.
+        key = rows.reply_key(message.network, message.event_id or f"none-{secrets.token_hex(12)}")
         written = [
             rows.add(session, key=row_key, network=message.network, message=outgoing,
                      reference=reference, now=now)
