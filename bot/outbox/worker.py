@@ -15,6 +15,7 @@ same Matrix transaction id) makes a resend of a half-sent message land once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -37,6 +38,8 @@ RETRY_BASE_S = 0.5
 RETRY_CAP_S = 60.0
 
 Sleep = Callable[[float], Awaitable[Any]]
+# Runs a callback after so many seconds; returns something with cancel().
+Later = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
 
 
 class Sent:
@@ -63,6 +66,7 @@ class OutboxWorker:
         transports: Mapping[str, Transport],
         *,
         sleep: Sleep = asyncio.sleep,
+        later: Later | None = None,
         rand: Callable[[], float] = random.random,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
@@ -70,6 +74,8 @@ class OutboxWorker:
         self.clock = clock
         self.transports = transports
         self._sleep = sleep
+        self._later = later
+        self._timers: dict[int, asyncio.TimerHandle] = {}
         self._rand = rand
         self.max_attempts = max_attempts
         self._lanes: Lanes[Delivery] = Lanes(self._deliver)
@@ -88,6 +94,9 @@ class OutboxWorker:
     async def stop(self) -> None:
         """Stop at once; unsent rows stay pending for the next start."""
         self._started = False
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         left = await self._lanes.close(0)
         if left:
             log.info("%d messages left for the next start", len(left))
@@ -96,7 +105,11 @@ class OutboxWorker:
         self._waiting.clear()
 
     def hand(self, deliveries: Iterable[Delivery]) -> Sent:
-        """Queue committed rows behind what their targets already have queued."""
+        """Queue committed rows behind what their targets already have queued.
+
+        A row not due yet (`not_before`, e.g. a reminder) waits on a timer, not in
+        its lane, so it holds up nothing meant for the same person now.
+        """
         futures = []
         for item in deliveries:
             future = self._waiting.get(item.id)
@@ -105,9 +118,19 @@ class OutboxWorker:
                     continue  # stays pending in the table
                 future = asyncio.get_running_loop().create_future()
                 self._waiting[item.id] = future
-                self._lanes.put(item.lane, item)
+                early = (item.not_before - self.clock.now()).total_seconds()
+                if early > 0:
+                    later = self._later or asyncio.get_running_loop().call_later
+                    self._timers[item.id] = later(early, functools.partial(self._due, item))
+                else:
+                    self._lanes.put(item.lane, item)
             futures.append(future)
         return Sent(futures)
+
+    def _due(self, item: Delivery) -> None:
+        self._timers.pop(item.id, None)
+        if not self._lanes.put(item.lane, item):
+            self._waiting.pop(item.id, None)
 
     async def wait_idle(self) -> None:
         """Return once nothing is queued (tests)."""
@@ -123,9 +146,6 @@ class OutboxWorker:
 
     async def _attempt(self, item: Delivery) -> None:
         transport = self.transports[item.network]
-        early = (item.not_before - self.clock.now()).total_seconds()
-        if early > 0:
-            await self._sleep(early)
         attempts = item.attempts
         reference = item.message.reference
         target = item.message.room or item.message.user

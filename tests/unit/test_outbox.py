@@ -3,6 +3,9 @@ delivered by the worker, and kept across a crash until it is sent."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -179,3 +182,36 @@ async def test_the_worker_retries_in_order_and_records_attempts_and_failures(
     never = by_key["k-never"]
     assert never.status == DeliveryStatus.FAILED
     assert never.error == "gave up after 3 attempts: HTTP 502"
+
+
+async def test_a_message_not_due_yet_holds_up_nothing_and_goes_out_when_due(
+    chat: Chat,
+) -> None:
+    transport = FlakyTransport(transient={}, permanent=set())
+    timers: list[tuple[float, Callable[[], None]]] = []
+
+    def later(seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle:
+        timers.append((seconds, callback))
+        return asyncio.get_running_loop().call_later(3600, lambda: None)  # never fires
+
+    worker = OutboxWorker(chat.app.sessions, chat.clock, {"test": transport}, later=later)
+    now = chat.clock.now()
+    async with chat.app.sessions() as session, session.begin():
+        reminder = rows.add(session, key="k-reminder", network="test", reference="r",
+                            message=Outgoing(text="tomorrow", user=ANA), now=now,
+                            not_before=now + timedelta(days=1))
+        answer = rows.add(session, key="k-answer", network="test", reference="r",
+                          message=Outgoing(text="now", user=ANA), now=now)
+        await session.flush()
+        deliveries = [rows.delivery(reminder), rows.delivery(answer)]
+    await worker.start()
+    both = worker.hand(deliveries)
+    await worker.wait_idle()
+    assert transport.sent == ["now"]  # not stuck behind tomorrow's message
+    assert [seconds for seconds, _ in timers] == [86400.0]
+    worker.hand(deliveries[:1])
+    assert len(timers) == 1  # handed twice, timed once
+    timers[0][1]()  # the timer fires
+    await both.wait()
+    await worker.stop()
+    assert transport.sent == ["now", "tomorrow"]
