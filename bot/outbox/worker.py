@@ -2,7 +2,8 @@
 
 The dispatcher hands the rows of a command to `hand()` right after its commit
 (no poll, no added latency); at start, the rows a stop or a crash left pending
-are handed in the same way. Each target has a lane, so a room's messages keep
+are handed in the same way. A row not due yet (`not_before`) waits on a
+timer until it is, outside its lane. Each target has a lane, so a room's messages keep
 their order while rooms do not wait for each other. A row is marked sent after
 its send, off the asker's path; a permanent failure marks it failed with the
 reason (organizers see it with the deliveries command); a transient one is
