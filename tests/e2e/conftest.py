@@ -9,8 +9,9 @@
   (`ChatUser`): `say`, `send_raw`, `expect_reply`, `wait_until`, `history`.
   Users never call /login: their tokens come from registration.
 - `make_bot()`: the whole bot in-process (App + MatrixTransport, SQLite file in
-  tmp_path, password login), started as an asyncio task (`BotRunner`);
-  every bot still running is stopped at the end of the test.
+  tmp_path, password login), started as an asyncio task (`BotRunner`, in
+  bots.py); every bot still running is stopped at the end of the test. Tests
+  that kill or signal the bot run it as a process (`BotProcess`, process.py).
 - Nothing waits with a fixed sleep for a result: waiting is syncing (a
   long-poll that returns as soon as something arrives) until a condition
   holds or a deadline passes.
