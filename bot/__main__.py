@@ -83,9 +83,9 @@ def _console(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     require_runnable(settings)
-    from bot.transport.matrix import run_matrix  # nio loads only when needed
+    from bot.app import run  # nio loads only when needed
 
-    return int(run_matrix(settings))
+    return run(settings)
 
 
 def _migrate(args: argparse.Namespace) -> int:

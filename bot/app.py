@@ -1,26 +1,113 @@
-"""Composition root: builds the parts, starts them in order, stops them in reverse."""
+"""Composition root: builds the parts, starts them in order, stops them in reverse.
+
+An `App` hosts a list of components, each with `start()` and `stop()`: the
+outbox worker, the scheduler and the transports (their intake of messages).
+They start in that order: the worker first hands on what the previous run
+left unsent (a transport's `deliver` waits for its login), so those rows go
+out before anything newer to the same target. They stop in reverse: the
+transports stop taking messages and let the commands being handled
+commit (handing their rows to the worker), then the scheduler, then the worker
+(what it has not sent stays in the outbox table for the next start). A
+command's answer flows: transport -> `App.handle` -> dispatcher
+(one transaction: effects + outbox rows) -> worker -> transport.
+
+`run(settings)` is the `classroom-bot run` entry point: the transport is
+chosen from the configuration's network section, and SIGTERM or SIGINT stop
+the app; a second signal stops at once.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
+import sys
 from collections.abc import Callable
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import build_registry
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.db import migrate
-from bot.db.engine import create_engine, create_sessionmaker
-from bot.scheduling.housekeeping import PRUNE_INTERVAL, prune_handled_events
+from bot.db.engine import create_engine, create_reader_sessionmaker, create_sessionmaker
+from bot.db.state import StateStore
+from bot.outbox.worker import OutboxWorker, Sent
+from bot.scheduling.housekeeping import (
+    PRUNE_INTERVAL,
+    prune_handled_events,
+    prune_sent_messages,
+)
 from bot.scheduling.scheduler import create_scheduler
-from bot.transport.base import Incoming, Transport
+from bot.transport.base import Handler, Incoming, LoginFailed, Transport
 
 log = logging.getLogger(__name__)
 
+EXIT_OK = 0
+EXIT_LOGIN_FAILED = 3
+EXIT_INTERRUPTED = 130
 
 TransportFactory = Callable[["App"], Transport]
+
+
+class Component(Protocol):
+    """A long-lived part of the app."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class TransportService:
+    """A transport's intake as a component: `start` runs it, `stop` ends it."""
+
+    def __init__(self, transport: Transport, handler: Handler) -> None:
+        self.transport = transport
+        self.handler = handler
+        self.name = f"{transport.network} transport"
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.transport.run(self.handler), name=self.name)
+
+    async def stop(self) -> None:
+        """Stop taking messages; the ones being handled commit first."""
+        await self.transport.stop()
+        if self.task is not None:
+            await asyncio.wait({self.task})
+
+
+class SchedulerService:
+    """The in-memory scheduler, its jobs rebuilt from the database at start."""
+
+    name = "scheduler"
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.scheduler = create_scheduler()
+        self.sessions = sessions
+        self.clock = clock
+
+    async def start(self) -> None:
+        for job, name in ((prune_handled_events, "prune-handled-events"),
+                          (prune_sent_messages, "prune-sent-messages")):
+            self.scheduler.add_job(
+                job,
+                "interval",
+                seconds=PRUNE_INTERVAL.total_seconds(),
+                args=(self.sessions, self.clock),
+                id=name,
+                replace_existing=True,
+            )
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
 
 class App:
@@ -35,37 +122,131 @@ class App:
         self.engine: AsyncEngine = create_engine(settings.database.url)
         self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
         self.transport = make_transport(self)
-        self.scheduler = create_scheduler()
-        self.dispatcher = Dispatcher(
-            build_registry(), self.sessions, self.clock, settings, self.transport.power_level
+        self.intake = TransportService(self.transport, self.handle)
+        self.worker = OutboxWorker(
+            self.sessions, self.clock, {self.transport.network: self.transport}
         )
+        self.scheduling = SchedulerService(self.sessions, self.clock)
+        self.scheduler = self.scheduling.scheduler  # where timed jobs are added
+        self.dispatcher = Dispatcher(
+            build_registry(), self.sessions, self.clock, settings, self.transport.power_level,
+            readers=create_reader_sessionmaker(self.engine),
+        )
+        self.components: list[Component] = [self.worker, self.scheduling, self.intake]
+        self._started: list[Component] = []
+        self._stop = asyncio.Event()
 
     async def start(self) -> None:
-        """Prepare the database and start the scheduler; raises SchemaError on a bad schema."""
-        await migrate.prepare(self.engine, auto_migrate=self.settings.database.auto_migrate)
-        self.scheduler.add_job(
-            prune_handled_events,
-            "interval",
-            seconds=PRUNE_INTERVAL.total_seconds(),
-            args=(self.sessions, self.clock),
-            id="prune-handled-events",
-            replace_existing=True,
-        )
-        self.scheduler.start()
+        """Prepare the database, then start every component in order.
 
-    async def handle(self, message: Incoming) -> None:
-        for outgoing in await self.dispatcher.handle(message):
-            await self.transport.send(outgoing)
+        Raises SchemaError on a bad schema (nothing started then).
+        """
+        await migrate.prepare(self.engine, auto_migrate=self.settings.database.auto_migrate)
+        for component in self.components:
+            await component.start()
+            self._started.append(component)
+
+    async def handle(self, message: Incoming) -> Sent:
+        """Run a command; its answer is committed, and on its way when this returns."""
+        return self.worker.hand(await self.dispatcher.handle(message))
+
+    def stop(self) -> None:
+        """Ask `run()` to stop (from a signal handler, or a test)."""
+        self._stop.set()
 
     async def run(self) -> None:
-        """Start, serve until the transport stops, then shut everything down."""
+        """Start, serve until asked to stop or the transport ends, then stop everything."""
         await self.start()
+        intake = self.intake.task
+        assert intake is not None
+        stopping = asyncio.ensure_future(self._stop.wait())
         try:
-            await self.transport.run(self.handle)
+            await asyncio.wait({intake, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            intake.cancel()  # a hard stop: the batch being handled does not finish
+            raise
         finally:
+            stopping.cancel()
             await self.close()
+        if intake.done() and not intake.cancelled():
+            intake.result()  # raises what ended the transport (a login that cannot work)
 
     async def close(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        """Stop the started components in reverse order and release the database."""
+        while self._started:
+            component = self._started.pop()
+            try:
+                await component.stop()
+            except Exception:
+                log.exception("stopping the %s failed", component.name)
         await self.engine.dispose()
+
+
+# -- the `classroom-bot run` entry point -----------------------------------------
+
+
+def network_app(settings: Settings, clock: Clock | None = None) -> App:
+    """The bot on the network its configuration names (today: the [matrix] section)."""
+    matrix = settings.matrix
+    if matrix is None:
+        raise ConfigError(f"{settings.source}: a [matrix] section is required to run the bot")
+    from bot.transport.matrix import NETWORK, MatrixTransport  # nio loads only when needed
+
+    def make_transport(app: App) -> Transport:
+        return MatrixTransport(
+            matrix, StateStore(app.sessions, NETWORK), app.clock,
+            # Organizers may always bring the bot into their rooms.
+            trusted_inviters=settings.bot.organizers,
+        )
+
+    return App(settings, make_transport, clock)
+
+
+def run(settings: Settings) -> int:
+    """Run the bot until SIGTERM or SIGINT; the process exit code.
+
+    The first signal stops taking commands, lets the ones being handled commit,
+    and exits; their answers that were not sent yet go out at the next start.
+    A second signal stops at once.
+    """
+    logging.getLogger().setLevel(settings.bot.log_level)
+    # nio logs every event of every room at INFO; its warnings are what matters.
+    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        return asyncio.run(_serve(settings))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+async def _serve(settings: Settings) -> int:
+    app = network_app(settings)
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    signals: list[str] = []
+
+    def on_signal(name: str) -> None:
+        signals.append(name)
+        if len(signals) == 1:
+            log.info("%s: stopping once the commands being handled are done", name)
+            app.stop()
+        elif main is not None:
+            log.warning("%s again: stopping now", name)
+            main.cancel()
+
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # not on Windows' default loop
+            loop.add_signal_handler(sig, on_signal, sig.name)
+            installed.append(sig)
+    try:
+        await app.run()
+    except LoginFailed as exc:
+        log.error("%s", exc)
+        print(f"classroom-bot: {exc}", file=sys.stderr)
+        return EXIT_LOGIN_FAILED
+    except asyncio.CancelledError:
+        return EXIT_INTERRUPTED
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    return EXIT_OK

@@ -1,12 +1,15 @@
 """An in-process chat with the whole bot, for transcript tests.
 
 `await chat.say("@ana:example.org", "!tz Europe/Oslo")` runs the message
-through the real dispatcher, services and a real SQLite file, and returns
-what the bot answered (and whom else it told what).
+through the real dispatcher, services and a real SQLite file; the answer
+is written to the outbox and delivered by the real outbox worker to a
+recording transport. `say` returns once that command's rows were delivered,
+with what the bot answered (and whom else it told what).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +19,7 @@ from pathlib import Path
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
-from bot.transport.base import Handler, Incoming, Outgoing
+from bot.transport.base import Handler, Incoming, Outgoing, PermanentDeliveryError
 
 ORGANIZER = "@org:example.org"
 ROOM = "!community:example.org"
@@ -24,22 +27,30 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class RecordingTransport:
-    """A transport that keeps what the bot sends; power levels are set by the test."""
+    """A transport that keeps what the bot sends; power levels are set by the test.
+
+    `refuse` holds targets (rooms or people) whose messages fail for good.
+    """
 
     network = "test"
 
     def __init__(self) -> None:
         self.sent: list[Outgoing] = []
         self.power_levels: dict[tuple[str, str], int] = {}
+        self.refuse: dict[str, str] = {}
+        self._stopped = asyncio.Event()
 
     async def run(self, handler: Handler) -> None:
-        raise NotImplementedError("tests call App.handle directly")
+        await self._stopped.wait()  # tests call App.handle directly
 
-    async def send(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> None:
+        target = message.room or message.user or ""
+        if target in self.refuse:
+            raise PermanentDeliveryError(self.refuse[target])
         self.sent.append(message)
 
     async def stop(self) -> None:
-        return None
+        self._stopped.set()
 
     async def power_level(self, room: str, user: str) -> int | None:
         return self.power_levels.get((room, user))
@@ -96,13 +107,13 @@ class Chat:
             event_id=event_id or f"$event{next(self._ids)}",
             sent_at=self.clock.now(),
         )
-        before = len(self.transport.sent)
-        await self.app.handle(message)
+        deliveries = await self.app.dispatcher.handle(message)
+        await self.app.worker.hand(deliveries).wait()
         # Other messages may be handled concurrently: what belongs to this one is
-        # the reply to it and whatever else carries the same reference.
-        replies = [m for m in self.transport.sent[before:] if m.in_reply_to is message]
-        references = {m.reference for m in replies}
-        sent = [m for m in self.transport.sent[before:] if m.reference in references]
+        # what its outbox rows became.
+        keys = {d.message.key for d in deliveries}
+        sent = [m for m in self.transport.sent if m.key in keys]
+        replies = [m for m in sent if m.in_reply_to is not None]
         answer = Answer(reply="\n".join(m.text for m in replies), messages=sent)
         for m in sent:
             if m.user is not None:

@@ -1,9 +1,12 @@
 """From an incoming message to the replies: the one path every command takes.
 
-recognize -> open a transaction -> find the asker and their role -> bind the
-arguments -> run the handler -> commit -> replies (and notices to others).
-A UserError rolls the transaction back, so a refused command changes nothing;
-any other exception is logged with a short reference the person also sees.
+recognize -> open a transaction -> claim the event -> find the asker and their
+role -> bind the arguments -> run the handler -> write the answer (and notices
+to others) as outbox rows -> commit -> hand the rows to the outbox worker.
+A UserError rolls the command's changes back (the refusal is still a row), so
+a refused command changes nothing; any other exception rolls everything back
+and is logged with a short reference the person also sees, in a row written
+in a fresh transaction together with the event's claim.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from bot.commands.context import Context
 from bot.commands.framework import Command, Registry, Reply, UsageError, bind
 from bot.config import Settings
 from bot.db import state
+from bot.outbox import rows
+from bot.outbox.rows import Delivery
 from bot.services import people, roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
-from bot.transport.base import Incoming, Outgoing
+from bot.transport.base import Incoming, Origin, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +48,11 @@ class Dispatcher:
         clock: Clock,
         settings: Settings,
         power_level: roles.PowerLevelLookup,
+        readers: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.registry = registry
         self.sessions = sessions
+        self.readers = readers
         self.clock = clock
         self.settings = settings
         self.power_level = power_level
@@ -64,43 +71,101 @@ class Dispatcher:
             return None
         return Request(text) if text.strip() else None
 
-    async def handle(self, message: Incoming) -> list[Outgoing]:
+    async def handle(self, message: Incoming) -> list[Delivery]:
+        """Run the command the message holds; the committed outbox rows of its answer.
+
+        Empty when the message is not a command, or when this event was already
+        handled before (a redelivery after a restart).
+        """
         request = self.recognize(message)
         if request is None:
             return []
         reference = secrets.token_hex(3)
         try:
-            reply = await self._run(message, request)
+            return await self._run(message, request, reference)
         except Exception:
             log.exception(
                 "command failed [ref %s] from %s: %r", reference, message.sender,
                 clip(request.text, 200),
             )
-            reply = Reply(
-                "Something went wrong on my side and nothing was changed. "
-                f"If it happens again, tell an organizer the reference {code(reference)}."
-            )
-        return [] if reply is None else self._outgoing(message, reply, reference)
-
-    async def _run(self, message: Incoming, request: Request) -> Reply | None:
-        """Run the command; None when this event was already handled before.
-
-        The event is claimed in the same transaction as the command's effects,
-        so a crash can repeat the reply at most, never the effects. The command
-        runs in a savepoint: when it is refused, its changes are undone but the
-        claim stays, and a redelivery does not answer the refusal twice.
-        """
+        sorry = Reply(
+            "Something went wrong on my side and nothing was changed. "
+            f"If it happens again, tell an organizer the reference {code(reference)}."
+        )
         async with self.sessions() as session, session.begin():
-            if message.event_id is not None and not await state.claim_event(
-                session, message.network, message.event_id, self.clock.now()
-            ):
-                log.info("skipping %s: already handled", message.event_id)
-                return None
+            if not await self._claim(session, message):
+                return []
+            return await self._write(session, message, sorry, reference)
+
+    async def _run(self, message: Incoming, request: Request, reference: str) -> list[Delivery]:
+        """Run the command and write its answer, all in one transaction.
+
+        The event is claimed in the same transaction as the command's effects and
+        its answer's outbox rows, so a crash can neither repeat the effects nor
+        lose the answer. The command runs in a savepoint: when it is refused, its
+        changes are undone but the claim and the refusal's row stay.
+        """
+        matched = self.registry.match(request.text)
+        if self.readers is not None and matched is not None and matched[0].read_only:
+            return await self._run_read_only(message, request, reference, self.readers)
+        async with self.sessions() as session, session.begin():
+            if not await self._claim(session, message):
+                return []
             try:
                 async with session.begin_nested():
-                    return await self._invoke(session, message, request)
+                    reply = await self._invoke(session, message, request)
             except UserError as exc:
-                return Reply(exc.message)
+                reply = Reply(exc.message)
+            return await self._write(session, message, reply, reference)
+
+    async def _run_read_only(
+        self,
+        message: Incoming,
+        request: Request,
+        reference: str,
+        readers: async_sessionmaker[AsyncSession],
+    ) -> list[Delivery]:
+        """A command that only reads: answered from a read transaction (which never
+        waits for the write lock); only the claim and the answer's rows are written,
+        in a short transaction of their own."""
+        async with readers() as session, session.begin():
+            if message.event_id is not None and await state.was_handled(
+                session, message.network, message.event_id
+            ):
+                log.info("skipping %s: already handled", message.event_id)
+                return []
+            try:
+                reply = await self._invoke(session, message, request)
+            except UserError as exc:
+                reply = Reply(exc.message)
+        async with self.sessions() as session, session.begin():
+            if not await self._claim(session, message):
+                return []  # handled meanwhile (a redelivery racing this one)
+            return await self._write(session, message, reply, reference)
+
+    async def _claim(self, session: AsyncSession, message: Incoming) -> bool:
+        if message.event_id is None or await state.claim_event(
+            session, message.network, message.event_id, self.clock.now()
+        ):
+            return True
+        log.info("skipping %s: already handled", message.event_id)
+        return False
+
+    async def _write(
+        self, session: AsyncSession, message: Incoming, reply: Reply, reference: str
+    ) -> list[Delivery]:
+        """The answer and the notices as outbox rows of this transaction."""
+        now = self.clock.now()
+        # Without an event id (a network that has none) nothing can repeat the
+        # command, so a random key is as good as a derived one.
+        key = rows.reply_key(message.network, message.event_id or f"none-{secrets.token_hex(12)}")
+        written = [
+            rows.add(session, key=row_key, network=message.network, message=outgoing,
+                     reference=reference, now=now)
+            for row_key, outgoing in self._outgoing(message, reply, key)
+        ]
+        await session.flush()
+        return [rows.delivery(row) for row in written]
 
     async def _invoke(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         prefix = self.settings.bot.prefix
@@ -149,14 +214,18 @@ class Dispatcher:
             "It lists the commands you can use."
         )
 
-    def _outgoing(self, message: Incoming, reply: Reply, reference: str) -> list[Outgoing]:
+    def _outgoing(
+        self, message: Incoming, reply: Reply, key: str
+    ) -> list[tuple[str, Outgoing]]:
         answer = Outgoing(
             text=reply.text,
             room=message.room,
-            in_reply_to=message,
+            in_reply_to=Origin.of(message),
             mentions=reply.mentions,
             attachment=reply.attachment,
-            reference=reference,
         )
-        notices = [Outgoing(text=n.text, user=n.user, reference=reference) for n in reply.notices]
-        return [answer, *notices]
+        notices = [
+            (rows.notice_key(key, n), Outgoing(text=notice.text, user=notice.user))
+            for n, notice in enumerate(reply.notices, start=1)
+        ]
+        return [(key, answer), *notices]

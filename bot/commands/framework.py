@@ -82,6 +82,8 @@ class Command:
     role: Role
     aliases: tuple[str, ...]
     params: tuple[Param, ...]
+    # Only reads: runs in a read transaction, never waiting for the write lock.
+    read_only: bool = False
 
     def usage(self, prefix: str) -> str:
         # Options come before a rest of the line, where they are read.
@@ -125,6 +127,7 @@ class CommandSet:
         example: str,
         role: Role = Role.EVERYONE,
         aliases: Sequence[str] = (),
+        read_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.commands.append(
@@ -136,6 +139,7 @@ class CommandSet:
                     role=role,
                     aliases=tuple(aliases),
                     params=tuple(params_of(handler)),
+                    read_only=read_only,
                 )
             )
             return handler

@@ -23,6 +23,7 @@ _HEADINGS = {
     "help",
     help="List the commands you may use, or show details and an example for one.",
     example="!help tz",
+    read_only=True,
 )
 async def help_(
     ctx: Context, command: Annotated[str | None, Arg(metavar="command"), Rest] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import help, profile, rooms, seats, team, workshops
+from bot.commands import deliveries, help, profile, rooms, seats, team, workshops
 from bot.commands.framework import CommandSet, Registry
 
 COMMAND_SETS: tuple[CommandSet, ...] = (
@@ -12,6 +12,7 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     rooms.commands,
     seats.commands,
     team.commands,
+    deliveries.commands,
 )
 
 

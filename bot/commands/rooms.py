@@ -151,6 +151,7 @@ async def managed_room(ctx: Context, room_code: RoomCode) -> tuple[LocalRoom, se
     help="Local rooms of the current workshop, 20 to a page; words search names, places and "
     "audiences (accents do not matter).",
     example="!rooms oslo mode=in-person lang=no",
+    read_only=True,
 )
 async def find(
     ctx: Context,
@@ -192,7 +193,9 @@ async def find(
     return "\n".join([title, *lines, *footer])
 
 
-@commands.command("room", help="All details of one local room.", example="!room R7")
+@commands.command(
+    "room", help="All details of one local room.", example="!room R7", read_only=True
+)
 async def show(ctx: Context, room_code: RoomCode) -> str:
     room = await rooms.get(ctx.session, room_code, ctx.prefix)
     taken = await seats.occupancy_of(ctx.session, room)
@@ -325,6 +328,7 @@ async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
     help="The publicly listed rooms as a file for the workshop's web page.",
     example="!rooms export md",
     role=Role.ORGANIZER,
+    read_only=True,
 )
 async def export(ctx: Context, format: Literal["md", "json", "csv"] = "md") -> Reply:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)

@@ -70,7 +70,10 @@ async def leave(ctx: Context) -> Reply:
 
 
 @commands.command(
-    "myroom", help="Your local room, your role, its team and links.", example="!myroom"
+    "myroom",
+    help="Your local room, your role, its team and links.",
+    example="!myroom",
+    read_only=True,
 )
 async def myroom(ctx: Context) -> str:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)

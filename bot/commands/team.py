@@ -26,6 +26,7 @@ commands = CommandSet()
     help="Members of a room by role, and its waitlist in order.",
     example="!room roster R7",
     role=Role.LEAD,
+    read_only=True,
 )
 async def roster(ctx: Context, room_code: RoomCode) -> str:
     room, _ = await managed_room(ctx, room_code)

@@ -51,7 +51,9 @@ def describe(workshop: Workshop, ctx: Context) -> str:
     return "\n".join(lines)
 
 
-@commands.command("workshops", help="List the workshops.", example="!workshops")
+@commands.command(
+    "workshops", help="List the workshops.", example="!workshops", read_only=True
+)
 async def list_workshops(ctx: Context) -> str:
     found = await workshops.all_workshops(ctx.session)
     if not found:
@@ -71,6 +73,7 @@ async def list_workshops(ctx: Context) -> str:
     "workshop",
     help="Show a workshop's days and links in your time zone (the current one by default).",
     example="!workshop 2026-spring",
+    read_only=True,
 )
 async def show(ctx: Context, slug: Slug | None = None) -> str:
     if slug is None:

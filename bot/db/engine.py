@@ -1,8 +1,11 @@
-"""Engine and session factory. SQLite gets the pragmas and locking it needs.
+"""Engine and session factories. SQLite gets the pragmas and locking it needs.
 
-Every SQLite transaction starts with BEGIN IMMEDIATE: a command reads and then
-writes (seats left, then a membership), and SQLite's default deferred BEGIN
-either loses such updates or fails with "database is locked" under load.
+A SQLite transaction that writes starts with BEGIN IMMEDIATE: a command reads
+and then writes (seats left, then a membership), and SQLite's default deferred
+BEGIN either loses such updates or fails with "database is locked" under load.
+Read-only work (listings, help, exports) uses sessions from
+`create_reader_sessionmaker`: a plain BEGIN, so in WAL mode it reads a snapshot
+without waiting for the writers' lock.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option marking connections that only read.
+READ_ONLY = "classroom_bot_read_only"
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -44,11 +49,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_reader_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for work that only reads: they never take SQLite's write lock."""
+    return async_sessionmaker(engine.execution_options(**{READ_ONLY: True}),
+                              expire_on_commit=False)
 
 
 def run_without_foreign_keys(connection: Connection, work: Callable[[Connection], None]) -> None:

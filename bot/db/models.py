@@ -6,7 +6,17 @@ import enum
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime
@@ -187,3 +197,48 @@ class Membership(Base):
 
     room: Mapped[LocalRoom] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """Something the bot decided to say, written in the transaction that decided it.
+
+    The outbox worker sends pending rows in order per target (`id` order) and
+    marks them sent or failed; rows left pending by a crash are sent at start.
+    `dedupe_key` is unique (one row per reply, notice, reminder...) and the
+    transport derives its idempotency key from it, so a resend lands once.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    network: Mapped[str] = mapped_column(String(32))
+    # Exactly one of room (a room the bot is in) or person (a direct chat) is set.
+    room: Mapped[str | None] = mapped_column(String(255))
+    person: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    # What it answers: the command's event, its room and thread.
+    reply_to_event: Mapped[str | None] = mapped_column(String(255))
+    reply_to_room: Mapped[str | None] = mapped_column(String(255))
+    thread_root: Mapped[str | None] = mapped_column(String(255))
+    # People mentioned (pinged), one user id per line.
+    mentions: Mapped[str | None] = mapped_column(Text)
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    not_before: Mapped[datetime]
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus), default=DeliveryStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The reference people see in "something went wrong" answers and logs.
+    reference: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

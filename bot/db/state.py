@@ -10,9 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import HandledEvent, TransportState
 
 
+async def was_handled(session: AsyncSession, network: str, event_id: str) -> bool:
+    return await session.get(HandledEvent, (network, event_id)) is not None
+
+
 async def claim_event(session: AsyncSession, network: str, event_id: str, now: datetime) -> bool:
     """Record the event as handled; False when it already was (a redelivery)."""
-    if await session.get(HandledEvent, (network, event_id)) is not None:
+    if await was_handled(session, network, event_id):
         return False
     session.add(HandledEvent(network=network, event_id=event_id, handled_at=now))
     await session.flush()

@@ -1,7 +1,9 @@
 """Network-neutral messages and the protocol every transport implements.
 
-The flow is one way: a transport turns what arrives into an `Incoming`, hands it
-to the dispatcher, and sends back whatever `Outgoing` messages come out.
+The flow is one way: a transport turns what arrives into an `Incoming` and hands
+it to the app's handler; the dispatcher writes what the bot answers as outbox
+rows in the command's transaction; the outbox worker hands each row, as an
+`Outgoing`, to the transport's `deliver`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,21 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """The message an answer replies to: its room, event and thread."""
+
+    room: str
+    event_id: str
+    thread_root: str | None = None
+
+    @classmethod
+    def of(cls, message: Incoming) -> Origin | None:
+        if message.event_id is None:
+            return None
+        return cls(message.room, message.event_id, message.thread_root)
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """Something the bot says. Text is Markdown; user-supplied parts are escaped.
 
@@ -46,17 +63,42 @@ class Outgoing:
     text: str
     room: str | None = None
     user: str | None = None
-    in_reply_to: Incoming | None = None
+    in_reply_to: Origin | None = None
     mentions: tuple[str, ...] = ()
     attachment: Attachment | None = None
     reference: str | None = field(default=None, compare=False)
+    # Stable across resends (the outbox row's dedupe key): a transport derives its
+    # idempotency key (a Matrix transaction id) from it.
+    key: str | None = None
 
     def __post_init__(self) -> None:
         if (self.room is None) == (self.user is None):
             raise ValueError("an Outgoing message needs exactly one of room or user")
 
 
-Handler = Callable[[Incoming], Awaitable[None]]
+class Delivered(Protocol):
+    """What a handler returns: lets a transport wait until the answers went out."""
+
+    async def wait(self) -> None: ...
+
+
+Handler = Callable[[Incoming], Awaitable[Delivered]]
+
+
+class LoginFailed(RuntimeError):
+    """The bot cannot log in, and retrying will not help until the configuration changes."""
+
+
+class DeliveryError(Exception):
+    """A message could not be sent this time."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """No retry will help (forbidden, room gone, too large): the row is marked failed."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth another try later (homeserver down, 5xx, not logged in yet)."""
 
 
 class Transport(Protocol):
@@ -65,11 +107,15 @@ class Transport(Protocol):
     network: str
 
     async def run(self, handler: Handler) -> None:
-        """Deliver incoming messages to `handler` until `stop()` is called."""
+        """Hand incoming messages to `handler` until `stop()` is called."""
         ...
 
-    async def send(self, message: Outgoing) -> None:
-        """Send one message; never drops it silently (logs a final failure)."""
+    async def deliver(self, message: Outgoing) -> None:
+        """Send one message now, or raise a DeliveryError saying whether to retry.
+
+        Pacing (rate limits) is the transport's business; order and retries are
+        the outbox worker's.
+        """
         ...
 
     async def stop(self) -> None:

@@ -1,7 +1,8 @@
 """A terminal chat with the bot: the whole bot, no homeserver.
 
 Lines come from a terminal or from piped standard input, so a session can be
-scripted. The console is a direct chat, so the prefix is optional.
+scripted. Answers are shown as plain text (no Markdown escapes). The console
+is a direct chat, so the prefix is optional.
 `/as @other:host` switches who is typing; `/quit` (or end of input) stops.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.transport.base import Handler, Incoming, Outgoing
+from bot.transport.render import plain_text
 from bot.values import UserId
 
 CONSOLE_ROOM = "console"
@@ -71,7 +73,7 @@ class ConsoleTransport:
             except ValueError as exc:
                 self._print(f"({exc})")
         elif command:
-            await handler(
+            sent = await handler(
                 Incoming(
                     network=self.network,
                     sender=self.user,
@@ -81,9 +83,10 @@ class ConsoleTransport:
                     event_id=uuid.uuid4().hex,
                 )
             )
+            await sent.wait()  # the answer is printed before the next prompt
 
-    async def send(self, message: Outgoing) -> None:
-        text = message.text
+    async def deliver(self, message: Outgoing) -> None:
+        text = plain_text(message.text)
         if message.attachment is not None:
             self.files_dir.mkdir(exist_ok=True)
             path = self.files_dir / Path(message.attachment.filename).name

@@ -1,199 +1,76 @@
 """The Matrix transport: matrix-nio behind the network-neutral Transport protocol.
 
-This is the only module that imports nio. What it adds on top of nio, and why
-(the measured nio and Synapse behaviour is in /work/shared/TESTING.md):
+Only the `matrix*` modules import nio. This one puts the parts together (the
+measured nio and Synapse behaviour behind them is in ../shared/TESTING.md):
 
-- Its own supervised sync loop instead of nio's `sync_forever`, which spins
-  without pause on errors and dies on a broken response: exponential backoff
-  with jitter, capped at `max_retry_wait_seconds` so a restarted homeserver
-  is seen within seconds; the first sync bounded by `asyncio.wait_for`; a new
-  password login when the access token is rejected.
-- Restarts neither repeat nor skip a command. The sync token is saved only
-  after every command of a batch has been handled; the dispatcher claims each
-  event id in the command's own transaction, so a batch delivered again after
-  a crash is skipped event by event. After a restart the first sync starts
-  from the saved token (with full state), fills a gap in a busy room's
-  timeline from the room's history, and answers what is younger than
-  `command_max_age_minutes`. The very first start (no saved token) answers
-  nothing sent before it, in any room: old history is not a queue of commands.
-- Login by password once, then the access token and device id live in the
-  database (`TransportState`) and are reused; or a configured access token.
-- One outbound queue with a lane per room (order kept per room), HTTP 429
-  honoured with `retry_after_ms` (nio is told to return 429s instead of
-  sleeping on them forever), transaction ids derived from the message so a
-  retried send lands once, and every final failure logged with the
-  command's reference.
-- Invites accepted only from allowed users or servers (and organizers);
-  rooms where the bot is left alone are left; direct chats found in (or
-  recorded into) the bot's `m.direct` account data; power levels from the
-  room state, with room creators of version 12 rooms above every level.
-- No end-to-end encryption: encrypted rooms are logged once and not read.
+- `matrix_session`: the client, paced requests (HTTP 429), login and the
+  saved access token;
+- `matrix_sync`: the supervised sync loop, restart-safe sync position, missed
+  messages;
+- `matrix_rooms`: invites, leaving empty rooms, direct chats, power levels;
+- `matrix_send`: one outbox message as Matrix events, with transaction ids
+  derived from the outbox row;
+- `matrix_format` and `matrix_policy`: pure functions (content, decisions).
 
-`run_matrix(settings)` is the `classroom-bot run` entry point.
+Retries with backoff (`supervisor`), HTTP 429 pacing (`pacing`) and the
+outbox worker's lanes are network-neutral. Encrypted rooms cannot be read
+(no end-to-end encryption yet): the bot says so once in the room, in plain
+text, and when the room was a direct chat it opens an unencrypted one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
-import hashlib
-import json
 import logging
 import random
-import secrets
-import signal
-import sys
-import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
-from urllib.parse import quote
+from collections.abc import Callable, Collection
+from typing import Any
 
-from nio import (
-    AsyncClient,
-    AsyncClientConfig,
-    DirectRoomsResponse,
-    ErrorResponse,
-    JoinResponse,
-    LoginResponse,
-    MessageDirection,
-    RoomCreateResponse,
-    RoomLeaveResponse,
-    RoomMessagesResponse,
-    RoomPreset,
-    RoomSendResponse,
-    SyncResponse,
-    UploadResponse,
-    WhoamiResponse,
-)
+from nio import RoomSendResponse
 
-from bot.app import App
 from bot.clock import Clock
-from bot.config import MatrixSettings, Settings
+from bot.config import MatrixSettings
 from bot.db.state import StateStore
-from bot.transport.base import Attachment, Handler, Incoming, Outgoing
-from bot.transport.matrix_format import (
-    direct_rooms,
-    file_content,
-    notice_content,
-    read_text_message,
-    transaction_id,
+from bot.transport.base import Handler, Outgoing, TransientDeliveryError
+from bot.transport.matrix_format import transaction_id
+from bot.transport.matrix_rooms import MatrixRooms
+from bot.transport.matrix_send import MatrixSender
+from bot.transport.matrix_session import (
+    NETWORK,
+    STATE_ACCESS_TOKEN,
+    STATE_DEVICE_ID,
+    STATE_SYNC_TOKEN,
+    STATE_USER_ID,
+    MatrixLoginError,
+    MatrixSession,
 )
-from bot.transport.matrix_outbox import Outbox, Pacer
-from bot.transport.matrix_policy import (
-    backoff_delay,
-    from_timestamp_ms,
-    invite_allowed,
-    is_direct_room,
-    power_level_of,
-    too_old,
-)
+from bot.transport.matrix_sync import MatrixSync
+from bot.transport.supervisor import Stopped, Supervisor
+
+__all__ = [
+    "NETWORK",
+    "STATE_ACCESS_TOKEN",
+    "STATE_DEVICE_ID",
+    "STATE_SYNC_TOKEN",
+    "STATE_USER_ID",
+    "MatrixLoginError",
+    "MatrixTransport",
+]
 
 log = logging.getLogger(__name__)
 
-NETWORK = "matrix"
-
-# Keys of the facts kept in TransportState between runs.
-STATE_USER_ID = "user_id"
-STATE_ACCESS_TOKEN = "access_token"
-STATE_DEVICE_ID = "device_id"
-STATE_SYNC_TOKEN = "sync_token"
-
-EXIT_OK = 0
-EXIT_LOGIN_FAILED = 3
-EXIT_INTERRUPTED = 130
-
-REQUEST_TIMEOUT_S = 30.0
-# The first sync (timeout=0, possibly full state) has no client-side timeout in nio.
-FIRST_SYNC_DEADLINE_S = 120.0
-# How much longer than the long-poll itself a sync may take before we give up on it.
-SYNC_GRACE_S = 30.0
 BACKOFF_BASE_S = 0.25
-# Events per room in one sync; a busier room sets `limited` and the gap is paginated.
-TIMELINE_LIMIT = 50
-GAP_PAGE_SIZE = 100
-GAP_MAX_PAGES = 20
-# How long one message part is retried (network errors, 5xx, 429s) before it is given up.
-SEND_DEADLINE_S = 600.0
-# How long a shutdown waits for queued replies to go out.
-DRAIN_TIMEOUT_S = 30.0
 
-# Errors that no retry will fix.
-PERMANENT_SEND_ERRORS = frozenset(
-    {"M_FORBIDDEN", "M_NOT_FOUND", "M_TOO_LARGE", "M_BAD_JSON", "M_NOT_JSON", "M_INVALID_PARAM",
-     "M_UNRECOGNIZED", "M_UNKNOWN_POS"}
+ENCRYPTED_ROOM = (
+    "I can't read encrypted messages (I have no end-to-end encryption yet), "
+    "so I did not see what was written here."
 )
-REJECTED_TOKEN_ERRORS = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
-REJECTED_LOGIN_ERRORS = frozenset(
-    {"M_FORBIDDEN", "M_USER_DEACTIVATED", "M_INVALID_PARAM", "M_INVALID_USERNAME"}
+ENCRYPTED_DIRECT = (
+    ENCRYPTED_ROOM + " I have opened an unencrypted direct chat with you: write to me there."
 )
-
-R = TypeVar("R")
-
-
-class MatrixLoginError(RuntimeError):
-    """The bot cannot log in, and retrying will not help until the configuration changes."""
-
-
-class _Stopped(Exception):
-    """stop() was called while waiting."""
-
-
-class _Transient(Exception):
-    """A temporary failure (homeserver down, 5xx): retried with backoff."""
-
-
-class _DeliveryFailed(Exception):
-    """A message that could not be sent; logged with its reference."""
-
-
-class _CountingClient(AsyncClient):  # type: ignore[misc]  # nio ships no type information
-    """nio's client, counting the HTTP requests it makes (retries included).
-
-    Tests read the count and the times of the latest requests to prove that an
-    unreachable homeserver gets neither a busy loop nor long silences.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.request_count = 0
-        self.request_times: deque[float] = deque(maxlen=1000)  # time.monotonic()
-
-    async def send(self, *args: Any, **kwargs: Any) -> Any:
-        self.request_count += 1
-        self.request_times.append(time.monotonic())
-        return await super().send(*args, **kwargs)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One Outgoing in the queue; `reference` names it in logs and transaction ids."""
-
-    message: Outgoing
-    reference: str
-
-
-def _error_code(response: Any) -> str | None:
-    if isinstance(response, ErrorResponse):
-        code = response.status_code
-        return str(code) if code is not None else None
-    return None
-
-
-def _retry_after_s(response: Any) -> float | None:
-    """Seconds the homeserver asked us to wait (HTTP 429), or None."""
-    if _error_code(response) != "M_LIMIT_EXCEEDED":
-        return None
-    retry_ms = getattr(response, "retry_after_ms", None)
-    return max(0.05, float(retry_ms) / 1000) if isinstance(retry_ms, int | float) else 5.0
-
-
-def _event_source(event: Any) -> dict[str, Any] | None:
-    source = getattr(event, "source", None)
-    return source if isinstance(source, dict) else None
+OPENED_DIRECT = (
+    "This is an unencrypted direct chat, so I can read it: send me your commands here."
+)
 
 
 class MatrixTransport:
@@ -211,717 +88,81 @@ class MatrixTransport:
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.settings = settings
-        self.state = state
-        self.clock = clock
         self.user_id = settings.user_id
-        self._allowed_inviters = (*settings.allow_invites_from, *trusted_inviters)
-        self._rand = rand
-        self.client = _CountingClient(
-            settings.homeserver,
-            settings.user_id,
-            config=AsyncClientConfig(
-                # 429s come back to us: the outbound queue paces itself instead of
-                # nio sleeping inside one request, forever by default.
-                max_limit_exceeded=0,
-                # One immediate retry (a pooled connection the server closed), then the
-                # error reaches our own loops and their backoff.
-                max_timeouts=1,
-                max_timeout_retry_wait_time=settings.max_retry_wait_seconds,
-                request_timeout=REQUEST_TIMEOUT_S,
-                encryption_enabled=False,
-                store_sync_tokens=False,
-            ),
+        self.supervisor = Supervisor(
+            base=BACKOFF_BASE_S, cap=settings.max_retry_wait_seconds, rand=rand
         )
-        self.ready = asyncio.Event()  # set once the first sync has been processed
-        self.failed_sends = 0  # messages given up (each one logged with its reference)
-        self.rate_limited = 0  # HTTP 429 answers received
-        self._stopping = asyncio.Event()
-        self._outbox: Outbox[_Job] = Outbox(self._deliver)
-        self._send_pacer = Pacer()  # message sends: Synapse's rc_message bucket
-        self._other_pacer = Pacer()  # joins, logins, uploads... other buckets
-        self._direct: dict[str, list[str]] = {}
-        self._created_direct: dict[str, str] = {}
-        self._direct_lock = asyncio.Lock()
-        self._since: str | None = None
-        self._history_before: datetime | None = None
-        self._warned_encrypted: set[str] = set()
-        # Room id -> (creators, room version) from m.room.create; nio does not keep creators.
-        self._creators: dict[str, tuple[tuple[str, ...], str | None]] = {}
-
-    # -- the Transport protocol ------------------------------------------
-
-    @property
-    def request_count(self) -> int:
-        """HTTP requests made to the homeserver so far."""
-        return int(self.client.request_count)
-
-    @property
-    def request_times(self) -> list[float]:
-        """When (time.monotonic()) the latest requests were made, oldest first."""
-        return list(self.client.request_times)
+        self.session = MatrixSession(settings, state)
+        self.client = self.session.client
+        self.rooms = MatrixRooms(
+            self.session, (*settings.allow_invites_from, *trusted_inviters)
+        )
+        self.sender = MatrixSender(self.session, self.rooms)
+        self.sync = MatrixSync(self.session, self.rooms, self.supervisor, clock,
+                               self._on_encrypted)
+        self.ready = self.sync.ready  # set once the first sync has been processed
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, handler: Handler) -> None:
         """Log in, then sync and hand every new text message to `handler` until stop()."""
-        drain = True
         try:
-            await self._supervised(self._log_in, "log in")
-            await self._sync_loop(handler)
-        except (MatrixLoginError, asyncio.CancelledError):
-            drain = False  # replies cannot go out without a login; a cancel means "now"
-            raise
-        except _Stopped:
+            await self.supervisor.supervised(self.session.log_in, "log in",
+                                             fatal=(MatrixLoginError,))
+            self.session.logged_in.set()
+            await self.sync.run(handler)
+        except Stopped:
             pass
         finally:
-            await self._shutdown(drain=drain)
-
-    async def send(self, message: Outgoing) -> None:
-        """Queue a message; it goes out in order with the others for its room.
-
-        Returns at once: the sync loop is never held up by rate limits. A message
-        that finally cannot be sent is logged with its reference.
-        """
-        job = _Job(message, message.reference or "auto-" + secrets.token_hex(4))
-        lane = f"room:{message.room}" if message.room is not None else f"user:{message.user}"
-        if not self._outbox.put(lane, job):
-            self.failed_sends += 1
-            log.error(
-                "message [ref %s] to %s not sent: the Matrix transport has stopped",
-                job.reference, message.room or message.user,
-            )
+            self.session.logged_in.clear()
+            for task in list(self._tasks):
+                task.cancel()
+            await self.client.close()
 
     async def stop(self) -> None:
         """Stop syncing; the commands of the batch being handled finish first."""
-        self._stopping.set()
+        self.supervisor.stop()
+
+    async def deliver(self, message: Outgoing) -> None:
+        """Send one message once logged in (see `matrix_send`)."""
+        if self.supervisor.stopping:
+            raise TransientDeliveryError("the Matrix transport is stopping")
+        if not self.session.logged_in.is_set():
+            try:
+                await self.supervisor.until_stopped(self.session.logged_in.wait())
+            except Stopped:
+                raise TransientDeliveryError("the Matrix transport is stopping") from None
+        await self.sender.deliver(message)
 
     async def power_level(self, room: str, user: str) -> int | None:
-        matrix_room = self.client.rooms.get(room)
-        if matrix_room is None:
-            return None
-        creators, version = self._creators.get(room, ((), None))
-        levels = matrix_room.power_levels
-        return power_level_of(
-            user,
-            levels={str(k): int(v) for k, v in levels.users.items()},
-            users_default=int(levels.defaults.users_default),
-            creators=creators,
-            room_version=version,
-        )
+        return self.rooms.power_level(room, user)
 
-    async def flush(self) -> None:
-        """Wait until every queued message has been sent or given up (for tests)."""
-        await self._outbox.wait_idle()
+    # -- encrypted rooms ---------------------------------------------------------
 
-    # -- waiting and retrying --------------------------------------------
+    def _on_encrypted(self, room_id: str, sender: str) -> None:
+        task = asyncio.ensure_future(self._answer_encrypted(room_id, sender))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    async def _pause(self, seconds: float) -> None:
-        """Sleep, but wake up (raising _Stopped) as soon as stop() is called."""
+    async def _answer_encrypted(self, room_id: str, sender: str) -> None:
+        """Say once, in plain text, that the room cannot be read; move a direct chat."""
+        direct = self.rooms.is_direct(room_id, sender)
         try:
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            return
-        raise _Stopped
+            await self._plain(room_id, ENCRYPTED_DIRECT if direct else ENCRYPTED_ROOM,
+                              f"encrypted:{room_id}")
+            if direct:
+                self.rooms.forget_direct(sender, room_id)
+                other = await self.rooms.direct_room_for(sender)
+                await self._plain(other, OPENED_DIRECT, f"opened:{other}")
+        except Exception as exc:
+            log.warning("could not answer the encrypted room %s: %s", room_id, exc)
 
-    async def _until_stopped(self, work: Awaitable[R]) -> R:
-        """Run `work`; cancel it and raise _Stopped if stop() comes first."""
-        task = asyncio.ensure_future(work)
-        stopper = asyncio.ensure_future(self._stopping.wait())
-        try:
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        except BaseException:
-            task.cancel()
-            raise
-        finally:
-            stopper.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.wait({task})  # let it unwind; its outcome no longer matters
-            raise _Stopped
-        return task.result()
-
-    async def _supervised(self, step: Callable[[], Awaitable[None]], what: str) -> None:
-        """Retry `step` with backoff while the homeserver is unreachable or failing."""
-        attempt = 0
-        while True:
-            if self._stopping.is_set():
-                raise _Stopped
-            try:
-                await self._until_stopped(step())
-                return
-            except (MatrixLoginError, _Stopped):
-                raise
-            except Exception as exc:
-                attempt += 1
-                delay = self._backoff(attempt)
-                log.warning("could not %s (attempt %d): %s; retrying in %.1f s",
-                            what, attempt, exc or type(exc).__name__, delay)
-                await self._pause(delay)
-
-    def _backoff(self, attempt: int) -> float:
-        return backoff_delay(
-            attempt, base=BACKOFF_BASE_S, cap=self.settings.max_retry_wait_seconds, rand=self._rand
+    async def _plain(self, room_id: str, text: str, key: str) -> None:
+        """A plain-text notice (no HTML), sent once per key."""
+        content: dict[str, Any] = {"msgtype": "m.notice", "body": text, "m.mentions": {}}
+        txn = transaction_id(key, None, room_id, 0, text)
+        response = await self.session.call(
+            lambda: self.client.room_send(room_id, "m.room.message", content, tx_id=txn),
+            pacer=self.session.send_pacer,
         )
-
-    async def _call(self, request: Callable[[], Awaitable[Any]], *, pacer: Pacer) -> Any:
-        """Make a request, waiting out HTTP 429 answers for up to SEND_DEADLINE_S."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + SEND_DEADLINE_S
-        while True:
-            response = await pacer.run(request)
-            wait = _retry_after_s(response)
-            if wait is None or loop.time() + wait > give_up:
-                return response
-            self.rate_limited += 1
-            log.info("rate limited by the homeserver; waiting %.1f s", wait)
-            pacer.limited_for(wait)
-
-    # -- login -------------------------------------------------------------
-
-    async def _log_in(self) -> None:
-        """Use a configured or saved access token if the homeserver accepts it, else log in."""
-        saved_user = await self.state.get(STATE_USER_ID)
-        if saved_user is not None and saved_user != self.user_id:
-            # The database belonged to another account: its token and sync position are not ours.
-            log.warning("forgetting the saved Matrix session of %s", saved_user)
-            for key in (STATE_ACCESS_TOKEN, STATE_DEVICE_ID, STATE_SYNC_TOKEN):
-                await self.state.set(key, None)
-        await self.state.set(STATE_USER_ID, self.user_id)
-        saved_token = await self.state.get(STATE_ACCESS_TOKEN)
-        saved_device = await self.state.get(STATE_DEVICE_ID)
-        candidates: list[tuple[str, str, str | None]] = []
-        if self.settings.access_token:
-            candidates.append(("configured access token", self.settings.access_token, None))
-        if saved_token and saved_token != self.settings.access_token:
-            candidates.append(("saved access token", saved_token, saved_device))
-        for label, token, device in candidates:
-            if await self._token_works(token, device):
-                log.info("logged in to %s as %s (device %s) with the %s",
-                         self.settings.homeserver, self.user_id, self.client.device_id, label)
-                return
-            log.warning("the homeserver rejected the %s", label)
-        await self._password_login(saved_device)
-
-    async def _token_works(self, token: str, device: str | None) -> bool:
-        self.client.restore_login(self.user_id, device or "", token)
-        response = await self._call(self.client.whoami, pacer=self._other_pacer)
-        if isinstance(response, WhoamiResponse):
-            if response.user_id != self.user_id:
-                raise MatrixLoginError(
-                    f"the access token belongs to {response.user_id}, "
-                    f"not to matrix.user_id {self.user_id}"
-                )
-            self.client.device_id = response.device_id or device or ""
-            return True
-        if _error_code(response) in REJECTED_TOKEN_ERRORS:
-            return False
-        raise _Transient(f"checking the access token: {response}")
-
-    async def _password_login(self, device: str | None) -> None:
-        if not self.settings.password:
-            raise MatrixLoginError(
-                f"the homeserver {self.settings.homeserver} rejected the access token of "
-                f"{self.user_id}, and no matrix.password is configured to log in again"
-            )
-        # The same device as before, so the bot does not leave a trail of devices behind.
-        self.client.access_token = ""
-        self.client.device_id = device
-        password = self.settings.password
-        response = await self._call(
-            lambda: self.client.login(password, device_name=self.settings.device_name),
-            pacer=self._other_pacer,
-        )
-        if not isinstance(response, LoginResponse):
-            if _error_code(response) in REJECTED_LOGIN_ERRORS:
-                raise MatrixLoginError(
-                    f"cannot log in to {self.settings.homeserver} as {self.user_id}: {response}"
-                )
-            raise _Transient(f"logging in: {response}")
-        await self.state.set(STATE_ACCESS_TOKEN, response.access_token)
-        await self.state.set(STATE_DEVICE_ID, response.device_id)
-        log.info("logged in to %s as %s with the password (device %s)",
-                 self.settings.homeserver, self.user_id, response.device_id)
-
-    # -- the sync loop -----------------------------------------------------
-
-    async def _sync_loop(self, handler: Handler) -> None:
-        self._since = await self.state.get(STATE_SYNC_TOKEN)
-        if self._since is None:
-            # The very first start: what was said before now is history, also in rooms
-            # the bot joins during this run (their first timeline reaches back).
-            self._history_before = self.clock.now()
-        first = True
-        failures = 0
-        need_login = False
-        while not self._stopping.is_set():
-            try:
-                if need_login:
-                    await self._until_stopped(self._password_login(self.client.device_id or None))
-                    need_login = False
-                response = await self._until_stopped(self._sync(first))
-                if isinstance(response, SyncResponse):
-                    if failures:
-                        log.info("syncing with %s again after %d failed attempts",
-                                 self.settings.homeserver, failures)
-                    failures = 0
-                    await self._process(
-                        response, handler, initial=self._since is None, full_state=first
-                    )
-                    self._since = response.next_batch
-                    # Saved only now, after every command of the batch was handled.
-                    await self.state.set(STATE_SYNC_TOKEN, self._since)
-                    first = False
-                    self.ready.set()
-                    continue
-                if _error_code(response) in REJECTED_TOKEN_ERRORS:
-                    log.warning("the homeserver no longer accepts the access token; logging in")
-                    await self.state.set(STATE_ACCESS_TOKEN, None)
-                    need_login = True
-                    continue
-                problem: object = response
-            except (_Stopped, MatrixLoginError):
-                raise
-            except Exception as exc:
-                problem = exc or type(exc).__name__
-            failures += 1
-            delay = self._backoff(failures)
-            log.warning("sync failed (attempt %d): %s; retrying in %.1f s",
-                        failures, problem, delay)
-            await self._pause(delay)
-
-    async def _sync(self, first: bool) -> Any:
-        sync_filter = {"room": {"timeline": {"limit": TIMELINE_LIMIT}}}
-        if first:
-            # Right after a restart, full state: the rooms' members and power levels.
-            return await asyncio.wait_for(
-                self.client.sync(
-                    timeout=0, since=self._since, full_state=self._since is not None,
-                    sync_filter=sync_filter,
-                ),
-                timeout=FIRST_SYNC_DEADLINE_S,
-            )
-        return await asyncio.wait_for(
-            self.client.sync(
-                timeout=self.settings.sync_timeout_seconds * 1000, since=self._since,
-                sync_filter=sync_filter,
-            ),
-            timeout=self.settings.sync_timeout_seconds + SYNC_GRACE_S,
-        )
-
-    async def _process(
-        self, response: Any, handler: Handler, *, initial: bool, full_state: bool
-    ) -> None:
-        """Everything one sync batch asks for; returns when all its commands are handled.
-
-        `initial`: the very first sync of this account's database (history is not
-        answered). `full_state`: the batch carries every room's whole state, so every
-        room can be checked for being empty.
-        """
-        for event in response.account_data_events:
-            if getattr(event, "type", None) == "m.direct":
-                self._direct = direct_rooms(getattr(event, "content", None))
-        for room_id, info in response.rooms.invite.items():
-            try:
-                await self._on_invite(room_id, info.invite_state)
-            except Exception:  # one bad invite must not hold up the batch's commands
-                log.exception("could not answer the invite to %s", room_id)
-        by_room: dict[str, list[Incoming]] = {}
-        maybe_alone: list[str] = []
-        skipped = 0
-        for room_id, info in response.rooms.join.items():
-            events = list(info.timeline.events)
-            sources = [s for s in map(_event_source, [*info.state, *events]) if s is not None]
-            self._note_creators(room_id, sources)
-            if full_state or any(self._someone_left(s) for s in sources):
-                maybe_alone.append(room_id)
-            if initial:
-                # First start ever: what was said before the bot ran is history, not commands.
-                skipped += sum(1 for s in map(_event_source, events)
-                               if read_text_message(s, self.user_id) is not None)
-                continue
-            if info.timeline.limited and info.timeline.prev_batch:
-                events = [*await self._fill_gap(room_id, info.timeline.prev_batch), *events]
-            for event in events:
-                incoming = self._incoming(room_id, event)
-                if incoming is not None:
-                    by_room.setdefault(room_id, []).append(incoming)
-        if skipped:
-            log.info("first start: %d earlier messages left unanswered", skipped)
-        await asyncio.gather(*(self._handle_room(handler, items) for items in by_room.values()))
-        for room_id in maybe_alone:
-            try:
-                await self._leave_if_alone(room_id)
-            except Exception:
-                log.exception("could not leave the empty room %s", room_id)
-
-    def _someone_left(self, source: dict[str, Any]) -> bool:
-        content = source.get("content")
-        return (
-            source.get("type") == "m.room.member"
-            and source.get("state_key") != self.user_id
-            and isinstance(content, dict)
-            and content.get("membership") in ("leave", "ban")
-        )
-
-    def _note_creators(self, room_id: str, sources: Iterable[dict[str, Any]]) -> None:
-        for source in sources:
-            content = source.get("content")
-            if source.get("type") != "m.room.create" or not isinstance(content, dict):
-                continue
-            sender = source.get("sender")
-            extra = content.get("additional_creators")
-            creators = [sender] + (extra if isinstance(extra, list) else [])
-            version = content.get("room_version", "1")
-            self._creators[room_id] = (
-                tuple(c for c in creators if isinstance(c, str)),
-                version if isinstance(version, str) else None,
-            )
-
-    async def _handle_room(self, handler: Handler, messages: list[Incoming]) -> None:
-        """One room's messages in order; rooms are handled concurrently."""
-        for message in messages:
-            try:
-                await handler(message)
-            except Exception:
-                log.exception("handling %s from %s failed", message.event_id, message.sender)
-
-    async def _fill_gap(self, room_id: str, prev_batch: str) -> list[Any]:
-        """Events the sync left out of a busy room's timeline, back to our last position
-        or to the oldest age still answered, oldest first.
-
-        A homeserver error is logged and the gap left; a network error propagates, so
-        the whole batch is fetched again (the token was not saved).
-        """
-        cutoff_ms = (self.clock.now() - self._max_age()).timestamp() * 1000
-        found: list[Any] = []
-        token = prev_batch
-        for _page in range(GAP_MAX_PAGES):
-            response = await self._call(
-                functools.partial(
-                    self.client.room_messages, room_id, start=token, end=self._since,
-                    direction=MessageDirection.back, limit=GAP_PAGE_SIZE,
-                ),
-                pacer=self._other_pacer,
-            )
-            if not isinstance(response, RoomMessagesResponse):
-                log.warning("could not fetch the missed messages of %s: %s", room_id, response)
-                break
-            found.extend(response.chunk)
-            oldest = _event_source(response.chunk[-1]) if response.chunk else None
-            oldest_ts = oldest.get("origin_server_ts") if oldest else None
-            if (not response.chunk or not response.end or response.end == token
-                    or (isinstance(oldest_ts, int) and oldest_ts < cutoff_ms)):
-                break
-            token = response.end
-        log.info("fetched %d missed events of %s", len(found), room_id)
-        found.reverse()
-        return found
-
-    def _max_age(self) -> timedelta:
-        return timedelta(minutes=self.settings.command_max_age_minutes)
-
-    def _incoming(self, room_id: str, event: Any) -> Incoming | None:
-        source = _event_source(event)
-        if source is None:
-            return None
-        if source.get("type") == "m.room.encrypted" and room_id not in self._warned_encrypted:
-            self._warned_encrypted.add(room_id)
-            log.warning("%s is encrypted; the bot cannot read it (no end-to-end encryption)",
-                        room_id)
-        message = read_text_message(source, self.user_id)
-        if message is None:
-            return None
-        sent_at = from_timestamp_ms(message.origin_server_ts)
-        if self._history_before and sent_at is not None and sent_at < self._history_before:
-            log.info("leaving %s from %s in %s unanswered: sent before the bot's first start",
-                     message.event_id, message.sender, room_id)
-            return None
-        if too_old(sent_at, self.clock.now(), self._max_age()):
-            log.info("leaving %s from %s in %s unanswered: sent %s, over %d minutes ago",
-                     message.event_id, message.sender, room_id, sent_at,
-                     self.settings.command_max_age_minutes)
-            return None
-        room = self.client.rooms.get(room_id)
-        members = list(room.users) if room is not None else []
-        marked = {r for rooms in self._direct.values() for r in rooms}
-        marked.update(self._created_direct.values())
-        return Incoming(
-            network=NETWORK,
-            sender=message.sender,
-            room=room_id,
-            body=message.body,
-            is_direct=is_direct_room(room_id, self.user_id, message.sender, members, marked),
-            event_id=message.event_id,
-            thread_root=message.thread_root,
-            sent_at=sent_at,
-        )
-
-    # -- rooms: invites, leaving, direct chats ------------------------------
-
-    async def _on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:
-        inviter: str | None = None
-        direct = False
-        for event in invite_state:
-            source = _event_source(event)
-            if source is None:
-                continue
-            # nio pops `content` out of the source of invite member events.
-            content = source.get("content", getattr(event, "content", None))
-            if (source.get("type") == "m.room.member" and source.get("state_key") == self.user_id
-                    and isinstance(content, dict) and content.get("membership") == "invite"):
-                sender = source.get("sender")
-                inviter = sender if isinstance(sender, str) else None
-                direct = content.get("is_direct") is True
-        if invite_allowed(inviter, room_id, self._allowed_inviters):
-            response = await self._call(lambda: self.client.join(room_id),
-                                        pacer=self._other_pacer)
-            if not isinstance(response, JoinResponse):
-                log.warning("could not join %s (invited by %s): %s", room_id, inviter, response)
-                return
-            log.info("joined %s, invited by %s", room_id, inviter)
-            if direct and inviter is not None:
-                await self._remember_direct(inviter, room_id)
-        else:
-            response = await self._call(lambda: self.client.room_leave(room_id),
-                                        pacer=self._other_pacer)
-            log.info("rejected the invite to %s from %s (not in matrix.allow_invites_from)%s",
-                     room_id, inviter,
-                     "" if isinstance(response, RoomLeaveResponse) else f": {response}")
-
-    async def _leave_if_alone(self, room_id: str) -> None:
-        room = self.client.rooms.get(room_id)
-        # Only on evidence: the bot's own membership known and nobody else joined or
-        # invited. (A room can arrive in a sync before its state does: no members at all.)
-        if room is None or set(room.users) != {self.user_id}:
-            return
-        response = await self._call(lambda: self.client.room_leave(room_id),
-                                    pacer=self._other_pacer)
-        if isinstance(response, RoomLeaveResponse):
-            log.info("left %s: nobody else is in it", room_id)
-        else:
-            log.warning("could not leave the empty room %s: %s", room_id, response)
-
-    async def _direct_room_for(self, user: str) -> str:
-        """The direct chat with `user`: one we know, else a new one (recorded in m.direct)."""
-        for room_id in self._direct.get(user, []):
-            room = self.client.rooms.get(room_id)
-            if room is not None and user in room.users:
-                return room_id
-        if user in self._created_direct:
-            return self._created_direct[user]  # created in this run, maybe not synced yet
-        for room in self.client.rooms.values():
-            if set(room.users) == {self.user_id, user}:
-                return str(room.room_id)
-        response = await self._call(
-            lambda: self.client.room_create(
-                is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat
-            ),
-            pacer=self._other_pacer,
-        )
-        if not isinstance(response, RoomCreateResponse):
-            raise _DeliveryFailed(f"could not create a direct chat with {user}: {response}")
-        room_id = str(response.room_id)
-        self._created_direct[user] = room_id
-        log.info("created the direct chat %s with %s", room_id, user)
-        await self._remember_direct(user, room_id)
-        return room_id
-
-    async def _remember_direct(self, user: str, room_id: str) -> None:
-        """Add the room to the bot's m.direct account data (read, add, write back)."""
-        async with self._direct_lock:
-            current = dict(self._direct)
-            try:
-                response = await self._call(self.client.list_direct_rooms,
-                                            pacer=self._other_pacer)
-                if isinstance(response, DirectRoomsResponse):
-                    current = direct_rooms(response.rooms)
-                rooms = current.setdefault(user, [])
-                if room_id in rooms:
-                    self._direct = current
-                    return
-                rooms.append(room_id)
-                path = (f"/_matrix/client/v3/user/{quote(self.user_id, safe='')}"
-                        "/account_data/m.direct")
-                answer = await self.client.send(
-                    "PUT", path, json.dumps(current),
-                    headers={"Authorization": f"Bearer {self.client.access_token}",
-                             "Content-Type": "application/json"},
-                )
-                status = answer.status
-                await answer.read()  # frees the connection
-                if status != 200:
-                    raise _Transient(f"HTTP {status}")
-                self._direct = current
-            except Exception as exc:
-                # The room still works as a direct chat; only other clients will not know.
-                log.warning("could not record %s as a direct chat with %s: %s", room_id, user, exc)
-
-    # -- sending -------------------------------------------------------------
-
-    async def _deliver(self, job: _Job) -> None:
-        message = job.message
-        target = message.room or message.user or "?"
-        try:
-            room_id = message.room
-            if room_id is None:
-                room_id = await self._direct_room_for(target)
-            reply_to, thread_root = None, None
-            origin = message.in_reply_to
-            if origin is not None and origin.room == room_id and origin.event_id is not None:
-                reply_to, thread_root = origin.event_id, origin.thread_root
-            if message.text.strip() or message.attachment is None:
-                content = notice_content(message.text, reply_to=reply_to,
-                                         thread_root=thread_root, mentions=message.mentions)
-                txn = transaction_id(job.reference, reply_to, target, 0, message.text)
-                await self._send_event(room_id, content, txn)
-            if message.attachment is not None:
-                uri = await self._upload(message.attachment)
-                content = file_content(message.attachment, uri, reply_to=reply_to,
-                                       thread_root=thread_root)
-                digest = hashlib.sha256(message.attachment.data).hexdigest()
-                txn = transaction_id(job.reference, reply_to, target, 1,
-                                     f"{message.attachment.filename}:{digest}")
-                await self._send_event(room_id, content, txn)
-        except _DeliveryFailed as exc:
-            self.failed_sends += 1
-            log.error("message [ref %s] to %s was not sent: %s", job.reference, target, exc)
-
-    async def _send_event(self, room_id: str, content: dict[str, Any], txn_id: str) -> str:
-        """Send one event, retrying with the same transaction id until it lands or
-        SEND_DEADLINE_S has passed; returns its event id."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + SEND_DEADLINE_S
-        attempt = 0
-        while True:
-            try:
-                response = await self._call(
-                    lambda: self.client.room_send(room_id, "m.room.message", content,
-                                                  tx_id=txn_id),
-                    pacer=self._send_pacer,
-                )
-            except Exception as exc:  # network errors after nio's own quick retry
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if isinstance(response, RoomSendResponse):
-                    return str(response.event_id)
-                problem = str(response)
-                if _error_code(response) in PERMANENT_SEND_ERRORS:
-                    raise _DeliveryFailed(problem)
-            attempt += 1
-            delay = self._backoff(attempt)
-            if loop.time() + delay > give_up:
-                raise _DeliveryFailed(f"gave up after {attempt} attempts: {problem}")
-            log.warning("sending to %s failed (attempt %d): %s; retrying in %.1f s",
-                        room_id, attempt, problem, delay)
-            await asyncio.sleep(delay)  # backoff between retries of this one message
-
-    async def _upload(self, attachment: Attachment) -> str:
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + SEND_DEADLINE_S
-        attempt = 0
-        while True:
-            try:
-                response = await self._call(lambda: self._upload_once(attachment),
-                                            pacer=self._other_pacer)
-            except Exception as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            else:
-                if isinstance(response, UploadResponse):
-                    return str(response.content_uri)
-                problem = str(response)
-                if _error_code(response) in PERMANENT_SEND_ERRORS:
-                    raise _DeliveryFailed(f"upload of {attachment.filename}: {problem}")
-            attempt += 1
-            delay = self._backoff(attempt)
-            if loop.time() + delay > give_up:
-                raise _DeliveryFailed(f"upload of {attachment.filename} gave up: {problem}")
-            await asyncio.sleep(delay)
-
-    async def _upload_once(self, attachment: Attachment) -> Any:
-        data = attachment.data
-        response, _keys = await self.client.upload(
-            lambda _got_429, _got_timeouts: data,
-            content_type=attachment.content_type,
-            filename=attachment.filename,
-            filesize=len(data),
-        )
-        return response
-
-    # -- shutdown -------------------------------------------------------------
-
-    async def _shutdown(self, *, drain: bool) -> None:
-        left = await self._outbox.close(DRAIN_TIMEOUT_S if drain else 0)
-        for job in left:
-            self.failed_sends += 1
-            log.error("message [ref %s] to %s was not sent before shutdown",
-                      job.reference, job.message.room or job.message.user)
-        await self.client.close()
-
-
-# -- the `classroom-bot run` entry point -----------------------------------------
-
-
-def build_app(settings: Settings, clock: Clock | None = None) -> App:
-    """The bot on Matrix: an App whose transport keeps its state in the app's database."""
-    matrix = settings.matrix
-    if matrix is None:
-        raise ValueError("a [matrix] section is required to run the bot on Matrix")
-
-    def make_transport(app: App) -> MatrixTransport:
-        return MatrixTransport(
-            matrix, StateStore(app.sessions, NETWORK), app.clock,
-            # Organizers may always bring the bot into their rooms.
-            trusted_inviters=settings.bot.organizers,
-        )
-
-    return App(settings, make_transport, clock)
-
-
-def run_matrix(settings: Settings) -> int:
-    """Run the Matrix bot until SIGTERM or SIGINT; the process exit code.
-
-    The first signal stops syncing and lets the commands being handled finish and
-    the queued replies go out; a second one stops at once.
-    """
-    logging.getLogger().setLevel(settings.bot.log_level)
-    # nio logs every event of every room at INFO; its warnings are what matters.
-    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
-    try:
-        return asyncio.run(_serve(settings))
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-
-
-async def _serve(settings: Settings) -> int:
-    app = build_app(settings)
-    loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
-    signals: list[str] = []
-    stopping: set[asyncio.Task[None]] = set()
-
-    def on_signal(name: str) -> None:
-        signals.append(name)
-        if len(signals) == 1:
-            log.info("%s: stopping once the commands being handled are done", name)
-            task = loop.create_task(app.transport.stop())
-            stopping.add(task)
-            task.add_done_callback(stopping.discard)
-        elif main is not None:
-            log.warning("%s again: stopping now", name)
-            main.cancel()
-
-    installed = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):  # not on Windows' default loop
-            loop.add_signal_handler(sig, on_signal, sig.name)
-            installed.append(sig)
-    try:
-        await app.run()
-    except MatrixLoginError as exc:
-        log.error("%s", exc)
-        print(f"classroom-bot: {exc}", file=sys.stderr)
-        return EXIT_LOGIN_FAILED
-    except asyncio.CancelledError:
-        return EXIT_INTERRUPTED
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-    return EXIT_OK
+        if not isinstance(response, RoomSendResponse):
+            raise TransientDeliveryError(f"sending to {room_id}: {response}")

@@ -18,17 +18,10 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-
 from bot.transport.base import Attachment
+from bot.transport.render import html, plain_text
 
 HTML_FORMAT = "org.matrix.custom.html"
-
-# CommonMark with raw HTML switched off: anything that looks like HTML in the
-# text (a user's "<b>x</b>" quoted back in an error) is escaped, never passed
-# through. `breaks` keeps the line breaks of multi-line replies (usage lines),
-# which clients would otherwise join into one paragraph.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True})
 
 # A user pill: https://matrix.to/#/@ana:uni.no (possibly percent-encoded, with
 # ?via=...) or the matrix: URI scheme, matrix:u/ana:uni.no.
@@ -174,7 +167,7 @@ def strip_reply_fallback(body: str) -> str:
 
 def render_markdown(text: str) -> str:
     """The HTML for a reply's Markdown; any HTML in the text comes out escaped."""
-    return str(_MARKDOWN.render(text)).strip()
+    return html(text)
 
 
 def relation(reply_to: str | None, thread_root: str | None) -> dict[str, Any] | None:
@@ -199,14 +192,14 @@ def notice_content(
     thread_root: str | None = None,
     mentions: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """An `m.notice` with Markdown body and rendered HTML.
+    """An `m.notice`: the Markdown rendered as HTML, and as plain text for `body`.
 
     `m.mentions` is always present: an empty object tells clients that nobody
     is pinged, even when the text happens to contain someone's name.
     """
     content: dict[str, Any] = {
         "msgtype": "m.notice",
-        "body": text,
+        "body": plain_text(text),
         "format": HTML_FORMAT,
         "formatted_body": render_markdown(text),
         "m.mentions": {"user_ids": list(dict.fromkeys(mentions))} if mentions else {},

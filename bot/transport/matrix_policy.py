@@ -1,27 +1,12 @@
-"""The Matrix transport's decisions, as pure functions: retry delays, direct chats,
-whom to accept invites from, and which missed commands are too old to answer.
+"""The Matrix transport's decisions, as pure functions: direct chats, whom to
+accept invites from, which missed commands are too old to answer, power levels.
 """
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
-
-
-def backoff_delay(
-    attempt: int, *, base: float, cap: float, rand: Callable[[], float] = random.random
-) -> float:
-    """Seconds to wait before retry number `attempt` (1 for the first retry).
-
-    Exponential with "equal jitter": between half and all of `base * 2**(attempt-1)`,
-    capped at `cap`. Never zero, so a failing homeserver never sees a busy loop;
-    the jitter spreads the retries of many clients; the cap keeps a restarted
-    homeserver from being noticed late.
-    """
-    ceiling = min(cap, base * float(2 ** max(0, min(attempt - 1, 30))))
-    return ceiling / 2 + rand() * ceiling / 2
 
 
 def server_of(matrix_id: str) -> str | None:
@@ -49,13 +34,12 @@ def is_direct_room(
     room_id: str,
     own_user_id: str,
     sender: str,
-    members: Collection[str],
-    marked_direct: Collection[str],
+    direct: Mapping[str, Collection[str]],
 ) -> bool:
-    """A direct chat: marked so in the bot's `m.direct`, or just the bot and the sender."""
-    if room_id in marked_direct:
-        return True
-    return set(members) == {own_user_id, sender} and own_user_id != sender
+    """A direct chat with `sender`: Matrix marks it so (the bot's `m.direct`, which
+    also holds the rooms the sender's invite marked `is_direct` and those the bot
+    created as direct). How many members it has does not matter."""
+    return sender != own_user_id and room_id in direct.get(sender, ())
 
 
 def from_timestamp_ms(value: int | None) -> datetime | None:

@@ -9,8 +9,9 @@
   (`ChatUser`): `say`, `send_raw`, `expect_reply`, `wait_until`, `history`.
   Users never call /login: their tokens come from registration.
 - `make_bot()`: the whole bot in-process (App + MatrixTransport, SQLite file in
-  tmp_path, password login), started as an asyncio task (`BotRunner`);
-  every bot still running is stopped at the end of the test.
+  tmp_path, password login), started as an asyncio task (`BotRunner`, in
+  bots.py); every bot still running is stopped at the end of the test. Tests
+  that kill or signal the bot run it as a process (`BotProcess`, process.py).
 - Nothing waits with a fixed sleep for a result: waiting is syncing (a
   long-poll that returns as soon as something arrives) until a condition
   holds or a deadline passes.
@@ -19,7 +20,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
 import itertools
 import json
@@ -29,7 +29,6 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,18 +45,13 @@ from nio import (
     SyncResponse,
 )
 
-from bot.clock import Clock
-from bot.config import BotSettings, DatabaseSettings, MatrixSettings, Settings
-from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.state import StateStore
-from bot.transport.base import Handler
-from bot.transport.matrix import NETWORK, MatrixTransport, build_app
+from tests.e2e.bots import BotRunner
 from tests.e2e.homeserver import Homeserver, RegisteredUser
+from tests.e2e.process import BOT_PASSWORD
 
 T = TypeVar("T")
 
 HERE = Path(__file__).resolve().parent
-BOT_PASSWORD = "bot-password-not-secret"
 # Long-polls of the test clients; short, so a deadline is checked often.
 USER_SYNC_MS = 1_000
 DEFAULT_TIMEOUT_S = 15.0
@@ -295,109 +289,6 @@ async def make_user(homeserver: Homeserver) -> AsyncIterator[Callable[..., Await
 
 
 # -- the bot -------------------------------------------------------------------
-
-
-class BotRunner:
-    """The whole bot, in this process, against the test homeserver."""
-
-    def __init__(
-        self,
-        server: Homeserver,
-        account: RegisteredUser,
-        db_path: Path,
-        *,
-        organizers: tuple[str, ...] = (),
-        allow_invites_from: tuple[str, ...] | None = None,
-        clock: Clock | None = None,
-        sync_timeout_seconds: int = 5,
-    ) -> None:
-        self.server = server
-        self.account = account
-        self.user_id = account.user_id
-        self.clock = clock
-        self.settings = Settings(
-            bot=BotSettings(organizers=organizers),
-            database=DatabaseSettings(url=f"sqlite+aiosqlite:///{db_path}"),
-            matrix=MatrixSettings(
-                homeserver=server.url,
-                user_id=account.user_id,
-                password=account.password,
-                allow_invites_from=(server.server_name,)
-                if allow_invites_from is None
-                else allow_invites_from,
-                sync_timeout_seconds=sync_timeout_seconds,
-                max_retry_wait_seconds=1.0,
-            ),
-            source="<e2e test>",
-        )
-        self._task: asyncio.Task[None] | None = None
-        self._transport: MatrixTransport | None = None
-        # Wraps the app's message handler at the next start (to stall a command).
-        self.wrap_handler: Callable[[Handler], Handler] | None = None
-
-    @property
-    def transport(self) -> MatrixTransport:
-        assert self._transport is not None, "the bot was never started"
-        return self._transport
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def configure(self, **matrix: Any) -> None:
-        """Change [matrix] settings for the next start."""
-        assert self.settings.matrix is not None
-        self.settings = replace(self.settings, matrix=replace(self.settings.matrix, **matrix))
-
-    async def start(self, within: float = 30.0) -> None:
-        """Start the bot and return once its first sync has been processed."""
-        assert not self.running
-        app = build_app(self.settings, self.clock)
-        assert isinstance(app.transport, MatrixTransport)
-        self._transport = app.transport
-        if self.wrap_handler is not None:
-            app.handle = self.wrap_handler(app.handle)  # type: ignore[method-assign,assignment]
-        self._task = asyncio.create_task(app.run(), name=f"bot {self.user_id}")
-        ready = asyncio.ensure_future(self._transport.ready.wait())
-        done, _ = await asyncio.wait({ready, self._task}, timeout=within,
-                                     return_when=asyncio.FIRST_COMPLETED)
-        ready.cancel()
-        if self._task in done:
-            self._task.result()  # raises what stopped the bot
-            pytest.fail("the bot stopped before its first sync")
-        if not done:
-            pytest.fail(f"the bot did not finish its first sync within {within:.0f} s")
-
-    async def stop(self, within: float = 30.0) -> None:
-        """Stop like SIGTERM does: the current batch finishes, queued replies go out."""
-        if self._task is None:
-            return
-        await self.transport.stop()
-        await asyncio.wait_for(self._task, timeout=within)
-        self._task = None
-
-    async def crash(self) -> None:
-        """End the bot abruptly: no batch finishes, nothing more is saved or sent."""
-        assert self._task is not None
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def state(self, key: str) -> str | None:
-        return await self._with_state(lambda store: store.get(key))
-
-    async def set_state(self, key: str, value: str | None) -> None:
-        await self._with_state(lambda store: store.set(key, value))
-
-    async def _with_state(self, action: Callable[[StateStore], Awaitable[T]]) -> T:
-        assert self.settings.database is not None
-        engine = create_engine(self.settings.database.url)
-        try:
-            return await action(StateStore(create_sessionmaker(engine), NETWORK))
-        finally:
-            await engine.dispose()
-
 
 @pytest.fixture
 async def make_bot(

@@ -6,7 +6,6 @@ does not), and the answer's Matrix shape is checked.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -14,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from nio import RoomRedactResponse
 
-from bot.transport.base import Outgoing
+from bot.transport.base import Outgoing, PermanentDeliveryError
 from bot.transport.matrix_policy import CREATOR_POWER_LEVEL
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]
@@ -72,17 +72,6 @@ async def test_without_the_prefix_only_a_direct_chat_gets_an_answer(
     command = await ana.say(direct, "help")
     reply = await ana.expect_reply(direct, command, sender=bot.user_id)
     assert "!tz" in reply["content"]["body"]
-    assert "prefix is optional" in reply["content"]["body"]
-
-
-async def test_a_room_of_two_is_a_direct_chat_even_unmarked(
-    make_user: MakeUser, make_bot: MakeBot, room_with: RoomWith
-) -> None:
-    bot = await make_bot()
-    carl = await make_user("carl")
-    room = await room_with(carl, bot, direct=False)  # a plain private room, no is_direct flag
-    command = await carl.say(room, "help")
-    reply = await carl.expect_reply(room, command, sender=bot.user_id)
     assert "prefix is optional" in reply["content"]["body"]
 
 
@@ -182,35 +171,26 @@ async def test_a_retried_send_lands_once(
     bot = await make_bot()
     dana = await make_user("dana")
     room = await room_with(dana, bot)
-    message = Outgoing(text="exactly once, please", room=room, reference="ref-once")
-    await bot.transport.send(message)
-    await bot.transport.send(message)  # as a retry after a lost answer would
-    await bot.transport.flush()
-    await bot.transport.send(Outgoing(text="after", room=room, reference="ref-after"))
-    await bot.transport.flush()
+    message = Outgoing(text="exactly once, please", room=room, key="reply:matrix:$once")
+    await bot.transport.deliver(message)
+    await bot.transport.deliver(message)  # as a retry after a lost answer would
+    await bot.transport.deliver(Outgoing(text="after", room=room, key="reply:matrix:$after"))
     history = await dana.history(room)
     bodies = [e["content"].get("body") for e in history if e.get("sender") == bot.user_id]
     assert bodies.count("exactly once, please") == 1
     assert bodies.count("after") == 1
-    assert bot.transport.failed_sends == 0
 
 
-async def test_a_message_that_cannot_be_sent_is_logged_with_its_reference(
-    make_user: MakeUser, make_bot: MakeBot, room_with: RoomWith,
-    caplog: pytest.LogCaptureFixture,
+async def test_a_message_that_cannot_be_sent_is_a_permanent_failure(
+    make_user: MakeUser, make_bot: MakeBot, room_with: RoomWith
 ) -> None:
     bot = await make_bot()
     ivy = await make_user("ivy")
     room = await room_with(ivy, bot)
     elsewhere = await ivy.create_room()  # the bot is not in this room
-    with caplog.at_level(logging.ERROR, logger="bot.transport.matrix"):
-        await bot.transport.send(Outgoing(text="lost", room=elsewhere, reference="ref-lost"))
-        await bot.transport.send(Outgoing(text="fine", room=room, reference="ref-fine"))
-        await bot.transport.flush()
-    assert bot.transport.failed_sends == 1
-    assert "message [ref ref-lost]" in caplog.text
-    assert "M_FORBIDDEN" in caplog.text
-    assert "ref-fine" not in caplog.text
+    with pytest.raises(PermanentDeliveryError, match="M_FORBIDDEN"):
+        await bot.transport.deliver(Outgoing(text="lost", room=elsewhere, key="k-lost"))
+    await bot.transport.deliver(Outgoing(text="fine", room=room, key="k-fine"))
 
 
 async def test_power_levels_come_from_the_room_state(

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-import signal
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -22,14 +20,17 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from nio import AsyncClient, JoinResponse
 
+from bot.app import EXIT_LOGIN_FAILED, run
 from bot.config import DatabaseSettings, MatrixSettings, Settings
-from bot.transport.base import Handler, Incoming
-from bot.transport.matrix import EXIT_LOGIN_FAILED, STATE_ACCESS_TOKEN, STATE_SYNC_TOKEN, run_matrix
-from tests.e2e.conftest import BOT_PASSWORD, unique
+from bot.transport.base import Delivered, Handler, Incoming
+from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_SYNC_TOKEN
+from tests.e2e.conftest import unique
 from tests.e2e.homeserver import Homeserver
+from tests.e2e.process import BotProcess
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]
@@ -116,11 +117,11 @@ async def test_a_crash_while_a_command_is_handled_loses_nothing(
     reached = asyncio.Event()
 
     def stall(handle: Handler) -> Handler:
-        async def stalled(message: Incoming) -> None:
+        async def stalled(message: Incoming) -> Delivered:
             if message.body == "!tz Europe/Oslo":
                 reached.set()
                 await asyncio.Event().wait()  # never returns: the crash comes first
-            await handle(message)
+            return await handle(message)
 
         return stalled
 
@@ -194,7 +195,7 @@ async def test_after_a_homeserver_crash_the_bot_answers_within_5_s(
     room = await room_with(ana, bot)
     await answered(ana, room, bot, "!tz")
 
-    requests_before = bot.transport.request_count
+    requests_before = bot.request_count
     await asyncio.to_thread(homeserver.kill)
     down = time.monotonic()
     try:
@@ -202,8 +203,8 @@ async def test_after_a_homeserver_crash_the_bot_answers_within_5_s(
     finally:
         await asyncio.to_thread(homeserver.start)
     back = time.monotonic()
-    requests_while_down = bot.transport.request_count - requests_before
-    tries = [down, *(t for t in bot.transport.request_times if down <= t <= back), back]
+    requests_while_down = bot.request_count - requests_before
+    tries = [down, *(t for t in bot.request_times if down <= t <= back), back]
     longest_silence = max(later - earlier for earlier, later in itertools.pairwise(tries))
 
     command = await ana.say(room, "!tz")
@@ -259,7 +260,7 @@ def test_a_rejected_token_without_password_exits_with_a_clear_message(
             homeserver=homeserver.url, user_id=account.user_id, access_token="not-a-token"
         ),
     )
-    assert run_matrix(settings) == EXIT_LOGIN_FAILED
+    assert run(settings) == EXIT_LOGIN_FAILED
     error = capsys.readouterr().err
     assert "rejected the access token" in error
     assert "no matrix.password" in error
@@ -268,37 +269,20 @@ def test_a_rejected_token_without_password_exits_with_a_clear_message(
 async def test_sigterm_stops_the_bot_process_cleanly(
     homeserver: Homeserver, make_user: MakeUser, tmp_path: Path, timing: Timing
 ) -> None:
-    account = homeserver.register(unique("bot"), password=BOT_PASSWORD)
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "bot.db"}"\n\n'
-        f'[matrix]\nhomeserver = "{homeserver.url}"\nuser_id = "{account.user_id}"\n'
-        f'password = "{BOT_PASSWORD}"\nallow_invites_from = ["{homeserver.server_name}"]\n'
-        "sync_timeout_seconds = 30\n",
-        encoding="utf-8",
-    )
-    log_path = tmp_path / "bot.log"
-    with log_path.open("wb") as log_file:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "-c", str(config),
-            stdout=log_file, stderr=asyncio.subprocess.STDOUT,
-        )
-        try:
-            ana = await make_user("ana")
-            room = await ana.create_room((account.user_id,))
-            await ana.wait_for_membership(room, account.user_id, "join", within=30)
-            command = await ana.say(room, "!help")
-            await ana.expect_reply(room, command, sender=account.user_id)
+    bot = BotProcess(homeserver, tmp_path, unique("bot"))
+    await bot.start()
+    try:
+        ana = await make_user("ana")
+        room = await ana.create_room((bot.user_id,))
+        await ana.wait_for_membership(room, bot.user_id, "join", within=30)
+        command = await ana.say(room, "!help")
+        await ana.expect_reply(room, command, sender=bot.user_id)
 
-            process.send_signal(signal.SIGTERM)
-            started = time.monotonic()
-            # The bot is in a 30 s long-poll: a clean stop must not wait for it.
-            code = await asyncio.wait_for(process.wait(), timeout=15)
-            timing("exit after SIGTERM (s)", time.monotonic() - started)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-    output = log_path.read_text(encoding="utf-8", errors="replace")
-    assert code == 0, output
-    assert "stopping once the commands being handled are done" in output
+        started = time.monotonic()
+        # The bot is in a 30 s long-poll: a clean stop must not wait for it.
+        code = await bot.terminate(within=15)
+        timing("exit after SIGTERM (s)", time.monotonic() - started)
+    finally:
+        await bot.close()
+    assert code == 0, bot.output()
+    assert "stopping once the commands being handled are done" in bot.output()

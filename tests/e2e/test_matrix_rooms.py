@@ -15,7 +15,8 @@ from tests.e2e.conftest import poll_until, unique
 from tests.e2e.homeserver import Homeserver
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]
@@ -57,7 +58,7 @@ async def test_a_message_to_a_person_opens_one_direct_chat(
     fay = await make_user("fay")
 
     started = time.monotonic()
-    await bot.transport.send(Outgoing(text="You got a **seat** in R7.", user=fay.user_id))
+    await bot.transport.deliver(Outgoing(text="You got a **seat** in R7.", user=fay.user_id))
 
     def invited() -> str | None:
         return next(iter(fay.invites), None)
@@ -90,9 +91,9 @@ async def test_a_message_to_a_person_opens_one_direct_chat(
     # The next message goes to the same room, even after a restart.
     await bot.stop()
     await bot.start()
-    await bot.transport.send(Outgoing(text="Second message", user=fay.user_id))
+    await bot.transport.deliver(Outgoing(text="Second message", user=fay.user_id))
     await fay.wait_until(lambda: len(told()) >= 2, "the second message")
-    assert [e["content"]["body"] for e in told()] == ["You got a **seat** in R7.",
+    assert [e["content"]["body"] for e in told()] == ["You got a seat in R7.",
                                                        "Second message"]
     assert list(fay.invites) == [room]
 
@@ -134,8 +135,8 @@ async def test_a_file_is_uploaded_and_sent_after_its_text(
     await hana.expect_reply(room, command, sender=bot.user_id)
     csv = Attachment("feedback.csv", "text/csv", b"day,score\n1,9\n")
     png = Attachment("chart.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
-    await bot.transport.send(Outgoing(text="Here is the export.", room=room, attachment=csv))
-    await bot.transport.send(Outgoing(text="", room=room, attachment=png))
+    await bot.transport.deliver(Outgoing(text="Here is the export.", room=room, attachment=csv))
+    await bot.transport.deliver(Outgoing(text="", room=room, attachment=png))
 
     def files() -> list[dict[str, Any]]:
         return [e for e in hana.events[room] if e.get("sender") == bot.user_id

@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import BotRunner, ChatUser
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]

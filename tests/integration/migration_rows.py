@@ -66,4 +66,20 @@ ROWS: dict[str, Rows] = {
             {"id": 5, "room_id": 3, "person_id": 2, "role": "learner", "joined_at": _T},
         ],
     },
+    "0005": {
+        "outbox_message": [
+            {"id": oid, "dedupe_key": f"reply:matrix:$e{oid}", "network": "matrix",
+             "room": room, "person": person, "text": f"Answer {oid}",
+             "reply_to_event": f"$e{oid}" if room else None, "reply_to_room": room,
+             "thread_root": None, "mentions": None, "attachment_name": None,
+             "attachment_type": None, "attachment_data": None, "not_before": _T,
+             "status": status, "attempts": attempts, "reference": f"ref{oid}",
+             "error": error, "created_at": _T, "sent_at": _T if status == "sent" else None}
+            for oid, room, person, status, attempts, error in (
+                (1, "!r:example.org", None, "pending", 0, None),
+                (2, None, "@p2:example.org", "sent", 1, None),
+                (3, None, "@p3:example.org", "failed", 1, "M_FORBIDDEN"),
+            )
+        ],
+    },
 }

@@ -167,7 +167,7 @@ def test_no_input_raises_or_fails_inside_the_dispatcher(tmp_path: Path) -> None:
         def check(body: str, direct: bool) -> None:
             message = Incoming("test", ANA, "!r:x", body, is_direct=direct, event_id=None)
             sent = loop.run_until_complete(chat.app.dispatcher.handle(message))
-            assert all(INTERNAL not in out.text for out in sent), (body, sent)
+            assert all(INTERNAL not in out.message.text for out in sent), (body, sent)
 
         check()
     finally:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.db.models import HandledEvent
-from bot.scheduling.housekeeping import HANDLED_EVENT_RETENTION, prune_handled_events
+from sqlalchemy import select
+
+from bot.db.models import DeliveryStatus, HandledEvent, OutboxMessage
+from bot.scheduling.housekeeping import (
+    HANDLED_EVENT_RETENTION,
+    SENT_MESSAGE_RETENTION,
+    prune_handled_events,
+    prune_sent_messages,
+)
 from tests.chat import Chat
 
 
@@ -19,6 +26,23 @@ async def test_old_handled_events_are_forgotten_recent_ones_kept(chat: Chat) -> 
         assert await session.get(HandledEvent, ("test", "$new")) is not None
 
 
-async def test_the_app_schedules_the_pruning_job(chat: Chat) -> None:
-    job = chat.app.scheduler.get_job("prune-handled-events")
-    assert job is not None and job.trigger.interval == timedelta(hours=1)
+async def test_old_sent_messages_are_forgotten_failed_ones_kept(chat: Chat) -> None:
+    await chat.say("@a:b.c", "!tz UTC", event_id="$old")
+    await chat.say("@a:b.c", "!tz UTC", event_id="$failed")
+    chat.clock.advance(SENT_MESSAGE_RETENTION + timedelta(minutes=1))
+    await chat.say("@a:b.c", "!tz UTC", event_id="$new")
+    async with chat.app.sessions() as session, session.begin():
+        failed = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == "reply:test:$failed"))
+        assert failed is not None
+        failed.status = DeliveryStatus.FAILED
+    assert await prune_sent_messages(chat.app.sessions, chat.clock) == 1
+    async with chat.app.sessions() as session:
+        left = set(await session.scalars(select(OutboxMessage.dedupe_key)))
+    assert left == {"reply:test:$failed", "reply:test:$new"}
+
+
+async def test_the_app_schedules_the_pruning_jobs(chat: Chat) -> None:
+    for name in ("prune-handled-events", "prune-sent-messages"):
+        job = chat.app.scheduler.get_job(name)
+        assert job is not None and job.trigger.interval == timedelta(hours=1)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.text import escape
 from bot.transport.base import Attachment
 from bot.transport.matrix_format import (
     direct_rooms,
@@ -60,7 +61,7 @@ def test_a_reply_is_a_notice_that_pings_nobody_unless_told() -> None:
     content = notice_content("Hi *there*", reply_to="$cmd")
     assert content == {
         "msgtype": "m.notice",
-        "body": "Hi *there*",
+        "body": "Hi there",
         "format": "org.matrix.custom.html",
         "formatted_body": "<p>Hi <em>there</em></p>",
         "m.mentions": {},
@@ -69,6 +70,14 @@ def test_a_reply_is_a_notice_that_pings_nobody_unless_told() -> None:
     mentioned = notice_content("Hi", mentions=("@ana:uni.no", "@ana:uni.no", "@bo:uni.no"))
     assert mentioned["m.mentions"] == {"user_ids": ["@ana:uni.no", "@bo:uni.no"]}
     assert "m.relates_to" not in mentioned
+
+
+def test_the_plain_body_shows_no_markdown_escapes_or_markers() -> None:
+    text = escape("M_FORBIDDEN *not* [a link]") + "\n**Rooms**\n- `!join R1` <https://x.org>"
+    content = notice_content(text)
+    assert content["body"] == "M_FORBIDDEN *not* [a link]\nRooms\n- `!join R1` https://x.org"
+    assert "\\" not in content["body"]
+    assert "<strong>Rooms</strong>" in content["formatted_body"]
 
 
 def test_a_reply_to_a_command_in_a_thread_stays_in_the_thread() -> None:

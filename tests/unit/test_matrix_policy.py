@@ -9,7 +9,6 @@ import pytest
 
 from bot.transport.matrix_policy import (
     CREATOR_POWER_LEVEL,
-    backoff_delay,
     creators_outrank_everyone,
     from_timestamp_ms,
     invite_allowed,
@@ -18,6 +17,7 @@ from bot.transport.matrix_policy import (
     server_of,
     too_old,
 )
+from bot.transport.retry import backoff_delay
 
 # -- backoff ---------------------------------------------------------------------
 
@@ -53,25 +53,22 @@ BOT, ANA, BO = "@bot:uni.no", "@ana:uni.no", "@bo:uni.no"
 
 
 @pytest.mark.parametrize(
-    ("members", "marked", "direct"),
+    ("marked", "direct"),
     [
-        ({BOT, ANA}, set(), True),  # just the two of them
-        ({BOT, ANA, BO}, set(), False),  # a group
-        ({BOT, ANA, BO}, {"!r"}, True),  # marked as direct in m.direct
-        ({BOT, BO}, set(), False),  # two members, but not the sender
-        ({ANA}, set(), False),  # membership not known yet
-        (set(), set(), False),
-        ({BOT, ANA}, {"!other"}, True),
+        ({}, False),  # just the two of them in a room is not enough
+        ({ANA: ["!r"]}, True),  # marked as a direct chat with the sender
+        ({ANA: ["!other"], BO: ["!r"]}, False),  # a direct chat, but with someone else
+        ({ANA: ["!other", "!r"]}, True),
     ],
 )
-def test_a_direct_chat_is_two_people_or_marked(
-    members: set[str], marked: set[str], direct: bool
+def test_a_direct_chat_is_what_m_direct_says(
+    marked: dict[str, list[str]], direct: bool
 ) -> None:
-    assert is_direct_room("!r", BOT, ANA, members, marked) is direct
+    assert is_direct_room("!r", BOT, ANA, marked) is direct
 
 
-def test_the_bot_alone_is_not_a_direct_chat_with_itself() -> None:
-    assert is_direct_room("!r", BOT, BOT, {BOT}, set()) is False
+def test_the_bot_is_not_in_a_direct_chat_with_itself() -> None:
+    assert is_direct_room("!r", BOT, BOT, {BOT: ["!r"]}) is False
 
 
 # -- invites -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The outbound queue: order within a room, independence between rooms, shutdown, pacing.
+"""The outbox worker's lanes: order within a room, independence between rooms, shutdown, pacing.
 
 Deliveries are gated by asyncio events the test opens, so nothing here sleeps.
 """
@@ -9,7 +9,8 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 
-from bot.transport.matrix_outbox import Outbox, Pacer
+from bot.outbox.lanes import Lanes
+from bot.transport.pacing import Pacer
 
 
 class Recorder:
@@ -43,63 +44,63 @@ async def until(condition: Callable[[], bool], loops: int = 1000) -> None:
 
 async def test_a_lane_keeps_its_order_while_other_lanes_go_ahead() -> None:
     recorder = Recorder()
-    outbox: Outbox[str] = Outbox(recorder.deliver)
+    lanes: Lanes[str] = Lanes(recorder.deliver)
     for item in ("a1", "a2", "a3"):
-        outbox.put("room-a", item)
-    outbox.put("room-b", "b1")
+        lanes.put("room-a", item)
+    lanes.put("room-b", "b1")
     recorder.open("a2", "a3", "b1")  # a1 is stuck; a2 and a3 must wait for it
 
     await until(lambda: recorder.delivered == ["b1"])
     assert recorder.started == ["a1", "b1"]
-    assert outbox.pending == 3
+    assert lanes.pending == 3
     recorder.open("a1")
-    await outbox.wait_idle()
+    await lanes.wait_idle()
     assert recorder.delivered == ["b1", "a1", "a2", "a3"]
-    assert outbox.pending == 0
+    assert lanes.pending == 0
 
 
 async def test_a_failing_delivery_does_not_stop_its_lane() -> None:
     recorder = Recorder()
-    outbox: Outbox[str] = Outbox(recorder.deliver)
+    lanes: Lanes[str] = Lanes(recorder.deliver)
     for item in ("boom1", "a2"):
-        outbox.put("room-a", item)
+        lanes.put("room-a", item)
     recorder.open("boom1", "a2")
-    await outbox.wait_idle()
+    await lanes.wait_idle()
     assert recorder.delivered == ["a2"]
 
 
 async def test_a_lane_put_after_it_drained_starts_again() -> None:
     recorder = Recorder()
-    outbox: Outbox[str] = Outbox(recorder.deliver)
+    lanes: Lanes[str] = Lanes(recorder.deliver)
     recorder.open("a1", "a2")
-    outbox.put("room-a", "a1")
-    await outbox.wait_idle()
-    outbox.put("room-a", "a2")
-    await outbox.wait_idle()
+    lanes.put("room-a", "a1")
+    await lanes.wait_idle()
+    lanes.put("room-a", "a2")
+    await lanes.wait_idle()
     assert recorder.delivered == ["a1", "a2"]
 
 
 async def test_close_drains_then_reports_what_was_not_sent() -> None:
     recorder = Recorder()
-    outbox: Outbox[str] = Outbox(recorder.deliver)
+    lanes: Lanes[str] = Lanes(recorder.deliver)
     for item in ("a1", "a2"):
-        outbox.put("room-a", item)
-    outbox.put("room-b", "b1")
+        lanes.put("room-a", item)
+    lanes.put("room-b", "b1")
     recorder.open("b1")
     await until(lambda: recorder.delivered == ["b1"])
 
-    left = await outbox.close(grace_s=0)
+    left = await lanes.close(grace_s=0)
     assert left == ["a1", "a2"]  # a1 was cancelled in flight, a2 never started
-    assert outbox.put("room-a", "a3") is False
-    assert outbox.pending == 0
-    await outbox.wait_idle()
+    assert lanes.put("room-a", "a3") is False
+    assert lanes.pending == 0
+    await lanes.wait_idle()
 
 
 async def test_close_waits_for_lanes_that_finish_in_time() -> None:
     recorder = Recorder()
-    outbox: Outbox[str] = Outbox(recorder.deliver)
-    outbox.put("room-a", "a1")
-    closing = asyncio.ensure_future(outbox.close(grace_s=30))
+    lanes: Lanes[str] = Lanes(recorder.deliver)
+    lanes.put("room-a", "a1")
+    closing = asyncio.ensure_future(lanes.close(grace_s=30))
     await until(lambda: recorder.started == ["a1"])
     recorder.open("a1")
     assert await closing == []

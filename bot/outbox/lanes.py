@@ -1,14 +1,10 @@
-"""The outbound side of the Matrix transport: ordered lanes and rate-limit pacing.
+"""Ordered lanes, the outbox worker's in-memory queue.
 
-`Outbox` keeps one lane per room (or per person, for direct messages that
-still need their room found): items in a lane are delivered one after the
-other, in the order they were put, while lanes do not wait for each other. A
-lane's worker task ends when its lane is empty, so idle rooms cost nothing.
-
-`Pacer` spaces requests out after the homeserver answered HTTP 429: everyone
-waits for `retry_after_ms`, and for a while afterwards requests go one at a
-time, so a dozen lanes do not all retry at the same instant and get limited
-again.
+`Lanes` keeps one lane per target (a room, or a person whose direct chat may
+still have to be found): items in a lane are delivered one after the other,
+in the order they were put, while lanes do not wait for each other. A lane's
+task ends when its lane is empty, so idle rooms cost nothing. Nothing here is
+durable: the rows are, and what a stop cancels is sent at the next start.
 """
 
 from __future__ import annotations
@@ -16,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
@@ -24,10 +19,9 @@ from typing import Generic, TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 
-class Outbox(Generic[T]):
+class Lanes(Generic[T]):
     """Ordered lanes of items, each delivered by `deliver` (which logs its own failures)."""
 
     def __init__(self, deliver: Callable[[T], Awaitable[None]]) -> None:
@@ -96,38 +90,3 @@ class Outbox(Generic[T]):
         self._workers.clear()
         self._idle.set()
         return left
-
-
-class Pacer:
-    """Waits out HTTP 429s for one family of requests (message sends, or the rest)."""
-
-    # After a 429, requests go one at a time for this long: the homeserver's
-    # token bucket refills slowly, and parallel retries would only be refused.
-    SERIAL_WINDOW_S = 60.0
-
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._monotonic = monotonic
-        self._lock = asyncio.Lock()
-        self._not_before = 0.0
-        self._serial_until = 0.0
-
-    @property
-    def limited(self) -> bool:
-        """Whether a 429 was seen recently (requests are serialized)."""
-        return self._monotonic() < self._serial_until
-
-    def limited_for(self, seconds: float) -> None:
-        """The homeserver said: nothing more for `seconds`."""
-        now = self._monotonic()
-        self._not_before = max(self._not_before, now + seconds)
-        self._serial_until = max(self._serial_until, now + seconds + self.SERIAL_WINDOW_S)
-
-    async def run(self, request: Callable[[], Awaitable[R]]) -> R:
-        """Make the request when it is its turn."""
-        async with self._lock:
-            delay = self._not_before - self._monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)  # the homeserver's retry_after_ms, not a poll
-            if self.limited:
-                return await request()
-        return await request()

@@ -1,0 +1,6 @@
+"""The durable outbox: everything the bot says is a row first, then a message.
+
+`rows` writes and reads the rows (inside the caller's transaction); `worker`
+hands them to the transports, in order per target, and marks them sent or
+failed; `lanes` is the in-memory ordering the worker uses.
+"""

@@ -1,0 +1,166 @@
+"""Outbox rows: written in the transaction of the effects that caused them.
+
+A row is a message the bot has decided to say. It is committed together with
+the command's effects (or a reminder's state), so a crash can delay a message
+but never lose it, and never send it without its cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import DeliveryStatus, OutboxMessage
+from bot.transport.base import Attachment, Origin, Outgoing
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A committed row on its way to a transport."""
+
+    id: int
+    network: str
+    message: Outgoing
+    not_before: datetime
+    attempts: int = 0
+
+    @property
+    def lane(self) -> str:
+        """Messages to the same target go out in order; targets do not wait for each other."""
+        target = f"room:{self.message.room}" if self.message.room else f"user:{self.message.user}"
+        return f"{self.network}|{target}"
+
+
+def reply_key(network: str, event_id: str) -> str:
+    """The dedupe key of the answer to a command (one answer per command event)."""
+    return f"reply:{network}:{event_id}"
+
+
+def notice_key(reply: str, index: int) -> str:
+    """The dedupe key of the `index`th notice (from 1) sent with an answer."""
+    return f"{reply}:notice:{index}"
+
+
+def add(
+    session: AsyncSession,
+    *,
+    key: str,
+    network: str,
+    message: Outgoing,
+    reference: str,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> OutboxMessage:
+    """Add a row to the session's transaction (flushed with it)."""
+    origin = message.in_reply_to
+    attachment = message.attachment
+    row = OutboxMessage(
+        dedupe_key=key,
+        network=network,
+        room=message.room,
+        person=message.user,
+        text=message.text,
+        reply_to_event=origin.event_id if origin else None,
+        reply_to_room=origin.room if origin else None,
+        thread_root=origin.thread_root if origin else None,
+        mentions="\n".join(message.mentions) or None,
+        attachment_name=attachment.filename if attachment else None,
+        attachment_type=attachment.content_type if attachment else None,
+        attachment_data=attachment.data if attachment else None,
+        not_before=not_before or now,
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        reference=reference,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def delivery(row: OutboxMessage) -> Delivery:
+    """The row as the worker hands it to a transport."""
+    origin = None
+    if row.reply_to_event is not None and row.reply_to_room is not None:
+        origin = Origin(row.reply_to_room, row.reply_to_event, row.thread_root)
+    attachment = None
+    if row.attachment_name is not None and row.attachment_data is not None:
+        attachment = Attachment(
+            row.attachment_name, row.attachment_type or "application/octet-stream",
+            row.attachment_data,
+        )
+    message = Outgoing(
+        text=row.text,
+        room=row.room,
+        user=row.person,
+        in_reply_to=origin,
+        mentions=tuple(row.mentions.splitlines()) if row.mentions else (),
+        attachment=attachment,
+        reference=row.reference,
+        key=row.dedupe_key,
+    )
+    return Delivery(row.id, row.network, message, row.not_before, row.attempts)
+
+
+async def pending(session: AsyncSession, networks: Iterable[str]) -> list[Delivery]:
+    """Rows not yet sent for these networks, oldest first."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == DeliveryStatus.PENDING,
+            OutboxMessage.network.in_(list(networks)),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return [delivery(row) for row in rows]
+
+
+async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status=DeliveryStatus.SENT, sent_at=now, error=None)
+    )
+
+
+async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status=DeliveryStatus.FAILED, error=reason[:2000])
+    )
+
+
+async def note_attempt(session: AsyncSession, row_id: int, attempts: int, problem: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(attempts=attempts, error=problem[:2000])
+    )
+
+
+async def failed(session: AsyncSession, limit: int) -> tuple[int, Sequence[OutboxMessage]]:
+    """How many deliveries failed, and the latest `limit` of them, newest first."""
+    total = await session.scalar(
+        select(func.count()).where(OutboxMessage.status == DeliveryStatus.FAILED)
+    )
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == DeliveryStatus.FAILED)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    return int(total or 0), rows.all()
+
+
+async def forget_sent_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete rows sent before `cutoff` (failed and pending rows are kept)."""
+    result = await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.status == DeliveryStatus.SENT, OutboxMessage.sent_at < cutoff
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,182 @@
+"""The outbox worker: committed rows -> transports, in order per target.
+
+The dispatcher hands the rows of a command to `hand()` right after its commit
+(no poll, no added latency); at start, the rows a stop or a crash left pending
+are handed in the same way. A row not due yet (`not_before`) waits on a
+timer until it is, outside its lane. Each target has a lane, so a room's messages keep
+their order while rooms do not wait for each other. A row is marked sent after
+its send, off the asker's path; a permanent failure marks it failed with the
+reason (organizers see it with the deliveries command); a transient one is
+retried with backoff, its attempts counted in the row, until it succeeds or
+MAX_ATTEMPTS is reached. Stopping cancels the lanes: what was not sent stays
+pending in the table for the next start, where the same dedupe key (and so the
+same Matrix transaction id) makes a resend of a half-sent message land once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.outbox import rows
+from bot.outbox.lanes import Lanes
+from bot.outbox.rows import Delivery
+from bot.transport.base import PermanentDeliveryError, Transport
+from bot.transport.retry import backoff_delay
+
+log = logging.getLogger(__name__)
+
+# With the delays below, about 15 minutes of trying before a message is given up.
+MAX_ATTEMPTS = 30
+RETRY_BASE_S = 0.5
+RETRY_CAP_S = 60.0
+
+Sleep = Callable[[float], Awaitable[Any]]
+# Runs a callback after so many seconds; returns something with cancel().
+Later = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
+
+
+class Sent:
+    """The deliveries of one command: `wait()` returns once each was sent, failed or
+    left for the next start (the worker stopped)."""
+
+    def __init__(self, futures: Iterable[asyncio.Future[None]] = ()) -> None:
+        self._futures = list(futures)
+
+    async def wait(self) -> None:
+        if self._futures:
+            await asyncio.gather(*self._futures, return_exceptions=True)
+
+
+class OutboxWorker:
+    """Delivers outbox rows through the transports, one lane per target."""
+
+    name = "outbox worker"
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        transports: Mapping[str, Transport],
+        *,
+        sleep: Sleep = asyncio.sleep,
+        later: Later | None = None,
+        rand: Callable[[], float] = random.random,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.transports = transports
+        self._sleep = sleep
+        self._later = later
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._rand = rand
+        self.max_attempts = max_attempts
+        self._lanes: Lanes[Delivery] = Lanes(self._deliver)
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+        self._started = False
+
+    async def start(self) -> None:
+        """Hand on what earlier runs left unsent (oldest first)."""
+        self._started = True
+        async with self.sessions() as session:
+            left = await rows.pending(session, self.transports)
+        if left:
+            log.info("sending %d messages left unsent by the previous run", len(left))
+        self.hand(left)
+
+    async def stop(self) -> None:
+        """Stop at once; unsent rows stay pending for the next start."""
+        self._started = False
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        left = await self._lanes.close(0)
+        if left:
+            log.info("%d messages left for the next start", len(left))
+        for future in self._waiting.values():
+            future.cancel()
+        self._waiting.clear()
+
+    def hand(self, deliveries: Iterable[Delivery]) -> Sent:
+        """Queue committed rows behind what their targets already have queued.
+
+        A row not due yet (`not_before`, e.g. a reminder) waits on a timer, not in
+        its lane, so it holds up nothing meant for the same person now.
+        """
+        futures = []
+        for item in deliveries:
+            future = self._waiting.get(item.id)
+            if future is None:
+                if not self._started or self._lanes.closed:
+                    continue  # stays pending in the table
+                future = asyncio.get_running_loop().create_future()
+                self._waiting[item.id] = future
+                early = (item.not_before - self.clock.now()).total_seconds()
+                if early > 0:
+                    later = self._later or asyncio.get_running_loop().call_later
+                    self._timers[item.id] = later(early, functools.partial(self._due, item))
+                else:
+                    self._lanes.put(item.lane, item)
+            futures.append(future)
+        return Sent(futures)
+
+    def _due(self, item: Delivery) -> None:
+        self._timers.pop(item.id, None)
+        if not self._lanes.put(item.lane, item):
+            self._waiting.pop(item.id, None)
+
+    async def wait_idle(self) -> None:
+        """Return once nothing is queued (tests)."""
+        await self._lanes.wait_idle()
+
+    async def _deliver(self, item: Delivery) -> None:
+        try:
+            await self._attempt(item)
+        finally:
+            future = self._waiting.pop(item.id, None)
+            if future is not None and not future.done():
+                future.set_result(None)
+
+    async def _attempt(self, item: Delivery) -> None:
+        transport = self.transports[item.network]
+        attempts = item.attempts
+        reference = item.message.reference
+        target = item.message.room or item.message.user
+        while True:
+            try:
+                await transport.deliver(item.message)
+            except PermanentDeliveryError as exc:
+                log.error("message [ref %s] to %s failed for good: %s", reference, target, exc)
+                await self._write(rows.mark_failed, item.id, str(exc))
+                return
+            except Exception as exc:  # transient, or a bug: both are worth another try
+                attempts += 1
+                problem = str(exc) or type(exc).__name__
+                if attempts >= self.max_attempts:
+                    reason = f"gave up after {attempts} attempts: {problem}"
+                    log.error("message [ref %s] to %s: %s", reference, target, reason)
+                    await self._write(rows.mark_failed, item.id, reason)
+                    return
+                delay = backoff_delay(attempts, base=RETRY_BASE_S, cap=RETRY_CAP_S,
+                                      rand=self._rand)
+                log.warning("message [ref %s] to %s not sent (attempt %d): %s; "
+                            "retrying in %.1f s", reference, target, attempts, problem, delay)
+                await self._write(rows.note_attempt, item.id, attempts, problem)
+                await self._sleep(delay)
+            else:
+                await self._write(rows.mark_sent, item.id, self.clock.now())
+                return
+
+    async def _write(
+        self, change: Callable[..., Awaitable[None]], row_id: int, *args: Any
+    ) -> None:
+        async with self.sessions() as session, session.begin():
+            await change(session, row_id, *args)

@@ -1,0 +1,115 @@
+"""Sending on Matrix: one outbox message as one or two events.
+
+The outbox worker keeps order and retries; this module makes one attempt and
+says whether another could help (`TransientDeliveryError`) or not
+(`PermanentDeliveryError`). HTTP 429s are waited out with `retry_after_ms`
+by the session's pacers. Transaction ids come from the message's key (the
+outbox row's dedupe key), so a retried send, also after a restart, lands once.
+Text goes out as an `m.notice` with a Markdown `body` and HTML
+`formatted_body`; a file is uploaded and sent after its text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nio import RoomSendResponse, UploadResponse
+
+from bot.transport.base import (
+    Attachment,
+    Outgoing,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from bot.transport.matrix_format import file_content, notice_content, transaction_id
+from bot.transport.matrix_rooms import MatrixRooms
+from bot.transport.matrix_session import MatrixSession, error_code
+from bot.transport.pacing import Pacer
+
+# Errors that no retry will fix.
+PERMANENT_SEND_ERRORS = frozenset(
+    {"M_FORBIDDEN", "M_NOT_FOUND", "M_TOO_LARGE", "M_BAD_JSON", "M_NOT_JSON", "M_INVALID_PARAM",
+     "M_UNRECOGNIZED", "M_UNKNOWN_POS"}
+)
+
+
+class MatrixSender:
+    def __init__(self, session: MatrixSession, rooms: MatrixRooms) -> None:
+        self.session = session
+        self.client = session.client
+        self.rooms = rooms
+
+    async def deliver(self, message: Outgoing) -> None:
+        """Send one message (text, then attachment) once logged in.
+
+        Raises PermanentDeliveryError when the homeserver refuses it for good and
+        TransientDeliveryError when it is worth another try. HTTP 429s are waited
+        out here (with the pacers). Each part's transaction id is derived from the
+        message's key, so a retry, also after a restart, lands once.
+        """
+        target = message.room or message.user or "?"
+        room_id = message.room
+        if room_id is None:
+            room_id = await self.rooms.direct_room_for(target)
+        reply_to, thread_root = None, None
+        origin = message.in_reply_to
+        if origin is not None and origin.room == room_id:
+            reply_to, thread_root = origin.event_id, origin.thread_root
+        key = message.key or "once-" + secrets.token_hex(8)  # no key: not idempotent
+        if message.text.strip() or message.attachment is None:
+            content = notice_content(message.text, reply_to=reply_to,
+                                     thread_root=thread_root, mentions=message.mentions)
+            txn = transaction_id(key, reply_to, target, 0, message.text)
+            await self.send_event(room_id, content, txn)
+        if message.attachment is not None:
+            uri = await self._upload(message.attachment)
+            content = file_content(message.attachment, uri, reply_to=reply_to,
+                                   thread_root=thread_root)
+            digest = hashlib.sha256(message.attachment.data).hexdigest()
+            txn = transaction_id(key, reply_to, target, 1,
+                                 f"{message.attachment.filename}:{digest}")
+            await self.send_event(room_id, content, txn)
+
+    async def send_event(self, room_id: str, content: dict[str, Any], txn_id: str) -> str:
+        """Send one event; its event id."""
+        response = await self._attempt(
+            lambda: self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id),
+            pacer=self.session.send_pacer, what=f"sending to {room_id}",
+        )
+        if not isinstance(response, RoomSendResponse):
+            raise TransientDeliveryError(f"sending to {room_id}: {response}")
+        return str(response.event_id)
+
+    async def _upload(self, attachment: Attachment) -> str:
+        response = await self._attempt(
+            lambda: self._upload_once(attachment), pacer=self.session.other_pacer,
+            what=f"uploading {attachment.filename}",
+        )
+        if not isinstance(response, UploadResponse):
+            raise TransientDeliveryError(f"uploading {attachment.filename}: {response}")
+        return str(response.content_uri)
+
+    async def _attempt(
+        self, request: Callable[[], Awaitable[Any]], *, pacer: Pacer, what: str
+    ) -> Any:
+        """One request (429s waited out); a typed DeliveryError for anything else."""
+        try:
+            response = await self.session.call(request, pacer=pacer)
+        except Exception as exc:  # network errors after nio's own quick retry
+            raise TransientDeliveryError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        if error_code(response) in PERMANENT_SEND_ERRORS:
+            raise PermanentDeliveryError(f"{what}: {response}")
+        return response
+
+    async def _upload_once(self, attachment: Attachment) -> Any:
+        data = attachment.data
+        response, _keys = await self.client.upload(
+            lambda _got_429, _got_timeouts: data,
+            content_type=attachment.content_type,
+            filename=attachment.filename,
+            filesize=len(data),
+        )
+        return response

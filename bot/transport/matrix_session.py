@@ -1,0 +1,173 @@
+"""The Matrix session: nio's client, how requests are made, and logging in.
+
+Login by password once, then the access token and device id live in the
+database (`TransportState`) and are reused; or a configured access token.
+Every request goes through `call`, which waits out HTTP 429 answers with
+`retry_after_ms` (nio is told to return 429s instead of sleeping on them
+forever) and paces the requests that come after (`Pacer`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
+
+from bot.config import MatrixSettings
+from bot.db.state import StateStore
+from bot.transport.base import LoginFailed
+from bot.transport.pacing import Pacer
+
+log = logging.getLogger(__name__)
+
+NETWORK = "matrix"
+
+# Keys of the facts kept in TransportState between runs.
+STATE_USER_ID = "user_id"
+STATE_ACCESS_TOKEN = "access_token"
+STATE_DEVICE_ID = "device_id"
+STATE_SYNC_TOKEN = "sync_token"
+
+REQUEST_TIMEOUT_S = 30.0
+# How long one request waits out HTTP 429 answers before it counts as a failed attempt.
+SEND_DEADLINE_S = 600.0
+
+REJECTED_TOKEN_ERRORS = frozenset({"M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"})
+REJECTED_LOGIN_ERRORS = frozenset(
+    {"M_FORBIDDEN", "M_USER_DEACTIVATED", "M_INVALID_PARAM", "M_INVALID_USERNAME"}
+)
+
+
+class MatrixLoginError(LoginFailed):
+    """The bot cannot log in, and retrying will not help until the configuration changes."""
+
+
+class Transient(Exception):
+    """A temporary failure (homeserver down, 5xx): retried with backoff."""
+
+
+def error_code(response: Any) -> str | None:
+    if isinstance(response, ErrorResponse):
+        code = response.status_code
+        return str(code) if code is not None else None
+    return None
+
+
+def retry_after_s(response: Any) -> float | None:
+    """Seconds the homeserver asked us to wait (HTTP 429), or None."""
+    if error_code(response) != "M_LIMIT_EXCEEDED":
+        return None
+    retry_ms = getattr(response, "retry_after_ms", None)
+    return max(0.05, float(retry_ms) / 1000) if isinstance(retry_ms, int | float) else 5.0
+
+
+def event_source(event: Any) -> dict[str, Any] | None:
+    source = getattr(event, "source", None)
+    return source if isinstance(source, dict) else None
+
+
+class MatrixSession:
+    """One Matrix account's client, with paced requests and login."""
+
+    def __init__(self, settings: MatrixSettings, state: StateStore) -> None:
+        self.settings = settings
+        self.state = state
+        self.user_id = settings.user_id
+        self.client = AsyncClient(
+            settings.homeserver,
+            settings.user_id,
+            config=AsyncClientConfig(
+                # 429s come back to us: requests pace themselves instead of nio
+                # sleeping inside one request, forever by default.
+                max_limit_exceeded=0,
+                # One immediate retry (a pooled connection the server closed), then the
+                # error reaches our own loops and their backoff.
+                max_timeouts=1,
+                max_timeout_retry_wait_time=settings.max_retry_wait_seconds,
+                request_timeout=REQUEST_TIMEOUT_S,
+                encryption_enabled=False,
+                store_sync_tokens=False,
+            ),
+        )
+        self.send_pacer = Pacer()  # message sends: Synapse's rc_message bucket
+        self.other_pacer = Pacer()  # joins, logins, uploads... other buckets
+        self.logged_in = asyncio.Event()
+
+    async def call(self, request: Callable[[], Awaitable[Any]], *, pacer: Pacer) -> Any:
+        """Make a request, waiting out HTTP 429 answers for up to SEND_DEADLINE_S."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + SEND_DEADLINE_S
+        while True:
+            response = await pacer.run(request)
+            wait = retry_after_s(response)
+            if wait is None or loop.time() + wait > give_up:
+                return response
+            log.info("rate limited by the homeserver; waiting %.1f s", wait)
+            pacer.limited_for(wait)
+
+    async def log_in(self) -> None:
+        """Use a configured or saved access token if the homeserver accepts it, else log in."""
+        saved_user = await self.state.get(STATE_USER_ID)
+        if saved_user is not None and saved_user != self.user_id:
+            # The database belonged to another account: its token and sync position are not ours.
+            log.warning("forgetting the saved Matrix session of %s", saved_user)
+            for key in (STATE_ACCESS_TOKEN, STATE_DEVICE_ID, STATE_SYNC_TOKEN):
+                await self.state.set(key, None)
+        await self.state.set(STATE_USER_ID, self.user_id)
+        saved_token = await self.state.get(STATE_ACCESS_TOKEN)
+        saved_device = await self.state.get(STATE_DEVICE_ID)
+        candidates: list[tuple[str, str, str | None]] = []
+        if self.settings.access_token:
+            candidates.append(("configured access token", self.settings.access_token, None))
+        if saved_token and saved_token != self.settings.access_token:
+            candidates.append(("saved access token", saved_token, saved_device))
+        for label, token, device in candidates:
+            if await self.token_works(token, device):
+                log.info("logged in to %s as %s (device %s) with the %s",
+                         self.settings.homeserver, self.user_id, self.client.device_id, label)
+                return
+            log.warning("the homeserver rejected the %s", label)
+        await self.password_login(saved_device)
+
+    async def token_works(self, token: str, device: str | None) -> bool:
+        self.client.restore_login(self.user_id, device or "", token)
+        response = await self.call(self.client.whoami, pacer=self.other_pacer)
+        if isinstance(response, WhoamiResponse):
+            if response.user_id != self.user_id:
+                raise MatrixLoginError(
+                    f"the access token belongs to {response.user_id}, "
+                    f"not to matrix.user_id {self.user_id}"
+                )
+            self.client.device_id = response.device_id or device or ""
+            return True
+        if error_code(response) in REJECTED_TOKEN_ERRORS:
+            return False
+        raise Transient(f"checking the access token: {response}")
+
+    async def password_login(self, device: str | None) -> None:
+        if not self.settings.password:
+            raise MatrixLoginError(
+                f"the homeserver {self.settings.homeserver} rejected the access token of "
+                f"{self.user_id}, and no matrix.password is configured to log in again"
+            )
+        # The same device as before, so the bot does not leave a trail of devices behind.
+        self.client.access_token = ""
+        self.client.device_id = device
+        password = self.settings.password
+        response = await self.call(
+            lambda: self.client.login(password, device_name=self.settings.device_name),
+            pacer=self.other_pacer,
+        )
+        if not isinstance(response, LoginResponse):
+            if error_code(response) in REJECTED_LOGIN_ERRORS:
+                raise MatrixLoginError(
+                    f"cannot log in to {self.settings.homeserver} as {self.user_id}: {response}"
+                )
+            raise Transient(f"logging in: {response}")
+        await self.state.set(STATE_ACCESS_TOKEN, response.access_token)
+        await self.state.set(STATE_DEVICE_ID, response.device_id)
+        log.info("logged in to %s as %s with the password (device %s)",
+                 self.settings.homeserver, self.user_id, response.device_id)

@@ -1,0 +1,284 @@
+"""Receiving on Matrix: the supervised sync loop and what a batch asks for.
+
+- Its own supervised sync loop instead of nio's `sync_forever`, which spins
+  without pause on errors and dies on a broken response: exponential backoff
+  with jitter, capped at `max_retry_wait_seconds` so a restarted homeserver
+  is seen within seconds; the first sync bounded by `asyncio.wait_for`; a new
+  password login when the access token is rejected.
+- Restarts neither repeat nor skip a command. The sync token is saved only
+  after every command of a batch has been handled (its answer committed to
+  the outbox); the dispatcher claims each event id in the command's own
+  transaction, so a batch delivered again after a crash is skipped event by
+  event. After a restart the first sync starts from the saved token (with full
+  state), fills a gap in a busy room's timeline from the room's history, and
+  answers what is younger than `command_max_age_minutes`. The very first start
+  (no saved token) answers nothing sent before it, in any room: old history is
+  not a queue of commands.
+- No end-to-end encryption: the first encrypted message seen in a room is
+  reported (once) to `on_encrypted`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from nio import MessageDirection, RoomMessagesResponse, SyncResponse
+
+from bot.clock import Clock
+from bot.transport.base import Handler, Incoming
+from bot.transport.matrix_format import read_text_message
+from bot.transport.matrix_policy import from_timestamp_ms, too_old
+from bot.transport.matrix_rooms import MatrixRooms
+from bot.transport.matrix_session import (
+    NETWORK,
+    REJECTED_TOKEN_ERRORS,
+    STATE_ACCESS_TOKEN,
+    STATE_SYNC_TOKEN,
+    MatrixLoginError,
+    MatrixSession,
+    error_code,
+    event_source,
+)
+from bot.transport.position import SyncPosition
+from bot.transport.supervisor import Stopped, Supervisor
+
+log = logging.getLogger(__name__)
+
+# The first sync (timeout=0, possibly full state) has no client-side timeout in nio.
+FIRST_SYNC_DEADLINE_S = 120.0
+# How much longer than the long-poll itself a sync may take before we give up on it.
+SYNC_GRACE_S = 30.0
+# Events per room in one sync; a busier room sets `limited` and the gap is paginated.
+TIMELINE_LIMIT = 50
+GAP_PAGE_SIZE = 100
+GAP_MAX_PAGES = 20
+
+
+class MatrixSync:
+    """Turns sync batches into `Incoming` messages for the handler."""
+
+    def __init__(
+        self,
+        session: MatrixSession,
+        rooms: MatrixRooms,
+        supervisor: Supervisor,
+        clock: Clock,
+        on_encrypted: Callable[[str, str], None],
+    ) -> None:
+        self.session = session
+        self.settings = session.settings
+        self.state = session.state
+        self.position = SyncPosition(session.state, STATE_SYNC_TOKEN)
+        self.client = session.client
+        self.user_id = session.user_id
+        self.rooms = rooms
+        self.supervisor = supervisor
+        self.clock = clock
+        self.on_encrypted = on_encrypted
+        self.ready = asyncio.Event()  # set once the first sync has been processed
+        self._since: str | None = None
+        self._history_before: datetime | None = None
+        self._warned_encrypted: set[str] = set()
+
+    async def run(self, handler: Handler) -> None:
+        self._since = await self.position.load()
+        if self._since is None:
+            # The very first start: what was said before now is history, also in rooms
+            # the bot joins during this run (their first timeline reaches back).
+            self._history_before = self.clock.now()
+        first = True
+        failures = 0
+        need_login = False
+        while not self.supervisor.stopping:
+            try:
+                if need_login:
+                    device = self.client.device_id or None
+                    await self.supervisor.until_stopped(self.session.password_login(device))
+                    need_login = False
+                response = await self.supervisor.until_stopped(self._sync(first))
+                if isinstance(response, SyncResponse):
+                    if failures:
+                        log.info("syncing with %s again after %d failed attempts",
+                                 self.settings.homeserver, failures)
+                    failures = 0
+                    await self._process(
+                        response, handler, initial=self._since is None, full_state=first
+                    )
+                    self._since = response.next_batch
+                    # Saved only now, after every command of the batch was handled.
+                    await self.position.save_after_batch(self._since)
+                    first = False
+                    self.ready.set()
+                    continue
+                if error_code(response) in REJECTED_TOKEN_ERRORS:
+                    log.warning("the homeserver no longer accepts the access token; logging in")
+                    await self.state.set(STATE_ACCESS_TOKEN, None)
+                    need_login = True
+                    continue
+                problem: object = response
+            except (Stopped, MatrixLoginError):
+                raise
+            except Exception as exc:
+                problem = exc or type(exc).__name__
+            failures += 1
+            delay = self.supervisor.backoff(failures)
+            log.warning("sync failed (attempt %d): %s; retrying in %.1f s",
+                        failures, problem, delay)
+            await self.supervisor.pause(delay)
+
+    async def _sync(self, first: bool) -> Any:
+        sync_filter = {"room": {"timeline": {"limit": TIMELINE_LIMIT}}}
+        if first:
+            # Right after a restart, full state: the rooms' members and power levels.
+            return await asyncio.wait_for(
+                self.client.sync(
+                    timeout=0, since=self._since, full_state=self._since is not None,
+                    sync_filter=sync_filter,
+                ),
+                timeout=FIRST_SYNC_DEADLINE_S,
+            )
+        return await asyncio.wait_for(
+            self.client.sync(
+                timeout=self.settings.sync_timeout_seconds * 1000, since=self._since,
+                sync_filter=sync_filter,
+            ),
+            timeout=self.settings.sync_timeout_seconds + SYNC_GRACE_S,
+        )
+
+    async def _process(
+        self, response: Any, handler: Handler, *, initial: bool, full_state: bool
+    ) -> None:
+        """Everything one sync batch asks for; returns when all its commands are handled.
+
+        `initial`: the very first sync of this account's database (history is not
+        answered). `full_state`: the batch carries every room's whole state, so every
+        room can be checked for being empty.
+        """
+        for event in response.account_data_events:
+            if getattr(event, "type", None) == "m.direct":
+                self.rooms.note_direct(getattr(event, "content", None))
+        for room_id in response.rooms.leave:
+            self.rooms.note_left(room_id)
+        for room_id, info in response.rooms.invite.items():
+            try:
+                await self.rooms.on_invite(room_id, info.invite_state)
+            except Exception:  # one bad invite must not hold up the batch's commands
+                log.exception("could not answer the invite to %s", room_id)
+        by_room: dict[str, list[Incoming]] = {}
+        maybe_alone: list[str] = []
+        skipped = 0
+        for room_id, info in response.rooms.join.items():
+            self.rooms.note_joined(room_id)
+            events = list(info.timeline.events)
+            sources = [s for s in map(event_source, [*info.state, *events]) if s is not None]
+            if self.rooms.note_state(room_id, sources) or full_state:
+                maybe_alone.append(room_id)
+            if initial:
+                # First start ever: what was said before the bot ran is history, not commands.
+                skipped += sum(1 for s in map(event_source, events)
+                               if read_text_message(s, self.user_id) is not None)
+                continue
+            if info.timeline.limited and info.timeline.prev_batch:
+                events = [*await self._fill_gap(room_id, info.timeline.prev_batch), *events]
+            for event in events:
+                incoming = self._incoming(room_id, event)
+                if incoming is not None:
+                    by_room.setdefault(room_id, []).append(incoming)
+        if skipped:
+            log.info("first start: %d earlier messages left unanswered", skipped)
+        await asyncio.gather(*(self._handle_room(handler, items) for items in by_room.values()))
+        for room_id in maybe_alone:
+            try:
+                await self.rooms.leave_if_alone(room_id)
+            except Exception:
+                log.exception("could not leave the empty room %s", room_id)
+
+    async def _handle_room(self, handler: Handler, messages: list[Incoming]) -> None:
+        """One room's messages in order; rooms are handled concurrently."""
+        for message in messages:
+            try:
+                await handler(message)
+            except Exception:
+                log.exception("handling %s from %s failed", message.event_id, message.sender)
+
+    async def _fill_gap(self, room_id: str, prev_batch: str) -> list[Any]:
+        """Events the sync left out of a busy room's timeline, back to our last position
+        or to the oldest age still answered, oldest first.
+
+        A homeserver error is logged and the gap left; a network error propagates, so
+        the whole batch is fetched again (the token was not saved).
+        """
+        cutoff_ms = (self.clock.now() - self._max_age()).timestamp() * 1000
+        found: list[Any] = []
+        token = prev_batch
+        for _page in range(GAP_MAX_PAGES):
+            response = await self.session.call(
+                functools.partial(
+                    self.client.room_messages, room_id, start=token, end=self._since,
+                    direction=MessageDirection.back, limit=GAP_PAGE_SIZE,
+                ),
+                pacer=self.session.other_pacer,
+            )
+            if not isinstance(response, RoomMessagesResponse):
+                log.warning("could not fetch the missed messages of %s: %s", room_id, response)
+                break
+            found.extend(response.chunk)
+            oldest = event_source(response.chunk[-1]) if response.chunk else None
+            oldest_ts = oldest.get("origin_server_ts") if oldest else None
+            if (not response.chunk or not response.end or response.end == token
+                    or (isinstance(oldest_ts, int) and oldest_ts < cutoff_ms)):
+                break
+            token = response.end
+        log.info("fetched %d missed events of %s", len(found), room_id)
+        found.reverse()
+        return found
+
+    def _max_age(self) -> timedelta:
+        return timedelta(minutes=self.settings.command_max_age_minutes)
+
+    def _incoming(self, room_id: str, event: Any) -> Incoming | None:
+        source = event_source(event)
+        if source is None:
+            return None
+        self._check_encrypted(room_id, source)
+        message = read_text_message(source, self.user_id)
+        if message is None:
+            return None
+        sent_at = from_timestamp_ms(message.origin_server_ts)
+        if self._history_before and sent_at is not None and sent_at < self._history_before:
+            log.info("leaving %s from %s in %s unanswered: sent before the bot's first start",
+                     message.event_id, message.sender, room_id)
+            return None
+        if too_old(sent_at, self.clock.now(), self._max_age()):
+            log.info("leaving %s from %s in %s unanswered: sent %s, over %d minutes ago",
+                     message.event_id, message.sender, room_id, sent_at,
+                     self.settings.command_max_age_minutes)
+            return None
+        return Incoming(
+            network=NETWORK,
+            sender=message.sender,
+            room=room_id,
+            body=message.body,
+            is_direct=self.rooms.is_direct(room_id, message.sender),
+            event_id=message.event_id,
+            thread_root=message.thread_root,
+            sent_at=sent_at,
+        )
+
+    def _check_encrypted(self, room_id: str, source: dict[str, Any]) -> None:
+        sender = source.get("sender")
+        if (source.get("type") != "m.room.encrypted" or room_id in self._warned_encrypted
+                or not isinstance(sender, str) or sender == self.user_id):
+            return
+        sent_at = from_timestamp_ms(source.get("origin_server_ts"))
+        if too_old(sent_at, self.clock.now(), self._max_age()):
+            return
+        self._warned_encrypted.add(room_id)
+        log.warning("%s is encrypted; the bot cannot read it (no end-to-end encryption)",
+                    room_id)
+        self.on_encrypted(room_id, sender)
