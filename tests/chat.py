@@ -96,7 +96,13 @@ class Chat:
         await self.app.close()
 
     async def say(
-        self, sender: str, body: str, *, direct: bool = False, event_id: str | None = None
+        self,
+        sender: str,
+        body: str,
+        *,
+        direct: bool = False,
+        event_id: str | None = None,
+        unreadable: bool = False,
     ) -> Answer:
         message = Incoming(
             network=self.transport.network,
@@ -106,6 +112,7 @@ class Chat:
             is_direct=direct,
             event_id=event_id or f"$event{next(self._ids)}",
             sent_at=self.clock.now(),
+            unreadable=unreadable,
         )
         deliveries = await self.app.dispatcher.handle(message)
         await self.app.worker.hand(deliveries).wait()

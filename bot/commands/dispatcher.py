@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.commands.context import Context
-from bot.commands.framework import Command, Registry, Reply, UsageError, bind
+from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
 from bot.db import state
 from bot.outbox import rows
@@ -38,6 +38,18 @@ class Request:
     """A message recognized as a command: the text after the prefix."""
 
     text: str
+
+
+UNREADABLE = (
+    "I can't read encrypted messages (I have no end-to-end encryption yet), "
+    "so I did not see what was written here."
+)
+UNREADABLE_DIRECT = (
+    UNREADABLE + " I have opened an unencrypted direct chat with you: write to me there."
+)
+OPENED_DIRECT = (
+    "This is an unencrypted direct chat, so I can read it: send me your commands here."
+)
 
 
 class Dispatcher:
@@ -77,6 +89,8 @@ class Dispatcher:
         Empty when the message is not a command, or when this event was already
         handled before (a redelivery after a restart).
         """
+        if message.unreadable:
+            return await self._answer_unreadable(message)
         request = self.recognize(message)
         if request is None:
             return []
@@ -142,6 +156,18 @@ class Dispatcher:
             if not await self._claim(session, message):
                 return []  # handled meanwhile (a redelivery racing this one)
             return await self._write(session, message, reply, reference)
+
+    async def _answer_unreadable(self, message: Incoming) -> list[Delivery]:
+        """Say where the message came from that it could not be read; a direct chat
+        moves to a new one (the transport no longer counts the old one as direct)."""
+        if message.is_direct:
+            reply = Reply(UNREADABLE_DIRECT, notices=(Notice(message.sender, OPENED_DIRECT),))
+        else:
+            reply = Reply(UNREADABLE)
+        async with self.sessions() as session, session.begin():
+            if not await self._claim(session, message):
+                return []
+            return await self._write(session, message, reply, secrets.token_hex(3))
 
     async def _claim(self, session: AsyncSession, message: Incoming) -> bool:
         if message.event_id is None or await state.claim_event(

@@ -26,6 +26,8 @@ class Incoming:
     event_id: str | None = None
     thread_root: str | None = None
     sent_at: datetime | None = None
+    # The network delivered something the bot cannot read (an encrypted message).
+    unreadable: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@
   (no saved token) answers nothing sent before it, in any room: old history is
   not a queue of commands.
 - No end-to-end encryption: the first encrypted message seen in a room is
-  reported (once) to `on_encrypted`.
+  handed on once as an unreadable `Incoming` (the bot answers it through the
+  outbox like any command); an encrypted direct chat stops counting as direct,
+  so what is private goes to a new, unencrypted one.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,7 +69,6 @@ class MatrixSync:
         rooms: MatrixRooms,
         supervisor: Supervisor,
         clock: Clock,
-        on_encrypted: Callable[[str, str], None],
     ) -> None:
         self.session = session
         self.settings = session.settings
@@ -79,7 +79,6 @@ class MatrixSync:
         self.rooms = rooms
         self.supervisor = supervisor
         self.clock = clock
-        self.on_encrypted = on_encrypted
         self.ready = asyncio.Event()  # set once the first sync has been processed
         self._since: str | None = None
         self._history_before: datetime | None = None
@@ -245,7 +244,8 @@ class MatrixSync:
         source = event_source(event)
         if source is None:
             return None
-        self._check_encrypted(room_id, source)
+        if (unreadable := self._unreadable(room_id, source)) is not None:
+            return unreadable
         message = read_text_message(source, self.user_id)
         if message is None:
             return None
@@ -270,15 +270,21 @@ class MatrixSync:
             sent_at=sent_at,
         )
 
-    def _check_encrypted(self, room_id: str, source: dict[str, Any]) -> None:
-        sender = source.get("sender")
+    def _unreadable(self, room_id: str, source: dict[str, Any]) -> Incoming | None:
+        """The first recent encrypted message of a room, as an unreadable Incoming."""
+        sender, event_id = source.get("sender"), source.get("event_id")
         if (source.get("type") != "m.room.encrypted" or room_id in self._warned_encrypted
-                or not isinstance(sender, str) or sender == self.user_id):
-            return
+                or not isinstance(sender, str) or sender == self.user_id
+                or not isinstance(event_id, str)):
+            return None
         sent_at = from_timestamp_ms(source.get("origin_server_ts"))
         if too_old(sent_at, self.clock.now(), self._max_age()):
-            return
+            return None
         self._warned_encrypted.add(room_id)
         log.warning("%s is encrypted; the bot cannot read it (no end-to-end encryption)",
                     room_id)
-        self.on_encrypted(room_id, sender)
+        direct = self.rooms.is_direct(room_id, sender)
+        if direct:
+            self.rooms.forget_direct(sender, room_id)
+        return Incoming(network=NETWORK, sender=sender, room=room_id, body="",
+                        is_direct=direct, event_id=event_id, sent_at=sent_at, unreadable=True)
