@@ -24,6 +24,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Collection
+from datetime import datetime
 from typing import Any
 
 from nio import RoomSendResponse
@@ -117,6 +118,11 @@ class MatrixTransport:
             for task in list(self._tasks):
                 task.cancel()
             await self.client.close()
+
+    @property
+    def last_sync(self) -> datetime | None:
+        """When the homeserver last answered a sync (for /healthz); None before the first."""
+        return self.sync.last_sync
 
     async def stop(self) -> None:
         """Stop syncing; the commands of the batch being handled finish first."""
