@@ -59,7 +59,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def _error(status: int, message: str) -> web.Response:
-    return html_page("error.html", http_status=status, status=status, reason=REASONS.get(status, "Error"),
+    reason = REASONS.get(status, "Error")
+    return html_page("error.html", http_status=status, status=status, reason=reason,
                      message=message)
 
 
