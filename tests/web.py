@@ -3,6 +3,7 @@ client for the web server of the same app (aiohttp's test server, on 127.0.0.1).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -48,3 +49,11 @@ def web_client(chat: Chat, *, sync_max_age: timedelta = timedelta(minutes=5)) ->
         {chat.transport.network: chat.transport}, sync_max_age,
     )
     return TestClient(TestServer(server.build(pages), host="127.0.0.1"))
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """One sample's value in Prometheus text (0 when absent)."""
+    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    pattern = re.escape(name + (f"{{{wanted}}}" if labels else "")) + r" ([0-9.e+-]+)"
+    found = re.search(pattern, text)
+    return float(found.group(1)) if found else 0.0

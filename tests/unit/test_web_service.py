@@ -16,15 +16,7 @@ from bot.config import ConfigError, HttpSettings, from_mapping
 from bot.transport.base import Incoming
 from bot.web import metrics
 from tests.chat import ORGANIZER, Chat
-from tests.web import set_up_workshop, web_client
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    """One sample's value in Prometheus text (0 when absent)."""
-    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    pattern = re.escape(name + (f"{{{wanted}}}" if labels else "")) + r" ([0-9.e+-]+)"
-    found = re.search(pattern, text)
-    return float(found.group(1)) if found else 0.0
+from tests.web import sample, set_up_workshop, web_client
 
 
 async def scrape(chat: Chat) -> str:
