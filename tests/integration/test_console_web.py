@@ -52,7 +52,7 @@ def test_the_console_serves_the_room_page_while_you_chat(tmp_path: Path) -> None
         assert status == 200 and "<h1>Try-out</h1>" in page
         assert get(base + "/healthz")[0] == 200
     finally:
-        out, err = console.communicate("", timeout=30)  # end of input stops it
+        _out, err = console.communicate("", timeout=30)  # end of input stops it
     assert console.returncode == 0, err
     assert f"The web side: http://127.0.0.1:{port}/" in err
 
