@@ -188,3 +188,35 @@ def test_the_web_side_is_off_by_default_and_in_the_example_configuration() -> No
     example = (Path(__file__).resolve().parents[2] / "config.example.toml").read_text()
     assert "[http]" in example and 'listen = "127.0.0.1:8080"' in example
     assert all(f.name in example for f in dataclasses.fields(HttpSettings))
+
+
+async def test_metrics_count_the_http_429s_the_matrix_transport_meets() -> None:
+    from nio import ErrorResponse
+
+    from bot.config import MatrixSettings
+    from bot.db.engine import create_engine, create_sessionmaker
+    from bot.db.state import StateStore
+    from bot.transport.matrix_session import MatrixSession
+
+    engine = create_engine("sqlite+aiosqlite://")  # never connected
+    session = MatrixSession(
+        MatrixSettings(homeserver="http://127.0.0.1:9", user_id="@bot:example.org"),
+        StateStore(create_sessionmaker(engine), "matrix"),
+    )
+    answers = [ErrorResponse("Too many requests", "M_LIMIT_EXCEEDED", retry_after_ms=1), "sent"]
+
+    async def request() -> object:
+        return answers.pop(0)
+
+    def met() -> float:
+        found = metrics.REGISTRY.get_sample_value(
+            "classroom_bot_rate_limited_total", {"network": "matrix"})
+        return found or 0.0
+
+    before = met()
+    try:
+        assert await session.call(request, pacer=session.send_pacer) == "sent"
+    finally:
+        await session.client.close()
+        await engine.dispose()
+    assert met() - before == 1
