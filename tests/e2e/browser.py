@@ -35,11 +35,11 @@ def _install() -> str | None:
         found = _find()
         if found or shutil.which("apt-get") is None:
             return found
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "timeout": 600}
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update"], env=env, check=False, **quiet)  # type: ignore[call-overload]
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-                       env=env, check=False, **quiet)  # type: ignore[call-overload]
+        for command in (["apt-get", "update"],
+                        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
+            subprocess.run(command, env=env, check=False, timeout=900,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return _find()
 
 
