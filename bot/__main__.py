@@ -23,6 +23,7 @@ from bot.config import (
     Settings,
     examine,
     load,
+    parse_listen,
     require_runnable,
     run_problems,
     sqlite_path,
@@ -71,12 +72,26 @@ def _settings(args: argparse.Namespace, *, existing_database: bool = False) -> S
 
 def _console(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.http:
+        try:
+            parse_listen(args.http)
+        except ValueError as exc:
+            raise ConfigError(f"--http: {exc}") from None
+        http = dataclasses.replace(settings.http, listen=args.http)
+        settings = dataclasses.replace(settings, http=http)
     user = args.as_user or (settings.bot.organizers[0] if settings.bot.organizers else CONSOLE_USER)
     try:
         transport = ConsoleTransport(user)
     except ValueError as exc:
         raise ConfigError(f"--as: {exc}") from None
-    asyncio.run(App(settings, lambda _app: transport).run())
+    if settings.http.listen:
+        print(f"The web side: http://{settings.http.listen}/", file=sys.stderr)
+    try:
+        asyncio.run(App(settings, lambda _app: transport).run())
+    except OSError as exc:  # the address is taken, or not this machine's
+        if not settings.http.listen:
+            raise
+        raise ConfigError(f"cannot serve the web side on {settings.http.listen}: {exc}") from None
     return 0
 
 
@@ -218,6 +233,11 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("-c", "--config", help="configuration file (default: embedded)")
     console.add_argument("--as", dest="as_user", help=f"who types (default {CONSOLE_USER})")
     console.add_argument("--db", help=f"SQLite file (default ./{CONSOLE_DB})")
+    console.add_argument(
+        "--http", metavar="HOST:PORT",
+        help="also serve the web side (room page, feeds, /healthz, /metrics) there, "
+        "e.g. 127.0.0.1:8080",
+    )
     console.set_defaults(func=_console)
 
     run = command("run")

@@ -24,6 +24,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -43,6 +44,7 @@ from bot.scheduling.housekeeping import (
 )
 from bot.scheduling.scheduler import create_scheduler
 from bot.transport.base import Handler, Incoming, LoginFailed, Transport
+from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +135,19 @@ class App:
             readers=create_reader_sessionmaker(self.engine),
         )
         self.components: list[Component] = [self.worker, self.scheduling, self.intake]
+        if settings.http.listen is not None:
+            from bot.web.server import WebServer  # aiohttp's server loads only when used
+
+            self.web: WebServer | None = WebServer(
+                settings.http.listen, create_reader_sessionmaker(self.engine), self.clock,
+                prefix=settings.bot.prefix, transports={self.transport.network: self.transport},
+                sync_max_age=timedelta(seconds=settings.http.sync_max_age_seconds),
+            )
+            # Before the intake: the page is up while the transport logs in.
+            self.components.insert(2, self.web)
+        else:
+            self.web = None
+        self._timers: set[asyncio.Task[None]] = set()
         self._started: list[Component] = []
         self._stop = asyncio.Event()
 
@@ -148,7 +163,23 @@ class App:
 
     async def handle(self, message: Incoming) -> Sent:
         """Run a command; its answer is committed, and on its way when this returns."""
-        return self.worker.hand(await self.dispatcher.handle(message))
+        deliveries = await self.dispatcher.handle(message)
+        sent = self.worker.hand(deliveries)
+        if deliveries and message.sent_at is not None:
+            self._time_reply(sent, message.sent_at)
+        return sent
+
+    def _time_reply(self, sent: Sent, since: datetime) -> None:
+        """Observe the reply latency (event to send) for /metrics, off the asker's path."""
+
+        async def observe() -> None:
+            await sent.wait()
+            elapsed = (self.clock.now() - since).total_seconds()
+            metrics.REPLY_LATENCY.observe(max(0.0, elapsed))
+
+        task = asyncio.create_task(observe())
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
 
     def stop(self) -> None:
         """Ask `run()` to stop (from a signal handler, or a test)."""

@@ -80,11 +80,18 @@ class FeedbackSettings:
 
 
 @dataclass(frozen=True)
+class HttpSettings:
+    listen: str | None = field(default=None, metadata={"each": "listen address"})
+    sync_max_age_seconds: int = field(default=300, metadata={"min": 1})
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     matrix: MatrixSettings | None = None
     feedback: FeedbackSettings = FeedbackSettings()
+    http: HttpSettings = HttpSettings()
     source: str = field(default="<defaults>", compare=False, metadata={"internal": True})
 
 
@@ -236,8 +243,26 @@ def _check_item(item: str, spec: dataclasses.Field[Any]) -> None:
             ZoneInfo(item)
         except (ZoneInfoNotFoundError, ValueError):
             raise _Bad("an IANA time zone such as Europe/Oslo or UTC") from None
+    elif kind == "listen address":
+        _check_listen(item)
     elif kind == "database url":
         _check_database_url(item)
+
+
+def parse_listen(address: str) -> tuple[str, int]:
+    """`127.0.0.1:8080` or `[::1]:8080` -> host and port; ValueError when it is not one."""
+    host, sep, port = address.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"{address!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
+    return host, int(port)
+
+
+def _check_listen(address: str) -> None:
+    try:
+        parse_listen(address)
+    except ValueError:
+        raise _Bad("HOST:PORT to serve the web side on, e.g. 127.0.0.1:8080") from None
 
 
 def _is_server(name: str) -> bool:

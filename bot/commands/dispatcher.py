@@ -29,6 +29,7 @@ from bot.services import people, roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
 from bot.transport.base import Incoming, Origin, Outgoing
+from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class Dispatcher:
                 return []
             try:
                 async with session.begin_nested():
-                    reply = await self._invoke(session, message, request)
+                    reply = await self._counted(session, message, request)
             except UserError as exc:
                 reply = Reply(exc.message)
             return await self._write(session, message, reply, reference)
@@ -149,7 +150,7 @@ class Dispatcher:
                 log.info("skipping %s: already handled", message.event_id)
                 return []
             try:
-                reply = await self._invoke(session, message, request)
+                reply = await self._counted(session, message, request)
             except UserError as exc:
                 reply = Reply(exc.message)
         async with self.sessions() as session, session.begin():
@@ -192,6 +193,21 @@ class Dispatcher:
         ]
         await session.flush()
         return [rows.delivery(row) for row in written]
+
+    async def _counted(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
+        """`_invoke`, counted for /metrics by command name and outcome."""
+        matched = self.registry.match(request.text)
+        name = matched[0].name if matched is not None else None
+        try:
+            reply = await self._invoke(session, message, request)
+        except UserError:
+            metrics.command_handled(name, "refused")
+            raise
+        except Exception:
+            metrics.command_handled(name, "error")
+            raise
+        metrics.command_handled(name, "ok" if name is not None else "unknown")
+        return reply
 
     async def _invoke(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         prefix = self.settings.bot.prefix

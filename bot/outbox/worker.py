@@ -30,6 +30,7 @@ from bot.outbox.lanes import Lanes
 from bot.outbox.rows import Delivery
 from bot.transport.base import PermanentDeliveryError, Transport
 from bot.transport.retry import backoff_delay
+from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ class OutboxWorker:
                 await transport.deliver(item.message)
             except PermanentDeliveryError as exc:
                 log.error("message [ref %s] to %s failed for good: %s", reference, target, exc)
+                metrics.DELIVERY_FAILURES.labels(network=item.network).inc()
                 await self._write(rows.mark_failed, item.id, str(exc))
                 return
             except Exception as exc:  # transient, or a bug: both are worth another try
@@ -163,6 +165,7 @@ class OutboxWorker:
                 if attempts >= self.max_attempts:
                     reason = f"gave up after {attempts} attempts: {problem}"
                     log.error("message [ref %s] to %s: %s", reference, target, reason)
+                    metrics.DELIVERY_FAILURES.labels(network=item.network).inc()
                     await self._write(rows.mark_failed, item.id, reason)
                     return
                 delay = backoff_delay(attempts, base=RETRY_BASE_S, cap=RETRY_CAP_S,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Collection
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.config import MatrixSettings
@@ -97,6 +98,11 @@ class MatrixTransport:
         finally:
             self.session.logged_in.clear()
             await self.client.close()
+
+    @property
+    def last_sync(self) -> datetime | None:
+        """When the homeserver last answered a sync (for /healthz); None before the first."""
+        return self.sync.last_sync
 
     async def stop(self) -> None:
         """Stop syncing; the commands of the batch being handled finish first."""

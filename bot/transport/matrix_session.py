@@ -20,6 +20,7 @@ from bot.config import MatrixSettings
 from bot.db.state import StateStore
 from bot.transport.base import LoginFailed
 from bot.transport.pacing import Pacer
+from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ class MatrixSession:
         while True:
             response = await pacer.run(request)
             wait = retry_after_s(response)
+            if wait is not None:
+                metrics.RATE_LIMITED.labels(network=NETWORK).inc()
             if wait is None or loop.time() + wait > give_up:
                 return response
             log.info("rate limited by the homeserver; waiting %.1f s", wait)

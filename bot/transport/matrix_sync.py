@@ -47,6 +47,7 @@ from bot.transport.matrix_session import (
 )
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
+from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ class MatrixSync:
         self._since: str | None = None
         self._history_before: datetime | None = None
         self._warned_encrypted: set[str] = set()
+        self.last_sync: datetime | None = None  # when a sync last succeeded
 
     async def run(self, handler: Handler) -> None:
         self._since = await self.position.load()
@@ -112,6 +114,7 @@ class MatrixSync:
                     # Saved only now, after every command of the batch was handled.
                     await self.position.save_after_batch(self._since)
                     first = False
+                    self.last_sync = self.clock.now()  # for /healthz
                     self.ready.set()
                     continue
                 if error_code(response) in REJECTED_TOKEN_ERRORS:
@@ -125,6 +128,7 @@ class MatrixSync:
             except Exception as exc:
                 problem = exc or type(exc).__name__
             failures += 1
+            metrics.SYNC_FAILURES.labels(network=NETWORK).inc()
             delay = self.supervisor.backoff(failures)
             log.warning("sync failed (attempt %d): %s; retrying in %.1f s",
                         failures, problem, delay)

@@ -1,0 +1,1 @@
+"""The web side: the public room page, its data and calendar feeds, health and metrics."""

@@ -1,0 +1,190 @@
+"""The web side's handlers: the room page, its data, calendar feeds, health and metrics.
+
+Everything public comes from the listing service (`bot/services/listing.py`), so
+the page, `/rooms.json` and `/rooms.csv` show exactly what the chat export does:
+consented rooms only, no people, no venue or video link. Each handler reads in
+a read-only session (it never takes SQLite's write lock).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import jinja2
+from aiohttp import web
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.db.models import DeliveryStatus, OutboxMessage, Workshop
+from bot.services import listing, workshops
+from bot.services.errors import UserError
+from bot.text import span
+from bot.values import language_name
+from bot.web import feeds, metrics
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+MODES = (("in-person", "in person"), ("online", "online"))
+HEALTH_DB_TIMEOUT_S = 5.0
+
+
+class Syncing(Protocol):
+    """A transport that receives by syncing says when it last did (Matrix does)."""
+
+    network: str
+    last_sync: datetime | None
+
+
+def html_page(template: str, http_status: int = 200, **values: Any) -> web.Response:
+    body = TEMPLATES.get_template(template).render(**values)
+    return web.Response(text=body, status=http_status, content_type="text/html", charset="utf-8")
+
+
+def conditional(request: web.Request, body: bytes, content_type: str) -> web.Response:
+    """A response with an ETag; 304 without a body when the client has this version."""
+    tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=60"}
+    if tag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, headers=headers, content_type=content_type, charset="utf-8")
+
+
+class Pages:
+    """The handlers, with what they read from."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        prefix: str,
+        transports: Mapping[str, object],
+        sync_max_age: timedelta,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.prefix = prefix
+        self.transports = transports
+        self.sync_max_age = sync_max_age
+
+    async def _workshop(self, session: AsyncSession, request: web.Request) -> Workshop:
+        slug = request.match_info.get("slug")
+        try:
+            if slug is None:
+                return await workshops.require_current(session, self.prefix)
+            return await workshops.by_slug(session, slug)
+        except UserError:
+            what = f"There is no workshop {slug!r}." if slug else "No workshop is set up yet."
+            raise web.HTTPNotFound(text=what) from None
+
+    async def room_page(self, request: web.Request) -> web.Response:
+        chosen = {key: request.query.get(key, "").strip() for key in ("mode", "lang", "country")}
+        if chosen["mode"] not in ("", *dict(MODES)):
+            raise web.HTTPBadRequest(text="mode must be in-person or online.")
+        async with self.sessions() as session, session.begin():
+            workshop = await self._workshop(session, request)
+            entries = await listing.public_rooms(session, workshop)
+            zone = ZoneInfo(workshop.timezone)
+            days = [
+                {"number": day.number, "text": span(day.starts_at, day.ends_at, zone),
+                 "start_iso": day.starts_at.isoformat(), "end_iso": day.ends_at.isoformat()}
+                for day in workshop.days
+            ]
+        rooms = [_shown(entry) for entry in entries]
+        shown = [
+            room for room in rooms
+            if (not chosen["mode"] or room["mode"] == chosen["mode"])
+            and (not chosen["lang"] or room["language"] == chosen["lang"].lower())
+            and (not chosen["country"] or room["country"].casefold()
+                 == chosen["country"].casefold())
+        ]
+        languages = sorted({(r["language"], r["language_name"]) for r in rooms},
+                           key=lambda pair: pair[1])
+        return html_page(
+            "rooms.html", workshop=workshop, days=days, shown=shown, total=len(rooms),
+            chosen=chosen, modes=MODES, languages=languages, prefix=self.prefix,
+            countries=sorted({r["country"] for r in rooms if r["country"]}),
+        )
+
+    async def rooms_data(self, request: web.Request) -> web.Response:
+        fmt: listing.Format = "json" if request.path.endswith(".json") else "csv"
+        async with self.sessions() as session, session.begin():
+            workshop = await self._workshop(session, request)
+            data = listing.render(await listing.public_rooms(session, workshop), fmt)
+        response = conditional(request, data.encode(), listing.CONTENT_TYPES[fmt])
+        # A static workshop site may fetch the list from the browser.
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    async def workshop_ics(self, request: web.Request) -> web.Response:
+        async with self.sessions() as session, session.begin():
+            workshop = await self._workshop(session, request)
+            body = feeds.workshop_feed(workshop, workshop.created_at)
+        return conditional(request, body, "text/calendar")
+
+    async def onboarding_ics(self, request: web.Request) -> web.Response:
+        async with self.sessions() as session, session.begin():
+            workshop = await self._workshop(session, request)
+            body = await feeds.onboarding_feed(session, workshop)
+        return conditional(request, body, "text/calendar")
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        """200 when the database answers and every syncing transport synced lately."""
+        problems: dict[str, str] = {}
+        checks: dict[str, str] = {}
+        try:
+            async with self.sessions() as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = "unreachable"
+            problems["database"] = f"unreachable: {type(exc).__name__}"
+        now = self.clock.now()
+        for network, transport in self.transports.items():
+            if not hasattr(transport, "last_sync"):
+                continue  # a transport that does not sync (the console) has nothing to tell
+            last: datetime | None = transport.last_sync
+            if last is None:
+                problems[network] = "not synced yet"
+            elif now - last > self.sync_max_age:
+                problems[network] = f"last sync {int((now - last).total_seconds())} s ago"
+            checks[network] = problems.get(network, "ok")
+        body = {"status": "unhealthy" if problems else "ok", "checks": checks}
+        if problems:
+            body["problems"] = problems
+        return web.json_response(body, status=503 if problems else 200,
+                                 headers={"Cache-Control": "no-store"})
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        try:
+            async with self.sessions() as session:
+                pending = await session.scalar(
+                    select(func.count()).where(OutboxMessage.status == DeliveryStatus.PENDING)
+                )
+            metrics.OUTBOX_DEPTH.set(int(pending or 0))
+        except Exception:  # the other metrics still tell; /healthz says what is wrong
+            pass
+        return web.Response(
+            body=metrics.exposition(),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+                     "Cache-Control": "no-store"},
+        )
+
+
+def _shown(entry: listing.PublicRoom) -> dict[str, Any]:
+    room = dataclasses.asdict(entry)
+    room["language_name"] = language_name(entry.language)
+    url = entry.signup_url
+    # Only a web address becomes a link (never javascript: or data:).
+    room["signup_link"] = url if url.startswith(("https://", "http://")) else ""
+    return room
+

@@ -1,0 +1,152 @@
+"""The public room page and its data, through HTTP against the whole bot."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import html5lib
+import pytest
+from icalendar import Calendar
+
+from tests.chat import ORGANIZER, Chat
+from tests.web import HOST, SCRIPT_NAME, set_up_workshop, web_client
+
+
+def valid_html(text: str) -> None:
+    """Parses as HTML5 without a single parse error (unclosed tags, bad nesting...)."""
+    parser = html5lib.HTMLParser(strict=True)
+    parser.parse(text)
+
+
+def room_ids(page: str) -> list[str]:
+    return re.findall(r'<li id="(R\d+)">', page)
+
+
+async def test_the_page_lists_the_consented_rooms_and_nothing_private(chat: Chat) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        response = await client.get("/")
+        page = await response.text()
+    assert response.status == 200
+    valid_html(page)
+    assert "<h1>Spring workshop</h1>" in page
+    assert room_ids(page) == ["R1", "R2", "R4"]  # R3 did not consent
+    assert "Hidden room" not in page
+    # No venue, no video link, no person.
+    assert "Secret street" not in page and "secret-link" not in page
+    assert HOST not in page and "@" not in page
+    # A room named like a script tag is text.
+    assert "<script>alert(1)" not in page
+    assert html.escape(SCRIPT_NAME, quote=False) in page
+    # The days in the workshop's zone, named, and the note about the visitor's zone.
+    assert "Day 1: Tue 17 Mar 10:00–15:00 CET" in page
+    assert "Europe/Stockholm" in page and "your own time zone" in page
+    assert 'name="viewport"' in page and '<label for="f-mode">' in page
+    assert 'href="https://uio.example.org/signup"' in page and "!join R1" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("mode=online", ["R2", "R4"]),
+        ("mode=in-person", ["R1"]),
+        ("lang=de", ["R2"]),
+        ("country=norway", ["R1"]),
+        ("mode=online&lang=en", ["R4"]),
+        ("country=Sweden", []),
+    ],
+)
+async def test_filters_work_as_query_parameters(chat: Chat, query: str, shown: list[str]) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        page = await (await client.get(f"/?{query}")).text()
+    assert room_ids(page) == shown
+    assert f"{len(shown)} of 3 room(s) shown." in page
+    if not shown:
+        assert "No listed room matches these filters." in page
+
+
+async def test_a_bad_filter_is_a_short_400_page(chat: Chat) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        response = await client.get("/?mode=<b>x")
+        page = await response.text()
+    assert response.status == 400
+    assert "mode must be in-person or online." in page and "<b>x" not in page
+    valid_html(page)
+
+
+async def test_a_named_workshop_has_its_own_page_and_an_unknown_one_is_404(chat: Chat) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        autumn = await client.get("/2026-autumn/")
+        moved = await client.get("/2026-autumn", allow_redirects=False)
+        unknown = await client.get("/2025-nope/")
+        unknown_data = await client.get("/2025-nope/rooms.json")
+        autumn_page = await autumn.text()
+        unknown_page = await unknown.text()
+    assert autumn.status == 200 and "<h1>Autumn</h1>" in autumn_page
+    assert room_ids(autumn_page) == []
+    assert moved.status == 301 and moved.headers["Location"] == "2026-autumn/"
+    assert unknown.status == 404 and "There is no workshop &#39;2025-nope&#39;." in unknown_page
+    assert unknown_data.status == 404
+    valid_html(unknown_page)
+
+
+async def test_without_a_workshop_the_page_says_so(chat: Chat) -> None:
+    async with web_client(chat) as client:
+        response = await client.get("/")
+        assert response.status == 404
+        assert "No workshop is set up yet." in await response.text()
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+async def test_the_data_matches_the_chat_export_with_cache_and_cors_headers(
+    chat: Chat, fmt: str
+) -> None:
+    await set_up_workshop(chat)
+    export = (await chat.say(ORGANIZER, f"!rooms export {fmt}")).messages[0].attachment
+    assert export is not None
+    async with web_client(chat) as client:
+        response = await client.get(f"/rooms.{fmt}")
+        body = await response.read()
+        tag = response.headers["ETag"]
+        again = await client.get(f"/rooms.{fmt}", headers={"If-None-Match": tag})
+        named = await (await client.get(f"/2026-spring/rooms.{fmt}")).read()
+        await chat.say("@bo:example.org", "!join R1")  # a seat less: a new version
+        changed = await client.get(f"/rooms.{fmt}", headers={"If-None-Match": tag})
+        assert changed.status == 200 and changed.headers["ETag"] != tag
+    assert response.status == 200 and body == export.data == named
+    assert response.headers["Content-Type"].startswith(export.content_type)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert again.status == 304 and await again.read() == b""
+
+
+def events(data: bytes) -> dict[str, Calendar]:
+    calendar = Calendar.from_ical(data)
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+async def test_the_workshop_feed_keeps_its_uids_when_the_times_move(chat: Chat) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        before = events(await (await client.get("/workshop.ics")).read())
+        await chat.say(ORGANIZER, "!workshop edit 2026-spring time=11:00-16:00")
+        response = await client.get("/workshop.ics")
+        after = events(await response.read())
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    assert len(before) == 2 and before.keys() == after.keys()
+    uid = "workshop-2026-spring-2026-03-17@classroom-bot"
+    assert before[uid].decoded("DTSTART").hour == 9  # 10:00 CET
+    assert after[uid].decoded("DTSTART").hour == 10  # moved, same event
+    assert "day 1 of 2" in str(after[uid]["SUMMARY"])
+
+
+async def test_the_onboarding_feed_is_a_calendar(chat: Chat) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        response = await client.get("/onboarding.ics")
+        calendar = Calendar.from_ical(await response.read())
+    assert response.status == 200 and response.headers["Content-Type"].startswith("text/calendar")
+    assert str(calendar["X-WR-CALNAME"]) == "Spring workshop: onboarding"
