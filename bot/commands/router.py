@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.commands.framework import Reply
+from bot.commands.rooms import notice_promoted
 from bot.config import Settings
 from bot.db.models import Conversation, Person
 from bot.forms import engine
@@ -94,10 +95,12 @@ async def _forget(
     if typed != "yes":
         await session.delete(row)
         return Reply("Nothing was removed; the bot still knows you.")
-    await forget.forget(session, await feedback.feedback_key(session, settings), person)
+    moved = await forget.forget(session, await feedback.feedback_key(session, settings), person)
+    prefix = settings.bot.prefix
     return Reply(
         "Done: the bot no longer has your user id or anything about you. If you write "
-        f"again, you start afresh (e.g. {code(settings.bot.prefix + 'help')})."
+        f"again, you start afresh (e.g. {code(prefix + 'help')}).",
+        notices=tuple(n for room, up in moved for n in notice_promoted(up, room, prefix)),
     )
 
 

@@ -10,11 +10,19 @@ them). Their feedback responses stay, with the pseudonym cleared: anonymous.
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text, delete, func, update
+from sqlalchemy import String, Text, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Base, FeedbackResponse, OutboxMessage, Person
-from bot.services import feedback
+from bot.db.models import (
+    Base,
+    FeedbackResponse,
+    LocalRoom,
+    MemberRole,
+    Membership,
+    OutboxMessage,
+    Person,
+)
+from bot.services import feedback, seats
 
 KIND = "forget-me"
 QUESTION = (
@@ -26,8 +34,14 @@ QUESTION = (
 GONE = "[forgotten]"
 
 
-async def forget(session: AsyncSession, key: bytes, person: Person) -> None:
+async def forget(
+    session: AsyncSession, key: bytes, person: Person
+) -> list[tuple[LocalRoom, list[Person]]]:
+    """Forget the person; the seats they held go to the next on the waitlists
+    (returned per room, so they are told)."""
     user_id = person.user_id
+    held = await session.scalars(select(Membership).where(Membership.person_id == person.id))
+    rooms = {m.room.id: m.room for m in held if m.role is MemberRole.LEARNER}
     await session.execute(
         update(FeedbackResponse)
         .where(FeedbackResponse.respondent == feedback.pseudonym(key, person))
@@ -44,6 +58,7 @@ async def forget(session: AsyncSession, key: bytes, person: Person) -> None:
             if any(fk.column.table is person_table for fk in column.foreign_keys):
                 await session.execute(delete(table).where(column == person.id))
     await session.execute(delete(person_table).where(person_table.c.id == person.id))
+    session.expunge(person)
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
             if isinstance(column.type, (String, Text)) and not column.foreign_keys:
@@ -52,4 +67,4 @@ async def forget(session: AsyncSession, key: bytes, person: Person) -> None:
                     .where(column.contains(user_id, autoescape=True))
                     .values({column.name: func.replace(column, user_id, GONE)})
                 )
-    session.expunge_all()  # the rows loaded before are gone or changed
+    return [(room, await seats.fill_seats(session, room)) for room in rooms.values()]
