@@ -119,6 +119,20 @@ async def test_leads_see_only_their_room(answered: Chat) -> None:
     assert "is for a team lead or host" in learner.reply
 
 
+async def test_feedback_switched_off(tmp_path: Path) -> None:
+    settings = Settings(
+        bot=BotSettings(organizers=(ORGANIZER,)),
+        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
+        feedback=FeedbackSettings(enabled=False),
+    )
+    chat = await Chat.open(tmp_path, settings=settings)
+    try:
+        for command in ("!feedback daily day=1", "!feedback summary", "!feedback export"):
+            assert "switched off" in await chat.say(ORGANIZER, command)
+    finally:
+        await chat.close()
+
+
 async def test_importing_the_bot_does_not_import_matplotlib() -> None:
     code = "import sys, bot.app, bot.__main__; print('matplotlib' in sys.modules)"
     child = await asyncio.create_subprocess_exec(
