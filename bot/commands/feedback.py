@@ -10,6 +10,7 @@ from typing import Annotated
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Reply
 from bot.db.models import LocalRoom, Workshop
+from bot.forms.definitions import Audience
 from bot.services import charts, feedback, forget, rooms, seats, summary, team, workshops
 from bot.services.errors import NotAllowed, UserError
 from bot.services.roles import Role
@@ -43,7 +44,8 @@ async def _form_and_day(
 ) -> tuple[str, int | None]:
     if form is None:
         form = "debrief" if ctx.role >= Role.LEAD else "daily"
-    feedback.form_named(ctx.settings, form)
+    if feedback.form_named(ctx.settings, form).audience is Audience.STAFF and ctx.role < Role.LEAD:
+        raise NotAllowed(f"The {code(form)} form is for team leads and hosts.")
     if day is not None and day not in {d.number for d in workshop.days}:
         raise UserError(f"{code(workshop.slug)} has no day {day}; it has {len(workshop.days)}.")
     if day is None and form == "daily":

@@ -113,7 +113,8 @@ async def rates(
     room: LocalRoom | None,
 ) -> list[Rate]:
     """Responses against people expected to answer: seated learners (staff for a staff
-    form), per room; the room a response came from is kept without the person."""
+    form), per room; the room a response came from is kept without the person.
+    Over several days, each day counts: 3 learners and 2 days expect 6 responses."""
     roles = (MemberRole.LEARNER,) if form.audience is Audience.LEARNERS else (
         MemberRole.LEAD, MemberRole.HOST)
     query = (
@@ -129,7 +130,10 @@ async def rates(
     by_room: dict[int | None, int] = {}
     for response in found:
         by_room[response.room_id] = by_room.get(response.room_id, 0) + 1
-    return [Rate(f"{r.code} {escape(r.name)}", by_room.get(r.id, 0), n) for r, n in per_room]
+    days = max(1, len({response.day for response in found}))
+    return [
+        Rate(f"{r.code} {escape(r.name)}", by_room.get(r.id, 0), n * days) for r, n in per_room
+    ]
 
 
 def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate]) -> str:

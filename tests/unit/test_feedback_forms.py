@@ -160,3 +160,4 @@ async def test_unknown_form_and_day(workshop: Chat) -> None:
     assert "There is no form `weekly`" in reply and "`daily`" in reply
     assert "has no day 5" in await dm(workshop, ANA, "feedback daily day=5")
     assert "has not started yet" in await dm(workshop, ANA, "feedback daily")
+    assert "is for team leads and hosts" in await dm(workshop, ANA, "feedback debrief")

@@ -95,11 +95,17 @@ async def test_summary_chart_and_export_without_user_ids(answered: Chat) -> None
     assert attachment.content_type == "image/png"
     lead = await chat.say(HOST, "!feedback summary daily")
     assert "3 responses" in lead.reply
+    await chat.say(LEARNERS[0], "!feedback daily day=2")
+    for text in ("2", "good", "more", "skip", "yes"):
+        await chat.say(LEARNERS[0], text, direct=True)
+    both_days = await chat.say(ORGANIZER, "!feedback summary daily")
+    assert "R1 Oslo classroom: 4 of 8 (50%)" in both_days.reply  # 4 learners, 2 days
     export = await chat.say(ORGANIZER, "!feedback export daily")
     file = export.messages[0].attachment
     assert file is not None and file.filename == "feedback-2026-spring-daily.csv"
     rows = list(csv.DictReader(io.StringIO(file.data.decode())))
-    assert len(rows) == 3 and rows[0]["today"] == "too fast; right level"
+    assert len(rows) == 4 and rows[0]["today"] == "too fast; right level"
+    assert [r["day"] for r in rows] == ["1", "1", "1", "2"]
     assert rows[0]["good"] == "'=HYPERLINK(\"http://x\")" and rows[0]["room"] == "R1"
     for learner in LEARNERS:
         name = learner.split(":")[0].lstrip("@")  # not even the local part
