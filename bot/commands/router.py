@@ -55,6 +55,10 @@ async def route(
             f"so nothing of it was saved.{again} Your message was not used; send it again "
             "if it was a command."
         )
+    if row.kind != forget.KIND and row.form not in feedback.forms(settings):
+        await session.delete(row)  # the form was taken out of the configuration
+        return Reply(f"The {code(row.form or '')} form you were answering no longer exists, "
+                     "so nothing of it was saved. Your message was not used.")
     typed = engine.word(text, prefix)
     if text.lstrip().startswith(prefix) and typed.split(" ")[0] not in CONTROL:
         return Reply(

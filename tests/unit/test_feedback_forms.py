@@ -155,6 +155,15 @@ async def test_answering_again_replaces_after_asking(workshop: Chat) -> None:
     assert json.loads(saved.answers)["good"] == "second"
 
 
+async def test_a_form_taken_out_of_the_configuration_ends(workshop: Chat) -> None:
+    await dm(workshop, ANA, "feedback daily day=1")
+    async with workshop.app.sessions() as session, session.begin():
+        (row,) = (await session.scalars(select(Conversation))).all()
+        row.form = "gone"
+    assert "no longer exists" in await dm(workshop, ANA, "cancel")
+    assert "I don't know the command" in await dm(workshop, ANA, "3")
+
+
 async def test_unknown_form_and_day(workshop: Chat) -> None:
     reply = await dm(workshop, ANA, "feedback weekly")
     assert "There is no form `weekly`" in reply and "`daily`" in reply
