@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.forms import definitions
+
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
 
@@ -76,7 +78,14 @@ class MatrixSettings:
 
 @dataclass(frozen=True)
 class FeedbackSettings:
+    enabled: bool = field(default=True, metadata={"doc": "feedback forms, summaries, exports"})
+    # The pseudonym key: `run` refuses to start without it while feedback is on.
     key: str | None = None
+    forms_file: str | None = field(
+        default=None, metadata={"doc": "TOML file of forms replacing or adding to the defaults"}
+    )
+    idle_minutes: int = field(default=720, metadata={"min": 1})
+    min_responses_for_leads: int = field(default=5, metadata={"min": 1})
 
 
 @dataclass(frozen=True)
@@ -299,7 +308,30 @@ def _whole_problems(settings: Settings) -> list[str]:
         problems.append(
             f"bot.prefix = {prefix!r} is not accepted; expected one or more symbols such as ! or ."
         )
+    problems += _forms_problems(settings)
     return problems
+
+
+def _forms_problems(settings: Settings) -> list[str]:
+    """The forms file is read at start: a mistake in it is a configuration problem."""
+    if not settings.feedback.enabled or settings.feedback.forms_file is None:
+        return []
+    try:
+        definitions.load(forms_path(settings))
+    except definitions.FormsError as exc:
+        return [f"feedback.forms_file: {problem}" for problem in exc.problems]
+    return []
+
+
+def forms_path(settings: Settings) -> Path | None:
+    """The forms file, relative to the configuration file's folder."""
+    name = settings.feedback.forms_file
+    if name is None:
+        return None
+    path = Path(name).expanduser()
+    if not path.is_absolute() and settings.source != "<defaults>":
+        path = Path(settings.source).parent / path
+    return path
 
 
 def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
@@ -324,6 +356,13 @@ def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
             f"{settings.source}: matrix.password or matrix.access_token is missing ({needed}); "
             f"fill one in, or set {SECRET_ENV[('matrix', 'password')]} or "
             f"{SECRET_ENV[('matrix', 'access_token')]}"
+        )
+    if settings.feedback.enabled and not settings.feedback.key:
+        problems.append(
+            f"{settings.source}: feedback.key is missing ({needed} while feedback.enabled is "
+            "true: it keys the pseudonyms of feedback answers); fill in a long random string "
+            f"(e.g. `openssl rand -hex 32`), or set {SECRET_ENV[('feedback', 'key')]}, "
+            "or set feedback.enabled = false"
         )
     return problems
 

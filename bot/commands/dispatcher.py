@@ -1,6 +1,7 @@
 """From an incoming message to the replies: the one path every command takes.
 
-recognize -> open a transaction -> claim the event -> find the asker and their
+recognize -> open a transaction -> claim the event -> a conversation in
+progress takes the message (bot/commands/router.py), else find the asker and their
 role -> bind the arguments -> run the handler -> write the answer (and notices
 to others) as outbox rows -> commit -> hand the rows to the outbox worker.
 A UserError rolls the command's changes back (the refusal is still a row), so
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.commands import router
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
@@ -121,14 +123,19 @@ class Dispatcher:
         changes are undone but the claim and the refusal's row stay.
         """
         matched = self.registry.match(request.text)
-        if self.readers is not None and matched is not None and matched[0].read_only:
+        # In a direct chat a conversation in progress may take the message: that
+        # needs the write transaction, where its row is locked.
+        read_only = matched is not None and matched[0].read_only and not message.is_direct
+        if self.readers is not None and read_only:
             return await self._run_read_only(message, request, reference, self.readers)
         async with self.sessions() as session, session.begin():
             if not await self._claim(session, message):
                 return []
             try:
                 async with session.begin_nested():
-                    reply = await self._counted(session, message, request)
+                    reply = await router.route(
+                        session, self.settings, self.clock, message
+                    ) or await self._counted(session, message, request)
             except UserError as exc:
                 reply = Reply(exc.message)
             return await self._write(session, message, reply, reference)

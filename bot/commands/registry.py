@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import deliveries, help, profile, rooms, seats, team, workshops
+from bot.commands import deliveries, feedback, help, profile, rooms, seats, team, workshops
 from bot.commands.framework import CommandSet, Registry
 
 COMMAND_SETS: tuple[CommandSet, ...] = (
@@ -13,6 +13,7 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     seats.commands,
     team.commands,
     deliveries.commands,
+    feedback.commands,
 )
 
 

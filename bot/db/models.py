@@ -242,3 +242,50 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class Conversation(Base):
+    """A person's conversation in progress in their direct chat (a form, or the
+    confirmation of forget-me): at most one per person, kept across restarts.
+
+    `state` is the engine's state as JSON (question index and answers so far).
+    """
+
+    __tablename__ = "conversation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    form: Mapped[str | None] = mapped_column(String(32))
+    workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop.id", ondelete="CASCADE")
+    )
+    # 0: a form not about one day (final, debrief).
+    day: Mapped[int] = mapped_column(Integer, default=0)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("local_room.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FeedbackResponse(Base):
+    """One saved form: answers as JSON, never a user id.
+
+    `respondent` is a keyed pseudonym (HMAC of the person's address), so answering
+    again replaces the earlier response; forget-me clears it, leaving the answers
+    anonymous. `room_id` is the room the respondent was in, for per-room summaries.
+    """
+
+    __tablename__ = "feedback_response"
+    __table_args__ = (UniqueConstraint("respondent", "form", "workshop_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form: Mapped[str] = mapped_column(String(32), index=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    day: Mapped[int] = mapped_column(Integer, default=0)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("local_room.id", ondelete="SET NULL"))
+    respondent: Mapped[str | None] = mapped_column(String(64))
+    answers: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime]

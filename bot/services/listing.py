@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, RoomStatus, Workshop
 from bot.services import rooms, seats
+from bot.services.cells import spreadsheet_cell
 from bot.text import escape
 
 Format = Literal["md", "json", "csv"]
@@ -97,7 +98,7 @@ def render(entries: list[PublicRoom], fmt: Format) -> str:
         # Every text cell quoted, so a separator inside a value never starts a cell.
         writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(fields)
-        writer.writerows([_spreadsheet_cell(row[f]) for f in fields] for row in rows)
+        writer.writerows([spreadsheet_cell(row[f]) for f in fields] for row in rows)
         return out.getvalue()
     header = "| " + " | ".join(fields) + " |\n" + "|" + " --- |" * len(fields) + "\n"
     return header + "".join(
@@ -114,15 +115,3 @@ def _markdown_cell(value: object) -> str:
     """
     text = " ".join(str(value).splitlines())
     return escape(html.escape(text, quote=True))
-
-
-# A cell starting with one of these is a formula to Excel, LibreOffice or Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _spreadsheet_cell(value: object) -> object:
-    """A text cell that starts like a formula gets a `'`, which spreadsheets read as
-    "this is text" and do not show. Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

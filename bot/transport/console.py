@@ -9,6 +9,7 @@ is a direct chat, so the prefix is optional.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import threading
@@ -37,7 +38,7 @@ class ConsoleTransport:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() if interactive is None else interactive
-        self.files_dir = Path(tempfile.gettempdir()) / "classroom-bot-files"
+        self._files_dir: Path | None = None
         self._stopped = asyncio.Event()
 
     async def run(self, handler: Handler) -> None:
@@ -88,14 +89,23 @@ class ConsoleTransport:
     async def deliver(self, message: Outgoing) -> None:
         text = plain_text(message.text)
         if message.attachment is not None:
-            self.files_dir.mkdir(exist_ok=True)
             path = self.files_dir / Path(message.attachment.filename).name
-            path.write_bytes(message.attachment.data)
+            # Exports hold feedback: only the console's user may read them.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as file:
+                file.write(message.attachment.data)
             text += f"\n[file {message.attachment.filename} saved to {path}]"
         if message.user is not None and message.user != self.user:
             self._print(f"[direct message to {message.user}]\n" + _indent(text))
         else:
             self._print(_indent(text))
+
+    @property
+    def files_dir(self) -> Path:
+        """A private folder (mode 700) of this run, made on the first file."""
+        if self._files_dir is None:
+            self._files_dir = Path(tempfile.mkdtemp(prefix="classroom-bot-files-"))
+        return self._files_dir
 
     async def stop(self) -> None:
         self._stopped.set()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import signal
 import sys
 import time
@@ -46,7 +47,8 @@ class BotProcess:
             f'[database]\nurl = "{self.db_url}"\n\n'
             f'[matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.user_id}"\n'
             f'password = "{BOT_PASSWORD}"\nallow_invites_from = ["{server.server_name}"]\n'
-            "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n",
+            "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n\n"
+            f'[feedback]\nkey = "{secrets.token_hex(32)}"\n',
             encoding="utf-8",
         )
 

@@ -82,4 +82,16 @@ ROWS: dict[str, Rows] = {
             )
         ],
     },
+    "0007": {
+        "conversation": [
+            {"id": 1, "person_id": 2, "kind": "form", "form": "daily", "workshop_id": 1,
+             "day": 1, "room_id": 1, "state": '{"step": 1, "answers": {"today": ["too fast"]}}',
+             "started_at": _T, "updated_at": _T},
+        ],
+        "feedback_response": [
+            {"id": rid, "form": "daily", "workshop_id": 1, "day": 1, "room_id": room,
+             "respondent": respondent, "answers": '{"good": "pace"}', "submitted_at": _T}
+            for rid, room, respondent in ((1, 1, "a" * 64), (2, None, None))
+        ],
+    },
 }

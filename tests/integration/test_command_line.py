@@ -139,7 +139,7 @@ def test_check_config_lists_every_problem_and_whether_run_can_start(tmp_path: Pa
     assert unready.returncode == 1 and "run still needs" in unready.stdout
     ready = classroom_bot(
         tmp_path, "check-config", "-c", str(example),
-        env={"CLASSROOM_BOT_MATRIX_PASSWORD": "s3cret"},
+        env={"CLASSROOM_BOT_MATRIX_PASSWORD": "s3cret", "CLASSROOM_BOT_FEEDBACK_KEY": "k" * 32},
     )
     assert ready.returncode == 0 and "ready for every command" in ready.stdout
 

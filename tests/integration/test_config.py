@@ -82,7 +82,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_only_run_needs_the_matrix_login(tmp_path: Path) -> None:
     path = write(tmp_path, "[matrix]\nhomeserver = 'https://m.org'\n")
-    settings = config.load(path, environ={})
+    settings = config.load(path, environ={"CLASSROOM_BOT_FEEDBACK_KEY": "k" * 32})
     assert config.run_problems(settings) == [
         f"{path}: matrix.user_id is missing (needed by `run`)",
         f"{path}: matrix.password or matrix.access_token is missing (needed by `run`); fill "
@@ -92,9 +92,35 @@ def test_only_run_needs_the_matrix_login(tmp_path: Path) -> None:
     assert "no [matrix] section" in config.run_problems(no_matrix)[0]
     token = config.load(
         write(tmp_path, "[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\n"),
-        environ={"CLASSROOM_BOT_MATRIX_ACCESS_TOKEN": "t"},
+        environ={"CLASSROOM_BOT_MATRIX_ACCESS_TOKEN": "t", "CLASSROOM_BOT_FEEDBACK_KEY": "k"},
     )
     assert config.run_problems(token) == []
+
+
+def test_run_needs_the_feedback_key_while_feedback_is_on(tmp_path: Path) -> None:
+    login = "[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\npassword = 'p'\n"
+    (problem,) = config.run_problems(config.load(write(tmp_path, login), environ={}))
+    assert "feedback.key is missing" in problem and "CLASSROOM_BOT_FEEDBACK_KEY" in problem
+    off = config.load(write(tmp_path, login + "[feedback]\nenabled = false\n"), environ={})
+    assert config.run_problems(off) == []
+
+
+def test_a_wrong_forms_file_names_the_file_form_and_question(tmp_path: Path) -> None:
+    forms = tmp_path / "forms.toml"
+    forms.write_text(
+        "[daily]\n[[daily.questions]]\nid = 'speed'\nkind = 'scale'\ntext = 'Speed?'\n"
+        "min = 5\nmax = 1\n[[daily.questions]]\nid = 'how'\nkind = 'choice'\ntext = 'How?'\n",
+        encoding="utf-8",
+    )
+    path = write(tmp_path, "[feedback]\nforms_file = 'forms.toml'\n")
+    with pytest.raises(config.ConfigError) as caught:
+        config.load(path, environ={})
+    assert caught.value.problems == (
+        f"{path}: feedback.forms_file: {forms}: form 'daily', question 1 ('speed'): a scale "
+        "needs whole numbers min < max, e.g. min = 1, max = 5",
+        f"{path}: feedback.forms_file: {forms}: form 'daily', question 2 ('how'): a choice "
+        "question needs a list of at least two choices",
+    )
 
 
 def test_check_config_command(
@@ -107,6 +133,7 @@ def test_check_config_command(
     assert "valid (matrix; 1 organizer(s))" in out
     assert "run still needs" in out and "matrix.password or matrix.access_token is missing" in out
     monkeypatch.setenv("CLASSROOM_BOT_MATRIX_PASSWORD", "s3cret")
+    monkeypatch.setenv("CLASSROOM_BOT_FEEDBACK_KEY", "k" * 32)
     assert main(["check-config", "-c", str(ROOT / "config.example.toml")]) == 0
     assert "ready for every command, run included" in capsys.readouterr().out
     assert main(["check-config", "-c", str(write(tmp_path, "[bot]\nx = 1\n"))]) == 2

@@ -81,3 +81,15 @@ def test_export_rooms_writes_the_publicly_listed_rooms(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
     )
     assert missing.returncode == 1 and "There is no workshop `nope`" in missing.stderr
+
+
+def test_files_go_to_a_private_folder_and_the_path_is_shown(tmp_path: Path) -> None:
+    out = console(
+        tmp_path,
+        "!workshop add w1 title=W tz=UTC days=2026-01-05 time=10:00-15:00\n"
+        "!feedback export daily\n",
+    )
+    line = next(line for line in out.splitlines() if "saved to" in line)
+    path = Path(line.split("saved to ")[1].rstrip("]"))
+    assert path.name == "feedback-w1-daily.csv" and path.read_bytes().startswith(b"response,")
+    assert path.stat().st_mode & 0o077 == 0 and path.parent.stat().st_mode & 0o077 == 0

@@ -1,0 +1,172 @@
+"""Feedback: starting a form (asked in the direct chat), summaries with a chart,
+CSV exports, and forget-me. Forms are answered through bot/commands/router.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from bot.commands.context import Context
+from bot.commands.framework import Arg, CommandSet, Notice, Reply
+from bot.db.models import LocalRoom, Workshop
+from bot.forms.definitions import Audience
+from bot.services import charts, feedback, forget, rooms, seats, summary, team, workshops
+from bot.services.errors import NotAllowed, UserError
+from bot.services.roles import Role
+from bot.text import code
+from bot.transport.base import Attachment
+from bot.values import RoomCode
+
+commands = CommandSet()
+
+FormName = Annotated[str, Arg(metavar="form", help="daily, final, debrief or a configured one")]
+DayNumber = Annotated[int, Arg(metavar="N", min=1, max=31, help="the workshop day")]
+
+
+def _enabled(ctx: Context) -> None:
+    if not ctx.settings.feedback.enabled:
+        raise UserError("Feedback is switched off in this bot's configuration.")
+
+
+def _today(workshop: Workshop, ctx: Context) -> int:
+    started = [day.number for day in workshop.days if day.starts_at <= ctx.now()]
+    if not started:
+        raise UserError(
+            f"The workshop {code(workshop.slug)} has not started yet; name the day, "
+            f"e.g. {code(ctx.prefix + 'feedback daily day=1')}."
+        )
+    return started[-1]
+
+
+async def _form_and_day(
+    ctx: Context, workshop: Workshop, form: str | None, day: int | None
+) -> tuple[str, int | None]:
+    if form is None:
+        form = "debrief" if ctx.role >= Role.LEAD else "daily"
+    if feedback.form_named(ctx.settings, form).audience is Audience.STAFF and ctx.role < Role.LEAD:
+        raise NotAllowed(f"The {code(form)} form is for team leads and hosts.")
+    if day is not None and day not in {d.number for d in workshop.days}:
+        raise UserError(f"{code(workshop.slug)} has no day {day}; it has {len(workshop.days)}.")
+    if day is None and form == "daily":
+        day = _today(workshop, ctx)
+    return form, day
+
+
+@commands.command(
+    "feedback",
+    help="Answer a feedback form, one question at a time in a direct chat "
+    "(daily for learners, debrief for leads and hosts, unless you name one).",
+    example="!feedback daily day=1",
+)
+async def start(ctx: Context, form: FormName | None = None, *, day: DayNumber | None = None
+                ) -> Reply:
+    _enabled(ctx)
+    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    form, day = await _form_and_day(ctx, workshop, form, day)
+    question = await feedback.start_form(
+        ctx.session, ctx.settings, await ctx.me(), workshop, form, day, ctx.now()
+    )
+    if ctx.message.is_direct:
+        return Reply(question)
+    return Reply(
+        f"I sent you a direct message with the {code(form)} form.",
+        notices=(Notice(ctx.sender, question),),
+    )
+
+
+async def _summary_room(
+    ctx: Context, workshop: Workshop, room: RoomCode | None
+) -> LocalRoom | None:
+    """Organizers see every room; a team lead or host only their own room's."""
+    if room is not None:
+        chosen = await rooms.get(ctx.session, room, ctx.prefix)
+        await team.require_manager(ctx.session, chosen, ctx.person, ctx.role >= Role.ORGANIZER)
+        return chosen
+    if ctx.role >= Role.ORGANIZER:
+        return None
+    mine = [m.room for m in await seats.my_memberships(ctx.session, workshop, ctx.person)
+            if m.role in seats.STAFF]
+    if not mine:
+        raise NotAllowed("Summaries are for organizers, and for team leads about their room.")
+    return mine[0]
+
+
+@commands.command(
+    "feedback summary",
+    help="Responses, response rate, counts, shares, mean, median, NPS and free-text "
+    "answers of a form, with a chart (leads: their room, from enough responses).",
+    example="!feedback summary daily day=1 room=R7",
+    role=Role.LEAD,
+    read_only=True,
+)
+async def show_summary(
+    ctx: Context,
+    form: FormName | None = None,
+    *,
+    day: DayNumber | None = None,
+    room: RoomCode | None = None,
+) -> Reply:
+    _enabled(ctx)
+    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    form = form or "daily"
+    definition = feedback.form_named(ctx.settings, form)
+    chosen = await _summary_room(ctx, workshop, room)
+    found = await feedback.responses(
+        ctx.session, workshop, form, day, chosen.id if chosen else None
+    )
+    least = ctx.settings.feedback.min_responses_for_leads
+    if ctx.role < Role.ORGANIZER and len(found) < least and chosen is not None:
+        raise NotAllowed(
+            f"{chosen.code} has {len(found)} response{'s' if len(found) != 1 else ''} to the "
+            f"{code(form)} form; team leads see a summary from {least} on, so nobody can be "
+            "singled out."
+        )
+    title = f"{definition.title} ({form}" + (f", day {day}" if day else "") + (
+        f", {chosen.code}" if chosen else "") + ")"
+    tallies = summary.tally(definition, [json.loads(r.answers) for r in found])
+    rates = await summary.rates(ctx.session, workshop, definition, found, chosen)
+    text = summary.render(title, tallies, len(found), rates)
+    image = charts.distributions(title, tallies)
+    attachment = None
+    if image is not None:
+        attachment = Attachment(f"feedback-{form}.png", "image/png", image)
+    return Reply(text, attachment=attachment)
+
+
+@commands.command(
+    "feedback export",
+    help="The responses to a form as a CSV file (no names or user ids).",
+    example="!feedback export daily",
+    role=Role.ORGANIZER,
+    read_only=True,
+)
+async def export(ctx: Context, form: FormName = "daily", *, day: DayNumber | None = None
+                 ) -> Reply:
+    _enabled(ctx)
+    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    definition = feedback.form_named(ctx.settings, form)
+    found = await feedback.responses(ctx.session, workshop, form, day, None)
+    names = await summary.room_codes(ctx.session, workshop)
+    data = summary.to_csv(definition, found, names)
+    name = f"feedback-{workshop.slug}-{form}" + (f"-day{day}" if day else "") + ".csv"
+    return Reply(
+        f"{len(found)} response{'s' if len(found) != 1 else ''} to the {code(form)} form.",
+        attachment=Attachment(name, "text/csv", data),
+    )
+
+
+@commands.command(
+    "forget-me",
+    help="Remove your user id and everything about you from the bot (asks to confirm).",
+    example="!forget-me",
+)
+async def forget_me(ctx: Context) -> Reply:
+    if ctx.person is None:
+        return Reply("The bot has nothing about you to forget.")
+    await feedback.begin(ctx.session, ctx.person, forget.KIND, ctx.now())
+    if ctx.message.is_direct:
+        return Reply(forget.QUESTION)
+    return Reply(
+        "I sent you a direct message to confirm.", notices=(Notice(ctx.sender, forget.QUESTION),)
+    )

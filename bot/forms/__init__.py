@@ -1,0 +1,1 @@
+"""Feedback forms: definitions as data (TOML) and the conversation that asks them."""

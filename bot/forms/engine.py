@@ -1,0 +1,185 @@
+"""The form conversation as a pure state machine: state + what was typed -> new state
++ what to say. No database, no clock, no chat: the router stores the state.
+
+    question 1 --answer/skip--> question 2 ... --> confirm --yes--> saved
+        ^------------back----------'                  |--cancel--> dropped
+A wrong answer keeps the state and says what is accepted, then the question again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.forms.definitions import Form, Kind, Question
+from bot.text import code
+
+Value = str | int | list[str] | None
+
+MAX_TEXT = 2000
+YES = {"yes", "y", "save", "ok"}
+
+
+@dataclass
+class State:
+    """Where a person is in a form: the question index (len(questions) = confirming)."""
+
+    step: int = 0
+    answers: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str
+    state: State | None  # None: the conversation is over
+    saved: dict[str, Value] | None = None  # the answers to store, when confirmed
+
+
+def start(form: Form, prefix: str) -> tuple[State, str]:
+    state = State()
+    return state, ask(form, state, prefix)
+
+
+def ask(form: Form, state: State, prefix: str) -> str:
+    if state.step >= len(form.questions):
+        return _confirmation(form, state)
+    question = form.questions[state.step]
+    lines = [f"**{form.title}**, question {state.step + 1} of {len(form.questions)}:",
+             question.text]
+    lines += [f"{n}. {choice}" for n, choice in enumerate(question.choices, start=1)]
+    lines.append(_hint(question))
+    moves = ["`skip`"] if question.optional else []
+    if state.step > 0:
+        moves.append("`back`")
+    moves.append("`cancel`")
+    lines.append("You can also type " + ", ".join(moves) + ".")
+    return "\n".join(lines)
+
+
+def _hint(question: Question) -> str:
+    count = len(question.choices)
+    match question.kind:
+        case Kind.CHOICE:
+            return f"Answer with one number from 1 to {count}, or the choice's text."
+        case Kind.MULTI:
+            return f"Answer with one or more numbers from 1 to {count}, e.g. {code('1, 3')}."
+        case Kind.SCALE:
+            return f"Answer with a whole number from {question.min} to {question.max}."
+        case Kind.NUMBER:
+            return "Answer with " + _number_range(question) + "."
+        case _:
+            return "Answer in your own words" + (" (optional)." if question.optional else ".")
+
+
+def _number_range(question: Question) -> str:
+    if question.min is not None and question.max is not None:
+        return f"a whole number from {question.min} to {question.max}"
+    if question.min is not None:
+        return f"a whole number of at least {question.min}"
+    if question.max is not None:
+        return f"a whole number of at most {question.max}"
+    return "a whole number"
+
+
+def _confirmation(form: Form, state: State) -> str:
+    lines = [f"**{form.title}**: your answers"]
+    for question in form.questions:
+        lines.append(f"- {question.text}: {shown(state.answers.get(question.id))}")
+    lines.append(
+        "Save them? Type `yes` to save, `back` to change the last one, `cancel` to drop them."
+    )
+    return "\n".join(lines)
+
+
+def shown(value: Value) -> str:
+    if value is None:
+        return "(skipped)"
+    if isinstance(value, list):
+        return "; ".join(value)
+    return str(value)
+
+
+def word(text: str, prefix: str) -> str:
+    """The control word typed, with or without the prefix ("!skip" or "skip")."""
+    text = text.strip()
+    if text.startswith(prefix):
+        text = text[len(prefix):]
+    return text.strip().casefold()
+
+
+def answer(form: Form, state: State, text: str, prefix: str) -> Outcome:
+    typed = word(text, prefix)
+    if typed == "cancel":
+        return Outcome(f"Cancelled: nothing of the {form.name} form was saved.", None)
+    if typed == "back":
+        if state.step == 0:
+            return Outcome("This is the first question.\n" + ask(form, state, prefix), state)
+        back = State(state.step - 1, dict(state.answers))
+        return Outcome(ask(form, back, prefix), back)
+    if state.step >= len(form.questions):
+        if typed in YES:
+            return Outcome(f"Thank you! Your answers to the {form.name} form are saved.",
+                           None, saved=dict(state.answers))
+        return Outcome(f"⚠️ Please type `yes`, `back` or `cancel`.\n{ask(form, state, prefix)}",
+                       state)
+    question = form.questions[state.step]
+    if typed == "skip":
+        if not question.optional:
+            return Outcome(f"⚠️ This question needs an answer.\n{ask(form, state, prefix)}", state)
+        value: Value = None
+    else:
+        parsed = parse(question, text.strip())
+        if isinstance(parsed, Problem):
+            return Outcome(f"⚠️ {parsed.text}\n{ask(form, state, prefix)}", state)
+        value = parsed
+    after = State(state.step + 1, {**state.answers, question.id: value})
+    return Outcome(ask(form, after, prefix), after)
+
+
+@dataclass(frozen=True)
+class Problem:
+    text: str
+
+
+def parse(question: Question, text: str) -> Value | Problem:
+    """An answer's value, or what is wrong with it."""
+    if not text:
+        return Problem("An empty answer is not accepted.")
+    match question.kind:
+        case Kind.CHOICE:
+            chosen = _choice(question, text)
+            if chosen is None:
+                return Problem(f"{code(text[:40])} is not one of the choices: {_hint(question)}")
+            return chosen
+        case Kind.MULTI:
+            items = [item for item in re.split(r"[,;]", text) if item.strip()]
+            if len(items) == 1 and re.fullmatch(r"\d+(\s+\d+)+", text):
+                items = text.split()
+            picked = [_choice(question, item.strip()) for item in items]
+            wrong = [item.strip() for item, p in zip(items, picked, strict=True) if p is None]
+            if wrong:
+                return Problem(
+                    f"{code(wrong[0][:40])} is not one of the choices: {_hint(question)}"
+                )
+            return [c for c in question.choices if c in picked]
+        case Kind.SCALE | Kind.NUMBER:
+            if not re.fullmatch(r"[+-]?\d{1,9}", text):
+                return Problem(f"{code(text[:40])} is not a whole number: {_hint(question)}")
+            number = int(text)
+            if (question.min is not None and number < question.min) or (
+                question.max is not None and number > question.max
+            ):
+                return Problem(f"{number} is out of range: {_hint(question)}")
+            return number
+        case _:
+            if len(text) > MAX_TEXT:
+                return Problem(f"That is {len(text)} characters; at most {MAX_TEXT} are accepted.")
+            return text
+
+
+def _choice(question: Question, text: str) -> str | None:
+    if text.isdigit():
+        n = int(text)
+        return question.choices[n - 1] if 1 <= n <= len(question.choices) else None
+    folded = text.casefold()
+    return next((c for c in question.choices if c.casefold() == folded), None)

@@ -1,0 +1,187 @@
+"""Feedback summaries and exports, from saved responses; never a name or user id.
+
+`tally` is pure (answers in, numbers out) so it is tested on a known data set;
+`render` writes the chat text, `to_csv` the export (formula-safe cells).
+Free-text answers are listed sorted, not in the order they came in, so their
+order cannot be matched to who answered when.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import FeedbackResponse, LocalRoom, MemberRole, Membership, Workshop
+from bot.forms.definitions import Audience, Form, Kind, Question
+from bot.forms.engine import Value, shown
+from bot.services.cells import spreadsheet_cell
+from bot.text import escape
+
+BAR = 10
+
+
+@dataclass
+class Tally:
+    question: Question
+    answered: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    numbers: list[int] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def share(self, choice: str) -> float:
+        return self.counts[choice] / self.answered if self.answered else 0.0
+
+    @property
+    def mean(self) -> float | None:
+        return statistics.fmean(self.numbers) if self.numbers else None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.numbers) if self.numbers else None
+
+    @property
+    def nps(self) -> int | None:
+        """Net promoter score for a 0-10 scale: % of 9-10 minus % of 0-6."""
+        q = self.question
+        if not (q.kind is Kind.SCALE and q.min == 0 and q.max == 10 and self.numbers):
+            return None
+        promoters = sum(n >= 9 for n in self.numbers)
+        detractors = sum(n <= 6 for n in self.numbers)
+        return round(100 * (promoters - detractors) / len(self.numbers))
+
+
+def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
+    tallies = []
+    for question in form.questions:
+        t = Tally(question)
+        if question.kind is Kind.SCALE and question.min is not None and question.max is not None:
+            t.counts = {str(n): 0 for n in range(question.min, question.max + 1)}
+        else:
+            t.counts = {choice: 0 for choice in question.choices}
+        for given in answers:
+            value = given.get(question.id)
+            if value is None or value == []:
+                continue
+            t.answered += 1
+            picked = value if isinstance(value, list) else [value]
+            for item in picked:
+                if isinstance(item, int):
+                    t.numbers.append(item)
+                    if str(item) in t.counts:
+                        t.counts[str(item)] += 1
+                elif question.kind is Kind.TEXT:
+                    t.texts.append(item)
+                elif item in t.counts:
+                    t.counts[item] += 1
+        t.texts.sort(key=str.casefold)
+        tallies.append(t)
+    return tallies
+
+
+def bar(share: float) -> str:
+    filled = round(share * BAR)
+    return "█" * filled + "░" * (BAR - filled)
+
+
+def number(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class Rate:
+    label: str
+    responses: int
+    expected: int
+
+    def __str__(self) -> str:
+        share = f" ({100 * self.responses / self.expected:.0f}%)" if self.expected else ""
+        return f"{self.label}: {self.responses} of {self.expected}{share}"
+
+
+async def rates(
+    session: AsyncSession,
+    workshop: Workshop,
+    form: Form,
+    found: Sequence[FeedbackResponse],
+    room: LocalRoom | None,
+) -> list[Rate]:
+    """Responses against people expected to answer: seated learners (staff for a staff
+    form), per room; the room a response came from is kept without the person.
+    Over several days, each day counts: 3 learners and 2 days expect 6 responses."""
+    roles = (MemberRole.LEARNER,) if form.audience is Audience.LEARNERS else (
+        MemberRole.LEAD, MemberRole.HOST)
+    query = (
+        select(LocalRoom, func.count(func.distinct(Membership.person_id)))
+        .join(Membership, Membership.room_id == LocalRoom.id)
+        .where(LocalRoom.workshop_id == workshop.id, Membership.role.in_(roles))
+        .group_by(LocalRoom.id)
+        .order_by(LocalRoom.id)
+    )
+    if room is not None:
+        query = query.where(LocalRoom.id == room.id)
+    per_room = [(r, n) for r, n in (await session.execute(query)).all()]
+    by_room: dict[int | None, int] = {}
+    for response in found:
+        by_room[response.room_id] = by_room.get(response.room_id, 0) + 1
+    days = max(1, len({response.day for response in found}))
+    return [
+        Rate(f"{r.code} {escape(r.name)}", by_room.get(r.id, 0), n * days) for r, n in per_room
+    ]
+
+
+def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate]) -> str:
+    lines = [f"**{title}**: {responses} response{'s' if responses != 1 else ''}"]
+    if rates:
+        lines.append("Response rate: " + "; ".join(str(r) for r in rates))
+    for t in tallies:
+        q = t.question
+        lines += ["", f"**{escape(q.text)}** ({t.answered} answered)"]
+        if q.kind in (Kind.CHOICE, Kind.MULTI, Kind.SCALE):
+            width = max(len(c) for c in t.counts) if t.counts else 0
+            lines += [
+                f"`{choice.ljust(width)} {bar(t.share(choice))} {count:>3} "
+                f"{100 * t.share(choice):3.0f}%`"
+                for choice, count in t.counts.items()
+            ]
+        if t.mean is not None and t.median is not None:
+            stats = f"mean {t.mean:.1f}, median {number(t.median)}"
+            if t.nps is not None:
+                stats += f", NPS {t.nps:+d}"
+            lines.append(stats)
+        lines += [f"- {escape(' '.join(text.split()))}" for text in t.texts]
+    return "\n".join(lines)
+
+
+async def room_codes(session: AsyncSession, workshop: Workshop) -> dict[int, str]:
+    found = await session.scalars(select(LocalRoom).where(LocalRoom.workshop_id == workshop.id))
+    return {room.id: room.code for room in found}
+
+
+def to_csv(form: Form, found: Sequence[FeedbackResponse], rooms: dict[int, str]) -> bytes:
+    """One row per response: its number, day, room and answers. No user id, no pseudonym,
+    no time of day; cells that a spreadsheet would run as a formula are made text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["response", "form", "day", "room", "date", *(q.id for q in form.questions)])
+    for n, response in enumerate(found, start=1):
+        answers: dict[str, Value] = json.loads(response.answers)
+        row: list[object] = [
+            n, form.name, response.day or "", rooms.get(response.room_id or 0, ""),
+            response.submitted_at.date().isoformat(),
+        ]
+        row += [_cell(answers.get(q.id)) for q in form.questions]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _cell(value: Value) -> object:
+    if value is None:
+        return ""
+    return shown(value) if isinstance(value, list) else value

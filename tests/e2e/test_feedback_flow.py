@@ -1,0 +1,77 @@
+"""Feedback on the real homeserver: a learner answers the daily form in a direct chat;
+the organizer gets the summary with its chart and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.e2e.bots import BotRunner
+    from tests.e2e.conftest import ChatUser
+
+MakeUser = Callable[..., Awaitable["ChatUser"]]
+MakeBot = Callable[..., Awaitable["BotRunner"]]
+RoomWith = Callable[..., Awaitable[str]]
+
+
+def files(user: ChatUser, room: str, bot: BotRunner, msgtype: str) -> list[dict[str, Any]]:
+    return [e for e in user.events[room] if e.get("sender") == bot.user_id
+            and e.get("content", {}).get("msgtype") == msgtype]
+
+
+async def test_daily_form_in_a_direct_chat_then_summary_and_export(
+    make_user: MakeUser, make_bot: MakeBot, room_with: RoomWith
+) -> None:
+    olga = await make_user("olga")
+    bot = await make_bot(organizers=(olga.user_id,))
+    lars = await make_user("lars")
+    room = await room_with(olga, bot)
+    await olga.client.room_invite(room, lars.user_id)
+    await lars.wait_until(lambda: room in lars.invites or None, "the invitation")
+    await lars.join(room)
+    for text in (
+        "!workshop add 2027-spring title=Spring tz=Europe/Oslo "
+        "days=2027-03-16,2027-03-17 time=10:00-15:00",
+        '!room add name=Oslo org=UiO mode=online lang=en capacity=5 public=yes',
+    ):
+        await olga.expect_reply(room, await olga.say(room, text), sender=bot.user_id)
+    await lars.expect_reply(room, await lars.say(room, "!join R1"), sender=bot.user_id)
+
+    started = await lars.say(room, "!feedback daily day=1")
+    reply = await lars.expect_reply(room, started, sender=bot.user_id)
+    assert "I sent you a direct message" in reply["content"]["body"]
+    direct = await lars.wait_until(
+        lambda: next((r for r in lars.invites if r != room), None), "a direct chat"
+    )
+    await lars.join(direct)
+    first = await lars.wait_until(
+        lambda: [e for e in lars.events[direct] if e.get("sender") == bot.user_id
+                 and "question 1 of 4" in e.get("content", {}).get("body", "")],
+        "the first question",
+    )
+    assert "too fast" in first[0]["content"]["body"]
+    said = ""
+    for answer in ("1, 3", "the exercises", "more breaks", "skip", "yes"):
+        event = await lars.say(direct, answer)  # no prefix: the form takes it
+        said = (await lars.expect_reply(direct, event, sender=bot.user_id))["content"]["body"]
+    assert "saved" in said
+
+    asked = await olga.say(room, "!feedback summary daily day=1")
+    summary = (await olga.expect_reply(room, asked, sender=bot.user_id))["content"]["body"]
+    assert "1 response" in summary and "R1 Oslo: 1 of 1 (100%)" in summary
+    assert "the exercises" in summary and lars.user_id not in summary
+    image = await olga.wait_until(lambda: files(olga, room, bot, "m.image"), "the chart")
+    chart = await olga.client.download(mxc=image[0]["content"]["url"])
+    assert getattr(chart, "body", b"").startswith(b"\x89PNG")
+
+    exported = await olga.say(room, "!feedback export daily")
+    await olga.expect_reply(room, exported, sender=bot.user_id)
+    sent = await olga.wait_until(lambda: files(olga, room, bot, "m.file"), "the CSV file")
+    assert sent[0]["content"]["body"] == "feedback-2027-spring-daily.csv"
+    data = getattr(await olga.client.download(mxc=sent[0]["content"]["url"]), "body", b"")
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert [r["good"] for r in rows] == ["the exercises"]
+    assert lars.user_id.encode() not in data
