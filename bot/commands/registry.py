@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from bot.commands import deliveries, help, profile, rooms, seats, team, workshops
+from bot.commands import (
+    announce,
+    deliveries,
+    help,
+    onboarding,
+    profile,
+    reminders,
+    rooms,
+    seats,
+    team,
+    workshops,
+)
 from bot.commands.framework import CommandSet, Registry
 
 COMMAND_SETS: tuple[CommandSet, ...] = (
@@ -12,6 +23,9 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     rooms.commands,
     seats.commands,
     team.commands,
+    onboarding.commands,
+    reminders.commands,
+    announce.commands,
     deliveries.commands,
 )
 
