@@ -125,8 +125,6 @@ def _key(workshop: WorkshopFacts, *parts: object) -> str:
 
 def _label(offset: timedelta) -> str:
     minutes = int(offset.total_seconds() // 60)
-    if minutes % (60 * 24) == 0 and minutes:
-        return f"{minutes // (60 * 24)}d"
     if minutes % 60 == 0 and minutes:
         return f"{minutes // 60}h"
     return f"{minutes}m" if minutes else f"{int(offset.total_seconds())}s"
