@@ -8,14 +8,17 @@ import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 import bot
 from bot.app import App
+from bot.clock import FrozenClock
 from bot.config import (
     BotSettings,
     ConfigError,
@@ -31,6 +34,7 @@ from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.services import listing, workshops
 from bot.services.errors import UserError
+from bot.text import when
 from bot.transport.console import ConsoleTransport
 
 log = logging.getLogger(__name__)
@@ -76,8 +80,31 @@ def _console(args: argparse.Namespace) -> int:
         transport = ConsoleTransport(user)
     except ValueError as exc:
         raise ConfigError(f"--as: {exc}") from None
-    asyncio.run(App(settings, lambda _app: transport).run())
+    clock = _clock(args.clock) if args.clock else None
+    app = App(settings, lambda _app: transport, clock)
+    if clock is not None:
+        simulated = clock
+
+        async def wait(by: timedelta) -> str:
+            await app.reminders.advance(simulated, by)
+            return f"(the time is now {when(simulated.now(), ZoneInfo('UTC'))})"
+
+        transport.on_wait = wait
+    asyncio.run(app.run())
     return 0
+
+
+def _clock(text: str) -> FrozenClock:
+    """`2027-03-08T09:00Z` (an offset or Z is required) -> a simulated clock there."""
+    try:
+        start = datetime.fromisoformat(text.strip())
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise ConfigError(
+            f"--clock: {text!r} is not an instant with its zone, like 2027-03-08T09:00Z"
+        )
+    return FrozenClock(start)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -218,6 +245,11 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("-c", "--config", help="configuration file (default: embedded)")
     console.add_argument("--as", dest="as_user", help=f"who types (default {CONSOLE_USER})")
     console.add_argument("--db", help=f"SQLite file (default ./{CONSOLE_DB})")
+    console.add_argument(
+        "--clock",
+        help="rehearse on a simulated clock starting at this instant (2027-03-08T09:00Z); "
+        "/wait 2d3h moves it forward, delivering what falls due",
+    )
     console.set_defaults(func=_console)
 
     run = command("run")
