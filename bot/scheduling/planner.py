@@ -12,12 +12,20 @@ The schedule is ../shared/PRODUCT.md section 4; every offset comes from the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.text import code, escape, link, span, when
+from bot.text import code, escape, link
+from bot.text import span as _span
+from bot.text import when as _when
+
+# Thousands of recipients share a few zones: format each time once per zone.
+span = functools.lru_cache(maxsize=4096)(_span)
+when = functools.lru_cache(maxsize=4096)(_when)
+escape = functools.lru_cache(maxsize=4096)(escape)
 
 ONBOARDING = "onboarding"
 PICK_SESSION = "pick-session"
