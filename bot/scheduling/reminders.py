@@ -1,7 +1,8 @@
 """Keeping the reminder table in step with the plan.
 
 `replan(session, settings, now)` loads the planner's inputs for every workshop
-that is not finished, plans, and reconciles the `reminder` table with the
+that is not finished (a finished one's pending reminders are cancelled), plans,
+and reconciles the `reminder` table with the
 plan in the caller's transaction: new reminders are inserted, pending ones
 whose time or text changed are moved, pending ones no longer planned are
 cancelled; sent and missed ones are history and never touched. A new or moved
@@ -136,7 +137,14 @@ async def replan(session: AsyncSession, settings: Settings, now: datetime) -> in
             inputs = await facts(session, workshop, settings.bot.default_timezone)
             planned = planner.plan(inputs, offsets_of(settings.reminders), settings.bot.prefix)
         changed += await reconcile(session, workshop.id, planned, now)
-    return changed
+    # A finished workshop needs no more reminders: what is still pending is cancelled.
+    finished = select(Workshop.id).where(Workshop.state == WorkshopState.FINISHED)
+    ended = await session.execute(
+        update(Reminder)
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.workshop_id.in_(finished))
+        .values(status=ReminderStatus.CANCELLED)
+    )
+    return changed + int(getattr(ended, "rowcount", 0) or 0)
 
 
 async def reconcile(

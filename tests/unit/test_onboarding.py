@@ -172,3 +172,12 @@ async def test_the_calendar_file_marks_the_askers_session(room: Chat) -> None:
     assert events[0].decoded("dtstart") == datetime(2026, 3, 10, 13, tzinfo=UTC)
     assert str(events[1]["summary"]).startswith("★ Your session")
     assert not str(events[0]["summary"]).startswith("★")
+
+
+async def test_a_finished_workshop_sends_no_more_reminders(room: Chat) -> None:
+    chat = await in_oslo(room)
+    await chat.say(ANA, "!join R1")
+    await chat.say(ORGANIZER, "!workshop edit 2026-spring state=finished")
+    assert {s for *_, s in await reminders(chat)} == {"cancelled"}
+    await chat.app.reminders.advance(chat.clock, timedelta(days=30))
+    assert to(chat, ANA) == [] and to(chat, HOST) == []
