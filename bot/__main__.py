@@ -8,14 +8,17 @@ import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 import bot
 from bot.app import App
+from bot.clock import FrozenClock
 from bot.config import (
     BotSettings,
     ConfigError,
@@ -32,6 +35,7 @@ from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.services import listing, workshops
 from bot.services.errors import UserError
+from bot.text import when
 from bot.transport.console import ConsoleTransport
 
 log = logging.getLogger(__name__)
@@ -84,15 +88,38 @@ def _console(args: argparse.Namespace) -> int:
         transport = ConsoleTransport(user)
     except ValueError as exc:
         raise ConfigError(f"--as: {exc}") from None
+    clock = _clock(args.clock) if args.clock else None
+    app = App(settings, lambda _app: transport, clock)
+    if clock is not None:
+        simulated = clock
+
+        async def wait(by: timedelta) -> str:
+            await app.reminders.advance(simulated, by)
+            return f"(the time is now {when(simulated.now(), ZoneInfo('UTC'))})"
+
+        transport.on_wait = wait
     if settings.http.listen:
         print(f"The web side: http://{settings.http.listen}/", file=sys.stderr)
     try:
-        asyncio.run(App(settings, lambda _app: transport).run())
+        asyncio.run(app.run())
     except OSError as exc:  # the address is taken, or not this machine's
         if not settings.http.listen:
             raise
         raise ConfigError(f"cannot serve the web side on {settings.http.listen}: {exc}") from None
     return 0
+
+
+def _clock(text: str) -> FrozenClock:
+    """`2027-03-08T09:00Z` (an offset or Z is required) -> a simulated clock there."""
+    try:
+        start = datetime.fromisoformat(text.strip())
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise ConfigError(
+            f"--clock: {text!r} is not an instant with its zone, like 2027-03-08T09:00Z"
+        )
+    return FrozenClock(start)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -237,6 +264,11 @@ def parser() -> argparse.ArgumentParser:
         "--http", metavar="HOST:PORT",
         help="also serve the web side (room page, feeds, /healthz, /metrics) there, "
         "e.g. 127.0.0.1:8080",
+    )
+    console.add_argument(
+        "--clock",
+        help="rehearse on a simulated clock starting at this instant (2027-03-08T09:00Z); "
+        "/wait 2d3h moves it forward, delivering what falls due",
     )
     console.set_defaults(func=_console)
 

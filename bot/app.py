@@ -1,11 +1,12 @@
 """Composition root: builds the parts, starts them in order, stops them in reverse.
 
 An `App` hosts a list of components, each with `start()` and `stop()`: the
-outbox worker, the scheduler and the transports (their intake of messages).
-They start in that order: the worker first hands on what the previous run
-left unsent (a transport's `deliver` waits for its login), so those rows go
-out before anything newer to the same target. They stop in reverse: the
-transports stop taking messages and let the commands being handled
+outbox worker, the scheduler, the reminders and the transports (their intake
+of messages). They start in that order: the worker first hands on what the
+previous run left unsent (a transport's `deliver` waits for its login), so
+those rows go out before anything newer to the same target; then reminders
+that fell due while the bot was down are delivered and the next one is armed.
+They stop in reverse: the transports stop taking messages and let the commands being handled
 commit (handing their rows to the worker), then the scheduler, then the worker
 (what it has not sent stays in the outbox table for the next start). A
 command's answer flows: transport -> `App.handle` -> dispatcher
@@ -37,6 +38,7 @@ from bot.db import migrate
 from bot.db.engine import create_engine, create_reader_sessionmaker, create_sessionmaker
 from bot.db.state import StateStore
 from bot.outbox.worker import OutboxWorker, Sent
+from bot.scheduling.delivery import ReminderService
 from bot.scheduling.housekeeping import (
     PRUNE_INTERVAL,
     prune_handled_events,
@@ -130,11 +132,16 @@ class App:
         )
         self.scheduling = SchedulerService(self.sessions, self.clock)
         self.scheduler = self.scheduling.scheduler  # where timed jobs are added
+        self.reminders = ReminderService(
+            self.sessions, self.clock, settings, self.worker, self.scheduler
+        )
         self.dispatcher = Dispatcher(
             build_registry(), self.sessions, self.clock, settings, self.transport.power_level,
-            readers=create_reader_sessionmaker(self.engine),
+            readers=create_reader_sessionmaker(self.engine), after_change=self.reminders.rearm,
         )
-        self.components: list[Component] = [self.worker, self.scheduling, self.intake]
+        self.components: list[Component] = [
+            self.worker, self.scheduling, self.reminders, self.intake
+        ]
         if settings.http.listen is not None:
             from bot.web.server import WebServer  # aiohttp's server loads only when used
 
@@ -144,7 +151,7 @@ class App:
                 sync_max_age=timedelta(seconds=settings.http.sync_max_age_seconds),
             )
             # Before the intake: the page is up while the transport logs in.
-            self.components.insert(2, self.web)
+            self.components.insert(3, self.web)
         else:
             self.web = None
         self._timers: set[asyncio.Task[None]] = set()

@@ -20,6 +20,7 @@ import tomllib
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -95,12 +96,39 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """Offsets of the reminder schedule (../shared/PRODUCT.md section 4), as durations
+    like `24h`, `30m`, `1d` or `90s`."""
+
+    enabled: bool = True
+    onboarding_before: tuple[str, ...] = field(default=("24h", "1h"), metadata={"each": "duration"})
+    pick_session_days_before: int = field(default=7, metadata={"min": 0})
+    learner_day_before: str = field(default="1d", metadata={"each": "duration"})
+    day_start_before: str = field(default="30m", metadata={"each": "duration"})
+    final_after: str = field(default="1h", metadata={"each": "duration"})
+    grace: str = field(default="6h", metadata={"each": "duration"})
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """`2d3h`, `30m`, `90s` -> a timedelta; ValueError otherwise."""
+    match = _DURATION.match(text.strip())
+    if not text.strip() or match is None:
+        raise ValueError(f"{text!r} is not a duration like 1d, 2h30m or 45m")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+@dataclass(frozen=True)
 class Settings:
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     matrix: MatrixSettings | None = None
     feedback: FeedbackSettings = FeedbackSettings()
     http: HttpSettings = HttpSettings()
+    reminders: ReminderSettings = ReminderSettings()
     source: str = field(default="<defaults>", compare=False, metadata={"internal": True})
 
 
@@ -254,6 +282,11 @@ def _check_item(item: str, spec: dataclasses.Field[Any]) -> None:
             raise _Bad("an IANA time zone such as Europe/Oslo or UTC") from None
     elif kind == "listen address":
         _check_listen(item)
+    elif kind == "duration":
+        try:
+            parse_duration(item)
+        except ValueError:
+            raise _Bad("a duration such as 1d, 24h, 30m or 2h30m") from None
     elif kind == "database url":
         _check_database_url(item)
 

@@ -173,7 +173,8 @@ class UserId(str):
 # checks that every such word of the registered commands is here.
 COMMAND_WORDS = frozenset(
     {"add", "edit", "use", "remove", "withdraw", "roster", "lead", "host", "export",
-     "step-down", "join", "leave", "list", "show", "help", "all", "current", "summary"}
+     "step-down", "join", "leave", "list", "show", "help", "all", "current", "summary",
+     "ics", "pending", "missed"}
 )
 
 

@@ -1,9 +1,10 @@
 """From an incoming message to the replies: the one path every command takes.
 
 recognize -> open a transaction -> claim the event -> a conversation in
-progress takes the message (bot/commands/router.py), else find the asker and their
-role -> bind the arguments -> run the handler -> write the answer (and notices
-to others) as outbox rows -> commit -> hand the rows to the outbox worker.
+progress takes the message (bot/commands/router.py), else find the asker and
+their role -> bind the arguments -> run the handler -> re-plan the reminders ->
+write the answer (and notices to others) as outbox rows -> commit -> hand the
+rows to the outbox worker.
 A UserError rolls the command's changes back (the refusal is still a row), so
 a refused command changes nothing; any other exception rolls everything back
 and is logged with a short reference the person also sees, in a row written
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +29,7 @@ from bot.config import Settings
 from bot.db import state
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
+from bot.scheduling import reminders
 from bot.services import people, roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
@@ -64,6 +67,7 @@ class Dispatcher:
         settings: Settings,
         power_level: roles.PowerLevelLookup,
         readers: async_sessionmaker[AsyncSession] | None = None,
+        after_change: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.registry = registry
         self.sessions = sessions
@@ -71,6 +75,7 @@ class Dispatcher:
         self.clock = clock
         self.settings = settings
         self.power_level = power_level
+        self.after_change = after_change
 
     def recognize(self, message: Incoming) -> Request | None:
         """Is this message meant for the bot? In rooms it needs the prefix."""
@@ -133,12 +138,20 @@ class Dispatcher:
                 return []
             try:
                 async with session.begin_nested():
-                    reply = await router.route(
-                        session, self.settings, self.clock, message
-                    ) or await self._counted(session, message, request)
+                    routed = await router.route(session, self.settings, self.clock, message)
+                    reply = routed or await self._counted(session, message, request)
+                    # Reminders follow the facts they are planned from, in the
+                    # same transaction (bot/scheduling/reminders.py). A form's
+                    # answers change none of them.
+                    changed = routed is None and matched is not None and (
+                        await reminders.replan(session, self.settings, self.clock.now())
+                    )
             except UserError as exc:
-                reply = Reply(exc.message)
-            return await self._write(session, message, reply, reference)
+                reply, changed = Reply(exc.message), False
+            written = await self._write(session, message, reply, reference)
+        if changed and self.after_change is not None:
+            await self.after_change()
+        return written
 
     async def _run_read_only(
         self,

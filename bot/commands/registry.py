@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from bot.commands import deliveries, feedback, help, profile, rooms, seats, team, workshops
+from bot.commands import (
+    announce,
+    deliveries,
+    feedback,
+    help,
+    onboarding,
+    profile,
+    reminders,
+    rooms,
+    seats,
+    team,
+    workshops,
+)
 from bot.commands.framework import CommandSet, Registry
 
 COMMAND_SETS: tuple[CommandSet, ...] = (
@@ -12,6 +24,9 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     rooms.commands,
     seats.commands,
     team.commands,
+    onboarding.commands,
+    reminders.commands,
+    announce.commands,
     deliveries.commands,
     feedback.commands,
 )

@@ -12,7 +12,7 @@ from bot.commands.framework import Arg, CommandSet, Reply, UsageError
 from bot.commands.notify import change_notices, told
 from bot.db.models import Workshop, WorkshopState
 from bot.services import changes as snapshots
-from bot.services import localtime, rooms, workshops
+from bot.services import localtime, onboarding, rooms, workshops
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
 from bot.values import DateList, Slug, TimeRange, Url
@@ -197,13 +197,15 @@ def usage_on_clock_change() -> Iterator[None]:
 
 @commands.command(
     "stats",
-    help="Rooms, seats, learners and waitlists of the current workshop.",
+    help="Rooms, seats, learners, waitlists and leads without onboarding of the current "
+    "workshop.",
     example="!stats",
     role=Role.ORGANIZER,
 )
 async def stats(ctx: Context) -> str:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
     numbers = await rooms.statistics(ctx.session, workshop)
+    without = await onboarding.staff_without_session(ctx.session, workshop)
     return "\n".join(
         [
             f"**{code(workshop.slug)} in numbers**",
@@ -214,6 +216,7 @@ async def stats(ctx: Context) -> str:
             f"- Learners: {numbers.learners} with a seat, {numbers.waiting} waiting",
             f"- Team leads and hosts: {numbers.staff} {_people(numbers.staff)}; "
             f"rooms without a team lead: {numbers.rooms_without_lead}",
+            f"- Team leads and hosts without an onboarding session: {without}",
         ]
     )
 

@@ -289,3 +289,77 @@ class FeedbackResponse(Base):
     respondent: Mapped[str | None] = mapped_column(String(64))
     answers: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime]
+
+
+class Audience(enum.StrEnum):
+    ALL = "all"
+    IN_PERSON = "in-person"
+    ONLINE = "online"
+
+
+class OnboardingSession(Base):
+    """An onboarding session for team leads and hosts, shown to people as `O<id>`."""
+
+    __tablename__ = "onboarding_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer, default=60)
+    link: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    audience: Mapped[Audience] = mapped_column(_enum(Audience))
+    created_at: Mapped[datetime]
+
+    @property
+    def code(self) -> str:
+        return f"O{self.id}"
+
+
+class OnboardingSignup(Base):
+    """A team lead or host signed up for a session: one session per person per workshop."""
+
+    __tablename__ = "onboarding_signup"
+    __table_args__ = (UniqueConstraint("workshop_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding_session.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
+class ReminderStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class Reminder(Base):
+    """One reminder to one person, planned from the rows above (bot/scheduling/planner.py).
+
+    `dedupe_key` names what it is about in terms that survive edits (session and
+    day numbers, never a row an edit recreates); pending rows are moved or
+    cancelled when the plan changes, sent and missed ones are history.
+    """
+
+    __tablename__ = "reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[ReminderStatus] = mapped_column(_enum(ReminderStatus), index=True)
+    sent_at: Mapped[datetime | None]
+    late_minutes: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]

@@ -4,6 +4,9 @@ Lines come from a terminal or from piped standard input, so a session can be
 scripted. Answers are shown as plain text (no Markdown escapes). The console
 is a direct chat, so the prefix is optional.
 `/as @other:host` switches who is typing; `/quit` (or end of input) stops.
+With a simulated clock (`console --clock 2027-03-08T09:00Z`), `/wait 2d3h`
+moves it forward and delivers every reminder that falls due on the way, in
+order (the rehearsal of a workshop week).
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import sys
 import tempfile
 import threading
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.config import parse_duration
 from bot.transport.base import Handler, Incoming, Outgoing
 from bot.transport.render import plain_text
 from bot.values import UserId
@@ -40,6 +46,9 @@ class ConsoleTransport:
         self.interactive = self.stdin.isatty() if interactive is None else interactive
         self._files_dir: Path | None = None
         self._stopped = asyncio.Event()
+        # Set by the console command when the clock is simulated: moves it forward,
+        # delivers what falls due; returns a line to show (the new time).
+        self.on_wait: Callable[[timedelta], Awaitable[str]] | None = None
 
     async def run(self, handler: Handler) -> None:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -73,6 +82,8 @@ class ConsoleTransport:
                 self._print(f"(you are now {self.user})")
             except ValueError as exc:
                 self._print(f"({exc})")
+        elif command.startswith("/wait"):
+            await self._wait(command.removeprefix("/wait").strip())
         elif command:
             sent = await handler(
                 Incoming(
@@ -85,6 +96,17 @@ class ConsoleTransport:
                 )
             )
             await sent.wait()  # the answer is printed before the next prompt
+
+    async def _wait(self, text: str) -> None:
+        if self.on_wait is None:
+            self._print("(/wait needs a simulated clock: start the console with --clock)")
+            return
+        try:
+            by = parse_duration(text)
+        except ValueError as exc:
+            self._print(f"({exc}; e.g. /wait 2d3h)")
+            return
+        self._print(await self.on_wait(by))
 
     async def deliver(self, message: Outgoing) -> None:
         text = plain_text(message.text)

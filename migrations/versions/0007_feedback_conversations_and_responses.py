@@ -1,7 +1,7 @@
 """feedback: form conversations in progress and anonymous (pseudonymous) responses
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-22 03:36:34.464408
 """
 
@@ -16,7 +16,7 @@ import bot.db.types
 
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

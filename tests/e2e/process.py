@@ -34,7 +34,7 @@ class BotProcess:
 
     def __init__(
         self, server: Homeserver, workdir: Path, localpart: str,
-        *, organizers: tuple[str, ...] = (),
+        *, organizers: tuple[str, ...] = (), extra_config: str = "",
     ) -> None:
         self.account = server.register(localpart, password=BOT_PASSWORD)
         self.user_id = self.account.user_id
@@ -48,7 +48,7 @@ class BotProcess:
             f'[matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.user_id}"\n'
             f'password = "{BOT_PASSWORD}"\nallow_invites_from = ["{server.server_name}"]\n'
             "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n\n"
-            f'[feedback]\nkey = "{secrets.token_hex(32)}"\n',
+            f'[feedback]\nkey = "{secrets.token_hex(32)}"\n' + extra_config,
             encoding="utf-8",
         )
 

@@ -82,6 +82,23 @@ ROWS: dict[str, Rows] = {
             )
         ],
     },
+    "0006": {
+        "onboarding_session": [
+            {"id": 1, "workshop_id": 1, "starts_at": _T, "minutes": 60,
+             "link": "https://meet.example.org/o1", "capacity": 30, "audience": "all",
+             "created_at": _T},
+        ],
+        "onboarding_signup": [
+            {"id": 1, "workshop_id": 1, "session_id": 1, "person_id": 1, "created_at": _T},
+        ],
+        "reminder": [
+            {"id": rid, "dedupe_key": f"w1:day-start:1:{rid}", "workshop_id": 1, "person_id": 1,
+             "kind": "day-start", "due_at": _T, "text": f"Day 1 starts {rid}", "status": status,
+             "sent_at": _T if status == "sent" else None,
+             "late_minutes": 7 if status == "sent" else None, "created_at": _T}
+            for rid, status in ((1, "pending"), (2, "sent"), (3, "missed"), (4, "cancelled"))
+        ],
+    },
     "0007": {
         "conversation": [
             {"id": 1, "person_id": 2, "kind": "form", "form": "daily", "workshop_id": 1,

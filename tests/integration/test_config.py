@@ -45,6 +45,9 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
         ("[database]\nurl = 'not a url'\n", "expected a database address"),
         ("[matrix]\nhomeserver = 'ftp://x'\n", "expected an http:// or https:// address"),
         ("[matrix]\ncommand_max_age_minutes = -1\n", "a number of at least 0"),
+        ("[reminders]\ngrace = 'soon'\n", "reminders.grace = 'soon' is not accepted; "
+         "expected a duration such as 1d, 24h, 30m or 2h30m"),
+        ("[reminders]\nonboarding_before = ['24h', '1 hour']\n", "expected a duration"),
         ("[bot\n", "not valid TOML"),
     ],
 )

@@ -1,0 +1,179 @@
+"""Due reminders become outbox rows, exactly once.
+
+`deliver_due` takes the pending reminders whose time has come and, in one
+transaction per batch, flips each to `sent` and writes its outbox row (dedupe
+key `reminder:<reminder key>`, unique, so even a second writer could not add a
+second row). The outbox worker then sends the row once. A reminder found late
+(the bot was down, or busy) is sent marked "(delayed N min)" when it is less
+than the grace period late; past that it is marked `missed` and the organizers
+are told how many were missed (`!reminders missed` lists them).
+
+`ReminderService` is the app component: at start, after the outbox worker
+(and so the transport) is up, it delivers what fell due while the bot was
+down, then arms a single in-memory APScheduler job for the next due instant;
+each run delivers and re-arms. `rearm()` is called after every command that
+may have changed the reminder table. The console's `/wait` uses `advance`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, FrozenClock
+from bot.config import Settings, parse_duration
+from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
+from bot.outbox import rows
+from bot.outbox.rows import Delivery
+from bot.outbox.worker import OutboxWorker
+from bot.text import code
+from bot.transport.base import Outgoing
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+JOB_ID = "reminders-due"
+# Later than this, a reminder says by how much.
+DELAY_SHOWN_FROM = timedelta(minutes=1)
+
+
+def reminder_key(dedupe_key: str) -> str:
+    return f"reminder:{dedupe_key}"
+
+
+async def deliver_due(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, settings: Settings
+) -> list[Delivery]:
+    """Turn every reminder due at `now` into an outbox row (or mark it missed)."""
+    grace = parse_duration(settings.reminders.grace)
+    deliveries: list[Delivery] = []
+    while True:
+        async with sessions() as session, session.begin():
+            found = (
+                await session.execute(
+                    select(Reminder, Person.network, Person.user_id)
+                    .join(Person, Reminder.person_id == Person.id)
+                    .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+                    .order_by(Reminder.due_at, Reminder.id)
+                    .limit(BATCH)
+                )
+            ).all()
+            if not found:
+                return deliveries
+            written: list[OutboxMessage] = []
+            missed: list[tuple[Reminder, str]] = []
+            for reminder, network, user_id in found:
+                late = now - reminder.due_at
+                if late >= DELAY_SHOWN_FROM:
+                    reminder.late_minutes = int(late.total_seconds() // 60)
+                if late > grace:
+                    reminder.status = ReminderStatus.MISSED
+                    missed.append((reminder, network))
+                    continue
+                text = reminder.text
+                if reminder.late_minutes:
+                    text += f"\n(delayed {reminder.late_minutes} min)"
+                written.append(rows.add(
+                    session, key=reminder_key(reminder.dedupe_key), network=network,
+                    message=Outgoing(text=text, user=user_id), reference="reminder", now=now,
+                ))
+                reminder.status = ReminderStatus.SENT
+                reminder.sent_at = now
+            written += _tell_organizers(session, settings, missed, now)
+            await session.flush()
+            deliveries += [rows.delivery(row) for row in written]
+        log.info("reminders due at %s: %d sent, %d missed", now, len(found) - len(missed),
+                 len(missed))
+
+
+def _tell_organizers(
+    session: AsyncSession, settings: Settings, missed: list[tuple[Reminder, str]], now: datetime
+) -> list[OutboxMessage]:
+    if not missed:
+        return []
+    network = missed[0][1]
+    first = min(reminder.id for reminder, _ in missed)
+    text = (
+        f"⚠️ {len(missed)} reminders fell due more than {settings.reminders.grace} ago, while "
+        f"I was not running, and were not sent. "
+        f"{code(settings.bot.prefix + 'reminders missed')} lists them."
+    )
+    return [
+        rows.add(session, key=f"reminders-missed:{first}:{organizer}", network=network,
+                 message=Outgoing(text=text, user=organizer), reference="reminder", now=now)
+        for organizer in settings.bot.organizers
+    ]
+
+
+async def next_due(sessions: async_sessionmaker[AsyncSession]) -> datetime | None:
+    async with sessions() as session:
+        found: datetime | None = await session.scalar(
+            select(func.min(Reminder.due_at)).where(Reminder.status == ReminderStatus.PENDING)
+        )
+        return found
+
+
+class ReminderService:
+    """Delivers reminders when they fall due: an app component (see bot/app.py)."""
+
+    name = "reminders"
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Settings,
+        worker: OutboxWorker,
+        scheduler: AsyncIOScheduler,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.worker = worker
+        self.scheduler = scheduler
+        self.running = False
+
+    async def start(self) -> None:
+        self.running = True
+        await self.run_due()
+
+    async def stop(self) -> None:
+        self.running = False
+        if self.scheduler.get_job(JOB_ID) is not None:
+            self.scheduler.remove_job(JOB_ID)
+
+    async def run_due(self) -> None:
+        """Deliver what is due now, then wait for the next one."""
+        self.worker.hand(await deliver_due(self.sessions, self.clock.now(), self.settings))
+        await self.rearm()
+
+    async def rearm(self) -> None:
+        """(Re)arm the one timer for the next pending reminder, from the table."""
+        if not self.running:
+            return
+        due = await next_due(self.sessions)
+        if due is None or isinstance(self.clock, FrozenClock):
+            # A simulated clock moves only by `advance`; no real timer can match it.
+            if self.scheduler.get_job(JOB_ID) is not None:
+                self.scheduler.remove_job(JOB_ID)
+            return
+        self.scheduler.add_job(
+            self.run_due, "date", run_date=due, id=JOB_ID, replace_existing=True
+        )
+
+    async def advance(self, clock: FrozenClock, by: timedelta) -> int:
+        """Move a simulated clock forward, delivering everything due on the way, in order;
+        how many outbox rows were written. Returns when they are all sent."""
+        target = clock.now() + by
+        written = 0
+        while (due := await next_due(self.sessions)) is not None and due <= target:
+            clock.set(max(due, clock.now()))
+            deliveries = await deliver_due(self.sessions, clock.now(), self.settings)
+            written += len(deliveries)
+            await self.worker.hand(deliveries).wait()
+        clock.set(target)
+        return written

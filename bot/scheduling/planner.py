@@ -1,0 +1,264 @@
+"""The reminder planner: a pure function from a workshop's facts to the reminders it needs.
+
+No database and no clock here: `plan(workshop, offsets, prefix)` takes plain
+dataclasses (loaded by bot/scheduling/reminders.py) and returns one `Planned`
+per reminder and recipient, with its due instant in UTC and its text in the
+recipient's zone. Dedupe keys are built from what survives edits (the
+workshop id, the session's `O` number, the day's number, the person), so a
+moved session or day moves its reminders instead of creating new ones.
+The schedule is ../shared/PRODUCT.md section 4; every offset comes from the
+`[reminders]` configuration section.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.text import code, escape, link
+from bot.text import span as _span
+from bot.text import when as _when
+
+# Thousands of recipients share a few zones: format each time once per zone.
+span = functools.lru_cache(maxsize=4096)(_span)
+when = functools.lru_cache(maxsize=4096)(_when)
+escape = functools.lru_cache(maxsize=4096)(escape)
+
+ONBOARDING = "onboarding"
+PICK_SESSION = "pick-session"
+LEARNER_DAY_BEFORE = "learner-day-before"
+DAY_START = "day-start"
+FINAL = "final"
+KINDS = (ONBOARDING, PICK_SESSION, LEARNER_DAY_BEFORE, DAY_START, FINAL)
+
+
+@dataclass(frozen=True)
+class Offsets:
+    onboarding_before: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
+    pick_session_before: timedelta = timedelta(days=7)
+    learner_day_before: timedelta = timedelta(days=1)
+    day_start_before: timedelta = timedelta(minutes=30)
+    final_after: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    id: int
+    zone: ZoneInfo
+    reminders: bool = True
+
+
+@dataclass(frozen=True)
+class DayFacts:
+    number: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class RoomFacts:
+    id: int
+    name: str
+    in_person: bool
+    venue: str | None = None
+    # Day numbers the room meets on; None: every day.
+    days: frozenset[int] | None = None
+    learners: tuple[int, ...] = ()
+    staff: tuple[int, ...] = ()  # hosts and team leads
+
+    @property
+    def code(self) -> str:
+        return f"R{self.id}"
+
+    def meets_on(self, number: int) -> bool:
+        return self.days is None or number in self.days
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    id: int
+    starts_at: datetime
+    minutes: int = 60
+    link: str | None = None
+
+    @property
+    def code(self) -> str:
+        return f"O{self.id}"
+
+
+@dataclass(frozen=True)
+class WorkshopFacts:
+    id: int
+    slug: str
+    title: str
+    days: tuple[DayFacts, ...]
+    rooms: tuple[RoomFacts, ...] = ()
+    sessions: tuple[SessionFacts, ...] = ()
+    people: dict[int, PersonFacts] = field(default_factory=dict)
+    # Person id -> the id of the session they signed up for.
+    signups: dict[int, int] = field(default_factory=dict)
+    stream_url: str | None = None
+    notes_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    person_id: int
+    kind: str
+    due_at: datetime
+    text: str
+
+
+def plan(workshop: WorkshopFacts, offsets: Offsets, prefix: str) -> list[Planned]:
+    """Every reminder the workshop needs, for people who want reminders."""
+    if not workshop.days:
+        return []
+    found = [
+        *_onboarding(workshop, offsets),
+        *_pick_session(workshop, offsets, prefix),
+        *_learner_day_before(workshop, offsets),
+        *_day_starts(workshop, offsets),
+        *_final(workshop, offsets, prefix),
+    ]
+    return [p for p in found if workshop.people[p.person_id].reminders]
+
+
+def _key(workshop: WorkshopFacts, *parts: object) -> str:
+    return ":".join([f"w{workshop.id}", *(str(part) for part in parts)])
+
+
+def _label(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    if minutes % 60 == 0 and minutes:
+        return f"{minutes // 60}h"
+    return f"{minutes}m" if minutes else f"{int(offset.total_seconds())}s"
+
+
+def _links(workshop: WorkshopFacts) -> list[str]:
+    return [
+        f"{label}: {link(url)}"
+        for label, url in (("Stream", workshop.stream_url), ("Shared notes", workshop.notes_url))
+        if url
+    ]
+
+
+def _staff(workshop: WorkshopFacts) -> dict[int, list[RoomFacts]]:
+    """Hosts and team leads, each with their rooms."""
+    staff: dict[int, list[RoomFacts]] = {}
+    for room in workshop.rooms:
+        for person in room.staff:
+            if room not in staff.setdefault(person, []):
+                staff[person].append(room)
+    return staff
+
+
+def _learners(workshop: WorkshopFacts) -> dict[int, RoomFacts]:
+    return {person: room for room in workshop.rooms for person in room.learners}
+
+
+def _onboarding(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[Planned]:
+    sessions = {s.id: s for s in workshop.sessions}
+    for person_id, session_id in sorted(workshop.signups.items()):
+        session = sessions.get(session_id)
+        if session is None:
+            continue
+        zone = workshop.people[person_id].zone
+        ends_at = session.starts_at + timedelta(minutes=session.minutes)
+        where = f" Join at {link(session.link)}" if session.link else ""
+        for offset in offsets.onboarding_before:
+            yield Planned(
+                _key(workshop, ONBOARDING, session.code, person_id, _label(offset)),
+                person_id,
+                ONBOARDING,
+                session.starts_at - offset,
+                f"⏰ Your onboarding session {session.code} for {escape(workshop.title)} "
+                f"is on {span(session.starts_at, ends_at, zone)}.{where}",
+            )
+
+
+def _pick_session(workshop: WorkshopFacts, offsets: Offsets, prefix: str) -> Iterator[Planned]:
+    if not workshop.sessions:
+        return
+    first = workshop.days[0]
+    for person_id in sorted(_staff(workshop)):
+        if person_id in workshop.signups:
+            continue
+        zone = workshop.people[person_id].zone
+        yield Planned(
+            _key(workshop, PICK_SESSION, person_id),
+            person_id,
+            PICK_SESSION,
+            first.starts_at - offsets.pick_session_before,
+            f"⏰ {escape(workshop.title)} starts on {when(first.starts_at, zone)} and you have "
+            f"not picked an onboarding session yet. {code(prefix + 'onboarding')} lists them; "
+            f"{code(prefix + 'onboarding join O1')} signs you up.",
+        )
+
+
+def _learner_day_before(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[Planned]:
+    first = workshop.days[0]
+    for person_id, room in sorted(_learners(workshop).items()):
+        zone = workshop.people[person_id].zone
+        place = (
+            f"Venue: {escape(room.venue)}" if room.in_person and room.venue
+            else f"Video link: {link(room.venue)}" if room.venue
+            else ""
+        )
+        lines = [
+            f"⏰ {escape(workshop.title)} starts on {span(first.starts_at, first.ends_at, zone)}, "
+            f"in your local room {room.code} {escape(room.name)}.",
+            *([place] if place else []),
+            *_links(workshop),
+            "Please install the software from the setup instructions before the first day.",
+        ]
+        yield Planned(
+            _key(workshop, LEARNER_DAY_BEFORE, person_id),
+            person_id,
+            LEARNER_DAY_BEFORE,
+            first.starts_at - offsets.learner_day_before,
+            "\n".join(lines),
+        )
+
+
+def _day_starts(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[Planned]:
+    for person_id, rooms in sorted(_staff(workshop).items()):
+        zone = workshop.people[person_id].zone
+        for day in workshop.days:
+            meeting = [room for room in rooms if room.meets_on(day.number)]
+            if not meeting:
+                continue
+            counts = ", ".join(
+                f"{room.code} {escape(room.name)}: {len(room.learners)} "
+                f"{'learner' if len(room.learners) == 1 else 'learners'}"
+                for room in meeting
+            )
+            lines = [
+                f"⏰ Day {day.number} of {escape(workshop.title)} starts at "
+                f"{when(day.starts_at, zone)}. Your room: {counts}.",
+                *_links(workshop),
+            ]
+            yield Planned(
+                _key(workshop, DAY_START, day.number, person_id),
+                person_id,
+                DAY_START,
+                day.starts_at - offsets.day_start_before,
+                "\n".join(lines),
+            )
+
+
+def _final(workshop: WorkshopFacts, offsets: Offsets, prefix: str) -> Iterator[Planned]:
+    last = workshop.days[-1]
+    everyone = sorted({*_learners(workshop), *_staff(workshop)})
+    for person_id in everyone:
+        yield Planned(
+            _key(workshop, FINAL, person_id),
+            person_id,
+            FINAL,
+            last.ends_at + offsets.final_after,
+            f"Thank you for taking part in {escape(workshop.title)}! Tell us how it went: "
+            f"{code(prefix + 'feedback')}.",
+        )

@@ -1,0 +1,204 @@
+"""Keeping the reminder table in step with the plan.
+
+`replan(session, settings, now)` loads the planner's inputs for every workshop
+that is not finished (a finished one's pending reminders are cancelled), plans,
+and reconciles the `reminder` table with the
+plan in the caller's transaction: new reminders are inserted, pending ones
+whose time or text changed are moved, pending ones no longer planned are
+cancelled; sent and missed ones are history and never touched. A new or moved
+reminder whose time has already passed is not sent late: it is cancelled (or
+not created), as it would be news about something already under way.
+
+The dispatcher calls it after every command that may change something, before
+the commit, so the table always matches the facts it was planned from.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import ReminderSettings, Settings, parse_duration
+from bot.db.models import (
+    LocalRoom,
+    MemberRole,
+    Membership,
+    OnboardingSession,
+    OnboardingSignup,
+    Person,
+    Reminder,
+    ReminderStatus,
+    RoomMode,
+    RoomStatus,
+    Workshop,
+    WorkshopState,
+)
+from bot.scheduling import planner
+from bot.scheduling.planner import (
+    DayFacts,
+    Offsets,
+    PersonFacts,
+    Planned,
+    RoomFacts,
+    SessionFacts,
+    WorkshopFacts,
+)
+from bot.values import parse_days
+
+
+def offsets_of(settings: ReminderSettings) -> Offsets:
+    return Offsets(
+        onboarding_before=tuple(parse_duration(text) for text in settings.onboarding_before),
+        pick_session_before=parse_duration(f"{settings.pick_session_days_before}d"),
+        learner_day_before=parse_duration(settings.learner_day_before),
+        day_start_before=parse_duration(settings.day_start_before),
+        final_after=parse_duration(settings.final_after),
+    )
+
+
+async def facts(session: AsyncSession, workshop: Workshop, default_zone: str) -> WorkshopFacts:
+    """The planner's inputs for one workshop, read with a few plain queries."""
+    rooms = (
+        await session.execute(
+            select(LocalRoom.id, LocalRoom.name, LocalRoom.mode, LocalRoom.venue, LocalRoom.days)
+            .where(LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
+            .order_by(LocalRoom.id)
+        )
+    ).all()
+    members: dict[int, dict[MemberRole, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for room_id, person_id, role in await session.execute(
+        select(Membership.room_id, Membership.person_id, Membership.role)
+        .join(LocalRoom, Membership.room_id == LocalRoom.id)
+        .where(LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
+        .order_by(Membership.id)
+    ):
+        members[room_id][role].append(person_id)
+    sessions = (
+        await session.execute(
+            select(OnboardingSession.id, OnboardingSession.starts_at,
+                   OnboardingSession.minutes, OnboardingSession.link)
+            .where(OnboardingSession.workshop_id == workshop.id)
+        )
+    ).all()
+    signups = dict(
+        (
+            await session.execute(
+                select(OnboardingSignup.person_id, OnboardingSignup.session_id).where(
+                    OnboardingSignup.workshop_id == workshop.id
+                )
+            )
+        ).all()
+    )
+    wanted = {p for room in members.values() for ids in room.values() for p in ids} | set(signups)
+    people: dict[int, PersonFacts] = {}
+    zones: dict[str | None, ZoneInfo] = {}
+    if wanted:
+        for person_id, timezone, wants in await session.execute(
+            select(Person.id, Person.timezone, Person.reminders).where(Person.id.in_(wanted))
+        ):
+            if timezone not in zones:
+                zones[timezone] = ZoneInfo(timezone or default_zone)
+            people[person_id] = PersonFacts(person_id, zones[timezone], wants)
+    return WorkshopFacts(
+        id=workshop.id,
+        slug=workshop.slug,
+        title=workshop.title,
+        days=tuple(DayFacts(d.number, d.starts_at, d.ends_at) for d in workshop.days),
+        rooms=tuple(
+            RoomFacts(
+                id=room_id, name=name, in_person=mode is RoomMode.IN_PERSON, venue=venue,
+                days=parse_days(days) if days else None,
+                learners=tuple(members[room_id][MemberRole.LEARNER]),
+                staff=tuple(members[room_id][MemberRole.HOST] + members[room_id][MemberRole.LEAD]),
+            )
+            for room_id, name, mode, venue, days in rooms
+        ),
+        sessions=tuple(SessionFacts(*row) for row in sessions),
+        people=people,
+        signups=signups,
+        stream_url=workshop.stream_url,
+        notes_url=workshop.notes_url,
+    )
+
+
+async def replan(session: AsyncSession, settings: Settings, now: datetime) -> int:
+    """Re-plan every unfinished workshop; how many reminder rows changed."""
+    found = await session.scalars(
+        select(Workshop).where(Workshop.state != WorkshopState.FINISHED).order_by(Workshop.id)
+    )
+    changed = 0
+    for workshop in found:
+        planned: list[Planned] = []
+        if settings.reminders.enabled:
+            inputs = await facts(session, workshop, settings.bot.default_timezone)
+            planned = planner.plan(inputs, offsets_of(settings.reminders), settings.bot.prefix)
+        changed += await reconcile(session, workshop.id, planned, now)
+    # A finished workshop needs no more reminders: what is still pending is cancelled.
+    finished = select(Workshop.id).where(Workshop.state == WorkshopState.FINISHED)
+    ended = await session.execute(
+        update(Reminder)
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.workshop_id.in_(finished))
+        .values(status=ReminderStatus.CANCELLED)
+    )
+    return changed + int(getattr(ended, "rowcount", 0) or 0)
+
+
+async def reconcile(
+    session: AsyncSession, workshop_id: int, planned: list[Planned], now: datetime
+) -> int:
+    """Make the workshop's reminder rows match `planned`; how many rows changed."""
+    existing = {
+        key: (rid, status, due_at, text, person_id)
+        for key, rid, status, due_at, text, person_id in await session.execute(
+            select(Reminder.dedupe_key, Reminder.id, Reminder.status, Reminder.due_at,
+                   Reminder.text, Reminder.person_id)
+            .where(Reminder.workshop_id == workshop_id)
+        )
+    }
+    new: list[dict[str, object]] = []
+    moved: list[dict[str, object]] = []
+    cancel: list[int] = []
+    for item in planned:
+        found = existing.pop(item.key, None)
+        if found is None:
+            if item.due_at > now:
+                new.append({
+                    "dedupe_key": item.key, "workshop_id": workshop_id,
+                    "person_id": item.person_id, "kind": item.kind, "due_at": item.due_at,
+                    "text": item.text, "status": ReminderStatus.PENDING, "created_at": now,
+                })
+            continue
+        rid, status, due_at, text, _ = found
+        if status in (ReminderStatus.SENT, ReminderStatus.MISSED):
+            continue
+        same = due_at == item.due_at and text == item.text
+        if status is ReminderStatus.PENDING and same:
+            continue
+        if item.due_at > now:
+            moved.append({"rid": rid, "due_at": item.due_at, "text": item.text,
+                          "status": ReminderStatus.PENDING})
+        elif status is ReminderStatus.PENDING and due_at != item.due_at:
+            cancel.append(rid)  # moved into the past: news about something under way
+    cancel += [
+        rid for rid, status, *_ in existing.values() if status is ReminderStatus.PENDING
+    ]
+    if new:
+        await session.execute(insert(Reminder), new)
+    if moved:
+        await session.execute(
+            update(Reminder),
+            [{"id": m["rid"], "due_at": m["due_at"], "text": m["text"], "status": m["status"]}
+             for m in moved],
+        )
+    if cancel:
+        await session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(cancel))
+            .values(status=ReminderStatus.CANCELLED)
+        )
+    return len(new) + len(moved) + len(cancel)
+

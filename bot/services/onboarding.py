@@ -1,0 +1,224 @@
+"""Onboarding sessions of a workshop and the team leads and hosts signed up for them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Audience,
+    LocalRoom,
+    MemberRole,
+    Membership,
+    OnboardingSession,
+    OnboardingSignup,
+    Person,
+    RoomMode,
+    RoomStatus,
+    Workshop,
+)
+from bot.services.errors import UserError
+from bot.text import code
+
+STAFF = (MemberRole.HOST, MemberRole.LEAD)
+
+
+def parse_code(text: str) -> int:
+    """`O2` -> 2; ValueError for anything else (the framework answers with the usage)."""
+    match = re.fullmatch(r"[Oo]?(\d{1,9})", text.strip())
+    if not match:
+        raise ValueError(f"{text[:40]!r} is not a session id; session ids look like O2")
+    return int(match[1])
+
+
+class SessionCode(int):
+    """An onboarding session's id as people see it: `O2`."""
+
+    metavar = "O2"
+    what = "the session id"
+
+    @classmethod
+    def parse(cls, text: str) -> SessionCode:
+        return cls(parse_code(text))
+
+
+async def sessions_of(session: AsyncSession, workshop: Workshop) -> list[OnboardingSession]:
+    found = await session.scalars(
+        select(OnboardingSession)
+        .where(OnboardingSession.workshop_id == workshop.id)
+        .order_by(OnboardingSession.starts_at, OnboardingSession.id)
+    )
+    return list(found)
+
+
+async def get(
+    session: AsyncSession, workshop: Workshop, number: int, prefix: str
+) -> OnboardingSession:
+    found = await session.get(OnboardingSession, number)
+    if found is None or found.workshop_id != workshop.id:
+        raise UserError(
+            f"There is no onboarding session O{number} in {code(workshop.slug)}. "
+            f"{code(prefix + 'onboarding')} lists them."
+        )
+    return found
+
+
+async def add(
+    session: AsyncSession,
+    workshop: Workshop,
+    *,
+    starts_at: datetime,
+    minutes: int,
+    link: str | None,
+    capacity: int | None,
+    audience: Audience,
+    now: datetime,
+) -> OnboardingSession:
+    row = OnboardingSession(
+        workshop_id=workshop.id, starts_at=starts_at, minutes=minutes, link=link,
+        capacity=capacity, audience=audience, created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def signed_up(session: AsyncSession, onboarding: OnboardingSession) -> list[Person]:
+    found = await session.scalars(
+        select(Person)
+        .join(OnboardingSignup, OnboardingSignup.person_id == Person.id)
+        .where(OnboardingSignup.session_id == onboarding.id)
+        .order_by(OnboardingSignup.id)
+    )
+    return list(found)
+
+
+async def counts(session: AsyncSession, workshop: Workshop) -> dict[int, int]:
+    """Session id -> how many are signed up."""
+    found = await session.execute(
+        select(OnboardingSignup.session_id, func.count())
+        .where(OnboardingSignup.workshop_id == workshop.id)
+        .group_by(OnboardingSignup.session_id)
+    )
+    return {session_id: count for session_id, count in found.all()}
+
+
+async def remove(session: AsyncSession, onboarding: OnboardingSession) -> list[Person]:
+    """Cancel a session; who was signed up (to be told)."""
+    told = await signed_up(session, onboarding)
+    await session.execute(
+        delete(OnboardingSignup).where(OnboardingSignup.session_id == onboarding.id)
+    )
+    await session.delete(onboarding)
+    await session.flush()
+    return told
+
+
+async def signup_of(
+    session: AsyncSession, workshop: Workshop, person: Person | None
+) -> OnboardingSignup | None:
+    if person is None:
+        return None
+    found: OnboardingSignup | None = await session.scalar(
+        select(OnboardingSignup).where(
+            OnboardingSignup.workshop_id == workshop.id, OnboardingSignup.person_id == person.id
+        )
+    )
+    return found
+
+
+async def staff_modes(session: AsyncSession, workshop: Workshop, person: Person) -> set[RoomMode]:
+    """The modes of the live rooms of the workshop this person hosts or leads."""
+    found = await session.scalars(
+        select(LocalRoom.mode)
+        .join(Membership, Membership.room_id == LocalRoom.id)
+        .where(
+            LocalRoom.workshop_id == workshop.id,
+            LocalRoom.status != RoomStatus.WITHDRAWN,
+            Membership.person_id == person.id,
+            Membership.role.in_(STAFF),
+        )
+    )
+    return set(found)
+
+
+@dataclass(frozen=True)
+class Joined:
+    left: OnboardingSession | None  # the session they were signed up for before, if another
+
+
+async def join(
+    session: AsyncSession,
+    workshop: Workshop,
+    onboarding: OnboardingSession,
+    person: Person,
+    now: datetime,
+) -> Joined:
+    """Sign a lead or host up; one session per person and workshop (a change moves them)."""
+    modes = await staff_modes(session, workshop, person)
+    if not modes:
+        raise UserError(
+            "Onboarding sessions are for the team leads and hosts of "
+            f"{code(workshop.slug)}'s rooms."
+        )
+    audience = onboarding.audience
+    if audience is not Audience.ALL and RoomMode(audience.value) not in modes:
+        raise UserError(
+            f"{onboarding.code} is for the teams of {onboarding.audience.value} rooms; "
+            "please pick another session."
+        )
+    if onboarding.starts_at <= now:
+        raise UserError(f"{onboarding.code} has already started; please pick another session.")
+    current = await signup_of(session, workshop, person)
+    if current is not None and current.session_id == onboarding.id:
+        raise UserError(f"You are already signed up for {onboarding.code}.")
+    taken = (await counts(session, workshop)).get(onboarding.id, 0)
+    if onboarding.capacity is not None and taken >= onboarding.capacity:
+        raise UserError(
+            f"{onboarding.code} is full ({onboarding.capacity} seats); please pick another session."
+        )
+    left = None
+    if current is not None:
+        left = await session.get(OnboardingSession, current.session_id)
+        await session.delete(current)
+        await session.flush()
+    session.add(
+        OnboardingSignup(
+            workshop_id=workshop.id, session_id=onboarding.id, person_id=person.id, created_at=now
+        )
+    )
+    await session.flush()
+    return Joined(left)
+
+
+async def leave(
+    session: AsyncSession, workshop: Workshop, person: Person | None
+) -> OnboardingSession:
+    current = await signup_of(session, workshop, person)
+    if current is None:
+        raise UserError("You are not signed up for an onboarding session.")
+    left = await session.get(OnboardingSession, current.session_id)
+    assert left is not None
+    await session.delete(current)
+    await session.flush()
+    return left
+
+
+async def staff_without_session(session: AsyncSession, workshop: Workshop) -> int:
+    """Team leads and hosts of live rooms not signed up for any session."""
+    signed = select(OnboardingSignup.person_id).where(OnboardingSignup.workshop_id == workshop.id)
+    found = await session.scalar(
+        select(func.count(func.distinct(Membership.person_id)))
+        .join(LocalRoom, Membership.room_id == LocalRoom.id)
+        .where(
+            LocalRoom.workshop_id == workshop.id,
+            LocalRoom.status != RoomStatus.WITHDRAWN,
+            Membership.role.in_(STAFF),
+            Membership.person_id.not_in(signed),
+        )
+    )
+    return int(found or 0)
