@@ -22,12 +22,18 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.models import DeliveryStatus, OutboxMessage, Workshop
-from bot.services import listing, workshops
+from bot.db.models import (
+    DeliveryStatus,
+    OutboxMessage,
+    Reminder,
+    ReminderStatus,
+    Workshop,
+)
+from bot.services import calendars, listing, onboarding, workshops
 from bot.services.errors import UserError
 from bot.text import span
 from bot.values import language_name
-from bot.web import feeds, metrics
+from bot.web import metrics
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -128,13 +134,16 @@ class Pages:
     async def workshop_ics(self, request: web.Request) -> web.Response:
         async with self.sessions() as session, session.begin():
             workshop = await self._workshop(session, request)
-            body = feeds.workshop_feed(workshop, workshop.created_at)
+            body = calendars.workshop_calendar(workshop, workshop.created_at)
         return conditional(request, body, "text/calendar")
 
     async def onboarding_ics(self, request: web.Request) -> web.Response:
         async with self.sessions() as session, session.begin():
             workshop = await self._workshop(session, request)
-            body = await feeds.onboarding_feed(session, workshop)
+            found = await onboarding.sessions_of(session, workshop)
+            body = calendars.onboarding_calendar(
+                workshop, found, None, workshop.created_at, with_links=False
+            )
         return conditional(request, body, "text/calendar")
 
     async def healthz(self, request: web.Request) -> web.Response:
@@ -165,12 +174,25 @@ class Pages:
                                  headers={"Cache-Control": "no-store"})
 
     async def metrics(self, request: web.Request) -> web.Response:
+        """Counters kept in memory, and gauges read from the tables at each scrape."""
         try:
             async with self.sessions() as session:
                 pending = await session.scalar(
                     select(func.count()).where(OutboxMessage.status == DeliveryStatus.PENDING)
                 )
+                reminders = await session.execute(
+                    select(Reminder.status, Reminder.late_minutes.is_not(None), func.count())
+                    .where(Reminder.status != ReminderStatus.CANCELLED)
+                    .group_by(Reminder.status, Reminder.late_minutes.is_not(None))
+                )
             metrics.OUTBOX_DEPTH.set(int(pending or 0))
+            by_status = dict.fromkeys(("pending", "sent", "delayed", "missed"), 0)
+            for status, late, count in reminders:
+                by_status[status.value] += count
+                if status is ReminderStatus.SENT and late:
+                    by_status["delayed"] += count  # sent late: also counted as sent
+            for name, count in by_status.items():
+                metrics.REMINDERS.labels(status=name).set(count)
         except Exception:  # the other metrics still tell; /healthz says what is wrong
             pass
         return web.Response(

@@ -143,10 +143,25 @@ async def test_the_workshop_feed_keeps_its_uids_when_the_times_move(chat: Chat) 
     assert "day 1 of 2" in str(after[uid]["SUMMARY"])
 
 
-async def test_the_onboarding_feed_is_a_calendar(chat: Chat) -> None:
+async def test_the_onboarding_feed_lists_the_sessions_without_links_and_keeps_uids(
+    chat: Chat,
+) -> None:
     await set_up_workshop(chat)
+    await chat.say(ORGANIZER, "!onboarding add 2026-03-10 14:00 tz=Europe/Stockholm "
+                   "link=https://meet.example.org/secret-onboarding capacity=10")
+    await chat.say(ORGANIZER, "!onboarding add 2026-03-12 09:00 tz=Europe/Stockholm")
     async with web_client(chat) as client:
         response = await client.get("/onboarding.ics")
-        calendar = Calendar.from_ical(await response.read())
+        data = await response.read()
+        await chat.say(ORGANIZER, "!onboarding edit O1 time=16:30")
+        after = events(await (await client.get("/onboarding.ics")).read())
+    calendar = Calendar.from_ical(data)
     assert response.status == 200 and response.headers["Content-Type"].startswith("text/calendar")
     assert str(calendar["X-WR-CALNAME"]) == "Spring workshop: onboarding"
+    before = events(data)
+    uid = "onboarding-O1-2026-spring@classroom-bot"
+    assert set(before) == {uid, "onboarding-O2-2026-spring@classroom-bot"} == set(after)
+    assert before[uid].decoded("DTSTART").hour == 13  # 14:00 CET
+    assert after[uid].decoded("DTSTART").hour == 15  # moved, same event
+    # The video link is for the leads and hosts (they get it in the chat).
+    assert b"secret-onboarding" not in data

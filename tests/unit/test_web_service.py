@@ -44,6 +44,22 @@ async def test_metrics_count_handled_commands_by_command_and_outcome(chat: Chat)
     assert "@" not in after and "frobnicate" not in after
 
 
+async def test_metrics_count_reminders_by_status(chat: Chat) -> None:
+    await set_up_workshop(chat)
+    await chat.say("@ana:example.org", "!join R1")
+    before = await scrape(chat)
+    name = "classroom_bot_reminders"
+    assert sample(before, name, status="pending") >= 1  # Ana's day-before reminder, at least
+    assert sample(before, name, status="sent") == 0
+    # A day after the workshop: whatever was due is now sent or, past the grace, missed.
+    chat.clock.advance(timedelta(days=20))
+    await chat.app.reminders.run_due()
+    after = await scrape(chat)
+    assert sample(after, name, status="pending") == 0
+    total = sum(sample(before, name, status=s) for s in ("pending", "sent", "missed"))
+    assert sample(after, name, status="sent") + sample(after, name, status="missed") == total
+
+
 async def test_metrics_show_outbox_depth_failures_and_reply_latency(chat: Chat) -> None:
     await set_up_workshop(chat)
     chat.transport.refuse["!dm-@bo:example.org"] = "M_FORBIDDEN"
