@@ -9,6 +9,8 @@ backticks, and the line structure of the source.
 
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -17,9 +19,34 @@ from markdown_it.token import Token
 MARKDOWN = MarkdownIt("commonmark", {"html": False, "breaks": True})
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s")
+
+
+def _parse_source(markdown: str) -> str:
+    """End a list at the first line that is neither an item nor indented.
+
+    CommonMark reads such a line as a "lazy" continuation of the last item, so
+    `- Day 2 …\nTimes are in UTC…` would put the note inside day 2. Replies are
+    written a line per item (continuations indented), so an unindented line
+    after a list is always a new paragraph.
+    """
+    out: list[str] = []
+    in_list = False
+    for line in markdown.split("\n"):
+        if _LIST_ITEM.match(line):
+            in_list = True
+        elif not line.strip():
+            in_list = False
+        elif in_list and not line.startswith((" ", "\t")):
+            out.append("")
+            in_list = False
+        out.append(line)
+    return "\n".join(out)
+
+
 def html(markdown: str) -> str:
     """The HTML for a reply's Markdown; any HTML in the text comes out escaped."""
-    return str(MARKDOWN.render(markdown)).strip()
+    return str(MARKDOWN.render(_parse_source(markdown))).strip()
 
 
 def plain_text(markdown: str) -> str:
@@ -28,7 +55,7 @@ def plain_text(markdown: str) -> str:
     lists: list[int | None] = []  # None: a bullet list; else the next number
     marker = ""
     last_line: int | None = None
-    for token in MARKDOWN.parse(markdown):
+    for token in MARKDOWN.parse(_parse_source(markdown)):
         kind = token.type
         if kind == "bullet_list_open":
             lists.append(None)

@@ -35,3 +35,13 @@ async def test_the_console_shows_plain_text() -> None:
                                interactive=False)
     await console.deliver(Outgoing(text=f"Saved **{escape('a_b')}**.", room="console"))
     assert out.getvalue() == "  Saved a_b.\n"
+
+
+def test_a_line_after_a_list_is_a_paragraph_of_its_own_not_part_of_the_last_item() -> None:
+    text = "**Days**\n- Day 1: Tue\n- Day 2: Wed\n  still day 2\nTimes are in UTC."
+    assert plain_text(text) == (
+        "Days\n- Day 1: Tue\n- Day 2: Wed\n  still day 2\n\nTimes are in UTC."
+    )
+    rendered = html(text)
+    assert rendered.endswith("</ul>\n<p>Times are in UTC.</p>")
+    assert "still day 2" in rendered.split("</ul>")[0]
