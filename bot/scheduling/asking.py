@@ -5,7 +5,8 @@ transaction that marks the reminder sent and writes its outbox row, so the
 form's conversation row and the message carrying its first question are
 committed together or not at all. A person already answering a form (or
 confirming forget-me) is not interrupted: the reminder says which command
-starts the new form when they are done. With feedback switched off, or the
+starts the new form when they are done (or, when it is this very form, started
+by hand, repeats the question they are at). With feedback switched off, or the
 form taken out of the configuration since it was planned, the reminder's own
 text is all that is sent.
 """
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.db.models import Person, Reminder, Workshop
+from bot.forms import engine
 from bot.scheduling import planner
 from bot.services import feedback
 from bot.text import code
@@ -36,6 +38,10 @@ async def text_of(
     busy = await feedback.conversation_of(session, person)
     idle = timedelta(minutes=settings.feedback.idle_minutes)
     if busy is not None and now - busy.updated_at <= idle:
+        if (busy.form, busy.workshop_id, busy.day) == (form, reminder.workshop_id, day or 0):
+            question = engine.ask(feedback.form_named(settings, form), feedback.state_of(busy),
+                                  settings.bot.prefix)
+            return f"{text}\nYou have already started this form; here is where you are:\n{question}"
         what = f"the {code(busy.form)} form" if busy.form else "confirming forget-me"
         command = settings.bot.prefix + "feedback " + form + (f" day={day}" if day else "")
         return (

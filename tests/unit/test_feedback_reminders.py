@@ -68,7 +68,7 @@ async def test_the_day_ends_with_its_form_and_the_learner_answers_right_away(
 async def test_a_form_in_progress_is_not_clobbered(workshop: Chat) -> None:
     chat = workshop
     await until(chat, DAY_1_END - timedelta(minutes=5))
-    await chat.say(ANA, "!feedback daily day=1")
+    await chat.say(ANA, "!feedback daily day=2")  # the wrong day, by mistake
     assert "question 2 of 4" in await dm(chat, ANA, "3")
     await until(chat, DAY_1_END)
     (arrived,) = [t for t in to(chat, ANA) if "is over" in t]
@@ -76,6 +76,19 @@ async def test_a_form_in_progress_is_not_clobbered(workshop: Chat) -> None:
     assert "`!feedback daily day=1` starts it" in arrived
     assert "question 1 of 4" not in arrived
     # Her form goes on where she was.
+    assert "question 3 of 4" in await dm(chat, ANA, "the exercises")
+    assert await conversations(chat) == [("daily", 2)]
+
+
+async def test_the_same_form_started_by_hand_goes_on_where_it_is(workshop: Chat) -> None:
+    chat = workshop
+    await until(chat, DAY_1_END - timedelta(minutes=5))
+    await chat.say(ANA, "!feedback daily day=1")
+    await dm(chat, ANA, "3")
+    await until(chat, DAY_1_END)
+    (arrived,) = [t for t in to(chat, ANA) if "is over" in t]
+    assert "You have already started this form; here is where you are:" in arrived
+    assert "question 2 of 4" in arrived and "starts it" not in arrived
     assert "question 3 of 4" in await dm(chat, ANA, "the exercises")
 
 
