@@ -105,6 +105,7 @@ class ReminderSettings:
     pick_session_days_before: int = field(default=7, metadata={"min": 0})
     learner_day_before: str = field(default="1d", metadata={"each": "duration"})
     day_start_before: str = field(default="30m", metadata={"each": "duration"})
+    day_end_after: str = field(default="0m", metadata={"each": "duration"})
     final_after: str = field(default="1h", metadata={"each": "duration"})
     grace: str = field(default="6h", metadata={"each": "duration"})
 

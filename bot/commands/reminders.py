@@ -22,7 +22,9 @@ KIND_LABELS = {
     "pick-session": '"pick an onboarding session"',
     "learner-day-before": "learners, the day before",
     "day-start": "day starts, to team leads and hosts",
-    "final": "after the last day",
+    "day-end": "day ends, the day's form to learners",
+    "final": "after the last day, the final form to learners",
+    "debrief": "after the last day, the debrief form to team leads and hosts",
 }
 
 

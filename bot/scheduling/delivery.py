@@ -30,6 +30,7 @@ from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
+from bot.scheduling import asking
 from bot.text import code
 from bot.transport.base import Outgoing
 
@@ -55,7 +56,7 @@ async def deliver_due(
         async with sessions() as session, session.begin():
             found = (
                 await session.execute(
-                    select(Reminder, Person.network, Person.user_id)
+                    select(Reminder, Person)
                     .join(Person, Reminder.person_id == Person.id)
                     .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
                     .order_by(Reminder.due_at, Reminder.id)
@@ -66,20 +67,20 @@ async def deliver_due(
                 return deliveries
             written: list[OutboxMessage] = []
             missed: list[tuple[Reminder, str]] = []
-            for reminder, network, user_id in found:
+            for reminder, person in found:
                 late = now - reminder.due_at
                 if late >= DELAY_SHOWN_FROM:
                     reminder.late_minutes = int(late.total_seconds() // 60)
                 if late > grace:
                     reminder.status = ReminderStatus.MISSED
-                    missed.append((reminder, network))
+                    missed.append((reminder, person.network))
                     continue
-                text = reminder.text
-                if reminder.late_minutes:
-                    text += f"\n(delayed {reminder.late_minutes} min)"
+                note = f"\n(delayed {reminder.late_minutes} min)" if reminder.late_minutes else ""
+                text = await asking.text_of(session, settings, reminder, person, now, note)
                 written.append(rows.add(
-                    session, key=reminder_key(reminder.dedupe_key), network=network,
-                    message=Outgoing(text=text, user=user_id), reference="reminder", now=now,
+                    session, key=reminder_key(reminder.dedupe_key), network=person.network,
+                    message=Outgoing(text=text, user=person.user_id), reference="reminder",
+                    now=now,
                 ))
                 reminder.status = ReminderStatus.SENT
                 reminder.sent_at = now

@@ -31,8 +31,12 @@ ONBOARDING = "onboarding"
 PICK_SESSION = "pick-session"
 LEARNER_DAY_BEFORE = "learner-day-before"
 DAY_START = "day-start"
+DAY_END = "day-end"
 FINAL = "final"
-KINDS = (ONBOARDING, PICK_SESSION, LEARNER_DAY_BEFORE, DAY_START, FINAL)
+DEBRIEF = "debrief"
+KINDS = (ONBOARDING, PICK_SESSION, LEARNER_DAY_BEFORE, DAY_START, DAY_END, FINAL, DEBRIEF)
+# The feedback form each kind starts when it is delivered (bot/scheduling/delivery.py).
+FORM_OF = {DAY_END: "daily", FINAL: "final", DEBRIEF: "debrief"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Offsets:
     pick_session_before: timedelta = timedelta(days=7)
     learner_day_before: timedelta = timedelta(days=1)
     day_start_before: timedelta = timedelta(minutes=30)
+    day_end_after: timedelta = timedelta(0)
     final_after: timedelta = timedelta(hours=1)
 
 
@@ -113,8 +118,12 @@ class Planned:
     text: str
 
 
-def plan(workshop: WorkshopFacts, offsets: Offsets, prefix: str) -> list[Planned]:
-    """Every reminder the workshop needs, for people who want reminders."""
+def plan(
+    workshop: WorkshopFacts, offsets: Offsets, prefix: str, forms: frozenset[str] = frozenset()
+) -> list[Planned]:
+    """Every reminder the workshop needs, for people who want reminders. `forms` are the
+    feedback forms in use (none when feedback is off): a reminder that starts a form is
+    planned only when its form is there."""
     if not workshop.days:
         return []
     found = [
@@ -122,7 +131,8 @@ def plan(workshop: WorkshopFacts, offsets: Offsets, prefix: str) -> list[Planned
         *_pick_session(workshop, offsets, prefix),
         *_learner_day_before(workshop, offsets),
         *_day_starts(workshop, offsets),
-        *_final(workshop, offsets, prefix),
+        *_day_ends(workshop, offsets, forms),
+        *_final(workshop, offsets, forms),
     ]
     return [p for p in found if workshop.people[p.person_id].reminders]
 
@@ -250,15 +260,44 @@ def _day_starts(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[Planned]:
             )
 
 
-def _final(workshop: WorkshopFacts, offsets: Offsets, prefix: str) -> Iterator[Planned]:
+def day_of(key: str) -> int:
+    """The day number in a day-end reminder's dedupe key (`w1:day-end:2:7` -> 2)."""
+    return int(key.split(":")[2])
+
+
+def _day_ends(
+    workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str]
+) -> Iterator[Planned]:
+    """At the end of each day, the day's form to each learner whose room met that day."""
+    if FORM_OF[DAY_END] not in forms:
+        return
+    for day in workshop.days:
+        for person_id, room in sorted(_learners(workshop).items()):
+            if not room.meets_on(day.number):
+                continue
+            yield Planned(
+                _key(workshop, DAY_END, day.number, person_id),
+                person_id,
+                DAY_END,
+                day.ends_at + offsets.day_end_after,
+                f"📝 Day {day.number} of {escape(workshop.title)} is over: tell us how it went.",
+            )
+
+
+def _final(workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str]) -> Iterator[Planned]:
+    """After the last day: learners get the `final` form, leads and hosts the `debrief`
+    form (the thanks alone when that form is not in use)."""
     last = workshop.days[-1]
-    everyone = sorted({*_learners(workshop), *_staff(workshop)})
-    for person_id in everyone:
+    due = last.ends_at + offsets.final_after
+    thanks = f"Thank you for taking part in {escape(workshop.title)}!"
+    staff = _staff(workshop)
+    for person_id in sorted({*_learners(workshop), *staff}):
+        kind = DEBRIEF if person_id in staff else FINAL
+        asks = FORM_OF[kind] in forms
         yield Planned(
-            _key(workshop, FINAL, person_id),
+            _key(workshop, kind, person_id),
             person_id,
-            FINAL,
-            last.ends_at + offsets.final_after,
-            f"Thank you for taking part in {escape(workshop.title)}! Tell us how it went: "
-            f"{code(prefix + 'feedback')}.",
+            kind,
+            due,
+            thanks + (" Tell us how it went, right here." if asks else ""),
         )

@@ -47,6 +47,7 @@ from bot.scheduling.planner import (
     SessionFacts,
     WorkshopFacts,
 )
+from bot.services import feedback
 from bot.values import parse_days
 
 
@@ -56,8 +57,14 @@ def offsets_of(settings: ReminderSettings) -> Offsets:
         pick_session_before=parse_duration(f"{settings.pick_session_days_before}d"),
         learner_day_before=parse_duration(settings.learner_day_before),
         day_start_before=parse_duration(settings.day_start_before),
+        day_end_after=parse_duration(settings.day_end_after),
         final_after=parse_duration(settings.final_after),
     )
+
+
+def forms_in_use(settings: Settings) -> frozenset[str]:
+    """The feedback forms reminders may start: none while feedback is off."""
+    return frozenset(feedback.forms(settings)) if settings.feedback.enabled else frozenset()
 
 
 async def facts(session: AsyncSession, workshop: Workshop, default_zone: str) -> WorkshopFacts:
@@ -135,7 +142,8 @@ async def replan(session: AsyncSession, settings: Settings, now: datetime) -> in
         planned: list[Planned] = []
         if settings.reminders.enabled:
             inputs = await facts(session, workshop, settings.bot.default_timezone)
-            planned = planner.plan(inputs, offsets_of(settings.reminders), settings.bot.prefix)
+            planned = planner.plan(inputs, offsets_of(settings.reminders), settings.bot.prefix,
+                                   forms_in_use(settings))
         changed += await reconcile(session, workshop.id, planned, now)
     # A finished workshop needs no more reminders: what is still pending is cancelled.
     finished = select(Workshop.id).where(Workshop.state == WorkshopState.FINISHED)

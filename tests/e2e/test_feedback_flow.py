@@ -1,12 +1,23 @@
-"""Feedback on the real homeserver: a learner answers the daily form in a direct chat;
-the organizer gets the summary with its chart and the CSV export."""
+"""Feedback on the real homeserver: the end-of-day reminder starts the daily form in
+the learner's direct chat, the learner answers it there; the organizer gets the summary
+with its chart and the CSV export.
+
+The reminder is made due shortly after the set-up by configuring `[reminders]
+day_end_after` so that a day which ended two days ago is followed by its form a
+minute from now; the test then waits for the wall clock (polling, with a deadline).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from bot.config import ReminderSettings
 
 if TYPE_CHECKING:
     from tests.e2e.bots import BotRunner
@@ -22,29 +33,43 @@ def files(user: ChatUser, room: str, bot: BotRunner, msgtype: str) -> list[dict[
             and e.get("content", {}).get("msgtype") == msgtype]
 
 
-async def test_daily_form_in_a_direct_chat_then_summary_and_export(
+# Enough for the set-up below (a few commands) to finish before the reminder is due.
+SETUP_S = 45
+
+
+def day_ending_in_the_past() -> tuple[str, str]:
+    """A workshop day that ended two days ago (UTC), and the `day_end_after` offset that
+    makes its end-of-day reminder fall due SETUP_S seconds from now."""
+    day = (datetime.now(UTC) - timedelta(days=2)).date()
+    ends = datetime(day.year, day.month, day.day, 15, tzinfo=UTC)
+    after = math.ceil((datetime.now(UTC) - ends).total_seconds()) + SETUP_S
+    return f"{day:%Y-%m-%d}", f"{after}s"
+
+
+async def test_end_of_day_form_in_a_direct_chat_then_summary_and_export(
     make_user: MakeUser, make_bot: MakeBot, room_with: RoomWith
 ) -> None:
     olga = await make_user("olga")
-    bot = await make_bot(organizers=(olga.user_id,))
+    bot = await make_bot(organizers=(olga.user_id,), start=False)
+    day, after = day_ending_in_the_past()
+    bot.settings = replace(bot.settings, reminders=ReminderSettings(day_end_after=after))
+    await bot.start()
     lars = await make_user("lars")
     room = await room_with(olga, bot)
     await olga.client.room_invite(room, lars.user_id)
     await lars.wait_until(lambda: room in lars.invites or None, "the invitation")
     await lars.join(room)
     for text in (
-        "!workshop add 2027-spring title=Spring tz=Europe/Oslo "
-        "days=2027-03-16,2027-03-17 time=10:00-15:00",
+        f"!workshop add 2027-spring title=Spring tz=UTC days={day} time=10:00-15:00",
         '!room add name=Oslo org=UiO mode=online lang=en capacity=5 public=yes',
     ):
         await olga.expect_reply(room, await olga.say(room, text), sender=bot.user_id)
     await lars.expect_reply(room, await lars.say(room, "!join R1"), sender=bot.user_id)
 
-    started = await lars.say(room, "!feedback daily day=1")
-    reply = await lars.expect_reply(room, started, sender=bot.user_id)
-    assert "I sent you a direct message" in reply["content"]["body"]
+    # No command: the end of the day brings the form to the direct chat.
     direct = await lars.wait_until(
-        lambda: next((r for r in lars.invites if r != room), None), "a direct chat"
+        lambda: next((r for r in lars.invites if r != room), None), "a direct chat",
+        within=SETUP_S + 90,
     )
     await lars.join(direct)
     first = await lars.wait_until(
@@ -52,7 +77,9 @@ async def test_daily_form_in_a_direct_chat_then_summary_and_export(
                  and "question 1 of 4" in e.get("content", {}).get("body", "")],
         "the first question",
     )
-    assert "too fast" in first[0]["content"]["body"]
+    body = first[0]["content"]["body"]
+    assert "Day 1 of Spring is over" in body and "too fast" in body
+    assert len(first) == 1
     said = ""
     for answer in ("1, 3", "the exercises", "more breaks", "skip", "yes"):
         event = await lars.say(direct, answer)  # no prefix: the form takes it

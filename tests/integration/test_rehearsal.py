@@ -54,15 +54,25 @@ def test_a_week_rehearsed_delivers_each_reminder_once_in_the_right_zone(tmp_path
          "Your room: R1 Oslo room: 1 learner."),
         ("@kai:uni.no", "⏰ Day 1 of Spring starts at Mon 15 Mar 17:00 JST. "
          "Your room: R2 Tokyo room: 1 learner."),
+        # The end of each day: the day's form, once per learner, the first question with it.
+        ("@lu:uni.no", "📝 Day 1 of Spring is over: tell us how it went."),
+        ("@mo:uni.no", "📝 Day 1 of Spring is over: tell us how it went."),
         ("@lena:uni.no", "⏰ Day 2 of Spring starts at Tue 16 Mar 04:00 EDT. "
          "Your room: R1 Oslo room: 1 learner."),
         ("@kai:uni.no", "⏰ Day 2 of Spring starts at Tue 16 Mar 17:00 JST. "
          "Your room: R2 Tokyo room: 1 learner."),
-        ("@lena:uni.no", "Thank you for taking part in Spring! Tell us how it went: `!feedback`."),
-        ("@kai:uni.no", "Thank you for taking part in Spring! Tell us how it went: `!feedback`."),
-        ("@lu:uni.no", "Thank you for taking part in Spring! Tell us how it went: `!feedback`."),
-        ("@mo:uni.no", "Thank you for taking part in Spring! Tell us how it went: `!feedback`."),
+        ("@lu:uni.no", "📝 Day 2 of Spring is over: tell us how it went."),
+        ("@mo:uni.no", "📝 Day 2 of Spring is over: tell us how it went."),
+        # An hour later: the debrief form to the leads; the learners, still in the
+        # day-2 form, are told how to start the final form when done.
+        *[(who, "Thank you for taking part in Spring! Tell us how it went, right here.")
+          for who in ("@lena:uni.no", "@kai:uni.no", "@lu:uni.no", "@mo:uni.no")],
     ]
+    assert out.count("Here is the `daily` form about day 1, one question at a time.") == 2
+    assert out.count("Here is the `daily` form about day 2, one question at a time.") == 2
+    assert out.count("Today was (choose all that apply)") == 4
+    assert out.count("Here is the `debrief` form") == 2
+    assert out.count("so this one waits: when you are done, `!feedback final` starts it.") == 2
     assert "(the time is now Wed 10 Mar 12:00 UTC)" in out
     assert "delayed" not in out
 

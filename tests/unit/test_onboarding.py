@@ -133,7 +133,7 @@ async def test_a_learner_who_leaves_gets_no_reminders(room: Chat) -> None:
     chat = await in_oslo(room, HOST)
     await chat.say(ANA, "!join R1")
     assert [k for u, k, *_ in await reminders(chat) if u == ANA] == [
-        "learner-day-before", "final"
+        "learner-day-before", "day-end", "day-end", "final"
     ]
     await chat.say(ANA, "!leave")
     assert {s for u, *_, s in await reminders(chat) if u == ANA} == {"cancelled"}

@@ -102,7 +102,9 @@ def test_the_schedule_of_section_4() -> None:
     assert "Tue 2 Mar 14:00–15:00 CET" in planned["w1:onboarding:O2:1:1h"].text
     assert planned["w1:learner-day-before:2"].due_at == first - timedelta(days=1)
     assert "Main hall" in planned["w1:learner-day-before:2"].text
-    assert planned["w1:final:1"].due_at == facts.days[-1].ends_at + timedelta(hours=1)
+    final = facts.days[-1].ends_at + timedelta(hours=1)
+    assert planned["w1:final:2"].due_at == planned["w1:debrief:1"].due_at == final
+    assert "w1:final:1" not in planned, "a lead gets the debrief form instead"
     assert "w1:pick-session:1" not in planned, "signed up: no 'pick a session'"
     assert sorted(k for k in planned if k.startswith("w1:day-start")) == [
         "w1:day-start:1:1", "w1:day-start:2:1", "w1:day-start:3:1"
@@ -148,4 +150,56 @@ def test_a_room_that_skips_a_day_gets_no_day_start_for_it() -> None:
     planned = planner.plan(WorkshopFacts(**{**facts.__dict__, "rooms": (room,)}), Offsets(), "!")
     assert sorted(p.key for p in planned if p.kind == planner.DAY_START) == [
         "w1:day-start:1:1", "w1:day-start:3:1"
+    ]
+
+
+FORMS = frozenset({"daily", "final", "debrief"})
+
+
+@pytest.mark.parametrize(("zone", "first"), CHANGES)
+def test_each_day_ends_with_its_form_at_1500_local_across_a_clock_change(
+    zone: str, first: date
+) -> None:
+    offsets = Offsets(day_end_after=timedelta(minutes=10))
+    planned = planner.plan(workshop(zone, first), offsets, "!", FORMS)
+    ends = [p for p in planned if p.kind == planner.DAY_END]
+    assert [p.key for p in ends] == ["w1:day-end:1:2", "w1:day-end:2:2", "w1:day-end:3:2"]
+    assert {p.person_id for p in ends} == {LEARNER}, "learners only"
+    local = [p.due_at.astimezone(ZoneInfo(zone)) for p in ends]
+    assert [(d.date(), d.time()) for d in local] == [
+        (first + timedelta(days=n), time(15, 10)) for n in range(3)
+    ]
+    assert len({d.utcoffset() for d in local}) == 2, "the days straddle the change"
+    assert [planner.day_of(p.key) for p in ends] == [1, 2, 3]
+    assert "Day 2 of Workshop is over" in ends[1].text
+
+
+@pytest.mark.parametrize(("zone", "first"), CHANGES)
+def test_after_the_last_day_learners_get_final_and_staff_debrief(zone: str, first: date) -> None:
+    facts = workshop(zone, first)
+    planned = {p.key: p for p in planner.plan(facts, Offsets(), "!", FORMS)}
+    last_end = facts.days[-1].ends_at.astimezone(ZoneInfo(zone))
+    assert planned["w1:final:2"].kind == planner.FINAL
+    assert planned["w1:debrief:1"].kind == planner.DEBRIEF
+    for key in ("w1:final:2", "w1:debrief:1"):
+        due = planned[key].due_at.astimezone(ZoneInfo(zone))
+        assert (due.date(), due.time()) == (last_end.date(), time(16))
+        assert "right here" in planned[key].text
+
+
+def test_with_feedback_off_no_day_end_and_the_final_only_thanks() -> None:
+    planned = {p.key: p for p in planner.plan(workshop("Europe/Oslo", date(2027, 3, 8)),
+                                              Offsets(), "!")}
+    assert not [k for k in planned if ":day-end:" in k]
+    assert planned["w1:final:2"].text == "Thank you for taking part in Workshop!"
+    assert planned["w1:debrief:1"].text == "Thank you for taking part in Workshop!"
+
+
+def test_a_room_that_skips_a_day_gets_no_form_for_it() -> None:
+    facts = workshop("Europe/Oslo", date(2027, 3, 8))
+    room = RoomFacts(7, "Oslo room", True, "Main hall", frozenset({1, 3}), (LEARNER,), (LEAD,))
+    planned = planner.plan(WorkshopFacts(**{**facts.__dict__, "rooms": (room,)}), Offsets(),
+                           "!", FORMS)
+    assert [p.key for p in planned if p.kind == planner.DAY_END] == [
+        "w1:day-end:1:2", "w1:day-end:3:2"
     ]
