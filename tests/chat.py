@@ -10,11 +10,13 @@ with what the bot answered (and whom else it told what).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.app import App
 from bot.clock import FrozenClock
@@ -81,13 +83,17 @@ class Chat:
         directory: Path,
         organizers: Iterable[str] = (ORGANIZER,),
         settings: Settings | None = None,
+        **sections: Any,
     ) -> Chat:
+        """The bot on a SQLite file in `directory`; `sections` replace parts of the
+        settings (`bot=BotSettings(prefix=".")`, `feedback=FeedbackSettings(...)`)."""
         transport = RecordingTransport()
         clock = FrozenClock(START)
         settings = settings or Settings(
             bot=BotSettings(organizers=tuple(organizers)),
             database=DatabaseSettings(url=f"sqlite+aiosqlite:///{directory / 'bot.db'}"),
         )
+        settings = dataclasses.replace(settings, **sections)
         app = App(settings, lambda _app: transport, clock=clock)
         await app.start()
         return cls(app, transport, clock)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import BotSettings, DatabaseSettings, FeedbackSettings, Settings
+from bot.config import FeedbackSettings
 from bot.db.models import Conversation, OutboxMessage, Reminder, ReminderStatus
 from bot.scheduling import delivery
 from tests.chat import ORGANIZER, Chat
@@ -147,12 +147,7 @@ async def _ana_id(chat: Chat) -> str:
 
 
 async def test_with_feedback_off_no_forms_are_planned_or_started(tmp_path: Path) -> None:
-    settings = Settings(
-        bot=BotSettings(organizers=(ORGANIZER,)),
-        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
-        feedback=FeedbackSettings(enabled=False),
-    )
-    chat = await Chat.open(tmp_path, settings=settings)
+    chat = await Chat.open(tmp_path, feedback=FeedbackSettings(enabled=False))
     try:
         await chat.say(ORGANIZER, "!workshop add 2026-spring title=Spring tz=Europe/Oslo "
                                   "days=2026-03-17,2026-03-18 time=10:00-15:00")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BotSettings, DatabaseSettings, FeedbackSettings, Settings
+from bot.config import FeedbackSettings
 from bot.forms.definitions import load
 from bot.services.summary import bar, tally
 from tests.chat import ORGANIZER, Chat
@@ -49,12 +49,7 @@ def test_multi_shares_are_of_respondents_and_nps_only_for_0_to_10() -> None:
 
 @pytest.fixture
 async def answered(tmp_path: Path) -> AsyncIterator[Chat]:
-    settings = Settings(
-        bot=BotSettings(organizers=(ORGANIZER,)),
-        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
-        feedback=FeedbackSettings(min_responses_for_leads=3),
-    )
-    chat = await Chat.open(tmp_path, settings=settings)
+    chat = await Chat.open(tmp_path, feedback=FeedbackSettings(min_responses_for_leads=3))
     await chat.say(
         ORGANIZER,
         "!workshop add 2026-spring title=Spring tz=Europe/Oslo "
@@ -126,12 +121,7 @@ async def test_leads_see_only_their_room(answered: Chat) -> None:
 
 
 async def test_feedback_switched_off(tmp_path: Path) -> None:
-    settings = Settings(
-        bot=BotSettings(organizers=(ORGANIZER,)),
-        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
-        feedback=FeedbackSettings(enabled=False),
-    )
-    chat = await Chat.open(tmp_path, settings=settings)
+    chat = await Chat.open(tmp_path, feedback=FeedbackSettings(enabled=False))
     try:
         for command in ("!feedback daily day=1", "!feedback summary", "!feedback export"):
             assert "switched off" in await chat.say(ORGANIZER, command)

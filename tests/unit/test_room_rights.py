@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.config import BotSettings, DatabaseSettings, Settings
+from bot.config import BotSettings
 from tests.chat import ORGANIZER, Chat
 from tests.unit.test_rooms import ANA, BO, CY, HOST, LEAD, ROOM, STRANGER, memberships
 
@@ -139,11 +139,7 @@ async def test_a_host_who_types_leave_is_shown_how_to_step_down(room: Chat) -> N
 
 
 async def test_replies_use_the_configured_prefix(tmp_path: Path) -> None:
-    settings = Settings(
-        bot=BotSettings(organizers=(ORGANIZER,), prefix="."),
-        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
-    )
-    chat = await Chat.open(tmp_path, settings=settings)
+    chat = await Chat.open(tmp_path, bot=BotSettings(organizers=(ORGANIZER,), prefix="."))
     try:
         said = [await chat.say(ANA, ".rooms"), await chat.say(ANA, ".myroom")]
         await chat.say(ORGANIZER, WORKSHOP.replace("!", ".", 1))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.config import BotSettings, DatabaseSettings, Settings
+from bot.config import BotSettings
 from bot.db.models import Person
 from tests.chat import ORGANIZER, Chat
 
@@ -63,11 +63,10 @@ async def test_times_shown_without_a_zone_of_ones_own_say_how_to_set_it(chat: Ch
 
 
 async def test_the_note_uses_the_configured_default_zone_and_prefix(tmp_path: Path) -> None:
-    settings = Settings(
+    chat = await Chat.open(
+        tmp_path,
         bot=BotSettings(organizers=(ORGANIZER,), prefix=".", default_timezone="Asia/Kolkata"),
-        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
     )
-    chat = await Chat.open(tmp_path, settings=settings)
     try:
         answer = await chat.say(
             ORGANIZER,
