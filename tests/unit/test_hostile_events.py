@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from bot.clock import FrozenClock
 from bot.config import MatrixSettings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.state import StateStore
+from bot.outbox.worker import Sent
+from bot.transport.base import Incoming
 from bot.transport.matrix_format import direct_rooms, read_text_message
 from bot.transport.matrix_policy import from_timestamp_ms
 from bot.transport.matrix_rooms import MatrixRooms
@@ -123,3 +126,34 @@ def test_a_sync_takes_odd_events_and_room_state_without_raising(
     for event in events:
         incoming = sync._incoming("!r:uni.no", Event(event))
         assert incoming is None or isinstance(incoming.body, str)
+
+
+async def test_an_event_that_cannot_be_read_is_skipped_and_the_batch_goes_on(
+    sync: MatrixSync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def text(event_id: str) -> Event:
+        return Event({"type": "m.room.message", "event_id": event_id, "sender": "@ana:uni.no",
+                      "content": {"msgtype": "m.text", "body": "!tz"}})
+
+    read = sync._incoming
+
+    def odd(room_id: str, event: Any) -> Any:
+        if event.source["event_id"] == "$odd":
+            raise ValueError("a case nobody thought of")
+        return read(room_id, event)
+
+    monkeypatch.setattr(sync, "_incoming", odd)
+    timeline = SimpleNamespace(events=[text("$odd"), text("$fine")], limited=False,
+                               prev_batch=None)
+    response = SimpleNamespace(
+        account_data_events=[], rooms=SimpleNamespace(
+            leave={}, invite={}, join={"!r:uni.no": SimpleNamespace(state=[],
+                                                                    timeline=timeline)}))
+    handled: list[str | None] = []
+
+    async def handler(message: Incoming) -> Sent:
+        handled.append(message.event_id)
+        return Sent()
+
+    await sync._process(response, handler, initial=False, full_state=False)
+    assert handled == ["$fine"]
