@@ -128,3 +128,18 @@ def test_no_exception_escapes_and_an_error_changes_nothing(
     if any(message[1:] and message[1:] in answer.reply for message in raised):
         assert after == before, (text, answer.reply)
 
+
+
+@pytest.mark.parametrize("filler", ["x", "\u202e<b>*", "\x00\x1b"])
+def test_a_60_kb_message_is_refused_for_every_command(
+    runner: asyncio.Runner, chat: Chat, filler: str
+) -> None:
+    before = runner.run(dump(chat.app.sessions, skip=CONVERSATION))
+    for command in COMMANDS:
+        huge = f"!{command.name} " + filler * (60_000 // len(filler))
+        answer = runner.run(chat.say(ORGANIZER, huge))
+        assert "commands take at most 4 KB" in answer.reply, (command.name, answer.reply[:200])
+        assert len(answer.reply) < 2_000  # the text is not echoed back
+    unknown = runner.run(chat.say(ORGANIZER, filler * 60_000, direct=True))
+    assert "I don't know the command" in unknown.reply and len(unknown.reply) < 2_000
+    assert runner.run(dump(chat.app.sessions, skip=CONVERSATION)) == before
