@@ -124,10 +124,8 @@ class Dispatcher:
         except Exception as exc:
             if is_unavailable(exc):
                 raise
-            log.exception(
-                "command failed [ref %s] from %s: %r", reference, message.sender,
-                clip(request.text, 200),
-            )
+            log.exception("command failed [ref %s] from %s: %s", reference, message.sender,
+                          self._loggable(message, request))
         sorry = Reply(
             "Something went wrong on my side and nothing was changed. "
             f"If it happens again, tell an organizer the reference {code(reference)}."
@@ -136,6 +134,17 @@ class Dispatcher:
             if not await self._claim(session, message):
                 return []
             return await self._write(session, message, sorry, reference)
+
+    def _loggable(self, message: Incoming, request: Request) -> str:
+        """What a log line may say about the message. In a room, what was typed (the
+        room saw it too). In a direct chat, where forms run and anything may be a
+        feedback answer ("rooms were cold" starts like a command), only the command's
+        name: the log never holds feedback next to a user id."""
+        if not message.is_direct:
+            return repr(clip(request.text, 200))
+        matched = self.registry.match(request.text)
+        name = f"{matched[0].name} …" if matched is not None else "text"
+        return f"({name}, {len(request.text)} characters in a direct chat, not logged)"
 
     async def _run(self, message: Incoming, request: Request, reference: str) -> list[Delivery]:
         """Run the command and write its answer, all in one transaction.
