@@ -102,7 +102,7 @@ def chat(runner: asyncio.Runner, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
-@settings(max_examples=10, deadline=None, database=None,
+@settings(max_examples=8, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), who=st.sampled_from([ORGANIZER, HOST, STRANGER]))
 def test_no_exception_escapes_and_an_error_changes_nothing(
@@ -140,6 +140,8 @@ def test_a_60_kb_message_is_refused_for_every_command(
         answer = runner.run(chat.say(ORGANIZER, huge))
         assert "commands take at most 4 KB" in answer.reply, (command.name, answer.reply[:200])
         assert len(answer.reply) < 2_000  # the text is not echoed back
-    unknown = runner.run(chat.say(ORGANIZER, filler * 60_000, direct=True))
+    # Someone with no conversation in progress (earlier tests may have started one).
+    unknown = runner.run(chat.say(f"@fresh-{ord(filler[0])}:uni.no", filler * 60_000,
+                                  direct=True))
     assert "I don't know the command" in unknown.reply and len(unknown.reply) < 2_000
     assert runner.run(dump(chat.app.sessions, skip=CONVERSATION)) == before
