@@ -1,12 +1,15 @@
 """Another program holds the SQLite file's lock longer than the bot's busy timeout
 (a backup, a sqlite3 shell): a command leaves no trace and is handled again later,
 once; the outbox worker records a send once the lock is gone instead of dropping it.
+A shorter lock is simply waited out.
 The e2e counterpart, with the real homeserver: tests/e2e/test_faults.py."""
 
 from __future__ import annotations
 
 import io
 import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -112,3 +115,21 @@ async def test_the_console_says_the_database_is_busy_and_reads_on() -> None:
     await console.run(handler)
     assert seen == ["!tz", "!help"]
     assert out.getvalue().count("the database is busy, nothing was done; type it again") == 2
+
+
+async def test_a_lock_shorter_than_the_busy_timeout_is_waited_out(
+    chat: Chat, tmp_path: Path
+) -> None:
+    await chat.say(ORGANIZER, "!tz")
+    other = sqlite3.connect(tmp_path / "bot.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    # The other program's transaction lasts 0.3 s (the scenario), well under 30 s.
+    release = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+    started = time.monotonic()
+    release.start()
+    try:
+        answer = await chat.say(ORGANIZER, "!tz Europe/Oslo")
+    finally:
+        release.join()
+        other.close()
+    assert "Europe/Oslo" in answer.reply and time.monotonic() - started >= 0.25
