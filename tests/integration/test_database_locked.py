@@ -11,6 +11,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,11 @@ from bot.config import DatabaseSettings
 from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.outbox import rows
 from bot.outbox.worker import OutboxWorker, Sent
+from bot.scheduling.delivery import JOB_ID, UNAVAILABLE_RETRY, ReminderService
+from bot.scheduling.scheduler import create_scheduler
 from bot.transport.base import DatabaseUnavailable, Incoming, Outgoing
 from bot.transport.console import ConsoleTransport
-from tests.chat import ORGANIZER, ROOM, Chat
+from tests.chat import ORGANIZER, ROOM, START, Chat
 from tests.tables import dump
 
 BUSY_S = 0.05
@@ -133,3 +136,27 @@ async def test_a_lock_shorter_than_the_busy_timeout_is_waited_out(
         release.join()
         other.close()
     assert "Europe/Oslo" in answer.reply and time.monotonic() - started >= 0.25
+
+
+class FixedClock:
+    """A clock that is not a FrozenClock (whose runs the console's /wait drives)."""
+
+    def now(self) -> datetime:
+        return START
+
+
+async def test_due_reminders_try_again_while_the_database_is_locked(
+    impatient: Chat, tmp_path: Path
+) -> None:
+    scheduler = create_scheduler()  # not started: its jobs are only looked at
+    service = ReminderService(impatient.app.sessions, FixedClock(), impatient.app.settings,
+                              impatient.app.worker, scheduler)
+    service.running = True
+    other = lock(tmp_path / "bot.db")
+    try:
+        await service.run_due()  # gives up on the lock, and says when it tries again
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    job = scheduler.get_job(JOB_ID)
+    assert job is not None and job.trigger.run_date == START + UNAVAILABLE_RETRY
