@@ -123,7 +123,9 @@ class App:
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.engine: AsyncEngine = create_engine(settings.database.url)
+        self.engine: AsyncEngine = create_engine(
+            settings.database.url, busy_timeout_s=settings.database.busy_timeout_seconds
+        )
         self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
         self.transport = make_transport(self)
         self.intake = TransportService(self.transport, self.handle)

@@ -60,6 +60,8 @@ class DatabaseSettings:
         default="sqlite+aiosqlite:///classroom-bot.db", metadata={"each": "database url"}
     )
     auto_migrate: bool = True
+    # SQLite: how long a command waits for a lock another program holds.
+    busy_timeout_seconds: float = field(default=30.0, metadata={"min": 0.1})
 
 
 @dataclass(frozen=True)

@@ -109,11 +109,14 @@ class Chat:
         direct: bool = False,
         event_id: str | None = None,
         unreadable: bool = False,
+        room: str | None = None,
     ) -> Answer:
+        """`room`: where it is said, if not the shared room or the direct chat (whose
+        id in this transport is made of the sender's user id)."""
         message = Incoming(
             network=self.transport.network,
             sender=sender,
-            room=f"!dm-{sender}" if direct else ROOM,
+            room=room or (f"!dm-{sender}" if direct else ROOM),
             body=body,
             is_direct=direct,
             event_id=event_id or f"$event{next(self._ids)}",

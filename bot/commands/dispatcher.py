@@ -8,7 +8,9 @@ rows to the outbox worker.
 A UserError rolls the command's changes back (the refusal is still a row), so
 a refused command changes nothing; any other exception rolls everything back
 and is logged with a short reference the person also sees, in a row written
-in a fresh transaction together with the event's claim.
+in a fresh transaction together with the event's claim. A database that cannot
+be reached (locked past the busy timeout) is not the person's problem: nothing
+is written and the transport hands the message again later.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
 from bot.db import state
+from bot.db.engine import is_unavailable
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
 from bot.services import people, roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
-from bot.transport.base import Incoming, Origin, Outgoing
+from bot.transport.base import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.web import metrics
 
 log = logging.getLogger(__name__)
@@ -95,8 +98,21 @@ class Dispatcher:
         """Run the command the message holds; the committed outbox rows of its answer.
 
         Empty when the message is not a command, or when this event was already
-        handled before (a redelivery after a restart).
+        handled before (a redelivery after a restart). Raises DatabaseUnavailable
+        when the database cannot be reached (locked past the busy timeout): nothing
+        was written, not even the event's claim, so the transport hands the message
+        again later and it is answered then, once.
         """
+        try:
+            return await self._handle(message)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("database unavailable, %s from %s left for another try: %s",
+                        message.event_id, message.sender, str(exc).splitlines()[0])
+            raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
+
+    async def _handle(self, message: Incoming) -> list[Delivery]:
         if message.unreadable:
             return await self._answer_unreadable(message)
         request = self.recognize(message)
@@ -105,11 +121,11 @@ class Dispatcher:
         reference = secrets.token_hex(3)
         try:
             return await self._run(message, request, reference)
-        except Exception:
-            log.exception(
-                "command failed [ref %s] from %s: %r", reference, message.sender,
-                clip(request.text, 200),
-            )
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise
+            log.exception("command failed [ref %s] from %s: %s", reference, message.sender,
+                          self._loggable(message, request))
         sorry = Reply(
             "Something went wrong on my side and nothing was changed. "
             f"If it happens again, tell an organizer the reference {code(reference)}."
@@ -118,6 +134,17 @@ class Dispatcher:
             if not await self._claim(session, message):
                 return []
             return await self._write(session, message, sorry, reference)
+
+    def _loggable(self, message: Incoming, request: Request) -> str:
+        """What a log line may say about the message. In a room, what was typed (the
+        room saw it too). In a direct chat, where forms run and anything may be a
+        feedback answer ("rooms were cold" starts like a command), only the command's
+        name: the log never holds feedback next to a user id."""
+        if not message.is_direct:
+            return repr(clip(request.text, 200))
+        matched = self.registry.match(request.text)
+        name = f"{matched[0].name} …" if matched is not None else "text"
+        return f"({name}, {len(request.text)} characters in a direct chat, not logged)"
 
     async def _run(self, message: Incoming, request: Request, reference: str) -> list[Delivery]:
         """Run the command and write its answer, all in one transaction.

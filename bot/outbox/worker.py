@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.db.engine import is_unavailable
 from bot.outbox import rows
 from bot.outbox.lanes import Lanes
 from bot.outbox.rows import Delivery
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 30
 RETRY_BASE_S = 0.5
 RETRY_CAP_S = 60.0
+# Recording a send waits for a locked database at most this long between tries.
+DB_RETRY_CAP_S = 5.0
 
 Sleep = Callable[[float], Awaitable[Any]]
 # Runs a callback after so many seconds; returns something with cancel().
@@ -181,5 +184,22 @@ class OutboxWorker:
     async def _write(
         self, change: Callable[..., Awaitable[None]], row_id: int, *args: Any
     ) -> None:
-        async with self.sessions() as session, session.begin():
-            await change(session, row_id, *args)
+        """Record an outcome; while the database cannot be reached (locked by another
+        program), try again with backoff, so the lane neither drops the row nor sends
+        it twice in this run."""
+        failures = 0
+        while True:
+            try:
+                async with self.sessions() as session, session.begin():
+                    await change(session, row_id, *args)
+                return
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                failures += 1
+                delay = backoff_delay(failures, base=RETRY_BASE_S, cap=DB_RETRY_CAP_S,
+                                      rand=self._rand)
+                log.warning("could not record the outcome of outbox row %d (attempt %d): %s; "
+                            "retrying in %.1f s", row_id, failures,
+                            str(exc).splitlines()[0], delay)
+                await self._sleep(delay)

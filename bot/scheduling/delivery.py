@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings, parse_duration
+from bot.db.engine import is_unavailable
 from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
@@ -40,6 +41,8 @@ BATCH = 500
 JOB_ID = "reminders-due"
 # Later than this, a reminder says by how much.
 DELAY_SHOWN_FROM = timedelta(minutes=1)
+# A run that found the database locked tries again after this long.
+UNAVAILABLE_RETRY = timedelta(seconds=5)
 
 
 def reminder_key(dedupe_key: str) -> str:
@@ -148,8 +151,20 @@ class ReminderService:
             self.scheduler.remove_job(JOB_ID)
 
     async def run_due(self) -> None:
-        """Deliver what is due now, then wait for the next one."""
-        self.worker.hand(await deliver_due(self.sessions, self.clock.now(), self.settings))
+        """Deliver what is due now, then wait for the next one. While the database
+        cannot be reached (locked by another program), try again shortly: the timer
+        must not be lost with the failed run."""
+        try:
+            deliveries = await deliver_due(self.sessions, self.clock.now(), self.settings)
+        except Exception as exc:
+            if not is_unavailable(exc) or not self.running:
+                raise
+            log.warning("database unavailable for the due reminders; trying again in %d s: %s",
+                        UNAVAILABLE_RETRY.total_seconds(), str(exc).splitlines()[0])
+            if not isinstance(self.clock, FrozenClock):  # a simulated clock moves by advance
+                self._arm(self.clock.now() + UNAVAILABLE_RETRY)
+            return
+        self.worker.hand(deliveries)
         await self.rearm()
 
     async def rearm(self) -> None:
@@ -162,8 +177,11 @@ class ReminderService:
             if self.scheduler.get_job(JOB_ID) is not None:
                 self.scheduler.remove_job(JOB_ID)
             return
+        self._arm(due)
+
+    def _arm(self, when: datetime) -> None:
         self.scheduler.add_job(
-            self.run_due, "date", run_date=due, id=JOB_ID, replace_existing=True
+            self.run_due, "date", run_date=when, id=JOB_ID, replace_existing=True
         )
 
     async def advance(self, clock: FrozenClock, by: timedelta) -> int:

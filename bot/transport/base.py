@@ -91,6 +91,12 @@ class LoginFailed(RuntimeError):
     """The bot cannot log in, and retrying will not help until the configuration changes."""
 
 
+class DatabaseUnavailable(RuntimeError):
+    """`App.handle` could not reach the database (locked, connection lost): the
+    message was not handled and left no trace. A transport keeps its position before
+    it and hands it again later, with backoff."""
+
+
 class DeliveryError(Exception):
     """A message could not be sent this time."""
 

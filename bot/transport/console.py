@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import parse_duration
-from bot.transport.base import Handler, Incoming, Outgoing
+from bot.transport.base import DatabaseUnavailable, Handler, Incoming, Outgoing
 from bot.transport.render import plain_text
 from bot.values import UserId
 
@@ -85,16 +85,21 @@ class ConsoleTransport:
         elif command.startswith("/wait"):
             await self._wait(command.removeprefix("/wait").strip())
         elif command:
-            sent = await handler(
-                Incoming(
-                    network=self.network,
-                    sender=self.user,
-                    room=CONSOLE_ROOM,
-                    body=line,
-                    is_direct=True,
-                    event_id=uuid.uuid4().hex,
+            try:
+                sent = await handler(
+                    Incoming(
+                        network=self.network,
+                        sender=self.user,
+                        room=CONSOLE_ROOM,
+                        body=line,
+                        is_direct=True,
+                        event_id=uuid.uuid4().hex,
+                    )
                 )
-            )
+            except DatabaseUnavailable as exc:
+                # The person typing is the one to retry: say so, and go on.
+                self._print(f"(the database is busy, nothing was done; type it again: {exc})")
+                return
             await sent.wait()  # the answer is printed before the next prompt
 
     async def _wait(self, text: str) -> None:

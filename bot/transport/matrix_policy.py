@@ -42,9 +42,10 @@ def is_direct_room(
     return sender != own_user_id and room_id in direct.get(sender, ())
 
 
-def from_timestamp_ms(value: int | None) -> datetime | None:
-    """An event's `origin_server_ts` as an aware instant; None when absent or absurd."""
-    if value is None:
+def from_timestamp_ms(value: object) -> datetime | None:
+    """An event's `origin_server_ts` as an aware instant; None when absent, not a
+    number (a string, a boolean: events come from other people's servers) or absurd."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
         return None
     try:
         return datetime.fromtimestamp(value / 1000, tz=UTC)

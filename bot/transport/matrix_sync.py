@@ -9,7 +9,9 @@
   after every command of a batch has been handled (its answer committed to
   the outbox); the dispatcher claims each event id in the command's own
   transaction, so a batch delivered again after a crash is skipped event by
-  event. After a restart the first sync starts from the saved token (with full
+  event. A command the database could not take (locked past its busy timeout)
+  is not skipped either: the batch is fetched again after a backoff, from the
+  position saved before it. After a restart the first sync starts from the saved token (with full
   state), fills a gap in a busy room's timeline from the room's history, and
   answers what is younger than `command_max_age_minutes`. The very first start
   (no saved token) answers nothing sent before it, in any room: old history is
@@ -31,7 +33,7 @@ from typing import Any
 from nio import MessageDirection, RoomMessagesResponse, SyncResponse
 
 from bot.clock import Clock
-from bot.transport.base import Handler, Incoming
+from bot.transport.base import DatabaseUnavailable, Handler, Incoming
 from bot.transport.matrix_format import read_text_message
 from bot.transport.matrix_policy import from_timestamp_ms, too_old
 from bot.transport.matrix_rooms import MatrixRooms
@@ -103,16 +105,17 @@ class MatrixSync:
                     need_login = False
                 response = await self.supervisor.until_stopped(self._sync(first))
                 if isinstance(response, SyncResponse):
+                    await self._process(
+                        response, handler, initial=self._since is None, full_state=first
+                    )
+                    # Saved only now, after every command of the batch was handled; and
+                    # followed only once saved (else the batch is fetched again).
+                    await self.position.save_after_batch(response.next_batch)
+                    self._since = response.next_batch
                     if failures:
                         log.info("syncing with %s again after %d failed attempts",
                                  self.settings.homeserver, failures)
                     failures = 0
-                    await self._process(
-                        response, handler, initial=self._since is None, full_state=first
-                    )
-                    self._since = response.next_batch
-                    # Saved only now, after every command of the batch was handled.
-                    await self.position.save_after_batch(self._since)
                     first = False
                     self.last_sync = self.clock.now()  # for /healthz
                     self.ready.set()
@@ -189,25 +192,40 @@ class MatrixSync:
             if info.timeline.limited and info.timeline.prev_batch:
                 events = [*await self._fill_gap(room_id, info.timeline.prev_batch), *events]
             for event in events:
-                incoming = self._incoming(room_id, event)
+                try:
+                    incoming = self._incoming(room_id, event)
+                except Exception:  # one odd event must not hold up every later batch
+                    log.exception("ignoring an event in %s that could not be read", room_id)
+                    continue
                 if incoming is not None:
                     by_room.setdefault(room_id, []).append(incoming)
         if skipped:
             log.info("first start: %d earlier messages left unanswered", skipped)
-        await asyncio.gather(*(self._handle_room(handler, items) for items in by_room.values()))
+        left = sum(await asyncio.gather(
+            *(self._handle_room(handler, items) for items in by_room.values())
+        ))
+        if left:
+            # The database could not be reached: this batch is fetched again (from
+            # the saved position) and its handled commands are skipped by their claims.
+            raise DatabaseUnavailable(f"{left} messages left for another try")
         for room_id in maybe_alone:
             try:
                 await self.rooms.leave_if_alone(room_id)
             except Exception:
                 log.exception("could not leave the empty room %s", room_id)
 
-    async def _handle_room(self, handler: Handler, messages: list[Incoming]) -> None:
-        """One room's messages in order; rooms are handled concurrently."""
-        for message in messages:
+    async def _handle_room(self, handler: Handler, messages: list[Incoming]) -> int:
+        """One room's messages in order; rooms are handled concurrently. How many were
+        left for another try (the database could not be reached: the rest of the room
+        waits too, to keep its order)."""
+        for index, message in enumerate(messages):
             try:
                 await handler(message)
+            except DatabaseUnavailable:
+                return len(messages) - index
             except Exception:
                 log.exception("handling %s from %s failed", message.event_id, message.sender)
+        return 0
 
     async def _fill_gap(self, room_id: str, prev_batch: str) -> list[Any]:
         """Events the sync left out of a busy room's timeline, back to our last position

@@ -37,6 +37,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -405,6 +406,19 @@ class Homeserver:
             process.kill()
             process.wait()
         self._reap()
+
+    def freeze(self) -> None:
+        """SIGSTOP Synapse: it keeps its port (the kernel still accepts connections) but
+        answers nothing until :meth:`thaw`."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            raise HomeserverError(f"homeserver at {self.url} is not running")
+        process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT a frozen Synapse: it answers what waited, and goes on."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)
 
     def _reap(self) -> None:
         """Forget an exited process and close its console log."""

@@ -35,8 +35,12 @@ class BotProcess:
     def __init__(
         self, server: Homeserver, workdir: Path, localpart: str,
         *, organizers: tuple[str, ...] = (), extra_config: str = "",
+        token_only: bool = False, busy_timeout_seconds: float = 30.0,
     ) -> None:
         self.account = server.register(localpart, password=BOT_PASSWORD)
+        # `token_only`: the account's access token is configured, and no password.
+        login = (f'access_token = "{self.account.access_token}"' if token_only
+                 else f'password = "{BOT_PASSWORD}"')
         self.user_id = self.account.user_id
         self.db_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
         self.config = workdir / "config.toml"
@@ -44,9 +48,9 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.config.write_text(
             f"[bot]\norganizers = {json.dumps(list(organizers))}\n\n"
-            f'[database]\nurl = "{self.db_url}"\n\n'
+            f'[database]\nurl = "{self.db_url}"\nbusy_timeout_seconds = {busy_timeout_seconds}\n\n'
             f'[matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.user_id}"\n'
-            f'password = "{BOT_PASSWORD}"\nallow_invites_from = ["{server.server_name}"]\n'
+            f'{login}\nallow_invites_from = ["{server.server_name}"]\n'
             "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n\n"
             f'[feedback]\nkey = "{secrets.token_hex(32)}"\n' + extra_config,
             encoding="utf-8",
@@ -71,6 +75,14 @@ class BotProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.process.wait(), timeout=within)
+
+    async def exit_code(self, within: float) -> int:
+        """The exit code of a process that stops by itself; fail if it runs on."""
+        assert self.process is not None
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout=within)
+        except TimeoutError:
+            pytest.fail(f"the bot still runs after {within:.0f} s\n{self.output()[-3000:]}")
 
     async def close(self) -> None:
         if self.process is not None and self.process.returncode is None:
