@@ -13,6 +13,7 @@ requests that follow go one at a time for a while (`Pacer`).
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from typing import Any
@@ -58,7 +59,8 @@ class ZulipApi:
     def __init__(self, settings: ZulipSettings) -> None:
         self.settings = settings
         self.base = settings.site.rstrip("/")
-        self._auth = aiohttp.BasicAuth(settings.email, settings.api_key or "")
+        login = f"{settings.email}:{settings.api_key or ''}".encode()
+        self._authorization = "Basic " + base64.b64encode(login).decode("ascii")
         self._session: aiohttp.ClientSession | None = None
         self.send_pacer = Pacer()  # message sends
         self.other_pacer = Pacer()  # everything else but the long-poll
@@ -66,7 +68,7 @@ class ZulipApi:
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                auth=self._auth, headers={"User-Agent": "classroom-bot"})
+                headers={"Authorization": self._authorization, "User-Agent": "classroom-bot"})
         return self._session
 
     async def close(self) -> None:

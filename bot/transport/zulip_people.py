@@ -1,7 +1,8 @@
 """The people of a Zulip organization as the bot sees them: names, e-mails, roles.
 
 `GET /users` is read at start and again when a message comes from, or a
-reply names, someone not known yet (at most every REFRESH_EVERY_S seconds).
+reply names, someone not known yet (an id the last reading did not have is
+not looked up again for REFRESH_EVERY_S seconds).
 Organizers are the configured user ids or e-mails, and, when
 `zulip.organizer_roles` says so, the organization's owners, administrators or
 moderators (Zulip's `role`, as Matrix uses power levels). Names only label
@@ -49,6 +50,7 @@ class Directory:
         self.me: ZulipUser | None = None
         self._monotonic = monotonic
         self._loaded_at: float | None = None
+        self._not_found: set[int] = set()
 
     async def load_me(self) -> ZulipUser:
         answer = await self.api.paced("GET", "users/me")
@@ -65,18 +67,23 @@ class Directory:
         self._loaded_at = self._monotonic()
 
     async def know(self, user_ids: set[int], *, stale_after: float | None = None) -> None:
-        """Make sure these people are known (one refresh at most, not too often); with
-        `stale_after`, also refresh what is older than that (roles change)."""
+        """Make sure these people are known: read the users again when one is new (but
+        not again and again for ids the last reading did not have); with
+        `stale_after`, also when the last reading is older than that (roles change)."""
         age = None if self._loaded_at is None else self._monotonic() - self._loaded_at
         stale = age is None or (stale_after is not None and age > stale_after)
-        if user_ids <= self.users.keys() and not stale:
+        unknown = user_ids - self.users.keys()
+        if not unknown and not stale:
             return
-        if age is not None and age < REFRESH_EVERY_S:
+        if not stale and unknown <= self._not_found and age is not None and (
+                age < REFRESH_EVERY_S):
             return
         try:
             await self.refresh()
         except Exception as exc:  # names are a nicety; the message still goes out
             log.warning("could not read the organization's users: %s", exc)
+            return
+        self._not_found = unknown - self.users.keys()
 
     def names(self) -> dict[int, str]:
         return {uid: user.full_name for uid, user in self.users.items()}

@@ -128,6 +128,9 @@ class ZulipDouble:
     def add_stream(self, name: str, *members: User) -> Stream:
         return self._do(lambda: self.realm.add_stream(name, members))
 
+    def subscribe(self, stream: Stream, *users: User) -> None:
+        self._do(lambda: stream.subscribers.update(u.user_id for u in users))
+
     def post(self, sender: User, content: str, *, stream: Stream | None = None,
              topic: str = "", to: tuple[User, ...] = ()) -> Message:
         """A message from `sender` without going through HTTP (a test's set-up)."""
