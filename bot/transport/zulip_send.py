@@ -8,12 +8,15 @@ whether a retry could help (`TransientDeliveryError`) or not
 (`PermanentDeliveryError`).
 
 Zulip has no transaction ids, so a send cut short by a crash cannot simply be
-repeated. Before each send the bot notes in the database that the message (by
-the outbox row's key) is in flight, with the highest message id it knows of;
-the note is removed once the server confirmed the send. A message found still
-noted at its next attempt may have landed: the bot reads its own messages in
-that conversation newer than the noted id, and when one has the same content
-(the upload link aside), counts the message as sent instead of sending it again.
+repeated. Before each send the bot notes, per target (the outbox lane: one
+message at a time), which message part it is sending (by the outbox row's key)
+and the highest message id it knows of. The note stays until the next message
+to that target replaces it, which happens only after this one was marked sent.
+So when a part is about to be sent and the note already names it, an earlier
+attempt may have landed: the bot reads its own messages in that conversation
+newer than the noted id, and when one has the same content (the upload link
+aside), counts the part as sent instead of sending it again. The cost: one
+small database write per message; the notes are one row per conversation.
 """
 
 from __future__ import annotations
@@ -73,9 +76,10 @@ class ZulipSender:
         if message.attachment is not None:
             text = (text.rstrip() + "\n\n" if text.strip() else "") + await self._upload(
                 message.attachment)
+        lane = message.room or message.user or ""
         for index, part in enumerate(split(text)):
             key = None if message.key is None else f"{message.key}#{index}"
-            await self._send_once(conversation, part, key)
+            await self._send_once(conversation, part, key, lane)
 
     def _target(self, message: Outgoing) -> Conversation:
         if message.user is not None:
@@ -88,22 +92,23 @@ class ZulipSender:
             raise PermanentDeliveryError(f"{message.room!r} is not a Zulip conversation")
         return conversation
 
-    async def _send_once(self, conversation: Conversation, content: str, key: str | None) -> None:
-        note = None if key is None else "in-flight:" + hashlib.sha256(key.encode()).hexdigest()[:32]
-        if note is not None:
+    async def _send_once(
+        self, conversation: Conversation, content: str, key: str | None, lane: str
+    ) -> None:
+        note = in_flight_note(lane)
+        if key is not None:
             noted = await self.state.get(note)
-            if noted is not None and await self._landed(conversation, content, int(noted)):
-                log.info("a message in flight before a crash had landed; not sending it again")
-                await self.state.set(note, None)
-                return
-            if noted is None:
-                await self.state.set(note, str(self.high_water()))
+            noted_key, _, after = (noted or "").rpartition("|")
+            if noted_key == key and after.isdigit():
+                if await self._landed(conversation, content, int(after)):
+                    log.info("%s had landed before a crash; not sending it again", key)
+                    return
+            else:
+                await self.state.set(note, f"{key}|{self.high_water()}")
         answer = await self._request("POST", "messages", _message_params(conversation, content),
                                      send=True, what=f"sending to {conversation.key}")
         if isinstance(answer.get("id"), int):
             self.saw(answer["id"])
-        if note is not None:
-            await self.state.set(note, None)
 
     async def _landed(self, conversation: Conversation, content: str, after: int) -> bool:
         me = self.directory.me
@@ -151,6 +156,12 @@ class ZulipSender:
             raise TransientDeliveryError(f"{what}: {exc}") from exc
         except TimeoutError as exc:
             raise TransientDeliveryError(f"{what}: timed out") from exc
+
+
+def in_flight_note(target: str) -> str:
+    """The `transport_state` key of the note on the last message part sent to a target
+    (the outbox lane's room or user): `<part key>|<highest message id known then>`."""
+    return "in-flight:" + hashlib.sha256(target.encode()).hexdigest()[:32]
 
 
 def _message_params(conversation: Conversation, content: str) -> dict[str, Any]:

@@ -5,35 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.zulip.bots import ZulipBot
-from tests.zulip.double import ZulipDouble
 from tests.zulip.people import Org
 from tests.zulip.realm import ADMINISTRATOR
 
 
 @pytest.fixture
-def org() -> Iterator[Org]:
-    double = ZulipDouble(longpoll_timeout_s=10.0, heartbeat_s=1.0).start()
-    try:
-        yield Org(double)
-    finally:
-        double.stop()
-
-
-@pytest.fixture
-async def bot(org: Org, tmp_path: Path) -> AsyncIterator[ZulipBot]:
-    running = ZulipBot(org, tmp_path / "bot.db")
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
+def bot(zulip_bot: ZulipBot) -> ZulipBot:
+    return zulip_bot
 
 
 async def test_help_in_a_channel_answers_in_the_same_topic(org: Org, bot: ZulipBot) -> None:

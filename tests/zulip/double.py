@@ -166,11 +166,12 @@ class ZulipDouble:
         self, request: web.Request,
         handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
     ) -> web.StreamResponse:
-        who: str | None = None
+        who = _login(request)  # recorded even when the request is refused
         try:
             if self._down.is_set():
-                return web.Response(status=502, text="<html>502 Bad Gateway</html>",
-                                    content_type="text/html")
+                response = _bad_gateway()
+                self.calls.append(Call(request.method, request.path, who, response.status))
+                return response
             user = None
             if request.path != "/api/v1/server_settings":
                 user = self._authenticate(request)
@@ -250,8 +251,7 @@ class ZulipDouble:
             down.cancel()
             changed.cancel()
             if self._down.is_set():
-                return web.Response(status=502, text="<html>502 Bad Gateway</html>",
-                                    content_type="text/html")
+                return _bad_gateway()
             queue = self.realm.queue_of(request[USER], queue.queue_id)
             if not queue.events:
                 queue.add({"type": "heartbeat"})
@@ -356,6 +356,19 @@ class ZulipDouble:
                 stream = self.realm.add_stream(name)
             stream.subscribers.add(user.user_id)
         return self._ok(subscribed={}, already_subscribed={})
+
+
+def _bad_gateway() -> web.Response:
+    """What a proxy in front of a stopped Zulip server answers."""
+    return web.Response(status=502, text="<html>502 Bad Gateway</html>",
+                        content_type="text/html")
+
+
+def _login(request: web.Request) -> str | None:
+    try:
+        return BasicAuth.decode(request.headers.get("Authorization", "")).login
+    except ValueError:
+        return None
 
 
 def json_param(params: dict[str, str], name: str, default: Any) -> Any:
