@@ -65,7 +65,7 @@ class ZulipTransport:
             self.api, self.directory, self.supervisor, SyncPosition(state, STATE_LAST_MESSAGE),
             clock, settings, prefix)
         self.sender = ZulipSender(self.api, self.directory, state,
-                                  lambda: self.receiver.high_water, self.receiver.saw)
+                                  lambda: self.receiver.high_water, self.receiver.sent)
         self.connected = asyncio.Event()
         self.ready = self.receiver.ready  # set once registered and caught up
 

@@ -64,15 +64,16 @@ class ZulipReceiver:
         self.prefix = prefix
         self.ready = asyncio.Event()  # set once the first queue is registered and caught up
         self.last_sync: datetime | None = None  # when the server last answered a poll
-        self.last_message_id: int | None = None
+        self.last_message_id: int | None = None  # the last one handled
+        self.last_sent_id = 0  # the last one the bot sent
 
     @property
     def high_water(self) -> int:
         """No message the bot sends from now on can have an id at or below this."""
-        return self.last_message_id or 0
+        return max(self.last_message_id or 0, self.last_sent_id)
 
-    def saw(self, message_id: int) -> None:
-        self.last_message_id = max(self.last_message_id or 0, message_id)
+    def sent(self, message_id: int) -> None:
+        self.last_sent_id = max(self.last_sent_id, message_id)
 
     async def run(self, handler: Handler) -> None:
         saved = await self.position.load()
@@ -116,7 +117,7 @@ class ZulipReceiver:
         cutoff = self.clock.now() - timedelta(minutes=self.settings.command_max_age_minutes)
         for _page in range(GAP_MAX_PAGES):
             answer = await self.api.paced("GET", "messages", {
-                "anchor": str(self.high_water), "include_anchor": False, "num_before": 0,
+                "anchor": str(self.last_message_id or 0), "include_anchor": False, "num_before": 0,
                 "num_after": GAP_PAGE_SIZE, "apply_markdown": False, "narrow": [],
             })
             raw = answer.get("messages")
@@ -173,7 +174,8 @@ class ZulipReceiver:
     ) -> None:
         """One batch: commands of a conversation in order, conversations concurrently;
         the position is saved once all are handled."""
-        fresh = [m for m in raw if isinstance(m.get("id"), int) and m["id"] > self.high_water]
+        last = self.last_message_id or 0
+        fresh = [m for m in raw if isinstance(m.get("id"), int) and m["id"] > last]
         if not fresh:
             return
         me = self.directory.me
@@ -190,8 +192,8 @@ class ZulipReceiver:
             incoming = self._incoming(message, me.user_id, me.full_name)
             by_conversation.setdefault(incoming.room, []).append(incoming)
         await asyncio.gather(*(_in_order(handler, items) for items in by_conversation.values()))
-        self.saw(max(m["id"] for m in fresh))
-        await self.position.save_after_batch(str(self.high_water))
+        self.last_message_id = max(m["id"] for m in fresh)
+        await self.position.save_after_batch(str(self.last_message_id))
 
     def _incoming(self, message: ZulipMessage, own_id: int, own_name: str) -> Incoming:
         return Incoming(

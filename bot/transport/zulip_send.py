@@ -61,13 +61,13 @@ _MENTIONED = re.compile(r"zulip:(\d{1,12})")
 class ZulipSender:
     def __init__(
         self, api: ZulipApi, directory: Directory, state: StateStore,
-        high_water: Callable[[], int], saw: Callable[[int], None],
+        high_water: Callable[[], int], sent: Callable[[int], None],
     ) -> None:
         self.api = api
         self.directory = directory
         self.state = state
         self.high_water = high_water
-        self.saw = saw
+        self.sent = sent
 
     async def deliver(self, message: Outgoing) -> None:
         conversation = self._target(message)
@@ -108,7 +108,7 @@ class ZulipSender:
         answer = await self._request("POST", "messages", _message_params(conversation, content),
                                      send=True, what=f"sending to {conversation.key}")
         if isinstance(answer.get("id"), int):
-            self.saw(answer["id"])
+            self.sent(answer["id"])
 
     async def _landed(self, conversation: Conversation, content: str, after: int) -> bool:
         me = self.directory.me
