@@ -85,7 +85,7 @@ async def test_a_reminder_and_the_daily_form_by_direct_message(
     await dan.tell_bot("skip")
     await dan.expect(r"(?i)yes", direct=True)
     await dan.tell_bot("yes")
-    await dan.expect(r"(?i)thank|saved", direct=True)
+    await dan.expect(r"Your answers to the daily form are saved", direct=True)
     await ana.tell_bot("feedback summary daily day=1")
     summary = await ana.expect(r"(?i)responses?", direct=True)
     assert "the exercises" in summary["content"]
