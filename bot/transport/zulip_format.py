@@ -178,7 +178,7 @@ def _outside_code(text: str) -> str:
 
 def _safe_name(name: str) -> str:
     """A full name inside `@_**…|id**`: no characters that would end the mention."""
-    return re.sub(r"[*|\n\r`]", " ", name).strip() or "?"
+    return " ".join(re.sub(r"[*|`]", " ", name).split()) or "?"
 
 
 def split(text: str, limit: int = MAX_LENGTH) -> list[str]:
