@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,12 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
         cls = type(getattr(settings, section))
         for field in cls.__dataclass_fields__:
             assert f"{field} =" in written, f"{section}.{field} is not documented"
+    zulip = written[written.index("# [zulip]"):written.index("[feedback]")]
+    for field in config.ZulipSettings.__dataclass_fields__:
+        assert f"# {field} =" in zulip, f"zulip.{field} is not documented"
+    uncommented = "\n".join(line.removeprefix("# ") for line in zulip.splitlines()
+                            if re.match(r"# (\[zulip\]|\w+ = )", line))
+    assert config.from_mapping(tomllib.loads(uncommented)).zulip is not None
 
 
 @pytest.mark.parametrize(
