@@ -53,6 +53,7 @@ __all__ = [
     "forms_path",
     "from_mapping",
     "load",
+    "organizers_on",
     "parse_duration",
     "parse_listen",
     "run_problems",
@@ -359,6 +360,17 @@ def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
             "or set feedback.enabled = false"
         )
     return problems
+
+
+def organizers_on(settings: Settings, network: str) -> tuple[str, ...]:
+    """The configured organizers' user ids on a network (to tell them something):
+    on Zulip those given by numeric id (`zulip:1234`, the form the Zulip transport
+    uses); elsewhere `bot.organizers`. Organizers by e-mail or role are not listed."""
+    if network == "zulip":
+        zulip = settings.zulip
+        return tuple(f"zulip:{item}" for item in (zulip.organizers if zulip else ())
+                     if item.isdigit())
+    return settings.bot.organizers
 
 
 def require_runnable(settings: Settings) -> None:

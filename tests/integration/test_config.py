@@ -175,3 +175,13 @@ def test_a_zulip_section_is_checked_and_its_key_may_come_from_the_environment(
     assert any("zulip.site" in p and "http" in p for p in problems)
     assert any("zulip.organizers" in p and "e-mail" in p for p in problems)
     assert any("zulip.organizer_roles" in p and "administrator" in p for p in problems)
+
+
+def test_organizers_are_told_on_their_own_network() -> None:
+    settings = config.from_mapping({
+        "bot": {"organizers": ["@ana:uni.no"]},
+        "zulip": {"organizers": ["1234", "bo@uni.no"], "organizer_roles": ["owner"]},
+    })
+    assert config.organizers_on(settings, "matrix") == ("@ana:uni.no",)
+    assert config.organizers_on(settings, "zulip") == ("zulip:1234",)
+    assert config.organizers_on(config.from_mapping({}), "zulip") == ()
