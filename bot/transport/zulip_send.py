@@ -115,7 +115,7 @@ class ZulipSender:
         assert me is not None
         narrow: list[dict[str, Any]] = [{"operator": "sender", "operand": me.user_id}]
         if isinstance(conversation, StreamTopic):
-            narrow += [{"operator": "channel", "operand": conversation.stream_id},
+            narrow += [{"operator": "stream", "operand": conversation.stream_id},
                        {"operator": "topic", "operand": conversation.topic}]
         else:
             narrow.append({"operator": "dm", "operand": list(conversation.user_ids)})
