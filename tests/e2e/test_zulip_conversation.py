@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.transport.base import Outgoing
 from tests.zulip.bots import ZulipBot
 from tests.zulip.people import Org
 from tests.zulip.realm import ADMINISTRATOR
@@ -109,3 +110,23 @@ async def test_an_export_is_uploaded_and_linked(org: Org, organized: ZulipBot) -
     got = await asyncio.to_thread(requests.get, org.double.url + link[1],
                                   auth=(ana.user.email, ana.user.api_key), timeout=10)
     assert got.status_code == 200 and "Oslo" in got.text
+
+
+async def test_a_calendar_is_uploaded_and_a_long_answer_split(
+    org: Org, organized: ZulipBot
+) -> None:
+    ana = org.person("Ana Lopez", email="ana@uni.test")
+    await ana.say(WORKSHOP)
+    await ana.expect(r"2027-spring")
+    await ana.say("!onboarding add 2027-03-10 14:00 tz=Europe/Oslo")
+    await ana.expect(r"O1")
+    await ana.say("!onboarding ics")
+    answer = await ana.expect(r"\.ics\)")
+    assert re.search(r"\]\(/user_uploads/[^)]+\.ics\)", answer["content"])
+    assert organized.transport.last_sync is not None  # what /healthz reads
+    long = "\n".join(f"line {n:05d}" for n in range(1500))  # 16,499 characters
+    await organized.transport.deliver(Outgoing(long, user=ana.key, key="long-1"))
+    first = await ana.expect(r"^line 00000", direct=True)
+    second = await ana.expect(r"^line \d+", direct=True)
+    assert len(first["content"]) <= 10_000
+    assert first["content"] + "\n" + second["content"] == long

@@ -4,6 +4,7 @@ by direct message on a simulated clock, and hostile messages."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +90,7 @@ async def test_a_reminder_and_the_daily_form_by_direct_message(
     await ana.tell_bot("feedback summary daily day=1")
     summary = await ana.expect(r"(?i)responses?", direct=True)
     assert "the exercises" in summary["content"]
+    assert re.search(r"\]\(/user_uploads/[^)]+\.png\)", summary["content"])  # the chart
 
 
 async def test_hostile_messages_get_answers_and_break_nothing(

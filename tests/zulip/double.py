@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 import secrets
 import threading
 from collections.abc import Awaitable, Callable
@@ -28,7 +27,15 @@ from typing import Any, TypeVar
 
 from aiohttp import BasicAuth, web
 
-from tests.zulip.realm import ApiError, Message, Realm, Stream, User
+from tests.zulip.realm import (
+    ApiError,
+    Message,
+    Realm,
+    Stream,
+    User,
+    json_param,
+    parse_narrow,
+)
 
 T = TypeVar("T")
 VERSION = "10.0-double"
@@ -369,35 +376,6 @@ def _login(request: web.Request) -> str | None:
         return BasicAuth.decode(request.headers.get("Authorization", "")).login
     except ValueError:
         return None
-
-
-def json_param(params: dict[str, str], name: str, default: Any) -> Any:
-    """Zulip's parameters are JSON-encoded unless they are plain strings."""
-    if name not in params:
-        return default
-    try:
-        return json.loads(params[name])
-    except json.JSONDecodeError:
-        raise ApiError(f"Argument \"{name}\" is not valid JSON.") from None
-
-
-def parse_narrow(raw: Any) -> list[tuple[str, str, bool]]:
-    """A narrow: [{"operator", "operand", "negated"}] or the legacy [[operator, operand]]."""
-    if not isinstance(raw, list):
-        raise ApiError("Invalid narrow")
-    terms = []
-    for term in raw:
-        if isinstance(term, dict):
-            operand = term.get("operand")
-            if isinstance(operand, list):
-                operand = ",".join(str(item) for item in operand)
-            terms.append((str(term.get("operator")), str(operand),
-                          bool(term.get("negated", False))))
-        elif isinstance(term, list) and len(term) == 2:
-            terms.append((str(term[0]), str(term[1]), False))
-        else:
-            raise ApiError("Invalid narrow")
-    return terms
 
 
 async def _awaited(work: Awaitable[T]) -> T:

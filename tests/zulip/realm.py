@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import html
 import itertools
+import json
 import secrets
 import time
 from collections.abc import Iterable
@@ -254,3 +255,32 @@ class Realm:
     @property
     def max_message_id(self) -> int:
         return self.messages[-1].id if self.messages else -1
+
+
+def json_param(params: dict[str, str], name: str, default: Any) -> Any:
+    """Zulip's parameters are JSON-encoded unless they are plain strings."""
+    if name not in params:
+        return default
+    try:
+        return json.loads(params[name])
+    except json.JSONDecodeError:
+        raise ApiError(f"Argument \"{name}\" is not valid JSON.") from None
+
+
+def parse_narrow(raw: Any) -> list[tuple[str, str, bool]]:
+    """A narrow: [{"operator", "operand", "negated"}] or the legacy [[operator, operand]]."""
+    if not isinstance(raw, list):
+        raise ApiError("Invalid narrow")
+    terms = []
+    for term in raw:
+        if isinstance(term, dict):
+            operand = term.get("operand")
+            if isinstance(operand, list):
+                operand = ",".join(str(item) for item in operand)
+            terms.append((str(term.get("operator")), str(operand),
+                          bool(term.get("negated", False))))
+        elif isinstance(term, list) and len(term) == 2:
+            terms.append((str(term[0]), str(term[1]), False))
+        else:
+            raise ApiError("Invalid narrow")
+    return terms
