@@ -66,6 +66,7 @@ class ZulipReceiver:
         self.last_sync: datetime | None = None  # when the server last answered a poll
         self.last_message_id: int | None = None  # the last one handled
         self.last_sent_id = 0  # the last one the bot sent
+        self._polled = False  # whether the current queue answered a poll
 
     @property
     def high_water(self) -> int:
@@ -85,9 +86,13 @@ class ZulipReceiver:
                 await self.supervisor.until_stopped(self._catch_up(handler))
                 self.ready.set()
                 failures = 0
+                self._polled = False
                 await self._poll(queue, handler)
             except QueueGone:
                 log.info("the Zulip event queue is gone; registering a new one")
+                if not self._polled:  # gone at once: no busy loop of registrations
+                    failures += 1
+                    await self.supervisor.pause(self.supervisor.backoff(failures))
                 continue
             except Stopped:
                 raise
@@ -155,6 +160,7 @@ class ZulipReceiver:
                 await self.supervisor.pause(delay)
                 continue
             failures = 0
+            self._polled = True
             self.last_sync = self.clock.now()
             events = [e for e in answer.get("events", []) if isinstance(e, dict)]
             ids = [e["id"] for e in events if isinstance(e.get("id"), int)]

@@ -135,3 +135,14 @@ async def test_a_message_in_flight_at_a_crash_is_not_sent_twice(
     await transport.deliver(Outgoing("You got a seat in R1.", user=ana.key, key="reply:zulip:3"))
     assert len(from_bot(org)) == 3
     assert (await state.get(note) or "").startswith("reply:zulip:3#0|")
+
+
+async def test_a_rejected_api_key_stops_the_bot_with_exit_code_3(
+    org: Org, tmp_path: Path, zulip_processes: list[ZulipBotProcess]
+) -> None:
+    bot = ZulipBotProcess(org, tmp_path, api_key="wrong-key")
+    zulip_processes.append(bot)
+    await bot.start()
+    assert bot.process is not None
+    assert await asyncio.wait_for(bot.process.wait(), timeout=30) == 3
+    assert "rejects the e-mail" in bot.output()

@@ -75,7 +75,10 @@ class ZulipBot:
 class ZulipBotProcess:
     """`classroom-bot run` on a [zulip] configuration, as a child process."""
 
-    def __init__(self, org: Org, workdir: Path, *, organizers: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, org: Org, workdir: Path, *, organizers: tuple[str, ...] = (),
+        api_key: str | None = None,
+    ) -> None:
         self.db_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
         self.config = workdir / "config.toml"
         self.log_path = workdir / "bot.log"
@@ -83,7 +86,8 @@ class ZulipBotProcess:
         self.config.write_text(
             f'[database]\nurl = "{self.db_url}"\n\n'
             f'[zulip]\nsite = "{org.double.url}"\nemail = "{org.bot.email}"\n'
-            f'api_key = "{org.bot.api_key}"\norganizers = {json.dumps(list(organizers))}\n'
+            f'api_key = "{api_key or org.bot.api_key}"\n'
+            f"organizers = {json.dumps(list(organizers))}\n"
             "max_retry_wait_seconds = 0.5\n\n"
             f'[feedback]\nkey = "{secrets.token_hex(32)}"\n',
             encoding="utf-8",
