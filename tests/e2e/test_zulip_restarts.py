@@ -4,6 +4,7 @@ nothing is answered twice and nothing is skipped."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 
@@ -146,3 +147,18 @@ async def test_a_rejected_api_key_stops_the_bot_with_exit_code_3(
     assert bot.process is not None
     assert await asyncio.wait_for(bot.process.wait(), timeout=30) == 3
     assert "rejects the e-mail" in bot.output()
+
+
+async def test_queues_lost_at_once_are_registered_again_with_backoff(
+    org: Org, zulip_bot: ZulipBot
+) -> None:
+    ana = org.person("Ana Lopez")
+    before = len(calls(org.double, org, "/register"))
+    org.double.lose_queues_at_first_poll(3)
+    org.double.expire_queues(org.bot)  # the poll under way ends; the next ones find none
+    await until(lambda: len(calls(org.double, org, "/register")) >= before + 4,
+                "four new registrations")
+    registered = [c.at for c in calls(org.double, org, "/register")][before:]
+    assert min(b - a for a, b in itertools.pairwise(registered)) >= 0.1
+    await ana.say("!help")
+    await ana.expect(r"tz")

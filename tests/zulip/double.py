@@ -21,8 +21,9 @@ import asyncio
 import concurrent.futures
 import secrets
 import threading
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import BasicAuth, web
@@ -57,6 +58,7 @@ class Call:
     path: str
     who: str | None
     status: int
+    at: float = field(default_factory=time.monotonic)
 
 
 class ZulipDouble:
@@ -70,6 +72,7 @@ class ZulipDouble:
         self.queue_idle_timeout_s = queue_idle_timeout_s
         self.calls: list[Call] = []
         self._limits: list[RateLimit] = []
+        self._doomed_polls = 0  # polls answered BAD_EVENT_QUEUE_ID at once (a broken server)
         self._down = asyncio.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
@@ -162,6 +165,10 @@ class ZulipDouble:
         limit = RateLimit(calls, retry_after, None if who is None else who.email, path)
         self._do(lambda: self._limits.append(limit))
 
+    def lose_queues_at_first_poll(self, polls: int) -> None:
+        """The next `polls` event polls find their queue gone, however new it is."""
+        self._do(lambda: setattr(self, "_doomed_polls", polls))
+
     def outage(self, down: bool) -> None:
         """While down every request (long-polls waiting included) is answered 502."""
         self._do(lambda: self._down.set() if down else self._down.clear())
@@ -246,6 +253,9 @@ class ZulipDouble:
     async def _events(self, request: web.Request) -> web.Response:
         params = await self._params(request)
         self.realm.expire(idle_for=self.queue_idle_timeout_s)
+        if self._doomed_polls > 0 and params.get("queue_id") in self.realm.queues:
+            self._doomed_polls -= 1
+            del self.realm.queues[params["queue_id"]]
         queue = self.realm.queue_of(request[USER], params.get("queue_id", ""))
         last = int(json_param(params, "last_event_id", -1))
         queue.events = [e for e in queue.events if e["id"] > last]
