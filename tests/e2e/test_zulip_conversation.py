@@ -36,6 +36,18 @@ async def test_help_in_a_direct_message_needs_no_prefix(org: Org, bot: ZulipBot)
     assert {r["id"] for r in answer["display_recipient"]} == {ana.user_id, org.bot.user_id}
 
 
+async def test_a_group_direct_message_needs_the_prefix_and_is_answered_there(
+    org: Org, bot: ZulipBot
+) -> None:
+    ana, bo = org.person("Ana Lopez"), org.person("Bo Berg")
+    await ana.tell_group((bo,), "help")  # talk among the three: not a command
+    await ana.tell_group((bo,), "!tz")
+    answer = await bo.expect(r"time zone", direct=True)
+    assert {r["id"] for r in answer["display_recipient"]} == {
+        ana.user_id, bo.user_id, org.bot.user_id}
+    assert bo.inbox == []  # nothing answered the first message (same conversation, in order)
+
+
 WORKSHOP = ("!workshop add 2027-spring title=Spring tz=Europe/Oslo days=2027-03-17 "
             "time=10:00-15:00")
 ROOM = "!room add name=Oslo org=UiO mode=online lang=no capacity=1 public=yes"

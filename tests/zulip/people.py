@@ -58,6 +58,13 @@ class ZulipPerson:
             "type": "private", "to": [self.org.bot.user_id], "content": text})
         return int(answer["id"])
 
+    async def tell_group(self, others: tuple[ZulipPerson, ...], text: str) -> int:
+        """A direct message to the bot and others together (a group conversation)."""
+        answer = await self._call(self.client.send_message, {
+            "type": "private", "to": [self.org.bot.user_id, *(p.user_id for p in others)],
+            "content": text})
+        return int(answer["id"])
+
     async def expect(
         self, pattern: str, *, direct: bool | None = None, topic: str | None = None,
         within: float = WAIT_S,
