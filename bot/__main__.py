@@ -190,8 +190,11 @@ def _check_config(args: argparse.Namespace) -> int:
         print(f"classroom-bot: {problem}", file=sys.stderr)
     missing = run_problems(settings, problems) if settings is not None else []
     if settings is not None and not problems:
-        networks = "matrix" if settings.matrix else "no chat network"
-        print(f"{args.config}: valid ({networks}; {len(settings.bot.organizers)} organizer(s))")
+        named = [name for name in ("matrix", "zulip") if getattr(settings, name) is not None]
+        networks = " and ".join(named) or "no chat network"
+        organizers = len(settings.bot.organizers) + len(
+            settings.zulip.organizers if settings.zulip else ())
+        print(f"{args.config}: valid ({networks}; {organizers} organizer(s))")
     if missing:
         print("run also needs:" if problems else "valid for console, migrate and export-rooms; "
               "run still needs:")
@@ -220,10 +223,11 @@ COMMANDS = {
         "Input may be piped. Needs no Matrix login, even with -c.",
     ),
     "run": (
-        "run the bot on Matrix",
-        "Run the bot on the Matrix homeserver the configuration names, until SIGTERM or "
-        "Ctrl-C. The only command that needs the Matrix login (matrix.password or "
-        "matrix.access_token). Exit codes: 0 stopped, 2 configuration or schema problem, "
+        "run the bot on Matrix, Zulip or both",
+        "Run the bot on the networks the configuration names (its [matrix] and [zulip] "
+        "sections, one or both), until SIGTERM or Ctrl-C. The only command that needs a "
+        "login (matrix.password or matrix.access_token; zulip.api_key). Exit codes: "
+        "0 stopped, 2 configuration or schema problem, "
         "3 cannot log in, 130 interrupted.",
     ),
     "migrate": (
@@ -241,7 +245,7 @@ COMMANDS = {
     "check-config": (
         "check a configuration file",
         "Check a configuration file and list every problem at once, each with its key. "
-        "Exit code 0: ready for every command; 1: valid, but run still needs the Matrix "
+        "Exit code 0: ready for every command; 1: valid, but run still needs a network's "
         "login; 2: not valid.",
     ),
 }

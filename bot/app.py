@@ -12,9 +12,10 @@ commit (handing their rows to the worker), then the scheduler, then the worker
 command's answer flows: transport -> `App.handle` -> dispatcher
 (one transaction: effects + outbox rows) -> worker -> transport.
 
-`run(settings)` is the `classroom-bot run` entry point: the transport is
-chosen from the configuration's network section, and SIGTERM or SIGINT stop
-the app; a second signal stops at once.
+`run(settings)` is the `classroom-bot run` entry point: the transports are
+chosen from the configuration's network sections (Matrix, Zulip, or both in one
+process, sharing the database; each outbox row is sent by its network's
+transport), and SIGTERM or SIGINT stop the app; a second signal stops at once.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -54,7 +55,8 @@ EXIT_OK = 0
 EXIT_LOGIN_FAILED = 3
 EXIT_INTERRUPTED = 130
 
-TransportFactory = Callable[["App"], Transport]
+# One transport, or several (Matrix and Zulip in one process).
+TransportFactory = Callable[["App"], "Transport | Sequence[Transport]"]
 
 
 class Component(Protocol):
@@ -115,8 +117,8 @@ class SchedulerService:
 
 
 class App:
-    """The whole bot on one transport. The transport is built from the app, so it can
-    use the app's sessions (for its own state) and clock."""
+    """The whole bot on its transports (one per network). The transports are built
+    from the app, so they can use the app's sessions (for their own state) and clock."""
 
     def __init__(
         self, settings: Settings, make_transport: TransportFactory, clock: Clock | None = None
@@ -127,38 +129,57 @@ class App:
             settings.database.url, busy_timeout_s=settings.database.busy_timeout_seconds
         )
         self.sessions: async_sessionmaker[AsyncSession] = create_sessionmaker(self.engine)
-        self.transport = make_transport(self)
-        self.intake = TransportService(self.transport, self.handle)
-        self.worker = OutboxWorker(
-            self.sessions, self.clock, {self.transport.network: self.transport}
-        )
+        made = make_transport(self)
+        networks: list[Transport] = (
+            list(made) if isinstance(made, list | tuple) else [cast(Transport, made)])
+        self.transports: dict[str, Transport] = {t.network: t for t in networks}
+        self.transport = networks[0]  # the first network (the only one, mostly)
+        self.intakes = [TransportService(t, self.handle) for t in networks]
+        self.intake = self.intakes[0]
+        # Each outbox row names its network: the worker routes it to that transport.
+        self.worker = OutboxWorker(self.sessions, self.clock, self.transports)
         self.scheduling = SchedulerService(self.sessions, self.clock)
         self.scheduler = self.scheduling.scheduler  # where timed jobs are added
         self.reminders = ReminderService(
             self.sessions, self.clock, settings, self.worker, self.scheduler
         )
         self.dispatcher = Dispatcher(
-            build_registry(), self.sessions, self.clock, settings, self.transport.power_level,
+            build_registry(), self.sessions, self.clock, settings, self._power_level,
             readers=create_reader_sessionmaker(self.engine), after_change=self.reminders.rearm,
+            network_organizers=self._network_organizer,
         )
         self.components: list[Component] = [
-            self.worker, self.scheduling, self.reminders, self.intake
+            self.worker, self.scheduling, self.reminders, *self.intakes
         ]
         if settings.http.listen is not None:
             from bot.web.server import WebServer  # aiohttp's server loads only when used
 
             self.web: WebServer | None = WebServer(
                 settings.http.listen, create_reader_sessionmaker(self.engine), self.clock,
-                prefix=settings.bot.prefix, transports={self.transport.network: self.transport},
+                prefix=settings.bot.prefix, transports=self.transports,
                 sync_max_age=timedelta(seconds=settings.http.sync_max_age_seconds),
             )
-            # Before the intake: the page is up while the transport logs in.
+            # Before the intakes: the page is up while the transports log in.
             self.components.insert(3, self.web)
         else:
             self.web = None
         self._timers: set[asyncio.Task[None]] = set()
         self._started: list[Component] = []
         self._stop = asyncio.Event()
+
+    async def _power_level(self, room: str, user: str) -> int | None:
+        """A power level in the organizers' room, from the network that has the room."""
+        for transport in self.transports.values():
+            level = await transport.power_level(room, user)
+            if level is not None:
+                return level
+        return None
+
+    async def _network_organizer(self, network: str, user: str) -> bool:
+        """Whether the person's own network makes them an organizer (Zulip's roles and
+        configured organizers); networks without such a notion say no."""
+        check = getattr(self.transports.get(network), "is_organizer", None)
+        return bool(await check(user)) if check is not None else False
 
     async def start(self) -> None:
         """Prepare the database, then start every component in order.
@@ -195,21 +216,22 @@ class App:
         self._stop.set()
 
     async def run(self) -> None:
-        """Start, serve until asked to stop or the transport ends, then stop everything."""
+        """Start, serve until asked to stop or a transport ends, then stop everything."""
         await self.start()
-        intake = self.intake.task
-        assert intake is not None
+        intakes = {intake.task for intake in self.intakes if intake.task is not None}
         stopping = asyncio.ensure_future(self._stop.wait())
         try:
-            await asyncio.wait({intake, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({*intakes, stopping}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
-            intake.cancel()  # a hard stop: the batch being handled does not finish
+            for intake in intakes:
+                intake.cancel()  # a hard stop: the batch being handled does not finish
             raise
         finally:
             stopping.cancel()
             await self.close()
-        if intake.done() and not intake.cancelled():
-            intake.result()  # raises what ended the transport (a login that cannot work)
+        for intake in intakes:
+            if intake.done() and not intake.cancelled():
+                intake.result()  # raises what ended a transport (a login that cannot work)
 
     async def close(self) -> None:
         """Stop the started components in reverse order and release the database."""
@@ -226,20 +248,32 @@ class App:
 
 
 def network_app(settings: Settings, clock: Clock | None = None) -> App:
-    """The bot on the network its configuration names (today: the [matrix] section)."""
-    matrix = settings.matrix
-    if matrix is None:
-        raise ConfigError(f"{settings.source}: a [matrix] section is required to run the bot")
-    from bot.transport.matrix import NETWORK, MatrixTransport  # nio loads only when needed
+    """The bot on the networks its configuration names: [matrix], [zulip], or both
+    (one database; a person on each network is a different person)."""
+    matrix, zulip = settings.matrix, settings.zulip
+    if matrix is None and zulip is None:
+        raise ConfigError(
+            f"{settings.source}: a [matrix] or [zulip] section is required to run the bot")
 
-    def make_transport(app: App) -> Transport:
-        return MatrixTransport(
-            matrix, StateStore(app.sessions, NETWORK), app.clock,
-            # Organizers may always bring the bot into their rooms.
-            trusted_inviters=settings.bot.organizers,
-        )
+    def make_transports(app: App) -> list[Transport]:
+        made: list[Transport] = []
+        if matrix is not None:
+            from bot.transport.matrix import NETWORK, MatrixTransport  # nio loads only if used
 
-    return App(settings, make_transport, clock)
+            made.append(MatrixTransport(
+                matrix, StateStore(app.sessions, NETWORK), app.clock,
+                # Organizers may always bring the bot into their rooms.
+                trusted_inviters=settings.bot.organizers,
+            ))
+        if zulip is not None:
+            from bot.transport.zulip import NETWORK as ZULIP
+            from bot.transport.zulip import ZulipTransport
+
+            made.append(ZulipTransport(zulip, StateStore(app.sessions, ZULIP), app.clock,
+                                       prefix=settings.bot.prefix))
+        return made
+
+    return App(settings, make_transports, clock)
 
 
 def run(settings: Settings) -> int:

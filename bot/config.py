@@ -19,8 +19,6 @@ import re
 import tomllib
 import types
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,10 +26,45 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.config_sections import (
+    BotSettings,
+    DatabaseSettings,
+    FeedbackSettings,
+    HttpSettings,
+    MatrixSettings,
+    ReminderSettings,
+    Settings,
+    ZulipSettings,
+    parse_duration,
+)
 from bot.forms import definitions
+
+__all__ = [
+    "BotSettings",
+    "ConfigError",
+    "DatabaseSettings",
+    "FeedbackSettings",
+    "HttpSettings",
+    "MatrixSettings",
+    "ReminderSettings",
+    "Settings",
+    "ZulipSettings",
+    "examine",
+    "forms_path",
+    "from_mapping",
+    "load",
+    "organizers_on",
+    "parse_duration",
+    "parse_listen",
+    "run_problems",
+]
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
+
+
+# The Zulip roles that may make someone an organizer (`zulip.organizer_roles`).
+ZULIP_ROLES = ("owner", "administrator", "moderator")
 
 
 class ConfigError(ValueError):
@@ -42,103 +75,11 @@ class ConfigError(ValueError):
         super().__init__("\n".join(problems))
 
 
-@dataclass(frozen=True)
-class BotSettings:
-    prefix: str = field(default="!", metadata={"doc": "command prefix (optional in direct chats)"})
-    organizers: tuple[str, ...] = field(
-        default=(), metadata={"doc": "user ids with organizer rights", "each": "user id"}
-    )
-    organizers_room: str | None = field(default=None, metadata={"each": "room id"})
-    organizers_power_level: int = 50
-    default_timezone: str = field(default="UTC", metadata={"each": "time zone"})
-    log_level: str = field(default="INFO", metadata={"choices": ("DEBUG", "INFO", "WARNING")})
-
-
-@dataclass(frozen=True)
-class DatabaseSettings:
-    url: str = field(
-        default="sqlite+aiosqlite:///classroom-bot.db", metadata={"each": "database url"}
-    )
-    auto_migrate: bool = True
-    # SQLite: how long a command waits for a lock another program holds.
-    busy_timeout_seconds: float = field(default=30.0, metadata={"min": 0.1})
-
-
-@dataclass(frozen=True)
-class MatrixSettings:
-    homeserver: str = field(default="", metadata={"each": "url"})
-    user_id: str = field(default="", metadata={"each": "user id"})
-    password: str | None = None
-    access_token: str | None = None
-    device_name: str = "classroom-bot"
-    allow_invites_from: tuple[str, ...] = field(
-        default=(), metadata={"each": "user id or server name"}
-    )
-    command_max_age_minutes: int = field(default=10, metadata={"min": 0})
-    sync_timeout_seconds: int = field(default=30, metadata={"min": 1})
-    max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
-
-
-@dataclass(frozen=True)
-class FeedbackSettings:
-    enabled: bool = field(default=True, metadata={"doc": "feedback forms, summaries, exports"})
-    # The pseudonym key: `run` refuses to start without it while feedback is on.
-    key: str | None = None
-    forms_file: str | None = field(
-        default=None, metadata={"doc": "TOML file of forms replacing or adding to the defaults"}
-    )
-    idle_minutes: int = field(default=720, metadata={"min": 1})
-    min_responses_for_leads: int = field(default=5, metadata={"min": 1})
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    listen: str | None = field(default=None, metadata={"each": "listen address"})
-    sync_max_age_seconds: int = field(default=300, metadata={"min": 1})
-
-
-@dataclass(frozen=True)
-class ReminderSettings:
-    """Offsets of the reminder schedule (../shared/PRODUCT.md section 4), as durations
-    like `24h`, `30m`, `1d` or `90s`."""
-
-    enabled: bool = True
-    onboarding_before: tuple[str, ...] = field(default=("24h", "1h"), metadata={"each": "duration"})
-    pick_session_days_before: int = field(default=7, metadata={"min": 0})
-    learner_day_before: str = field(default="1d", metadata={"each": "duration"})
-    day_start_before: str = field(default="30m", metadata={"each": "duration"})
-    day_end_after: str = field(default="0m", metadata={"each": "duration"})
-    final_after: str = field(default="1h", metadata={"each": "duration"})
-    grace: str = field(default="6h", metadata={"each": "duration"})
-
-
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str) -> timedelta:
-    """`2d3h`, `30m`, `90s` -> a timedelta; ValueError otherwise."""
-    match = _DURATION.match(text.strip())
-    if not text.strip() or match is None:
-        raise ValueError(f"{text!r} is not a duration like 1d, 2h30m or 45m")
-    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-
-
-@dataclass(frozen=True)
-class Settings:
-    bot: BotSettings = BotSettings()
-    database: DatabaseSettings = DatabaseSettings()
-    matrix: MatrixSettings | None = None
-    feedback: FeedbackSettings = FeedbackSettings()
-    http: HttpSettings = HttpSettings()
-    reminders: ReminderSettings = ReminderSettings()
-    source: str = field(default="<defaults>", compare=False, metadata={"internal": True})
-
-
 # Secrets read from the environment; a set variable wins over the file.
 SECRET_ENV = {
     ("matrix", "password"): "CLASSROOM_BOT_MATRIX_PASSWORD",
     ("matrix", "access_token"): "CLASSROOM_BOT_MATRIX_ACCESS_TOKEN",
+    ("zulip", "api_key"): "CLASSROOM_BOT_ZULIP_API_KEY",
     ("feedback", "key"): "CLASSROOM_BOT_FEEDBACK_KEY",
     ("database", "url"): "CLASSROOM_BOT_DATABASE_URL",
 }
@@ -276,6 +217,10 @@ def _check_item(item: str, spec: dataclasses.Field[Any]) -> None:
         raise _Bad("a room id like !abcdef:example.org")
     elif kind == "user id or server name" and not (USER_ID.match(item) or _is_server(item)):
         raise _Bad("user ids like @ana:example.org or server names like example.org")
+    elif kind == "zulip user" and not re.match(r"^(\d{1,12}|[^@\s]+@[^@\s]+)$", item):
+        raise _Bad("Zulip user ids (digits, as strings: \"1234\") or e-mail addresses")
+    elif kind == "zulip role" and item not in ZULIP_ROLES:
+        raise _Bad("roles among " + ", ".join(ZULIP_ROLES))
     elif kind == "url" and not re.match(r"^https?://[^\s/]+", item):
         raise _Bad("an http:// or https:// address")
     elif kind == "time zone":
@@ -371,28 +316,42 @@ def forms_path(settings: Settings) -> Path | None:
 
 
 def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
-    """What `run` still needs that the other commands do without (the Matrix login);
+    """What `run` still needs that the other commands do without (a network's login);
     a key whose wrong value is among the `reported` problems is not repeated."""
     needed = "needed by `run`"
-    matrix = settings.matrix
-    if matrix is None:
-        return [f"{settings.source}: no [matrix] section ({needed}: homeserver, user_id, password)"]
+    if settings.matrix is None and settings.zulip is None:
+        return [f"{settings.source}: no [matrix] or [zulip] section ({needed}: a Matrix "
+                "homeserver, user_id and password, or a Zulip site, email and api_key)"]
 
-    def missing(*keys: str) -> bool:
-        wrong = any(f" matrix.{key} = " in problem for key in keys for problem in reported)
-        return not wrong and not any(getattr(matrix, key) for key in keys)
+    def missing(section: str, *keys: str) -> bool:
+        values = getattr(settings, section)
+        wrong = any(f" {section}.{key} = " in problem for key in keys for problem in reported)
+        return not wrong and not any(getattr(values, key) for key in keys)
 
-    problems = [
-        f"{settings.source}: matrix.{key} is missing ({needed})"
-        for key in ("homeserver", "user_id")
-        if missing(key)
-    ]
-    if missing("password", "access_token"):
-        problems.append(
-            f"{settings.source}: matrix.password or matrix.access_token is missing ({needed}); "
-            f"fill one in, or set {SECRET_ENV[('matrix', 'password')]} or "
-            f"{SECRET_ENV[('matrix', 'access_token')]}"
-        )
+    problems = []
+    if settings.matrix is not None:
+        problems += [
+            f"{settings.source}: matrix.{key} is missing ({needed})"
+            for key in ("homeserver", "user_id")
+            if missing("matrix", key)
+        ]
+        if missing("matrix", "password", "access_token"):
+            problems.append(
+                f"{settings.source}: matrix.password or matrix.access_token is missing "
+                f"({needed}); fill one in, or set {SECRET_ENV[('matrix', 'password')]} or "
+                f"{SECRET_ENV[('matrix', 'access_token')]}"
+            )
+    if settings.zulip is not None:
+        problems += [
+            f"{settings.source}: zulip.{key} is missing ({needed})"
+            for key in ("site", "email")
+            if missing("zulip", key)
+        ]
+        if missing("zulip", "api_key"):
+            problems.append(
+                f"{settings.source}: zulip.api_key is missing ({needed}); fill it in (the "
+                f"bot's zuliprc has it), or set {SECRET_ENV[('zulip', 'api_key')]}"
+            )
     if settings.feedback.enabled and not settings.feedback.key:
         problems.append(
             f"{settings.source}: feedback.key is missing ({needed} while feedback.enabled is "
@@ -401,6 +360,17 @@ def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
             "or set feedback.enabled = false"
         )
     return problems
+
+
+def organizers_on(settings: Settings, network: str) -> tuple[str, ...]:
+    """The configured organizers' user ids on a network (to tell them something):
+    on Zulip those given by numeric id (`zulip:1234`, the form the Zulip transport
+    uses); elsewhere `bot.organizers`. Organizers by e-mail or role are not listed."""
+    if network == "zulip":
+        zulip = settings.zulip
+        return tuple(f"zulip:{item}" for item in (zulip.organizers if zulip else ())
+                     if item.isdigit())
+    return settings.bot.organizers
 
 
 def require_runnable(settings: Settings) -> None:

@@ -150,7 +150,8 @@ class RoomCode:
 
 
 class UserId(str):
-    """A chat user id such as `@ana:uni.no`."""
+    """A chat user id: `@ana:uni.no` on Matrix, `zulip:1234` on Zulip (where the
+    transport turns a mention, `@**Ana**`, into the id)."""
 
     metavar = "@user:server"
     what = "the user id"
@@ -160,10 +161,11 @@ class UserId(str):
         text = text.strip()
         # 255 characters at most, as Matrix allows (and as the column holds).
         if len(text) > 255 or not re.fullmatch(
-            r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d{1,5})?", text
+            r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d{1,5})?|zulip:\d{1,12}", text
         ):
             raise ValueError(
-                f"{clip(text)!r} is not a user id; user ids look like @ana:example.org"
+                f"{clip(text)!r} is not a user id; user ids look like @ana:example.org "
+                "(on Zulip, mention the person: @**Ana**)"
             )
         return cls(text)
 

@@ -71,6 +71,7 @@ class Dispatcher:
         power_level: roles.PowerLevelLookup,
         readers: async_sessionmaker[AsyncSession] | None = None,
         after_change: Callable[[], Awaitable[None]] | None = None,
+        network_organizers: roles.NetworkOrganizers | None = None,
     ) -> None:
         self.registry = registry
         self.sessions = sessions
@@ -79,6 +80,7 @@ class Dispatcher:
         self.settings = settings
         self.power_level = power_level
         self.after_change = after_change
+        self.network_organizers = network_organizers
 
     def recognize(self, message: Incoming) -> Request | None:
         """Is this message meant for the bot? In rooms it needs the prefix."""
@@ -260,7 +262,8 @@ class Dispatcher:
         prefix = self.settings.bot.prefix
         person = await people.find(session, message.network, message.sender)
         role = await roles.role_of(
-            session, self.settings, message.network, message.sender, self.power_level
+            session, self.settings, message.network, message.sender, self.power_level,
+            self.network_organizers,
         )
         matched = self.registry.match(request.text)
         if matched is None:

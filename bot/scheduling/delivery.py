@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, FrozenClock
-from bot.config import Settings, parse_duration
+from bot.config import Settings, organizers_on, parse_duration
 from bot.db.engine import is_unavailable
 from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
@@ -97,9 +97,9 @@ async def deliver_due(
 def _tell_organizers(
     session: AsyncSession, settings: Settings, missed: list[tuple[Reminder, str]], now: datetime
 ) -> list[OutboxMessage]:
+    """One message to each organizer on each network whose reminders were missed."""
     if not missed:
         return []
-    network = missed[0][1]
     first = min(reminder.id for reminder, _ in missed)
     text = (
         f"⚠️ {len(missed)} reminders fell due more than {settings.reminders.grace} ago, while "
@@ -109,7 +109,8 @@ def _tell_organizers(
     return [
         rows.add(session, key=f"reminders-missed:{first}:{organizer}", network=network,
                  message=Outgoing(text=text, user=organizer), reference="reminder", now=now)
-        for organizer in settings.bot.organizers
+        for network in dict.fromkeys(network for _, network in missed)
+        for organizer in organizers_on(settings, network)
     ]
 
 

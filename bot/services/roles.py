@@ -11,6 +11,9 @@ from bot.config import Settings
 from bot.services import people, team
 
 PowerLevelLookup = Callable[[str, str], Awaitable[int | None]]
+# (network, user id) -> whether the network itself makes them an organizer (Zulip's
+# configured organizers and organization roles); None: no network does.
+NetworkOrganizers = Callable[[str, str], Awaitable[bool]]
 
 
 class Role(enum.IntEnum):
@@ -45,13 +48,17 @@ async def role_of(
     network: str,
     user_id: str,
     power_level: PowerLevelLookup,
+    network_organizers: NetworkOrganizers | None = None,
 ) -> Role:
-    """Organizer by configuration; host or lead of a room still running; else none.
+    """Organizer by configuration (`bot.organizers`, the organizers' room's power
+    levels, or what the network says: `network_organizers`); host or lead of a room
+    still running; else none.
 
     A room still running: not withdrawn, in the current workshop or one not finished.
     Which room the lead may manage is checked against the room itself.
     """
-    if await is_organizer(settings, user_id, power_level):
+    if await is_organizer(settings, user_id, power_level) or (
+            network_organizers is not None and await network_organizers(network, user_id)):
         return Role.ORGANIZER
     person = await people.find(session, network, user_id)
     if person and await team.leads_a_live_room(session, person):

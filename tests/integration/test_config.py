@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,12 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
         cls = type(getattr(settings, section))
         for field in cls.__dataclass_fields__:
             assert f"{field} =" in written, f"{section}.{field} is not documented"
+    zulip = written[written.index("# [zulip]"):written.index("[feedback]")]
+    for field in config.ZulipSettings.__dataclass_fields__:
+        assert f"# {field} =" in zulip, f"zulip.{field} is not documented"
+    uncommented = "\n".join(line.removeprefix("# ") for line in zulip.splitlines()
+                            if re.match(r"# (\[zulip\]|\w+ = )", line))
+    assert config.from_mapping(tomllib.loads(uncommented)).zulip is not None
 
 
 @pytest.mark.parametrize(
@@ -92,7 +100,7 @@ def test_only_run_needs_the_matrix_login(tmp_path: Path) -> None:
         "one in, or set CLASSROOM_BOT_MATRIX_PASSWORD or CLASSROOM_BOT_MATRIX_ACCESS_TOKEN",
     ]
     no_matrix = config.load(write(tmp_path, "[bot]\n"), environ={})
-    assert "no [matrix] section" in config.run_problems(no_matrix)[0]
+    assert "no [matrix] or [zulip] section" in config.run_problems(no_matrix)[0]
     token = config.load(
         write(tmp_path, "[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\n"),
         environ={"CLASSROOM_BOT_MATRIX_ACCESS_TOKEN": "t", "CLASSROOM_BOT_FEEDBACK_KEY": "k"},
@@ -143,3 +151,37 @@ def test_check_config_command(
     assert "unknown key 'bot.x'" in capsys.readouterr().err
     assert main(["check-config", "-c", str(tmp_path / "missing.toml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_zulip_section_is_checked_and_its_key_may_come_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "[zulip]\nsite = 'https://chat.uni.no'\nemail = 'bot@uni.no'\n"
+                 "organizers = ['1234', 'ana@uni.no']\norganizer_roles = ['administrator']\n")
+    settings = config.load(path, environ={"CLASSROOM_BOT_FEEDBACK_KEY": "k"})
+    assert settings.zulip is not None and settings.zulip.organizers == ("1234", "ana@uni.no")
+    assert config.run_problems(settings) == [
+        f"{path}: zulip.api_key is missing (needed by `run`); fill it in (the bot's zuliprc "
+        "has it), or set CLASSROOM_BOT_ZULIP_API_KEY"
+    ]
+    keyed = config.load(path, environ={"CLASSROOM_BOT_FEEDBACK_KEY": "k",
+                                       "CLASSROOM_BOT_ZULIP_API_KEY": "secret"})
+    assert keyed.zulip is not None and keyed.zulip.api_key == "secret"
+    assert config.run_problems(keyed) == []
+    bad = write(tmp_path, "[zulip]\nsite = 'chat.uni.no'\norganizers = ['@ana:uni.no']\n"
+                "organizer_roles = ['admin']\n")
+    _, problems = config.examine(bad, environ={})
+    assert len(problems) == 3
+    assert any("zulip.site" in p and "http" in p for p in problems)
+    assert any("zulip.organizers" in p and "e-mail" in p for p in problems)
+    assert any("zulip.organizer_roles" in p and "administrator" in p for p in problems)
+
+
+def test_organizers_are_told_on_their_own_network() -> None:
+    settings = config.from_mapping({
+        "bot": {"organizers": ["@ana:uni.no"]},
+        "zulip": {"organizers": ["1234", "bo@uni.no"], "organizer_roles": ["owner"]},
+    })
+    assert config.organizers_on(settings, "matrix") == ("@ana:uni.no",)
+    assert config.organizers_on(settings, "zulip") == ("zulip:1234",)
+    assert config.organizers_on(config.from_mapping({}), "zulip") == ()

@@ -36,3 +36,18 @@ def test_transport_and_outbox_modules_stay_small() -> None:
     paths = [*(BOT / "transport").glob("*.py"), *(BOT / "outbox").glob("*.py"), BOT / "app.py"]
     for path in paths:
         assert len(path.read_text(encoding="utf-8").splitlines()) <= MAX_LINES, path
+
+
+def test_only_the_zulip_modules_know_zulips_api() -> None:
+    """Zulip's endpoints and codes live in `bot/transport/zulip*.py`; the composition
+    root is the one other module that imports them (to build the transport)."""
+    api_words = ("api/v1", "BAD_EVENT_QUEUE_ID", "user_uploads", "RATE_LIMIT_HIT",
+                 "event_queue_longpoll_timeout_seconds", "display_recipient")
+    for path in BOT.rglob("*.py"):
+        is_zulip = path.parent.name == "transport" and path.stem.startswith("zulip")
+        if is_zulip:
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not [word for word in api_words if word in text], path
+        zulip_imports = {m for m in imports(path) if m.startswith("bot.transport.zulip")}
+        assert not zulip_imports or path == BOT / "app.py", path

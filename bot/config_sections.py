@@ -1,0 +1,124 @@
+"""The sections of a configuration file: frozen dataclasses, one per TOML table.
+
+The loader (`bot.config`) walks their fields, so these dataclasses are the one
+description of what a configuration may hold: a field's type is what is
+accepted, its default the default, its metadata how each value is checked
+(`each`), its lower bound (`min`) or its choices (`choices`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    prefix: str = field(default="!", metadata={"doc": "command prefix (optional in direct chats)"})
+    organizers: tuple[str, ...] = field(
+        default=(), metadata={"doc": "user ids with organizer rights", "each": "user id"}
+    )
+    organizers_room: str | None = field(default=None, metadata={"each": "room id"})
+    organizers_power_level: int = 50
+    default_timezone: str = field(default="UTC", metadata={"each": "time zone"})
+    log_level: str = field(default="INFO", metadata={"choices": ("DEBUG", "INFO", "WARNING")})
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = field(
+        default="sqlite+aiosqlite:///classroom-bot.db", metadata={"each": "database url"}
+    )
+    auto_migrate: bool = True
+    # SQLite: how long a command waits for a lock another program holds.
+    busy_timeout_seconds: float = field(default=30.0, metadata={"min": 0.1})
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    homeserver: str = field(default="", metadata={"each": "url"})
+    user_id: str = field(default="", metadata={"each": "user id"})
+    password: str | None = None
+    access_token: str | None = None
+    device_name: str = "classroom-bot"
+    allow_invites_from: tuple[str, ...] = field(
+        default=(), metadata={"each": "user id or server name"}
+    )
+    command_max_age_minutes: int = field(default=10, metadata={"min": 0})
+    sync_timeout_seconds: int = field(default=30, metadata={"min": 1})
+    max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
+
+
+@dataclass(frozen=True)
+class ZulipSettings:
+    """A Zulip bot account (the values of its zuliprc) and who organizes there."""
+
+    site: str = field(default="", metadata={"each": "url"})
+    email: str = ""
+    api_key: str | None = None
+    organizers: tuple[str, ...] = field(
+        default=(), metadata={"each": "zulip user", "doc": "numeric user ids or e-mails"}
+    )
+    organizer_roles: tuple[str, ...] = field(
+        default=(), metadata={"each": "zulip role", "doc": "owner, administrator, moderator"}
+    )
+    command_max_age_minutes: int = field(default=10, metadata={"min": 0})
+    max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    enabled: bool = field(default=True, metadata={"doc": "feedback forms, summaries, exports"})
+    # The pseudonym key: `run` refuses to start without it while feedback is on.
+    key: str | None = None
+    forms_file: str | None = field(
+        default=None, metadata={"doc": "TOML file of forms replacing or adding to the defaults"}
+    )
+    idle_minutes: int = field(default=720, metadata={"min": 1})
+    min_responses_for_leads: int = field(default=5, metadata={"min": 1})
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    listen: str | None = field(default=None, metadata={"each": "listen address"})
+    sync_max_age_seconds: int = field(default=300, metadata={"min": 1})
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """Offsets of the reminder schedule (../shared/PRODUCT.md section 4), as durations
+    like `24h`, `30m`, `1d` or `90s`."""
+
+    enabled: bool = True
+    onboarding_before: tuple[str, ...] = field(default=("24h", "1h"), metadata={"each": "duration"})
+    pick_session_days_before: int = field(default=7, metadata={"min": 0})
+    learner_day_before: str = field(default="1d", metadata={"each": "duration"})
+    day_start_before: str = field(default="30m", metadata={"each": "duration"})
+    day_end_after: str = field(default="0m", metadata={"each": "duration"})
+    final_after: str = field(default="1h", metadata={"each": "duration"})
+    grace: str = field(default="6h", metadata={"each": "duration"})
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """`2d3h`, `30m`, `90s` -> a timedelta; ValueError otherwise."""
+    match = _DURATION.match(text.strip())
+    if not text.strip() or match is None:
+        raise ValueError(f"{text!r} is not a duration like 1d, 2h30m or 45m")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot: BotSettings = BotSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    matrix: MatrixSettings | None = None
+    zulip: ZulipSettings | None = None
+    feedback: FeedbackSettings = FeedbackSettings()
+    http: HttpSettings = HttpSettings()
+    reminders: ReminderSettings = ReminderSettings()
+    source: str = field(default="<defaults>", compare=False, metadata={"internal": True})
