@@ -30,7 +30,7 @@ from bot.db import state
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
-from bot.services import people, roles
+from bot.services import roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
 from bot.transport.base import Incoming, Origin, Outgoing
@@ -162,13 +162,10 @@ class Dispatcher:
     ) -> list[Delivery]:
         """A command that only reads: answered from a read transaction (which never
         waits for the write lock); only the claim and the answer's rows are written,
-        in a short transaction of their own."""
+        in a short transaction of their own. A redelivered event is found out by its
+        claim (its answer is then dropped): looking first would cost every command
+        a query for what happens only after a crash."""
         async with readers() as session, session.begin():
-            if message.event_id is not None and await state.was_handled(
-                session, message.network, message.event_id
-            ):
-                log.info("skipping %s: already handled", message.event_id)
-                return []
             try:
                 reply = await self._counted(session, message, request)
             except UserError as exc:
@@ -231,8 +228,7 @@ class Dispatcher:
 
     async def _invoke(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         prefix = self.settings.bot.prefix
-        person = await people.find(session, message.network, message.sender)
-        role = await roles.role_of(
+        person, role = await roles.asker(
             session, self.settings, message.network, message.sender, self.power_level
         )
         matched = self.registry.match(request.text)
