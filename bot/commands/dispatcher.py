@@ -30,6 +30,7 @@ from bot.db import state
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
+from bot.scheduling.touched import watch
 from bot.services import roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
@@ -138,13 +139,17 @@ class Dispatcher:
                 return []
             try:
                 async with session.begin_nested():
+                    touched = watch(session)
                     routed = await router.route(session, self.settings, self.clock, message)
                     reply = routed or await self._counted(session, message, request)
                     # Reminders follow the facts they are planned from, in the
-                    # same transaction (bot/scheduling/reminders.py). A form's
+                    # same transaction (bot/scheduling/reminders.py): those of the
+                    # people, rooms and workshops the command touched. A form's
                     # answers change none of them.
+                    await session.flush()
                     changed = routed is None and matched is not None and (
-                        await reminders.replan(session, self.settings, self.clock.now())
+                        await reminders.replan(session, self.settings, self.clock.now(),
+                                               touched.copy())
                     )
             except UserError as exc:
                 reply, changed = Reply(exc.message), False

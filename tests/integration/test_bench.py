@@ -19,3 +19,4 @@ async def test_replan(capsys: pytest.CaptureFixture[str]) -> None:
     result = await smoke(capsys, ["replan", "--rooms", "3", "--learners", "2"])
     first, unchanged = result["first_s_changed"], result["unchanged_s_changed"]
     assert first[1] > 0 and unchanged[1] == 0
+    assert result["room_s_changed"][1] == result["person_s_changed"][1] == 0
