@@ -4,7 +4,6 @@ CSV exports, and forget-me. Forms are answered through bot/commands/router.py.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from bot.commands.context import Context
@@ -112,7 +111,7 @@ async def show_summary(
     form = form or "daily"
     definition = feedback.form_named(ctx.settings, form)
     chosen = await _summary_room(ctx, workshop, room)
-    found = await feedback.responses(
+    found = await feedback.answers(
         ctx.session, workshop, form, day, chosen.id if chosen else None
     )
     least = ctx.settings.feedback.min_responses_for_leads
@@ -124,9 +123,10 @@ async def show_summary(
         )
     title = f"{definition.title} ({form}" + (f", day {day}" if day else "") + (
         f", {chosen.code}" if chosen else "") + ")"
-    tallies = summary.tally(definition, [json.loads(r.answers) for r in found])
+    tallies = summary.tally(definition, [r.given for r in found])
     rates = await summary.rates(ctx.session, workshop, definition, found, chosen)
-    text = summary.render(title, tallies, len(found), rates)
+    export = code(f"{ctx.prefix}feedback export {form}" + (f" day={day}" if day else ""))
+    text = summary.render(title, tallies, len(found), rates, export=export)
     image = charts.distributions(title, tallies)
     attachment = None
     if image is not None:

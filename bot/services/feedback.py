@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -206,3 +206,29 @@ async def responses(
     if room_id is not None:
         query = query.where(FeedbackResponse.room_id == room_id)
     return list((await session.execute(query.order_by(FeedbackResponse.id))).scalars())
+
+
+async def answers(
+    session: AsyncSession, workshop: Workshop, form: str, day: int | None, room_id: int | None
+) -> list[Answers]:
+    """What `responses` finds, as plain rows (answers decoded, room, day): a summary of
+    100,000 responses needs neither ORM objects nor 100,000 calls to the JSON decoder."""
+    query = select(FeedbackResponse.answers, FeedbackResponse.room_id, FeedbackResponse.day).where(
+        FeedbackResponse.workshop_id == workshop.id, FeedbackResponse.form == form
+    )
+    if day is not None:
+        query = query.where(FeedbackResponse.day == day)
+    if room_id is not None:
+        query = query.where(FeedbackResponse.room_id == room_id)
+    rows = (await session.execute(query.order_by(FeedbackResponse.id))).all()
+    decoded = json.loads("[" + ",".join(row[0] for row in rows) + "]") if rows else []
+    return [Answers(given, row[1], row[2]) for given, row in zip(decoded, rows, strict=True)]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """One response's answers, without who or when."""
+
+    given: dict[str, engine.Value]
+    room_id: int | None
+    day: int

@@ -14,6 +14,7 @@ import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,8 @@ from bot.services.cells import spreadsheet_cell
 from bot.text import escape
 
 BAR = 10
+# Free-text answers shown per question in a chat summary; the export has them all.
+TEXTS_SHOWN = 30
 
 
 @dataclass
@@ -109,7 +112,7 @@ async def rates(
     session: AsyncSession,
     workshop: Workshop,
     form: Form,
-    found: Sequence[FeedbackResponse],
+    found: Sequence[Located],
     room: LocalRoom | None,
 ) -> list[Rate]:
     """Responses against people expected to answer: seated learners (staff for a staff
@@ -136,7 +139,21 @@ async def rates(
     ]
 
 
-def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate]) -> str:
+class Located(Protocol):
+    """Where a response came from: its room (kept without the person) and day."""
+
+    @property
+    def room_id(self) -> int | None: ...
+
+    @property
+    def day(self) -> int: ...
+
+
+def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate],
+           export: str = "") -> str:
+    """The summary as chat text. At most TEXTS_SHOWN free-text answers per question
+    (the first in sorted order): a chat message has a size limit (64 KiB on Matrix)
+    and thousands of answers are read in the export, `export` (the command) says so."""
     lines = [f"**{title}**: {responses} response{'s' if responses != 1 else ''}"]
     if rates:
         lines.append("Response rate: " + "; ".join(str(r) for r in rates))
@@ -155,7 +172,10 @@ def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate]) 
             if t.nps is not None:
                 stats += f", NPS {t.nps:+d}"
             lines.append(stats)
-        lines += [f"- {escape(' '.join(text.split()))}" for text in t.texts]
+        lines += [f"- {escape(' '.join(text.split()))}" for text in t.texts[:TEXTS_SHOWN]]
+        if len(t.texts) > TEXTS_SHOWN:
+            more = len(t.texts) - TEXTS_SHOWN
+            lines.append(f"- … and {more} more" + (f" in {export}" if export else ""))
     return "\n".join(lines)
 
 
