@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import secrets
 import signal
 import sys
@@ -62,7 +63,8 @@ class Process:
     async def stop(self) -> None:
         if self.process is None or self.process.returncode is not None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        # py-spy writes its profile on SIGINT (the bot stops on either).
+        self.process.send_signal(signal.SIGINT if "py-spy" in self.command[0] else signal.SIGTERM)
         try:
             await asyncio.wait_for(self.process.wait(), timeout=20)
         except TimeoutError:
@@ -89,8 +91,12 @@ class BotProcess(Process):
             f'[feedback]\nkey = "{secrets.token_hex(32)}"\n',
             encoding="utf-8",
         )
-        super().__init__([sys.executable, "-m", "bot", "run", "-c", str(config)],
-                         workdir / "bot.log", BOT_READY)
+        command = [sys.executable, "-m", "bot", "run", "-c", str(config)]
+        profile = os.environ.get("BENCH_PROFILE")  # a py-spy output file: profile the bot
+        if profile:
+            command = ["py-spy", "record", "--format", "raw", "-r", "500",
+                       "-o", profile, "--", *command]
+        super().__init__(command, workdir / "bot.log", BOT_READY)
 
 
 class EchoProcess(Process):

@@ -60,12 +60,22 @@ class StateStore:
             )
 
     async def set(self, key: str, value: str | None) -> None:
+        """One statement (the sync token is written after every sync batch)."""
         async with self.sessions() as session, session.begin():
-            row = await session.get(TransportState, (self.network, key))
+            where = (TransportState.network == self.network, TransportState.key == key)
             if value is None:
-                if row is not None:
-                    await session.delete(row)
-            elif row is None:
-                session.add(TransportState(network=self.network, key=key, value=value))
+                await session.execute(delete(TransportState).where(*where))
+                return
+            values = {"network": self.network, "key": key, "value": value}
+            dialect = session.get_bind().dialect.name
+            if dialect in ("sqlite", "postgresql"):
+                insert: Any = sqlite_insert if dialect == "sqlite" else postgresql_insert
+                await session.execute(insert(TransportState).values(values).on_conflict_do_update(
+                    index_elements=["network", "key"], set_={"value": value}
+                ))
+                return
+            row = await session.get(TransportState, (self.network, key))
+            if row is None:
+                session.add(TransportState(**values))
             else:
                 row.value = value

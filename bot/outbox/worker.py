@@ -8,7 +8,8 @@ their order while rooms do not wait for each other. A row is marked sent after
 its send, off the asker's path; a permanent failure marks it failed with the
 reason (organizers see it with the deliveries command); a transient one is
 retried with backoff, its attempts counted in the row, until it succeeds or
-MAX_ATTEMPTS is reached. Stopping cancels the lanes: what was not sent stays
+MAX_ATTEMPTS is reached. Marks of rows sent at the same time share one
+transaction (bot/outbox/marks.py). Stopping cancels the lanes: what was not sent stays
 pending in the table for the next start, where the same dedupe key (and so the
 same Matrix transaction id) makes a resend of a half-sent message land once.
 """
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.outbox import rows
 from bot.outbox.lanes import Lanes
+from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
 from bot.transport.base import PermanentDeliveryError, Transport
 from bot.transport.retry import backoff_delay
@@ -81,6 +83,7 @@ class OutboxWorker:
         self._rand = rand
         self.max_attempts = max_attempts
         self._lanes: Lanes[Delivery] = Lanes(self._deliver)
+        self._marks = SentMarks(sessions, clock)
         self._waiting: dict[int, asyncio.Future[None]] = {}
         self._started = False
 
@@ -100,6 +103,7 @@ class OutboxWorker:
             timer.cancel()
         self._timers.clear()
         left = await self._lanes.close(0)
+        await self._marks.close()
         if left:
             log.info("%d messages left for the next start", len(left))
         for future in self._waiting.values():
@@ -175,7 +179,7 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                await self._write(rows.mark_sent, item.id, self.clock.now())
+                await self._marks.mark(item.id)
                 return
 
     async def _write(
