@@ -13,6 +13,11 @@ import sys
 
 from nio import AsyncClient, InviteMemberEvent, MatrixRoom, RoomMessageText
 
+# Synapse sends 10 events per room and sync by default and drops the rest (`limited`):
+# a burst of 30 messages in one room would lose 20. The bot asks for 50 and fetches
+# the gap; the floor simply asks for enough.
+SYNC_FILTER = {"room": {"timeline": {"limit": 1000}}}
+
 
 async def main(homeserver: str, user_id: str, device_id: str, token: str) -> None:
     client = AsyncClient(homeserver, user_id)
@@ -30,14 +35,14 @@ async def main(homeserver: str, user_id: str, device_id: str, token: str) -> Non
         if event.state_key == user_id and event.membership == "invite":
             await client.join(room.room_id)
 
-    first = await client.sync(timeout=0, full_state=True)
+    first = await client.sync(timeout=0, full_state=True, sync_filter=SYNC_FILTER)
     for room_id in first.rooms.invite:
         await client.join(room_id)
     client.add_event_callback(on_message, RoomMessageText)  # type: ignore[arg-type]
     client.add_event_callback(on_invite, InviteMemberEvent)  # type: ignore[arg-type]
     print("READY", flush=True)
     try:
-        await client.sync_forever(timeout=30_000)
+        await client.sync_forever(timeout=30_000, sync_filter=SYNC_FILTER)
     finally:
         await client.close()
 

@@ -27,6 +27,7 @@ from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
 from bot.db import state
+from bot.db.engine import writing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
@@ -115,7 +116,7 @@ class Dispatcher:
             "Something went wrong on my side and nothing was changed. "
             f"If it happens again, tell an organizer the reference {code(reference)}."
         )
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
             return await self._write(session, message, sorry, reference)
@@ -134,7 +135,7 @@ class Dispatcher:
         read_only = matched is not None and matched[0].read_only and not message.is_direct
         if self.readers is not None and read_only:
             return await self._run_read_only(message, request, reference, self.readers)
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
             try:
@@ -175,7 +176,7 @@ class Dispatcher:
                 reply = await self._counted(session, message, request)
             except UserError as exc:
                 reply = Reply(exc.message)
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []  # handled meanwhile (a redelivery racing this one)
             return await self._write(session, message, reply, reference)
@@ -187,7 +188,7 @@ class Dispatcher:
             reply = Reply(UNREADABLE_DIRECT, notices=(Notice(message.sender, OPENED_DIRECT),))
         else:
             reply = Reply(UNREADABLE)
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
             return await self._write(session, message, reply, secrets.token_hex(3))

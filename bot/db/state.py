@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import writing
 from bot.db.models import HandledEvent, TransportState
 
 
@@ -61,7 +62,7 @@ class StateStore:
 
     async def set(self, key: str, value: str | None) -> None:
         """One statement (the sync token is written after every sync batch)."""
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             where = (TransportState.network == self.network, TransportState.key == key)
             if value is None:
                 await session.execute(delete(TransportState).where(*where))

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.db.engine import writing
 from bot.db.models import DeliveryStatus, OutboxMessage
 
 
@@ -48,7 +49,7 @@ class SentMarks:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                async with self.sessions() as session, session.begin():
+                async with writing(self.sessions) as session:
                     await mark_sent_many(session, [row_id for row_id, _ in batch],
                                          self.clock.now())
             except BaseException as exc:

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
+from bot.db.engine import writing
 from bot.outbox import rows
 from bot.outbox.lanes import Lanes
 from bot.outbox.marks import SentMarks
@@ -185,5 +186,5 @@ class OutboxWorker:
     async def _write(
         self, change: Callable[..., Awaitable[None]], row_id: int, *args: Any
     ) -> None:
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             await change(session, row_id, *args)

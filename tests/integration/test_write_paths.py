@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 
 from bot.clock import FrozenClock
 from bot.db import migrate
-from bot.db.engine import create_engine, create_sessionmaker
+from bot.db.engine import create_engine, create_sessionmaker, writing
 from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.db.state import StateStore
 from bot.outbox import rows
@@ -58,4 +58,27 @@ async def test_rows_sent_together_are_marked_in_one_transaction(tmp_path: Path) 
         statuses = set(await session.scalars(select(OutboxMessage.status)))
     assert statuses == {DeliveryStatus.SENT}
     await marks.close()
+    await engine.dispose()
+
+
+async def test_writers_queue_in_arrival_order_instead_of_sleeping_in_sqlite(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    await migrate.prepare(engine, auto_migrate=True)
+    sessions = create_sessionmaker(engine)
+    store = StateStore(sessions, "matrix")
+    order: list[int] = []
+    busy: list[Any] = []
+    event.listen(engine.sync_engine, "handle_error", lambda context: busy.append(context))
+
+    async def write(n: int) -> None:
+        async with writing(sessions) as session:
+            await session.execute(select(OutboxMessage.id).limit(1))
+            await asyncio.sleep(0.01 if n == 0 else 0)  # the first holds the lock a while
+            order.append(n)
+
+    await asyncio.gather(*(write(n) for n in range(8)), store.set("k", "v"))
+    assert order == list(range(8)) and busy == []
+    assert await store.get("k") == "v"
     await engine.dispose()
