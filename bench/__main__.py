@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import traceback
 from collections.abc import Sequence
 
 from bench import BENCHMARKS
@@ -23,16 +24,21 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    chosen = list(BENCHMARKS) if args.name == "all" else [args.name]
-    for name in chosen:
-        module = BENCHMARKS[name]
-        if args.name == "all":
-            sub = argparse.ArgumentParser()
-            module.options(sub)
+    if args.name != "all":
+        asyncio.run(BENCHMARKS[args.name].run(args))
+        return 0
+    failed = []
+    for name, module in BENCHMARKS.items():
+        sub = argparse.ArgumentParser()
+        module.options(sub)
+        try:
             asyncio.run(module.run(sub.parse_args([])))
-        else:
-            asyncio.run(module.run(args))
-    return 0
+        except Exception:  # the others still run; the exit code says something failed
+            traceback.print_exc()
+            failed.append(name)
+    if failed:
+        print(f"failed: {' '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -98,11 +98,13 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
                               bot_account.access_token)
             rooms = set(direct)
             floors: list[dict[str, float]] = []
+            # The organizer's room exists before the bot starts: it joins it in its first
+            # sync, before the reminders fall due.
+            command_room = await organizer.create_room([bot.user_id])
             try:
                 await bot.start()
                 await bot.ready()
-                command_room = await organizer.create_room([bot.user_id])
-                await wait_joined(organizer, command_room, bot.user_id)
+                await wait_joined(organizer, command_room, bot.user_id, within=args.deadline)
                 await as_bot.listen()
                 await nio.sync(timeout=0)
                 # the reminders (armed for `due`), the floor, the announcement, the floor
