@@ -20,3 +20,9 @@ async def test_replan(capsys: pytest.CaptureFixture[str]) -> None:
     first, unchanged = result["first_s_changed"], result["unchanged_s_changed"]
     assert first[1] > 0 and unchanged[1] == 0
     assert result["room_s_changed"][1] == result["person_s_changed"][1] == 0
+
+
+async def test_dispatch(capsys: pytest.CaptureFixture[str]) -> None:
+    result = await smoke(capsys, ["dispatch", "--rounds", "2", "--rooms", "3"])
+    for command in ("help", "rooms", "tz"):
+        assert set(result[command]) == {"p50_ms", "p95_ms"} and result[command]["p50_ms"] > 0
