@@ -14,7 +14,6 @@ import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,16 +59,30 @@ class Tally:
         return round(100 * (promoters - detractors) / len(self.numbers))
 
 
-def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
-    tallies = []
-    for question in form.questions:
-        t = Tally(question)
-        if question.kind is Kind.SCALE and question.min is not None and question.max is not None:
-            t.counts = {str(n): 0 for n in range(question.min, question.max + 1)}
-        else:
-            t.counts = {choice: 0 for choice in question.choices}
-        for given in answers:
-            value = given.get(question.id)
+class Counting:
+    """A tally built one response at a time, so 100,000 responses need not be held in
+    memory at once (a summary streams them from the database in chunks)."""
+
+    def __init__(self, form: Form) -> None:
+        self.tallies: list[Tally] = []
+        self.responses = 0
+        self.by_room: dict[int | None, int] = {}
+        self.days: set[int] = set()
+        for question in form.questions:
+            t = Tally(question)
+            if (question.kind is Kind.SCALE and question.min is not None
+                    and question.max is not None):
+                t.counts = {str(n): 0 for n in range(question.min, question.max + 1)}
+            else:
+                t.counts = {choice: 0 for choice in question.choices}
+            self.tallies.append(t)
+
+    def add(self, given: dict[str, Value], room_id: int | None = None, day: int = 0) -> None:
+        self.responses += 1
+        self.by_room[room_id] = self.by_room.get(room_id, 0) + 1
+        self.days.add(day)
+        for t in self.tallies:
+            value = given.get(t.question.id)
             if value is None or value == []:
                 continue
             t.answered += 1
@@ -79,13 +92,22 @@ def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
                     t.numbers.append(item)
                     if str(item) in t.counts:
                         t.counts[str(item)] += 1
-                elif question.kind is Kind.TEXT:
+                elif t.question.kind is Kind.TEXT:
                     t.texts.append(item)
                 elif item in t.counts:
                     t.counts[item] += 1
-        t.texts.sort(key=str.casefold)
-        tallies.append(t)
-    return tallies
+
+    def done(self) -> list[Tally]:
+        for t in self.tallies:
+            t.texts.sort(key=str.casefold)
+        return self.tallies
+
+
+def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
+    counting = Counting(form)
+    for given in answers:
+        counting.add(given)
+    return counting.done()
 
 
 def bar(share: float) -> str:
@@ -112,7 +134,7 @@ async def rates(
     session: AsyncSession,
     workshop: Workshop,
     form: Form,
-    found: Sequence[Located],
+    counted: Counting,
     room: LocalRoom | None,
 ) -> list[Rate]:
     """Responses against people expected to answer: seated learners (staff for a staff
@@ -130,23 +152,11 @@ async def rates(
     if room is not None:
         query = query.where(LocalRoom.id == room.id)
     per_room = [(r, n) for r, n in (await session.execute(query)).all()]
-    by_room: dict[int | None, int] = {}
-    for response in found:
-        by_room[response.room_id] = by_room.get(response.room_id, 0) + 1
-    days = max(1, len({response.day for response in found}))
+    days = max(1, len(counted.days))
     return [
-        Rate(f"{r.code} {escape(r.name)}", by_room.get(r.id, 0), n * days) for r, n in per_room
+        Rate(f"{r.code} {escape(r.name)}", counted.by_room.get(r.id, 0), n * days)
+        for r, n in per_room
     ]
-
-
-class Located(Protocol):
-    """Where a response came from: its room (kept without the person) and day."""
-
-    @property
-    def room_id(self) -> int | None: ...
-
-    @property
-    def day(self) -> int: ...
 
 
 def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate],
