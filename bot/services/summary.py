@@ -35,7 +35,8 @@ class Tally:
     answered: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     numbers: list[int] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # the first TEXTS_SHOWN, sorted
+    text_count: int = 0  # all free-text answers
 
     def share(self, choice: str) -> float:
         return self.counts[choice] / self.answered if self.answered else 0.0
@@ -94,13 +95,21 @@ class Counting:
                         t.counts[str(item)] += 1
                 elif t.question.kind is Kind.TEXT:
                     t.texts.append(item)
+                    t.text_count += 1
+                    if len(t.texts) >= 4 * TEXTS_SHOWN:  # keep only what can be shown
+                        t.texts = _first_texts(t.texts)
                 elif item in t.counts:
                     t.counts[item] += 1
 
     def done(self) -> list[Tally]:
         for t in self.tallies:
-            t.texts.sort(key=str.casefold)
+            t.texts = _first_texts(t.texts)
         return self.tallies
+
+
+def _first_texts(texts: list[str]) -> list[str]:
+    """The first TEXTS_SHOWN in alphabetical order (not the order they came in)."""
+    return sorted(texts, key=str.casefold)[:TEXTS_SHOWN]
 
 
 def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
@@ -182,9 +191,9 @@ def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate],
             if t.nps is not None:
                 stats += f", NPS {t.nps:+d}"
             lines.append(stats)
-        lines += [f"- {escape(' '.join(text.split()))}" for text in t.texts[:TEXTS_SHOWN]]
-        if len(t.texts) > TEXTS_SHOWN:
-            more = len(t.texts) - TEXTS_SHOWN
+        lines += [f"- {escape(' '.join(text.split()))}" for text in t.texts]
+        if t.text_count > len(t.texts):
+            more = t.text_count - len(t.texts)
             lines.append(f"- … and {more} more" + (f" in {export}" if export else ""))
     return "\n".join(lines)
 

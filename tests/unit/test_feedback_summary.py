@@ -141,8 +141,10 @@ async def test_importing_the_bot_does_not_import_matplotlib() -> None:
 def test_a_summary_lists_a_bounded_number_of_free_text_answers() -> None:
     answers = [{"recommend": 9, "useful": f"answer {n:03}", "change": "x" * 200}
                for n in range(TEXTS_SHOWN + 970)]
-    text = render("Final", tally(FORMS["final"], answers), len(answers), [],
-                  export="`!feedback export final`")
+    tallies = tally(FORMS["final"], answers)
+    useful = tallies[2]
+    assert len(useful.texts) == TEXTS_SHOWN and useful.text_count == len(answers)  # bounded
+    text = render("Final", tallies, len(answers), [], export="`!feedback export final`")
     assert "- answer 000" in text and f"- answer {TEXTS_SHOWN - 1:03}" in text
     assert f"- answer {TEXTS_SHOWN:03}" not in text
     assert "- … and 970 more in `!feedback export final`" in text
