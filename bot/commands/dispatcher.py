@@ -29,11 +29,12 @@ from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
 from bot.db import state
-from bot.db.engine import is_unavailable
+from bot.db.engine import is_unavailable, writing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
-from bot.services import people, roles
+from bot.scheduling.touched import watch
+from bot.services import roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
 from bot.transport.base import DatabaseUnavailable, Incoming, Origin, Outgoing
@@ -132,7 +133,7 @@ class Dispatcher:
             "Something went wrong on my side and nothing was changed. "
             f"If it happens again, tell an organizer the reference {code(reference)}."
         )
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
             return await self._write(session, message, sorry, reference)
@@ -162,18 +163,22 @@ class Dispatcher:
         read_only = matched is not None and matched[0].read_only and not message.is_direct
         if self.readers is not None and read_only:
             return await self._run_read_only(message, request, reference, self.readers)
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
             try:
                 async with session.begin_nested():
+                    touched = watch(session)
                     routed = await router.route(session, self.settings, self.clock, message)
                     reply = routed or await self._counted(session, message, request)
                     # Reminders follow the facts they are planned from, in the
-                    # same transaction (bot/scheduling/reminders.py). A form's
+                    # same transaction (bot/scheduling/reminders.py): those of the
+                    # people, rooms and workshops the command touched. A form's
                     # answers change none of them.
+                    await session.flush()
                     changed = routed is None and matched is not None and (
-                        await reminders.replan(session, self.settings, self.clock.now())
+                        await reminders.replan(session, self.settings, self.clock.now(),
+                                               touched.copy())
                     )
             except UserError as exc:
                 reply, changed = Reply(exc.message), False
@@ -191,18 +196,15 @@ class Dispatcher:
     ) -> list[Delivery]:
         """A command that only reads: answered from a read transaction (which never
         waits for the write lock); only the claim and the answer's rows are written,
-        in a short transaction of their own."""
+        in a short transaction of their own. A redelivered event is found out by its
+        claim (its answer is then dropped): looking first would cost every command
+        a query for what happens only after a crash."""
         async with readers() as session, session.begin():
-            if message.event_id is not None and await state.was_handled(
-                session, message.network, message.event_id
-            ):
-                log.info("skipping %s: already handled", message.event_id)
-                return []
             try:
                 reply = await self._counted(session, message, request)
             except UserError as exc:
                 reply = Reply(exc.message)
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []  # handled meanwhile (a redelivery racing this one)
             return await self._write(session, message, reply, reference)
@@ -214,7 +216,7 @@ class Dispatcher:
             reply = Reply(UNREADABLE_DIRECT, notices=(Notice(message.sender, OPENED_DIRECT),))
         else:
             reply = Reply(UNREADABLE)
-        async with self.sessions() as session, session.begin():
+        async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
             return await self._write(session, message, reply, secrets.token_hex(3))
@@ -260,8 +262,7 @@ class Dispatcher:
 
     async def _invoke(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         prefix = self.settings.bot.prefix
-        person = await people.find(session, message.network, message.sender)
-        role = await roles.role_of(
+        person, role = await roles.asker(
             session, self.settings, message.network, message.sender, self.power_level,
             self.network_organizers,
         )

@@ -4,7 +4,6 @@ CSV exports, and forget-me. Forms are answered through bot/commands/router.py.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from bot.commands.context import Context
@@ -112,21 +111,23 @@ async def show_summary(
     form = form or "daily"
     definition = feedback.form_named(ctx.settings, form)
     chosen = await _summary_room(ctx, workshop, room)
-    found = await feedback.responses(
-        ctx.session, workshop, form, day, chosen.id if chosen else None
+    counted = await feedback.count_answers(
+        ctx.session, workshop, definition, day, chosen.id if chosen else None
     )
+    found = counted.responses
     least = ctx.settings.feedback.min_responses_for_leads
-    if ctx.role < Role.ORGANIZER and len(found) < least and chosen is not None:
+    if ctx.role < Role.ORGANIZER and found < least and chosen is not None:
         raise NotAllowed(
-            f"{chosen.code} has {len(found)} response{'s' if len(found) != 1 else ''} to the "
+            f"{chosen.code} has {found} response{'s' if found != 1 else ''} to the "
             f"{code(form)} form; team leads see a summary from {least} on, so nobody can be "
             "singled out."
         )
     title = f"{definition.title} ({form}" + (f", day {day}" if day else "") + (
         f", {chosen.code}" if chosen else "") + ")"
-    tallies = summary.tally(definition, [json.loads(r.answers) for r in found])
-    rates = await summary.rates(ctx.session, workshop, definition, found, chosen)
-    text = summary.render(title, tallies, len(found), rates)
+    tallies = counted.done()
+    rates = await summary.rates(ctx.session, workshop, definition, counted, chosen)
+    export = code(f"{ctx.prefix}feedback export {form}" + (f" day={day}" if day else ""))
+    text = summary.render(title, tallies, found, rates, export=export)
     image = charts.distributions(title, tallies)
     attachment = None
     if image is not None:

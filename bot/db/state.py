@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import writing
 from bot.db.models import HandledEvent, TransportState
 
 
@@ -15,12 +19,25 @@ async def was_handled(session: AsyncSession, network: str, event_id: str) -> boo
 
 
 async def claim_event(session: AsyncSession, network: str, event_id: str, now: datetime) -> bool:
-    """Record the event as handled; False when it already was (a redelivery)."""
-    if await was_handled(session, network, event_id):
-        return False
-    session.add(HandledEvent(network=network, event_id=event_id, handled_at=now))
-    await session.flush()
-    return True
+    """Record the event as handled; False when it already was (a redelivery).
+
+    One statement (insert unless present), not a look-up and an insert: every
+    command claims its event, so this is on every answer's path.
+    """
+    values = {"network": network, "event_id": event_id, "handled_at": now}
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        statement: Any = sqlite_insert(HandledEvent).values(values).on_conflict_do_nothing()
+    elif dialect == "postgresql":
+        statement = postgresql_insert(HandledEvent).values(values).on_conflict_do_nothing()
+    else:  # another database: look, then insert
+        if await was_handled(session, network, event_id):
+            return False
+        session.add(HandledEvent(**values))
+        await session.flush()
+        return True
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def forget_events_before(session: AsyncSession, cutoff: datetime) -> int:
@@ -44,12 +61,22 @@ class StateStore:
             )
 
     async def set(self, key: str, value: str | None) -> None:
-        async with self.sessions() as session, session.begin():
-            row = await session.get(TransportState, (self.network, key))
+        """One statement (the sync token is written after every sync batch)."""
+        async with writing(self.sessions) as session:
+            where = (TransportState.network == self.network, TransportState.key == key)
             if value is None:
-                if row is not None:
-                    await session.delete(row)
-            elif row is None:
-                session.add(TransportState(network=self.network, key=key, value=value))
+                await session.execute(delete(TransportState).where(*where))
+                return
+            values = {"network": self.network, "key": key, "value": value}
+            dialect = session.get_bind().dialect.name
+            if dialect in ("sqlite", "postgresql"):
+                insert: Any = sqlite_insert if dialect == "sqlite" else postgresql_insert
+                await session.execute(insert(TransportState).values(values).on_conflict_do_update(
+                    index_elements=["network", "key"], set_={"value": value}
+                ))
+                return
+            row = await session.get(TransportState, (self.network, key))
+            if row is None:
+                session.add(TransportState(**values))
             else:
                 row.value = value

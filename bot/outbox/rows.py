@@ -118,14 +118,6 @@ async def pending(session: AsyncSession, networks: Iterable[str]) -> list[Delive
     return [delivery(row) for row in rows]
 
 
-async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status=DeliveryStatus.SENT, sent_at=now, error=None)
-    )
-
-
 async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:
     await session.execute(
         update(OutboxMessage)

@@ -8,7 +8,8 @@ their order while rooms do not wait for each other. A row is marked sent after
 its send, off the asker's path; a permanent failure marks it failed with the
 reason (organizers see it with the deliveries command); a transient one is
 retried with backoff, its attempts counted in the row, until it succeeds or
-MAX_ATTEMPTS is reached. Stopping cancels the lanes: what was not sent stays
+MAX_ATTEMPTS is reached. Marks of rows sent at the same time share one
+transaction (bot/outbox/marks.py). Stopping cancels the lanes: what was not sent stays
 pending in the table for the next start, where the same dedupe key (and so the
 same Matrix transaction id) makes a resend of a half-sent message land once.
 """
@@ -25,9 +26,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.db.engine import is_unavailable
+from bot.db.engine import is_unavailable, writing
 from bot.outbox import rows
 from bot.outbox.lanes import Lanes
+from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
 from bot.transport.base import PermanentDeliveryError, Transport
 from bot.transport.retry import backoff_delay
@@ -84,6 +86,7 @@ class OutboxWorker:
         self._rand = rand
         self.max_attempts = max_attempts
         self._lanes: Lanes[Delivery] = Lanes(self._deliver)
+        self._marks = SentMarks(sessions, clock)
         self._waiting: dict[int, asyncio.Future[None]] = {}
         self._started = False
 
@@ -103,6 +106,7 @@ class OutboxWorker:
             timer.cancel()
         self._timers.clear()
         left = await self._lanes.close(0)
+        await self._marks.close()
         if left:
             log.info("%d messages left for the next start", len(left))
         for future in self._waiting.values():
@@ -178,20 +182,26 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                await self._write(rows.mark_sent, item.id, self.clock.now())
+                await self._recording(lambda: self._marks.mark(item.id), item.id)
                 return
 
     async def _write(
         self, change: Callable[..., Awaitable[None]], row_id: int, *args: Any
     ) -> None:
+        async def write() -> None:
+            async with writing(self.sessions) as session:
+                await change(session, row_id, *args)
+
+        await self._recording(write, row_id)
+
+    async def _recording(self, record: Callable[[], Awaitable[None]], row_id: int) -> None:
         """Record an outcome; while the database cannot be reached (locked by another
         program), try again with backoff, so the lane neither drops the row nor sends
         it twice in this run."""
         failures = 0
         while True:
             try:
-                async with self.sessions() as session, session.begin():
-                    await change(session, row_id, *args)
+                await record()
                 return
             except Exception as exc:
                 if not is_unavailable(exc):

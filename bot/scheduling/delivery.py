@@ -18,6 +18,7 @@ may have changed the reminder table. The console's `/wait` uses `advance`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings, organizers_on, parse_duration
-from bot.db.engine import is_unavailable
+from bot.db.engine import is_unavailable, writing
 from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
@@ -50,13 +51,18 @@ def reminder_key(dedupe_key: str) -> str:
 
 
 async def deliver_due(
-    sessions: async_sessionmaker[AsyncSession], now: datetime, settings: Settings
+    sessions: async_sessionmaker[AsyncSession], now: datetime, settings: Settings,
+    hand: Callable[[list[Delivery]], object] | None = None,
 ) -> list[Delivery]:
-    """Turn every reminder due at `now` into an outbox row (or mark it missed)."""
+    """Turn every reminder due at `now` into an outbox row (or mark it missed).
+
+    `hand` gets each batch's rows as soon as the batch is committed, so the first
+    reminders are on their way while the next batch is written (bench/fanout.py).
+    """
     grace = parse_duration(settings.reminders.grace)
     deliveries: list[Delivery] = []
     while True:
-        async with sessions() as session, session.begin():
+        async with writing(sessions) as session:
             found = (
                 await session.execute(
                     select(Reminder, Person)
@@ -89,7 +95,10 @@ async def deliver_due(
                 reminder.sent_at = now
             written += _tell_organizers(session, settings, missed, now)
             await session.flush()
-            deliveries += [rows.delivery(row) for row in written]
+            batch = [rows.delivery(row) for row in written]
+        deliveries += batch
+        if hand is not None:
+            hand(batch)
         log.info("reminders due at %s: %d sent, %d missed", now, len(found) - len(missed),
                  len(missed))
 
@@ -156,7 +165,7 @@ class ReminderService:
         cannot be reached (locked by another program), try again shortly: the timer
         must not be lost with the failed run."""
         try:
-            deliveries = await deliver_due(self.sessions, self.clock.now(), self.settings)
+            await deliver_due(self.sessions, self.clock.now(), self.settings, self.worker.hand)
         except Exception as exc:
             if not is_unavailable(exc) or not self.running:
                 raise
@@ -165,7 +174,6 @@ class ReminderService:
             if not isinstance(self.clock, FrozenClock):  # a simulated clock moves by advance
                 self._arm(self.clock.now() + UNAVAILABLE_RETRY)
             return
-        self.worker.hand(deliveries)
         await self.rearm()
 
     async def rearm(self) -> None:

@@ -10,12 +10,16 @@ reminder whose time has already passed is not sent late: it is cancelled (or
 not created), as it would be news about something already under way.
 
 The dispatcher calls it after every command that may change something, before
-the commit, so the table always matches the facts it was planned from.
+the commit, so the table always matches the facts it was planned from; it
+passes what the command touched (bot/scheduling/touched.py), so a learner's
+`!join` re-plans the reminders of the people in that room, not the workshop's
+tens of thousands (bench/replan.py measures both).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -47,8 +51,13 @@ from bot.scheduling.planner import (
     SessionFacts,
     WorkshopFacts,
 )
+from bot.scheduling.touched import Touched
 from bot.services import feedback
 from bot.values import parse_days
+
+# Narrowed to more people than this, a re-plan plans everything (one query per workshop
+# instead of a list of ids near SQLite's limit of bound parameters).
+NARROW_AT_MOST = 5_000
 
 
 def offsets_of(settings: ReminderSettings) -> Offsets:
@@ -67,12 +76,25 @@ def forms_in_use(settings: Settings) -> frozenset[str]:
     return frozenset(feedback.forms(settings)) if settings.feedback.enabled else frozenset()
 
 
-async def facts(session: AsyncSession, workshop: Workshop, default_zone: str) -> WorkshopFacts:
-    """The planner's inputs for one workshop, read with a few plain queries."""
+async def facts(
+    session: AsyncSession, workshop: Workshop, default_zone: str,
+    people_of: Collection[int] | None = None,
+) -> WorkshopFacts:
+    """The planner's inputs for one workshop, read with a few plain queries.
+
+    With `people_of`, only what those people's reminders are planned from: the
+    rooms any of them is in (with all their members, for the counts staff see)
+    and their own onboarding sign-ups.
+    """
+    live = [LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN]
+    if people_of is not None:
+        live.append(LocalRoom.id.in_(
+            select(Membership.room_id).where(Membership.person_id.in_(people_of))
+        ))
     rooms = (
         await session.execute(
             select(LocalRoom.id, LocalRoom.name, LocalRoom.mode, LocalRoom.venue, LocalRoom.days)
-            .where(LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
+            .where(*live)
             .order_by(LocalRoom.id)
         )
     ).all()
@@ -80,7 +102,7 @@ async def facts(session: AsyncSession, workshop: Workshop, default_zone: str) ->
     for room_id, person_id, role in await session.execute(
         select(Membership.room_id, Membership.person_id, Membership.role)
         .join(LocalRoom, Membership.room_id == LocalRoom.id)
-        .where(LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
+        .where(*live)
         .order_by(Membership.id)
     ):
         members[room_id][role].append(person_id)
@@ -91,15 +113,12 @@ async def facts(session: AsyncSession, workshop: Workshop, default_zone: str) ->
             .where(OnboardingSession.workshop_id == workshop.id)
         )
     ).all()
-    signups = dict(
-        (
-            await session.execute(
-                select(OnboardingSignup.person_id, OnboardingSignup.session_id).where(
-                    OnboardingSignup.workshop_id == workshop.id
-                )
-            )
-        ).all()
+    signed_up = select(OnboardingSignup.person_id, OnboardingSignup.session_id).where(
+        OnboardingSignup.workshop_id == workshop.id
     )
+    if people_of is not None:
+        signed_up = signed_up.where(OnboardingSignup.person_id.in_(people_of))
+    signups = dict((await session.execute(signed_up)).all())
     wanted = {p for room in members.values() for ids in room.values() for p in ids} | set(signups)
     people: dict[int, PersonFacts] = {}
     zones: dict[str | None, ZoneInfo] = {}
@@ -132,19 +151,38 @@ async def facts(session: AsyncSession, workshop: Workshop, default_zone: str) ->
     )
 
 
-async def replan(session: AsyncSession, settings: Settings, now: datetime) -> int:
-    """Re-plan every unfinished workshop; how many reminder rows changed."""
+async def replan(
+    session: AsyncSession, settings: Settings, now: datetime, touched: Touched | None = None
+) -> int:
+    """Re-plan the unfinished workshops; how many reminder rows changed.
+
+    With `touched` (what a command changed, bot/scheduling/touched.py), only the
+    reminders fed by those facts: a touched workshop is re-planned whole; for a
+    touched room or person, the reminders of the people concerned (the person;
+    everyone in the room, whose counts and texts may show it). Nothing touched:
+    nothing to do. Without it, or when it cannot be narrowed, everything.
+    """
+    if touched is not None and not touched:
+        return 0
+    narrow = touched is not None and not touched.everything
+    people_of: set[int] | None = None
+    if narrow and touched is not None and (touched.rooms or touched.people):
+        people_of = set(touched.people)
+        if touched.rooms:
+            people_of |= set((await session.scalars(
+                select(Membership.person_id).where(Membership.room_id.in_(touched.rooms))
+            )).all())
+        if len(people_of) > NARROW_AT_MOST:
+            narrow, people_of = False, None
     found = await session.scalars(
         select(Workshop).where(Workshop.state != WorkshopState.FINISHED).order_by(Workshop.id)
     )
     changed = 0
     for workshop in found:
-        planned: list[Planned] = []
-        if settings.reminders.enabled:
-            inputs = await facts(session, workshop, settings.bot.default_timezone)
-            planned = planner.plan(inputs, offsets_of(settings.reminders), settings.bot.prefix,
-                                   forms_in_use(settings))
-        changed += await reconcile(session, workshop.id, planned, now)
+        if not narrow or (touched is not None and workshop.id in touched.workshops):
+            changed += await _replan_workshop(session, settings, workshop, now, None)
+        elif people_of:
+            changed += await _replan_workshop(session, settings, workshop, now, people_of)
     # A finished workshop needs no more reminders: what is still pending is cancelled.
     finished = select(Workshop.id).where(Workshop.state == WorkshopState.FINISHED)
     ended = await session.execute(
@@ -155,17 +193,34 @@ async def replan(session: AsyncSession, settings: Settings, now: datetime) -> in
     return changed + int(getattr(ended, "rowcount", 0) or 0)
 
 
-async def reconcile(
-    session: AsyncSession, workshop_id: int, planned: list[Planned], now: datetime
+async def _replan_workshop(
+    session: AsyncSession, settings: Settings, workshop: Workshop, now: datetime,
+    people_of: set[int] | None,
 ) -> int:
-    """Make the workshop's reminder rows match `planned`; how many rows changed."""
+    """Plan one workshop (only `people_of`'s reminders, when given) and reconcile."""
+    planned: list[Planned] = []
+    if settings.reminders.enabled:
+        inputs = await facts(session, workshop, settings.bot.default_timezone, people_of)
+        planned = planner.plan(inputs, offsets_of(settings.reminders), settings.bot.prefix,
+                               forms_in_use(settings))
+        if people_of is not None:
+            planned = [p for p in planned if p.person_id in people_of]
+    return await reconcile(session, workshop.id, planned, now, people_of)
+
+
+async def reconcile(
+    session: AsyncSession, workshop_id: int, planned: list[Planned], now: datetime,
+    people_of: Collection[int] | None = None,
+) -> int:
+    """Make the workshop's reminder rows (of `people_of` only, when given) match
+    `planned`; how many rows changed."""
+    query = select(Reminder.dedupe_key, Reminder.id, Reminder.status, Reminder.due_at,
+                   Reminder.text, Reminder.person_id).where(Reminder.workshop_id == workshop_id)
+    if people_of is not None:
+        query = query.where(Reminder.person_id.in_(people_of))
     existing = {
         key: (rid, status, due_at, text, person_id)
-        for key, rid, status, due_at, text, person_id in await session.execute(
-            select(Reminder.dedupe_key, Reminder.id, Reminder.status, Reminder.due_at,
-                   Reminder.text, Reminder.person_id)
-            .where(Reminder.workshop_id == workshop_id)
-        )
+        for key, rid, status, due_at, text, person_id in await session.execute(query)
     }
     new: list[dict[str, object]] = []
     moved: list[dict[str, object]] = []

@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.services import people, team
+from bot.db.models import Person
+from bot.services import team
 
 PowerLevelLookup = Callable[[str, str], Awaitable[int | None]]
 # (network, user id) -> whether the network itself makes them an organizer (Zulip's
@@ -42,25 +44,29 @@ async def is_organizer(settings: Settings, user_id: str, power_level: PowerLevel
     return level is not None and level >= settings.bot.organizers_power_level
 
 
-async def role_of(
+async def asker(
     session: AsyncSession,
     settings: Settings,
     network: str,
     user_id: str,
     power_level: PowerLevelLookup,
     network_organizers: NetworkOrganizers | None = None,
-) -> Role:
-    """Organizer by configuration (`bot.organizers`, the organizers' room's power
-    levels, or what the network says: `network_organizers`); host or lead of a room
-    still running; else none.
+) -> tuple[Person | None, Role]:
+    """The person behind a user id (None if never seen) and their role, in one query:
+    every command asks for both.
 
+    Organizer by configuration (`bot.organizers`, the organizers' room's power levels,
+    or what the network says: `network_organizers`); host or lead of a room still
+    running; else none.
     A room still running: not withdrawn, in the current workshop or one not finished.
     Which room the lead may manage is checked against the room itself.
     """
+    found = (await session.execute(
+        select(Person, team.leads_a_live_room(Person.id))
+        .where(Person.network == network, Person.user_id == user_id)
+    )).first()
+    person, leads = (found[0], bool(found[1])) if found else (None, False)
     if await is_organizer(settings, user_id, power_level) or (
             network_organizers is not None and await network_organizers(network, user_id)):
-        return Role.ORGANIZER
-    person = await people.find(session, network, user_id)
-    if person and await team.leads_a_live_room(session, person):
-        return Role.LEAD
-    return Role.EVERYONE
+        return person, Role.ORGANIZER
+    return person, Role.LEAD if leads else Role.EVERYONE

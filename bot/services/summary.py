@@ -25,6 +25,8 @@ from bot.services.cells import spreadsheet_cell
 from bot.text import escape
 
 BAR = 10
+# Free-text answers shown per question in a chat summary; the export has them all.
+TEXTS_SHOWN = 30
 
 
 @dataclass
@@ -33,7 +35,8 @@ class Tally:
     answered: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     numbers: list[int] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # the first TEXTS_SHOWN, sorted
+    text_count: int = 0  # all free-text answers
 
     def share(self, choice: str) -> float:
         return self.counts[choice] / self.answered if self.answered else 0.0
@@ -57,16 +60,30 @@ class Tally:
         return round(100 * (promoters - detractors) / len(self.numbers))
 
 
-def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
-    tallies = []
-    for question in form.questions:
-        t = Tally(question)
-        if question.kind is Kind.SCALE and question.min is not None and question.max is not None:
-            t.counts = {str(n): 0 for n in range(question.min, question.max + 1)}
-        else:
-            t.counts = {choice: 0 for choice in question.choices}
-        for given in answers:
-            value = given.get(question.id)
+class Counting:
+    """A tally built one response at a time, so 100,000 responses need not be held in
+    memory at once (a summary streams them from the database in chunks)."""
+
+    def __init__(self, form: Form) -> None:
+        self.tallies: list[Tally] = []
+        self.responses = 0
+        self.by_room: dict[int | None, int] = {}
+        self.days: set[int] = set()
+        for question in form.questions:
+            t = Tally(question)
+            if (question.kind is Kind.SCALE and question.min is not None
+                    and question.max is not None):
+                t.counts = {str(n): 0 for n in range(question.min, question.max + 1)}
+            else:
+                t.counts = {choice: 0 for choice in question.choices}
+            self.tallies.append(t)
+
+    def add(self, given: dict[str, Value], room_id: int | None = None, day: int = 0) -> None:
+        self.responses += 1
+        self.by_room[room_id] = self.by_room.get(room_id, 0) + 1
+        self.days.add(day)
+        for t in self.tallies:
+            value = given.get(t.question.id)
             if value is None or value == []:
                 continue
             t.answered += 1
@@ -76,13 +93,30 @@ def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
                     t.numbers.append(item)
                     if str(item) in t.counts:
                         t.counts[str(item)] += 1
-                elif question.kind is Kind.TEXT:
+                elif t.question.kind is Kind.TEXT:
                     t.texts.append(item)
+                    t.text_count += 1
+                    if len(t.texts) >= 4 * TEXTS_SHOWN:  # keep only what can be shown
+                        t.texts = _first_texts(t.texts)
                 elif item in t.counts:
                     t.counts[item] += 1
-        t.texts.sort(key=str.casefold)
-        tallies.append(t)
-    return tallies
+
+    def done(self) -> list[Tally]:
+        for t in self.tallies:
+            t.texts = _first_texts(t.texts)
+        return self.tallies
+
+
+def _first_texts(texts: list[str]) -> list[str]:
+    """The first TEXTS_SHOWN in alphabetical order (not the order they came in)."""
+    return sorted(texts, key=str.casefold)[:TEXTS_SHOWN]
+
+
+def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
+    counting = Counting(form)
+    for given in answers:
+        counting.add(given)
+    return counting.done()
 
 
 def bar(share: float) -> str:
@@ -109,7 +143,7 @@ async def rates(
     session: AsyncSession,
     workshop: Workshop,
     form: Form,
-    found: Sequence[FeedbackResponse],
+    counted: Counting,
     room: LocalRoom | None,
 ) -> list[Rate]:
     """Responses against people expected to answer: seated learners (staff for a staff
@@ -127,16 +161,18 @@ async def rates(
     if room is not None:
         query = query.where(LocalRoom.id == room.id)
     per_room = [(r, n) for r, n in (await session.execute(query)).all()]
-    by_room: dict[int | None, int] = {}
-    for response in found:
-        by_room[response.room_id] = by_room.get(response.room_id, 0) + 1
-    days = max(1, len({response.day for response in found}))
+    days = max(1, len(counted.days))
     return [
-        Rate(f"{r.code} {escape(r.name)}", by_room.get(r.id, 0), n * days) for r, n in per_room
+        Rate(f"{r.code} {escape(r.name)}", counted.by_room.get(r.id, 0), n * days)
+        for r, n in per_room
     ]
 
 
-def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate]) -> str:
+def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate],
+           export: str = "") -> str:
+    """The summary as chat text. At most TEXTS_SHOWN free-text answers per question
+    (the first in sorted order): a chat message has a size limit (64 KiB on Matrix)
+    and thousands of answers are read in the export, `export` (the command) says so."""
     lines = [f"**{title}**: {responses} response{'s' if responses != 1 else ''}"]
     if rates:
         lines.append("Response rate: " + "; ".join(str(r) for r in rates))
@@ -156,6 +192,9 @@ def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate]) 
                 stats += f", NPS {t.nps:+d}"
             lines.append(stats)
         lines += [f"- {escape(' '.join(text.split()))}" for text in t.texts]
+        if t.text_count > len(t.texts):
+            more = t.text_count - len(t.texts)
+            lines.append(f"- … and {more} more" + (f" in {export}" if export else ""))
     return "\n".join(lines)
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Exists, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -64,14 +65,15 @@ async def require_manager(
     return held
 
 
-async def leads_a_live_room(session: AsyncSession, person: Person) -> bool:
-    """Host or lead of a room that is not withdrawn, in the current or an unfinished workshop."""
-    found = await session.scalar(
+def leads_a_live_room(person_id: Any) -> Exists:
+    """Host or lead of a room that is not withdrawn, in the current or an unfinished
+    workshop (an EXISTS clause, so finding the person and this is one query)."""
+    return (
         select(Membership.id)
         .join(LocalRoom)
         .join(Workshop)
         .where(
-            Membership.person_id == person.id,
+            Membership.person_id == person_id,
             Membership.role.in_(STAFF),
             LocalRoom.status != RoomStatus.WITHDRAWN,
             or_(
@@ -79,9 +81,8 @@ async def leads_a_live_room(session: AsyncSession, person: Person) -> bool:
                 Workshop.is_current,
             ),
         )
-        .limit(1)
+        .exists()
     )
-    return found is not None
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,8 @@ class MatrixSync:
                     failures = 0
                     first = False
                     self.last_sync = self.clock.now()  # for /healthz
+                    if not self.ready.is_set():
+                        log.info("first sync done; answering commands")
                     self.ready.set()
                     continue
                 if error_code(response) in REJECTED_TOKEN_ERRORS:

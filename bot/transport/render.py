@@ -9,6 +9,7 @@ backticks, and the line structure of the source.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from markdown_it import MarkdownIt
@@ -44,11 +45,13 @@ def _parse_source(markdown: str) -> str:
     return "\n".join(out)
 
 
+@functools.lru_cache(maxsize=256)  # the same answers (help, lists) are rendered again and again
 def html(markdown: str) -> str:
     """The HTML for a reply's Markdown; any HTML in the text comes out escaped."""
     return str(MARKDOWN.render(_parse_source(markdown))).strip()
 
 
+@functools.lru_cache(maxsize=256)
 def plain_text(markdown: str) -> str:
     """The text a person reads, without Markdown syntax or escapes."""
     out: list[str] = []

@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import FeedbackSettings
 from bot.forms.definitions import load
-from bot.services.summary import bar, tally
+from bot.services.summary import TEXTS_SHOWN, bar, render, tally
 from tests.chat import ORGANIZER, Chat
 
 HOST = "@host:uni.no"
@@ -136,3 +136,16 @@ async def test_importing_the_bot_does_not_import_matplotlib() -> None:
     )
     out, _ = await child.communicate()
     assert child.returncode == 0 and out.decode().strip() == "False"
+
+
+def test_a_summary_lists_a_bounded_number_of_free_text_answers() -> None:
+    answers = [{"recommend": 9, "useful": f"answer {n:03}", "change": "x" * 200}
+               for n in range(TEXTS_SHOWN + 970)]
+    tallies = tally(FORMS["final"], answers)
+    useful = tallies[2]
+    assert len(useful.texts) == TEXTS_SHOWN and useful.text_count == len(answers)  # bounded
+    text = render("Final", tallies, len(answers), [], export="`!feedback export final`")
+    assert "- answer 000" in text and f"- answer {TEXTS_SHOWN - 1:03}" in text
+    assert f"- answer {TEXTS_SHOWN:03}" not in text
+    assert "- … and 970 more in `!feedback export final`" in text
+    assert len(text.encode()) < 16_000  # a Matrix event may hold 64 KiB

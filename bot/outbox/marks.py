@@ -1,0 +1,70 @@
+"""Marking sent rows, many in one transaction (a group commit).
+
+Each delivered row is marked sent before its lane moves on, as before; but
+lanes that finish while a mark is being written wait for the next write, which
+marks all of them at once. One person's reply still costs one small
+transaction; an announcement to a thousand people costs a few, not a thousand
+(bench/fanout.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.db.engine import writing
+from bot.db.models import DeliveryStatus, OutboxMessage
+
+
+async def mark_sent_many(session: AsyncSession, row_ids: list[int], now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(row_ids))
+        .values(status=DeliveryStatus.SENT, sent_at=now, error=None)
+    )
+
+
+class SentMarks:
+    """`await mark(row_id)` returns once the row is marked sent (committed)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self._pending: list[tuple[int, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def mark(self, row_id: int) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((row_id, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="outbox sent marks")
+        await asyncio.shield(future)
+
+    async def _write(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with writing(self.sessions) as session:
+                    await mark_sent_many(session, [row_id for row_id, _ in batch],
+                                         self.clock.now())
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def close(self) -> None:
+        """Let the write under way (and what queued behind it) finish."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                await self._writer

@@ -1,0 +1,43 @@
+"""Smoke runs of the benchmarks that need a homeserver, tiny sizes, on the session's
+Synapse: each runs and reports its figures (not their values: see README, Performance)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bench_smoke import smoke
+from tests.e2e.homeserver import Homeserver
+
+
+async def test_latency(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:
+    result = await smoke(capsys, ["latency", "--rounds", "2", "--warmup", "0", "--rooms", "3"],
+                         homeserver)
+    for kind in ("floor", "help", "rooms"):
+        assert set(result[kind]) == {"p50_ms", "p95_ms", "p99_ms"}
+        assert result[kind]["p50_ms"] > 0
+    assert set(result["help_ratio"]) == set(result["rooms_ratio"]) == {"p50_ms", "p95_ms",
+                                                                       "p99_ms"}
+
+
+async def test_burst(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:
+    result = await smoke(capsys, ["burst", "--learners", "6", "--chats", "2", "--rooms", "2",
+                                  "--seats", "1", "--window", "0.2", "--repeats", "1"],
+                         homeserver)
+    assert result["bot_lost"] == result["floor_lost"] == 0
+    assert result["bot_last_reply_ms"] > 0 and result["floor_last_reply_ms"] > 0
+    assert result["ratio"] > 0
+
+
+async def test_fanout(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:
+    result = await smoke(capsys, ["fanout", "--people", "4", "--lead", "4"], homeserver)
+    assert result["reminders_lost"] == result["announce_lost"] == 0
+    for kind in ("floor", "reminders", "announce"):
+        assert set(result[kind]) == {"first_ms", "median_ms", "last_ms", "p95_ms"}
+    assert result["reminders_ratio_last"] > 0 and result["announce_ratio_last"] > 0
+
+
+async def test_memory(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:
+    result = await smoke(capsys, ["memory", "--people", "50", "--rooms", "5", "--responses",
+                                  "40", "--reminders", "20"], homeserver)
+    assert result["startup_ms"] > 0
+    assert 0 < result["peak_rss_start_mb"] <= result["peak_rss_mb"]

@@ -1,0 +1,61 @@
+"""What one command costs the database: the statements on every answer's path are few
+(the issue 13 profile: each is a thread hop through aiosqlite), and combining them
+changed nothing the person sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, select
+
+from bot.db.models import HandledEvent, Person
+from tests.chat import ORGANIZER, Chat
+
+ANA = "@ana:uni.no"
+
+
+@contextmanager
+def statements(chat: Chat) -> Iterator[list[str]]:
+    """The SQL statements the bot's engine runs inside the block."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    engine = chat.app.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_help_reads_the_asker_once_and_claims_in_one_statement(chat: Chat) -> None:
+    await chat.say(ANA, "!tz Europe/Oslo")  # Ana is a person now
+    with statements(chat) as seen:
+        answer = await chat.say(ANA, "!help")
+    assert "`!tz" in answer.reply
+    person_reads = [s for s in seen if s.lstrip().startswith("SELECT") and "FROM person" in s]
+    assert len(person_reads) == 1, person_reads  # the person and their role together
+    claims = [s for s in seen if "handled_event" in s]
+    assert len(claims) == 1 and claims[0].lstrip().startswith("INSERT"), claims
+
+
+async def test_a_changing_command_delivered_twice_runs_once(chat: Chat) -> None:
+    first = await chat.say(ANA, "!tz Europe/Oslo", event_id="$tz")
+    assert "Europe/Oslo" in first.reply
+    again = await chat.say(ANA, "!tz America/Chicago", event_id="$tz")
+    assert again.messages == []
+    async with chat.app.sessions() as session:
+        person = await session.scalar(select(Person).where(Person.user_id == ANA))
+        assert person is not None and person.timezone == "Europe/Oslo"
+        assert await session.get(HandledEvent, ("test", "$tz")) is not None
+
+
+async def test_roles_still_come_with_the_person(chat: Chat) -> None:
+    answer = await chat.say(ANA, "!announce all hello")
+    assert "organizer" in answer.reply  # refused: Ana is nobody special
+    await chat.say(ORGANIZER, "!tz Europe/Oslo")
+    assert "No workshop is set up yet" in (await chat.say(ORGANIZER, "!announce all hi")).reply

@@ -1,0 +1,93 @@
+"""A command re-plans only the reminders fed by what it touched (issue 13), and that is
+always the same as re-planning everything: after each command of a busy transcript a
+full re-plan finds nothing left to change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.scheduling import reminders
+from tests.chat import ORGANIZER, Chat
+from tests.unit.test_rooms import ANA, BO, CY, HOST, LEAD
+
+STEPS = [
+    (HOST, "!tz Europe/Oslo"),
+    (LEAD, "!room add name=Online org=CSC mode=online venue=https://v.example.org "
+           "capacity=5 public=no"),
+    (ANA, "!join R1"),
+    (BO, "!join R1"),  # R1 has one seat: the waitlist
+    (CY, "!join R2"),
+    (ANA, "!tz America/Chicago"),
+    (ANA, "!leave"),  # Bo gets the seat
+    (BO, "!reminders off"),
+    (HOST, "!room edit R1 days=1"),
+    (ORGANIZER, "!onboarding add 2026-03-10 14:00 capacity=3"),
+    (HOST, "!onboarding join O1"),
+    (CY, "!join R1"),  # moves from R2: both rooms' counts change
+    (ORGANIZER, "!workshop edit 2026-spring time=09:00-14:00"),
+    (HOST, f"!room lead add R1 {ANA}"),
+    (LEAD, "!room withdraw R2"),
+    (BO, "!reminders on"),
+]
+
+
+async def full_replan_changes(chat: Chat) -> int:
+    async with chat.app.sessions() as session, session.begin():
+        return await reminders.replan(session, chat.app.settings, chat.clock.now())
+
+
+async def test_after_every_command_a_full_replan_changes_nothing(room: Chat) -> None:
+    assert await full_replan_changes(room) == 0
+    for sender, text in STEPS:
+        answer = await room.say(sender, text)
+        assert "⚠️" not in answer.reply and "not" not in answer.reply[:12], (text, answer.reply)
+        assert await full_replan_changes(room) == 0, text
+
+
+@pytest.fixture
+def planned_for(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The `people_of` each planning was narrowed to (None: everyone)."""
+    seen: list[Any] = []
+    original = reminders.facts
+
+    async def facts(*args: Any) -> Any:
+        seen.append(args[3] if len(args) > 3 else None)
+        return await original(*args)
+
+    monkeypatch.setattr(reminders, "facts", facts)
+    return seen
+
+
+async def test_a_join_plans_only_the_people_of_the_room(
+    room: Chat, planned_for: list[Any]
+) -> None:
+    await room.say(BO, "!tz Europe/Oslo")
+    planned_for.clear()
+    await room.say(ANA, "!join R1")
+    assert len(planned_for) == 1 and planned_for[0] is not None
+    async with room.app.sessions() as session:
+        from sqlalchemy import select
+
+        from bot.db.models import Person
+
+        ids = dict((await session.execute(select(Person.user_id, Person.id))).all())
+    assert planned_for[0] == {ids[ANA], ids[HOST]}  # not Bo, who is in no room
+
+
+async def test_a_command_that_changes_no_fact_plans_nothing(
+    room: Chat, planned_for: list[Any]
+) -> None:
+    await room.say(ANA, "!tz Europe/Oslo")
+    planned_for.clear()
+    await room.say(ANA, "!myroom", direct=True)  # read-only, but in a direct chat: the write path
+    await room.say(ANA, "!rooms", direct=True)
+    assert planned_for == []
+
+
+async def test_a_workshop_change_plans_the_whole_workshop(
+    room: Chat, planned_for: list[Any]
+) -> None:
+    await room.say(ORGANIZER, "!workshop edit 2026-spring time=09:00-14:00")
+    assert planned_for == [None]
