@@ -6,7 +6,10 @@ their role -> bind the arguments -> run the handler -> re-plan the reminders ->
 write the answer (and notices to others) as outbox rows -> commit -> hand the
 rows to the outbox worker.
 A UserError rolls the command's changes back (the refusal is still a row), so
-a refused command changes nothing; any other exception rolls everything back
+a refused command changes nothing. A transaction the database refuses because
+of another one running at the same time (PostgreSQL: a unique index filled
+first, a deadlock) is run again from the start; after CLASH_ATTEMPTS the person
+is told to send it again. Any other exception rolls everything back
 and is logged with a short reference the person also sees, in a row written
 in a fresh transaction together with the event's claim.
 """
@@ -19,7 +22,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.commands import router
@@ -56,6 +61,28 @@ UNREADABLE_DIRECT = (
 OPENED_DIRECT = (
     "This is an unencrypted direct chat, so I can read it: send me your commands here."
 )
+
+
+CLASH_ATTEMPTS = 5
+# PostgreSQL's serialization failure and deadlock (a transaction lost a race).
+CLASH_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+class Clash(Exception):
+    """A command kept meeting transactions that ran at the same time."""
+
+
+def is_clash(exc: Exception) -> bool:
+    """Did the database refuse the transaction because of a concurrent one? A unique
+    or foreign key violation (the other transaction took the seat, the event, the
+    name first), a serialization failure or deadlock, or a row deleted meanwhile."""
+    if isinstance(exc, IntegrityError | StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        driver = exc.orig
+        state = getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None)
+        return state in CLASH_SQLSTATES
+    return False
 
 
 class Dispatcher:
@@ -104,20 +131,50 @@ class Dispatcher:
             return []
         reference = secrets.token_hex(3)
         try:
-            return await self._run(message, request, reference)
+            return await self._run_again_on_clash(message, request, reference)
+        except Clash:
+            log.warning(
+                "command clashed %d times [ref %s] from %s: %r", CLASH_ATTEMPTS, reference,
+                message.sender, clip(request.text, 200), exc_info=True,
+            )
+            sorry = Reply(
+                "Someone changed the same thing at the same moment, so I could not do this "
+                "and nothing was changed. Please send it again; if it keeps happening, tell "
+                f"an organizer the reference {code(reference)}."
+            )
         except Exception:
             log.exception(
                 "command failed [ref %s] from %s: %r", reference, message.sender,
                 clip(request.text, 200),
             )
-        sorry = Reply(
-            "Something went wrong on my side and nothing was changed. "
-            f"If it happens again, tell an organizer the reference {code(reference)}."
-        )
+            sorry = Reply(
+                "Something went wrong on my side and nothing was changed. "
+                f"If it happens again, tell an organizer the reference {code(reference)}."
+            )
         async with self.sessions() as session, session.begin():
             if not await self._claim(session, message):
                 return []
             return await self._write(session, message, sorry, reference)
+
+    async def _run_again_on_clash(
+        self, message: Incoming, request: Request, reference: str
+    ) -> list[Delivery]:
+        """`_run`, run again from the start when the database refused it because of a
+        transaction running at the same time (PostgreSQL: a unique index another
+        command filled first, a deadlock); the new run reads what that one committed,
+        so it answers as if they had come one after the other. Raises Clash when
+        every attempt clashed."""
+        for attempt in range(1, CLASH_ATTEMPTS + 1):
+            try:
+                return await self._run(message, request, reference)
+            except (DBAPIError, StaleDataError) as exc:
+                if not is_clash(exc):
+                    raise
+                if attempt == CLASH_ATTEMPTS:
+                    raise Clash from exc
+                log.info("command clashed [ref %s], attempt %d: %s", reference, attempt,
+                         type(exc).__name__)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _run(self, message: Incoming, request: Request, reference: str) -> list[Delivery]:
         """Run the command and write its answer, all in one transaction.

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReminderSettings, Settings, parse_duration
+from bot.db.locks import lock_workshops
 from bot.db.models import (
     LocalRoom,
     MemberRole,
@@ -133,9 +134,20 @@ async def facts(session: AsyncSession, workshop: Workshop, default_zone: str) ->
 
 
 async def replan(session: AsyncSession, settings: Settings, now: datetime) -> int:
-    """Re-plan every unfinished workshop; how many reminder rows changed."""
+    """Re-plan every unfinished workshop; how many reminder rows changed.
+
+    The workshops' rows are locked first (a no-op on SQLite, which has the whole
+    database locked already): on PostgreSQL a transaction re-planning at the same
+    time would otherwise read the memberships before this one commits and the
+    reminders after, and cancel the reminders of a learner it never saw join.
+    """
+    unfinished = select(Workshop.id).where(Workshop.state != WorkshopState.FINISHED)
+    await lock_workshops(session, unfinished)
     found = await session.scalars(
-        select(Workshop).where(Workshop.state != WorkshopState.FINISHED).order_by(Workshop.id)
+        select(Workshop)
+        .where(Workshop.state != WorkshopState.FINISHED)
+        .order_by(Workshop.id)
+        .execution_options(populate_existing=True)
     )
     changed = 0
     for workshop in found:

@@ -1,4 +1,9 @@
-"""Many people at once, on a real SQLite file: no seat sold twice, no one lost."""
+"""Many people at once: no seat sold twice, no one lost, no reminder dropped.
+
+Every test runs on a SQLite file and on PostgreSQL (the `chat` fixture), where
+transactions really run side by side: the room's row lock and the schema's
+unique indexes (bot/db/locks.py, migration 0009) keep the rules there.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from bot.db.models import Membership, Person
+from bot.db.models import Membership, Person, Reminder, ReminderStatus
+from bot.scheduling.planner import LEARNER_DAY_BEFORE
 from tests.chat import ORGANIZER, Chat
 
 HOST = "@host:uni.no"
@@ -48,6 +54,9 @@ async def test_fifty_learners_join_a_twenty_seat_room_at_once(chat: Chat) -> Non
     waiting_in_order = [u for u, role in rows if role.value == "waitlist"]
     # The order they were told is the order they wait in: arrival order.
     assert waiting_in_order == sorted(told_position, key=told_position.__getitem__)
+    # Re-planning ran in every join at once: each seated learner keeps the reminder
+    # for the first day (none cancelled by a re-plan that did not see them join).
+    assert await reminded(chat) == Counter(seated)
 
     leavers = seated[:5]
     left = await asyncio.gather(*(chat.say(who, "!leave") for who in leavers))
@@ -57,3 +66,15 @@ async def test_fifty_learners_join_a_twenty_seat_room_at_once(chat: Chat) -> Non
     roster = await chat.say(HOST, "!room roster R1")
     assert "Learners (20 of 20)" in roster
     assert "1. `" + waiting_in_order[5] + "`" in roster
+    assert await reminded(chat) == Counter(seated[5:] + waiting_in_order[:5])
+
+
+async def reminded(chat: Chat) -> Counter[str]:
+    """Who has a pending reminder before the first day (learners with a seat)."""
+    async with chat.app.sessions() as session:
+        found = await session.scalars(
+            select(Person.user_id)
+            .join(Reminder, Reminder.person_id == Person.id)
+            .where(Reminder.kind == LEARNER_DAY_BEFORE, Reminder.status == ReminderStatus.PENDING)
+        )
+        return Counter(found)

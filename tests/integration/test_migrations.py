@@ -1,8 +1,9 @@
-"""The schema: every revision walks up, down and up; models and migrations agree."""
+"""The schema: every revision walks up, down and up; models and migrations agree.
+
+On SQLite and on PostgreSQL (the `database_url` fixture).
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -16,8 +17,8 @@ from bot.db.engine import create_engine
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncEngine:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def engine(database_url: str) -> AsyncEngine:
+    engine = create_engine(database_url)
     yield engine  # type: ignore[misc]
     await engine.dispose()
 
