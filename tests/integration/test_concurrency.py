@@ -10,12 +10,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+from sqlalchemy import make_url, select
 
 from bot.db.models import Membership, Person, Reminder, ReminderStatus
+from bot.scheduling import reminders
 from bot.scheduling.planner import LEARNER_DAY_BEFORE
 from tests.chat import ORGANIZER, Chat
+from tests.databases import PostgresServer
 
 HOST = "@host:uni.no"
 LEARNERS = [f"@learner{i:02d}:uni.no" for i in range(50)]
@@ -78,3 +85,90 @@ async def reminded(chat: Chat) -> Counter[str]:
             .where(Reminder.kind == LEARNER_DAY_BEFORE, Reminder.status == ReminderStatus.PENDING)
         )
         return Counter(found)
+
+
+async def test_learners_joining_different_rooms_at_once_each_keep_their_reminders(
+    chat: Chat,
+) -> None:
+    """Joins to different rooms do not wait for each other's room lock: their
+    re-planning of the workshop's reminders must still see each other's joins."""
+    created = await chat.say(
+        ORGANIZER, "!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00"
+    )
+    assert "created" in created
+    for n in range(1, 11):
+        added = await chat.say(HOST, f"!room add name=Room{n} org=U mode=online capacity=5 "
+                                     "public=no")
+        assert f"Registered R{n}" in added
+
+    answers = await asyncio.gather(*(
+        chat.say(who, f"!join R{n % 10 + 1}") for n, who in enumerate(LEARNERS[:40])
+    ))
+
+    assert all("you have a seat" in answer for answer in answers)
+    assert await reminded(chat) == Counter(LEARNERS[:40])
+
+
+async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 60) -> None:
+    """Poll until `condition` holds, at most `seconds` (never a fixed sleep)."""
+    for _ in range(int(seconds * 100)):
+        if await condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still not so after {seconds} s")
+
+
+async def waiting_for_a_lock(url: str) -> bool:
+    """Is a transaction of this PostgreSQL database waiting for a row lock?"""
+    address = make_url(url)
+    connection = await asyncpg.connect(host=address.query["host"], user="postgres",
+                                       database=address.database)
+    try:
+        return bool(await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ))
+    finally:
+        await connection.close()
+
+
+@pytest.mark.postgres
+async def test_a_replan_waits_for_the_one_in_progress(
+    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B's join has read the workshop's facts and is about to reconcile its
+    reminders when A's join (another room, so no room lock between them) runs.
+    A must wait for B: had A committed in between, B would cancel the reminder
+    of a learner it never saw join. (Only PostgreSQL runs them side by side.)"""
+    first, second = LEARNERS[:2]
+    async with postgres_server.database() as url:
+        chat = await Chat.open(tmp_path, url=url)
+        try:
+            await chat.say(ORGANIZER, "!workshop add ws title=W tz=UTC days=2026-03-17 "
+                                      "time=10:00-15:00")
+            for n in (1, 2):
+                await chat.say(HOST, f"!room add name=R{n} org=U mode=online capacity=5 "
+                                     "public=no")
+            real, armed, read = reminders.facts, [True], asyncio.Event()
+            other: list[asyncio.Task[Any]] = []
+
+            async def a_done_or_waiting_for_b() -> bool:
+                return bool(other) and (other[0].done() or await waiting_for_a_lock(url))
+
+            async def facts(*args: Any) -> Any:
+                found = await real(*args)
+                if armed:
+                    armed.clear()
+                    read.set()
+                    await until(a_done_or_waiting_for_b)
+                return found
+
+            monkeypatch.setattr(reminders, "facts", facts)
+            joining = asyncio.create_task(chat.say(second, "!join R2"))
+            await read.wait()
+            other.append(asyncio.create_task(chat.say(first, "!join R1")))
+            answers = await asyncio.wait_for(asyncio.gather(joining, other[0]), 60)
+            assert all("you have a seat" in answer for answer in answers)
+            assert await reminded(chat) == Counter([first, second])
+        finally:
+            await chat.close()
