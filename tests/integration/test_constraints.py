@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bot.commands.dispatcher import is_clash
 from bot.db.models import MemberRole, Membership, Person, Workshop
 from bot.services import seats
 from tests.chat import ORGANIZER, START, Chat
@@ -124,3 +125,18 @@ async def test_a_command_that_keeps_clashing_is_answered_clearly_and_changes_not
     monkeypatch.undo()
     assert "you have a seat" in await chat.say(ANA, "!join R2")  # sent again: done
     assert await places(chat, ANA) == [(2, MemberRole.LEARNER)]
+
+
+async def test_only_races_count_as_clashes_not_bugs(chat: Chat) -> None:
+    """A NULL where none may be is a bug ("something went wrong", logged), not a race
+    to run again; a unique violation is a race."""
+    caught: list[Exception] = []
+    for person in (Person(network="t", user_id=None, created_at=START),
+                   Person(network="t", user_id="@a:b", created_at=START),
+                   Person(network="t", user_id="@a:b", created_at=START)):
+        try:
+            async with chat.app.sessions() as session, session.begin():
+                session.add(person)
+        except IntegrityError as exc:
+            caught.append(exc)
+    assert [is_clash(exc) for exc in caught] == [False, True]
