@@ -88,7 +88,7 @@ class Chat:
         url: str | None = None,
         **sections: Any,
     ) -> Chat:
-        """The bot on the database at `url` (the `database_url` fixture: SQLite or
+        """The bot on the database at `url` (the `bot_database_url` fixture: SQLite or
         PostgreSQL), by default a SQLite file in `directory`; `sections` replace parts
         of the settings (`bot=BotSettings(prefix=".")`, `feedback=FeedbackSettings(...)`)."""
         transport = RecordingTransport()

@@ -28,19 +28,43 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture(params=[SQLITE, pytest.param(POSTGRES, marks=pytest.mark.postgres)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
-    if request.param == SQLITE:
-        yield sqlite_url(tmp_path)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def _database(
+    request: pytest.FixtureRequest, tmp_path: Path, kind: str, *, at_head: bool
+) -> AsyncIterator[str]:
+    if kind == SQLITE:
+        yield sqlite_url(tmp_path)  # the bot migrates a new file at start, quickly
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    async with server.database() as url:
+    async with server.database(at_head=at_head) as url:
         yield url
 
 
 @pytest.fixture
-async def chat(tmp_path: Path, database_url: str) -> AsyncIterator[Chat]:
-    chat = await Chat.open(tmp_path, url=database_url)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_kind: str
+) -> AsyncIterator[str]:
+    """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
+    async for url in _database(request, tmp_path, database_kind, at_head=False):
+        yield url
+
+
+@pytest.fixture
+async def bot_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_kind: str
+) -> AsyncIterator[str]:
+    """A fresh database for the bot: a SQLite file, then a PostgreSQL database
+    already at the newest schema."""
+    async for url in _database(request, tmp_path, database_kind, at_head=True):
+        yield url
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, bot_database_url: str) -> AsyncIterator[Chat]:
+    chat = await Chat.open(tmp_path, url=bot_database_url)
     try:
         yield chat
     finally:
@@ -57,9 +81,10 @@ _collected = dict.fromkeys(REQUIRED, 0)
 _skipped = dict.fromkeys(REQUIRED, 0)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # After deselection (`-m "not postgres"` counts as not run).
     for marker in REQUIRED:
-        _collected[marker] = sum(1 for item in items if item.get_closest_marker(marker))
+        _collected[marker] = sum(1 for item in session.items if item.get_closest_marker(marker))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

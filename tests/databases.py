@@ -5,11 +5,14 @@ The PostgreSQL server comes from the package index like Synapse does: the
 for tests"). It is started once per test session, only when a test asks for it,
 in a private temporary folder, reachable only through its unix socket there (no
 TCP port at all), and stopped at the end. Every test gets a database of its own
-(CREATE DATABASE takes a few milliseconds), dropped when the test is done.
+(CREATE DATABASE takes a few milliseconds), dropped when the test is done: an
+empty one, or for the bot a copy of one migrated to the newest schema once per
+session (PostgreSQL's CREATE DATABASE ... TEMPLATE), so not every test walks
+the migrations again.
 
-`database_url` (tests/conftest.py) is parametrized over both: a test that takes
-it, or the `chat` fixture, runs once on each, the PostgreSQL run marked
-`postgres` so CI can insist that it ran.
+`database_url` and `bot_database_url` (tests/conftest.py) are parametrized over
+both: a test that takes one, or the `chat` fixture, runs once on each, the
+PostgreSQL run marked `postgres` so CI can insist that it ran.
 """
 
 from __future__ import annotations
@@ -24,9 +27,13 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
+from bot.db import migrate
+from bot.db.engine import create_engine
+
 SQLITE = "sqlite"
 POSTGRES = "postgresql"
 KINDS = (SQLITE, POSTGRES)
+HEAD_TEMPLATE = "template_at_head"
 
 
 def sqlite_url(directory: Path, name: str = "bot.db") -> str:
@@ -41,6 +48,7 @@ class PostgresServer:
         self.directory = Path(tempfile.mkdtemp(prefix="cb-pg-"))
         self._names = itertools.count(1)
         self._server: Any = None
+        self._at_head = False
 
     def start(self) -> None:
         import pgserver  # type: ignore[import-untyped]  # only when a test needs it
@@ -66,15 +74,32 @@ class PostgresServer:
         return await asyncpg.connect(host=str(self.directory), user="postgres",
                                      database="postgres")
 
-    @asynccontextmanager
-    async def database(self) -> AsyncIterator[str]:
-        """A new, empty database; its SQLAlchemy address. Dropped afterwards."""
-        name = f"test_{next(self._names)}"
+    async def _create(self, name: str, template: str | None = None) -> None:
         admin = await self._admin()
         try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            await admin.execute(f'CREATE DATABASE "{name}"{copy}')
         finally:
             await admin.close()
+
+    async def _template_at_head(self) -> str:
+        """A database migrated to the newest schema, to copy (once per session)."""
+        if not self._at_head:
+            await self._create(HEAD_TEMPLATE)
+            engine = create_engine(self.url(HEAD_TEMPLATE))
+            try:
+                await migrate.upgrade(engine)
+            finally:
+                await engine.dispose()  # a template must have no connections
+            self._at_head = True
+        return HEAD_TEMPLATE
+
+    @asynccontextmanager
+    async def database(self, *, at_head: bool = False) -> AsyncIterator[str]:
+        """A new database, empty or at the newest schema; its SQLAlchemy address.
+        Dropped afterwards."""
+        name = f"test_{next(self._names)}"
+        await self._create(name, await self._template_at_head() if at_head else None)
         try:
             yield self.url(name)
         finally:
