@@ -11,15 +11,17 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import Update, make_url, select
 
-from bot.db.models import Membership, Person, Reminder, ReminderStatus
+from bot.db.models import Membership, OutboxMessage, Person, Reminder, ReminderStatus
 from bot.scheduling import reminders
+from bot.scheduling.delivery import deliver_due, reminder_key
 from bot.scheduling.planner import LEARNER_DAY_BEFORE
 from tests.chat import ORGANIZER, Chat
 from tests.databases import PostgresServer
@@ -170,5 +172,69 @@ async def test_a_replan_waits_for_the_one_in_progress(
             answers = await asyncio.wait_for(asyncio.gather(joining, other[0]), 60)
             assert all("you have a seat" in answer for answer in answers)
             assert await reminded(chat) == Counter([first, second])
+        finally:
+            await chat.close()
+
+
+@pytest.mark.postgres
+async def test_a_reminder_being_moved_is_not_delivered_meanwhile(
+    tmp_path: Path, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The organizer moves the day while its learner's reminder is due: the re-plan
+    has read the reminder as pending and is about to move it when the delivery
+    runs. Delivering then would send it now, and the move would make it pending
+    again, to be sent a second time. Delivery waits for the re-plan instead."""
+    learner = LEARNERS[0]
+    async with postgres_server.database() as url:
+        chat = await Chat.open(tmp_path, url=url)
+        try:
+            await chat.say(ORGANIZER, "!workshop add ws title=W tz=UTC days=2026-03-17 "
+                                      "time=10:00-15:00")
+            await chat.say(HOST, "!room add name=R org=U mode=online capacity=5 public=no")
+            await chat.say(learner, "!join R1")
+            # The reminder the day before is due (and not yet sent).
+            chat.clock.set(datetime(2026, 3, 16, 10, 1, tzinfo=UTC))
+            armed, paused = [True], asyncio.Event()
+            delivering: list[asyncio.Task[Any]] = []
+            real_reconcile = reminders.reconcile
+
+            async def delivered_or_waiting() -> bool:
+                return bool(delivering) and (delivering[0].done() or
+                                             await waiting_for_a_lock(url))
+
+            async def reconcile(session: Any, *args: Any) -> int:
+                execute = session.execute
+
+                async def paused_execute(statement: Any, *more: Any, **options: Any) -> Any:
+                    if armed and isinstance(statement, Update):
+                        armed.clear()
+                        paused.set()  # the reminder was read as pending; now it moves
+                        await until(delivered_or_waiting)
+                    return await execute(statement, *more, **options)
+
+                session.execute = paused_execute
+                try:
+                    return await real_reconcile(session, *args)
+                finally:
+                    del session.execute
+
+            monkeypatch.setattr(reminders, "reconcile", reconcile)
+            moving = asyncio.create_task(chat.say(ORGANIZER, "!workshop edit ws time=12:00-17:00"))
+            await paused.wait()
+            delivering.append(asyncio.create_task(
+                deliver_due(chat.app.sessions, chat.clock.now(), chat.app.settings)
+            ))
+            await asyncio.wait_for(asyncio.gather(moving, delivering[0]), 60)
+
+            async with chat.app.sessions() as session:
+                reminder = await session.scalar(
+                    select(Reminder).where(Reminder.kind == LEARNER_DAY_BEFORE)
+                )
+                assert reminder is not None
+                sent = await session.scalar(select(OutboxMessage.id).where(
+                    OutboxMessage.dedupe_key == reminder_key(reminder.dedupe_key)))
+            assert reminder.status is ReminderStatus.PENDING
+            assert reminder.due_at == datetime(2026, 3, 16, 12, 0, tzinfo=UTC)
+            assert sent is None, "sent now, and pending again to be sent once more"
         finally:
             await chat.close()
