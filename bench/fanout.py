@@ -164,11 +164,13 @@ async def seat_all(db: Path, people: int) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{db}")
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            rooms = list((await session.scalars(select(LocalRoom.id))).all())
+            rooms = list((await session.execute(
+                select(LocalRoom.id, LocalRoom.workshop_id).order_by(LocalRoom.id))).all())
             person_ids = list((await session.scalars(select(Person.id).order_by(Person.id)))
                               .all())[:people]
             await session.execute(insert(Membership), [
-                {"room_id": rooms[n // 20 % len(rooms)], "person_id": pid,
+                {"room_id": rooms[n // 20 % len(rooms)].id,
+                 "workshop_id": rooms[n // 20 % len(rooms)].workshop_id, "person_id": pid,
                  "role": MemberRole.LEARNER, "joined_at": datetime.now(UTC)}
                 for n, pid in enumerate(person_ids)
             ])

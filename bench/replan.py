@@ -68,7 +68,8 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
                  "status": "open", "created_at": NOW} for n in range(ROOMS)
             ])
             await session.execute(insert(Membership), [
-                {"room_id": r + 1, "person_id": r * (LEARNERS + 1) + k + 1,
+                {"room_id": r + 1, "workshop_id": workshop.id,
+                 "person_id": r * (LEARNERS + 1) + k + 1,
                  "role": "lead" if k == 0 else "learner", "joined_at": NOW}
                 for r in range(ROOMS) for k in range(LEARNERS + 1)
             ])

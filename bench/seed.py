@@ -109,8 +109,8 @@ async def seed(
             to_seat = person_ids[len(user_ids):][: seated if seated is not None else None]
             if room_ids and to_seat:
                 await session.execute(insert(Membership), [
-                    {"room_id": room_ids[n % len(room_ids)], "person_id": pid,
-                     "role": MemberRole.LEARNER, "joined_at": now}
+                    {"room_id": room_ids[n % len(room_ids)], "workshop_id": workshop.id,
+                     "person_id": pid, "role": MemberRole.LEARNER, "joined_at": now}
                     for n, pid in enumerate(to_seat)
                 ])
             if responses:

@@ -36,7 +36,12 @@ from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import build_registry
 from bot.config import ConfigError, Settings
 from bot.db import migrate
-from bot.db.engine import create_engine, create_reader_sessionmaker, create_sessionmaker
+from bot.db.engine import (
+    create_engine,
+    create_reader_sessionmaker,
+    create_sessionmaker,
+    exposed,
+)
 from bot.db.state import StateStore
 from bot.outbox.worker import OutboxWorker, Sent
 from bot.scheduling.delivery import ReminderService
@@ -273,7 +278,13 @@ def network_app(settings: Settings, clock: Clock | None = None) -> App:
                                        prefix=settings.bot.prefix))
         return made
 
-    return App(settings, make_transports, clock)
+    app = App(settings, make_transports, clock)
+    for problem in exposed(settings.database.url):
+        log.warning(
+            "%s: other users of this machine can open it, and the database holds the bot's "
+            "access tokens (chmod 600 the files, 700 the folder)", problem,
+        )
+    return app
 
 
 def run(settings: Settings) -> int:

@@ -27,6 +27,12 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 _LINE_BREAKS = re.compile("[\n\r\v\f\x85\u2028\u2029]")
 
 
+def whole_characters(text: str) -> str:
+    """Lone surrogates (a JSON `\\ud800` escape decodes to one) as U+FFFD: no database
+    driver can store them, and a message is text to answer, not to fail on."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def dashes(text: str) -> str:
     """Typographic dashes as plain hyphens."""
     return text.translate(_DASHES)

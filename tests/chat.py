@@ -1,7 +1,8 @@
 """An in-process chat with the whole bot, for transcript tests.
 
 `await chat.say("@ana:example.org", "!tz Europe/Oslo")` runs the message
-through the real dispatcher, services and a real SQLite file; the answer
+through the real dispatcher, services and a real database (a SQLite file, or
+PostgreSQL: tests/databases.py); the answer
 is written to the outbox and delivered by the real outbox worker to a
 recording transport. `say` returns once that command's rows were delivered,
 with what the bot answered (and whom else it told what).
@@ -22,6 +23,7 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.transport.base import Handler, Incoming, Outgoing, PermanentDeliveryError
+from tests.databases import sqlite_url
 
 ORGANIZER = "@org:example.org"
 ROOM = "!community:example.org"
@@ -83,15 +85,17 @@ class Chat:
         directory: Path,
         organizers: Iterable[str] = (ORGANIZER,),
         settings: Settings | None = None,
+        url: str | None = None,
         **sections: Any,
     ) -> Chat:
-        """The bot on a SQLite file in `directory`; `sections` replace parts of the
-        settings (`bot=BotSettings(prefix=".")`, `feedback=FeedbackSettings(...)`)."""
+        """The bot on the database at `url` (the `bot_database_url` fixture: SQLite or
+        PostgreSQL), by default a SQLite file in `directory`; `sections` replace parts
+        of the settings (`bot=BotSettings(prefix=".")`, `feedback=FeedbackSettings(...)`)."""
         transport = RecordingTransport()
         clock = FrozenClock(START)
         settings = settings or Settings(
             bot=BotSettings(organizers=tuple(organizers)),
-            database=DatabaseSettings(url=f"sqlite+aiosqlite:///{directory / 'bot.db'}"),
+            database=DatabaseSettings(url=url or sqlite_url(directory)),
         )
         settings = dataclasses.replace(settings, **sections)
         app = App(settings, lambda _app: transport, clock=clock)

@@ -27,8 +27,8 @@ def test_mypy_is_clean() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_alembic_check_finds_no_drift(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'check.db'}"
+def test_alembic_check_finds_no_drift(tmp_path: Path, database_url: str) -> None:
+    url = database_url  # a SQLite file, then a PostgreSQL database
     alembic = [str(BIN / "alembic"), "-c", str(ROOT / "pyproject.toml"), "-x", f"url={url}"]
     upgraded = run(*alembic, "upgrade", "head", cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr

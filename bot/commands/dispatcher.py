@@ -6,7 +6,10 @@ their role -> bind the arguments -> run the handler -> re-plan the reminders ->
 write the answer (and notices to others) as outbox rows -> commit -> hand the
 rows to the outbox worker.
 A UserError rolls the command's changes back (the refusal is still a row), so
-a refused command changes nothing; any other exception rolls everything back
+a refused command changes nothing. A transaction the database refuses because
+of another one running at the same time (PostgreSQL: a unique index filled
+first, a deadlock) is run again from the start; after CLASH_ATTEMPTS the person
+is told to send it again. Any other exception rolls everything back
 and is logged with a short reference the person also sees, in a row written
 in a fresh transaction together with the event's claim. A database that cannot
 be reached (locked past the busy timeout) is not the person's problem: nothing
@@ -19,9 +22,11 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
 from bot.commands import router
@@ -38,6 +43,7 @@ from bot.services import roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
 from bot.transport.base import DatabaseUnavailable, Incoming, Origin, Outgoing
+from bot.values import whole_characters
 from bot.web import metrics
 
 log = logging.getLogger(__name__)
@@ -60,6 +66,35 @@ UNREADABLE_DIRECT = (
 OPENED_DIRECT = (
     "This is an unencrypted direct chat, so I can read it: send me your commands here."
 )
+
+
+CLASH_ATTEMPTS = 5
+# PostgreSQL's unique and foreign key violations, serialization failure and
+# deadlock: what a transaction meets when another one got there first.
+CLASH_SQLSTATES = frozenset({"23505", "23503", "40001", "40P01"})
+# The same two violations as SQLite words them.
+CLASH_SQLITE = ("UNIQUE constraint failed", "FOREIGN KEY constraint failed")
+
+
+class Clash(Exception):
+    """A command kept meeting transactions that ran at the same time."""
+
+
+def is_clash(exc: Exception) -> bool:
+    """Did the database refuse the transaction because of a concurrent one? A unique
+    or foreign key violation (the other transaction took the seat, the event, the
+    name first, or deleted the row referred to), a serialization failure or
+    deadlock, or a row deleted meanwhile. Other errors (a NULL where none may be)
+    are bugs, not races."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        driver = exc.orig
+        state = getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None)
+        if state is not None:
+            return state in CLASH_SQLSTATES
+        return isinstance(exc, IntegrityError) and str(driver).startswith(CLASH_SQLITE)
+    return False
 
 
 class Dispatcher:
@@ -116,6 +151,7 @@ class Dispatcher:
             raise DatabaseUnavailable(str(exc).splitlines()[0]) from exc
 
     async def _handle(self, message: Incoming) -> list[Delivery]:
+        message = replace(message, body=whole_characters(message.body))
         if message.unreadable:
             return await self._answer_unreadable(message)
         request = self.recognize(message)
@@ -123,16 +159,26 @@ class Dispatcher:
             return []
         reference = secrets.token_hex(3)
         try:
-            return await self._run(message, request, reference)
+            return await self._run_again_on_clash(message, request, reference)
+        except Clash:
+            log.warning(
+                "command clashed %d times [ref %s] from %s: %s", CLASH_ATTEMPTS, reference,
+                message.sender, self._loggable(message, request), exc_info=True,
+            )
+            sorry = Reply(
+                "Someone changed the same thing at the same moment, so I could not do this "
+                "and nothing was changed. Please send it again; if it keeps happening, tell "
+                f"an organizer the reference {code(reference)}."
+            )
         except Exception as exc:
             if is_unavailable(exc):
                 raise
             log.exception("command failed [ref %s] from %s: %s", reference, message.sender,
                           self._loggable(message, request))
-        sorry = Reply(
-            "Something went wrong on my side and nothing was changed. "
-            f"If it happens again, tell an organizer the reference {code(reference)}."
-        )
+            sorry = Reply(
+                "Something went wrong on my side and nothing was changed. "
+                f"If it happens again, tell an organizer the reference {code(reference)}."
+            )
         async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
@@ -148,6 +194,26 @@ class Dispatcher:
         matched = self.registry.match(request.text)
         name = f"{matched[0].name} …" if matched is not None else "text"
         return f"({name}, {len(request.text)} characters in a direct chat, not logged)"
+
+    async def _run_again_on_clash(
+        self, message: Incoming, request: Request, reference: str
+    ) -> list[Delivery]:
+        """`_run`, run again from the start when the database refused it because of a
+        transaction running at the same time (PostgreSQL: a unique index another
+        command filled first, a deadlock); the new run reads what that one committed,
+        so it answers as if they had come one after the other. Raises Clash when
+        every attempt clashed."""
+        for attempt in range(1, CLASH_ATTEMPTS + 1):
+            try:
+                return await self._run(message, request, reference)
+            except (DBAPIError, StaleDataError) as exc:
+                if not is_clash(exc):
+                    raise
+                if attempt == CLASH_ATTEMPTS:
+                    raise Clash from exc
+                log.info("command clashed [ref %s], attempt %d: %s", reference, attempt,
+                         type(exc).__name__)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _run(self, message: Incoming, request: Request, reference: str) -> list[Delivery]:
         """Run the command and write its answer, all in one transaction.

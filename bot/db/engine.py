@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import stat
 import weakref
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,6 +37,9 @@ READ_ONLY = "classroom_bot_read_only"
 def create_engine(
     url: str, *, echo: bool = False, busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S
 ) -> AsyncEngine:
+    path = sqlite_file(url)
+    if path is not None:
+        _create_private(path)
     engine = create_async_engine(url, echo=echo)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_ms=round(busy_timeout_s * 1000))
@@ -46,6 +52,42 @@ def is_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) or (
         isinstance(exc, DBAPIError) and exc.connection_invalidated
     )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite address; None for PostgreSQL or an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable by its owner only (mode 600): it keeps the
+    bot's Matrix access token and people's registrations. SQLite gives the -wal and
+    -shm files it adds beside it the same mode. An existing file is left as it is."""
+    if not path.parent.is_dir():
+        return  # the caller reports the missing folder
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def exposed(url: str) -> list[str]:
+    """What of a SQLite database other users of this machine may read or change:
+    the file, its -wal and -shm files, and its folder. Empty for PostgreSQL."""
+    path = sqlite_file(url)
+    if path is None:
+        return []
+    found = []
+    for candidate in (path.parent, path, *(Path(f"{path}{end}") for end in ("-wal", "-shm"))):
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077 and (candidate != path.parent or mode & 0o007):
+            kind = "folder" if candidate == path.parent else "file"
+            found.append(f"the {kind} {candidate} has mode {mode:o}")
+    return found
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:

@@ -10,12 +10,14 @@ from sqlalchemy import (
     Boolean,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -93,10 +95,20 @@ class WorkshopState(enum.StrEnum):
     FINISHED = "finished"
 
 
+def _only_where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, the same on SQLite and PostgreSQL."""
+    return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
+
+
 class Workshop(Base):
-    """A workshop series edition, e.g. `2026-spring`. One is the current one."""
+    """A workshop series edition, e.g. `2026-spring`. At most one is the current one
+    (a unique index over the rows where `is_current` is true)."""
 
     __tablename__ = "workshop"
+    __table_args__ = (
+        Index("uq_workshop_one_current", "is_current", unique=True,
+              **_only_where("is_current = true")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -182,15 +194,24 @@ class MemberRole(enum.StrEnum):
 
 
 class Membership(Base):
-    """A person in a local room with one role. Waitlist order is arrival order (id)."""
+    """A person in a local room with one role. Waitlist order is arrival order (id).
+
+    `workshop_id` is the room's workshop, kept here so the schema itself enforces
+    one learner place (seat or waitlist) per person per workshop.
+    """
 
     __tablename__ = "membership"
-    __table_args__ = (UniqueConstraint("room_id", "person_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("room_id", "person_id", "role"),
+        Index("uq_membership_one_place", "workshop_id", "person_id", unique=True,
+              **_only_where("role IN ('learner', 'waitlist')")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(
         ForeignKey("local_room.id", ondelete="CASCADE"), index=True
     )
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     role: Mapped[MemberRole] = mapped_column(_enum(MemberRole))
     joined_at: Mapped[datetime]

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock, FrozenClock
 from bot.config import Settings, organizers_on, parse_duration
 from bot.db.engine import is_unavailable, writing
+from bot.db.locks import lock_workshops
 from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
@@ -63,6 +64,10 @@ async def deliver_due(
     deliveries: list[Delivery] = []
     while True:
         async with writing(sessions) as session:
+            # Re-planning holds these rows while it reconciles (bot/db/locks.py): a
+            # reminder it is moving is flipped to sent only after it committed.
+            await lock_workshops(session, select(Reminder.workshop_id).where(
+                Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now))
             found = (
                 await session.execute(
                     select(Reminder, Person)

@@ -27,6 +27,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import ReminderSettings, Settings, parse_duration
+from bot.db.locks import lock_workshops
 from bot.db.models import (
     LocalRoom,
     MemberRole,
@@ -161,9 +162,16 @@ async def replan(
     touched room or person, the reminders of the people concerned (the person;
     everyone in the room, whose counts and texts may show it). Nothing touched:
     nothing to do. Without it, or when it cannot be narrowed, everything.
+
+    The unfinished workshops' rows are locked first (a no-op on SQLite, which has
+    the whole database locked already): on PostgreSQL a transaction re-planning at
+    the same time would otherwise read the memberships before this one commits and
+    the reminders after, and cancel the reminders of a learner it never saw join.
     """
     if touched is not None and not touched:
         return 0
+    await lock_workshops(
+        session, select(Workshop.id).where(Workshop.state != WorkshopState.FINISHED))
     narrow = touched is not None and not touched.everything
     people_of: set[int] | None = None
     if narrow and touched is not None and (touched.rooms or touched.people):
@@ -175,7 +183,10 @@ async def replan(
         if len(people_of) > NARROW_AT_MOST:
             narrow, people_of = False, None
     found = await session.scalars(
-        select(Workshop).where(Workshop.state != WorkshopState.FINISHED).order_by(Workshop.id)
+        select(Workshop)
+        .where(Workshop.state != WorkshopState.FINISHED)
+        .order_by(Workshop.id)
+        .execution_options(populate_existing=True)
     )
     changed = 0
     for workshop in found:

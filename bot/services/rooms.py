@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.locks import lock_rooms
 from bot.db.models import (
     LocalRoom,
     MemberRole,
@@ -73,7 +74,8 @@ async def add(
     session.add(room)
     await session.flush()
     for role in STAFF:
-        session.add(Membership(room=room, person=host, role=role, joined_at=now))
+        session.add(Membership(room=room, workshop_id=room.workshop_id, person=host, role=role,
+                               joined_at=now))
     await session.flush()
     return room
 
@@ -103,6 +105,7 @@ async def edit(
     if changes.get("status") is RoomStatus.WITHDRAWN:
         raise UserError(f"To withdraw {room.code}, use `{prefix}room withdraw {room.code}`.")
     if "capacity" in changes:
+        await lock_rooms(session, [room])
         seated = (await occupancy_of(session, room)).learners
         if changes["capacity"] < seated:
             raise UserError(
@@ -134,6 +137,7 @@ def _check_place(room: LocalRoom) -> None:
 
 async def withdraw(session: AsyncSession, room: LocalRoom) -> list[Person]:
     """Withdraw a room; its learners and waiting learners lose their place and are returned."""
+    await lock_rooms(session, [room])
     if room.status is RoomStatus.WITHDRAWN:
         raise UserError(f"{room.code} is withdrawn already.")
     seekers = await session.scalars(

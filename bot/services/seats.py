@@ -3,9 +3,11 @@
 Capacity counts learners only. A full room (no seats left, status `full`, or
 people already waiting) puts a joining learner on its waitlist; whenever seats
 free up, `fill_seats` moves the first waiting learners in, in arrival order.
-A learner is in at most one room per workshop. All of it runs inside the
-caller's transaction, which SQLite serializes with BEGIN IMMEDIATE, so
-concurrent joins can neither oversell a room nor seat anyone twice.
+A learner is in at most one room per workshop (also a unique index,
+`uq_membership_one_place`). All of it runs inside the caller's transaction,
+which SQLite serializes with BEGIN IMMEDIATE; on PostgreSQL every change of
+seats first locks the room's row (bot/db/locks.py), so concurrent joins can
+neither oversell a room nor seat anyone twice on either database.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.locks import lock_rooms
 from bot.db.models import (
     LocalRoom,
     MemberRole,
@@ -77,6 +80,7 @@ async def roles_in(
 
 async def fill_seats(session: AsyncSession, room: LocalRoom) -> list[Person]:
     """Move the first waiting learners into free seats; returns who moved up."""
+    await lock_rooms(session, [room])
     free = (await occupancy_of(session, room)).seats_left(room)
     if free <= 0:
         return []
@@ -132,6 +136,7 @@ class JoinResult:
 async def join(
     session: AsyncSession, room: LocalRoom, person: Person, now: datetime, prefix: str
 ) -> JoinResult:
+    await lock_rooms(session, [room])
     if room.status is RoomStatus.WITHDRAWN:
         raise UserError(f"{room.code} was withdrawn. `{prefix}rooms` lists the open rooms.")
     if room.workshop.state is WorkshopState.FINISHED:
@@ -150,6 +155,7 @@ async def join(
     result_moved, promoted = None, []
     if current is not None:
         result_moved = current.room
+        await lock_rooms(session, [result_moved])
         await session.delete(current)
         await session.flush()
         promoted = await fill_seats(session, result_moved)
@@ -157,7 +163,9 @@ async def join(
     role = MemberRole.LEARNER
     if taken.seats_left(room) == 0 or taken.waiting > 0:
         role = MemberRole.WAITLIST
-    membership = Membership(room=room, person=person, role=role, joined_at=now)
+    membership = Membership(
+        room=room, workshop_id=room.workshop_id, person=person, role=role, joined_at=now
+    )
     session.add(membership)
     await session.flush()
     position = await waitlist_position(session, membership) if role is MemberRole.WAITLIST else None
@@ -176,6 +184,7 @@ async def leave(session: AsyncSession, workshop: Workshop, person: Person | None
     if current is None:
         raise UserError(f"You are not in a local room of {workshop.slug}.")
     room, was = current.room, current.role
+    await lock_rooms(session, [room])
     await session.delete(current)
     await session.flush()
     return LeaveResult(room, was, await fill_seats(session, room))

@@ -105,7 +105,8 @@ async def add_lead(
     if was is not None:
         await _drop(session, room, person, SEEKERS)
         promoted = await fill_seats(session, room)
-    session.add(Membership(room=room, person=person, role=MemberRole.LEAD, joined_at=now))
+    session.add(Membership(room=room, workshop_id=room.workshop_id, person=person,
+                           role=MemberRole.LEAD, joined_at=now))
     await session.flush()
     return NewLead(was, promoted)
 

@@ -217,13 +217,16 @@ async def seat(bot: BotProcess, users: list[str]) -> None:
     now = datetime.now(UTC)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            room_id = await session.scalar(select(LocalRoom.id))
+            room_id, workshop_id = (
+                await session.execute(select(LocalRoom.id, LocalRoom.workshop_id))
+            ).one()
             for user in users:
                 person = Person(network="matrix", user_id=user, reminders=True, created_at=now)
                 session.add(person)
                 await session.flush()
                 await session.execute(insert(Membership).values(
-                    room_id=room_id, person_id=person.id, role="learner", joined_at=now))
+                    room_id=room_id, workshop_id=workshop_id, person_id=person.id,
+                    role="learner", joined_at=now))
     finally:
         await engine.dispose()
 

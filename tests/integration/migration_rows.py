@@ -62,8 +62,9 @@ ROWS: dict[str, Rows] = {
              "language": "de", "capacity": 5, "days": None, "who_may_join": None,
              "signup_url": None, "public": False, "status": "full", "created_at": _T},
         ],
+        # Person 1 (host of room 1) learns in room 3: one learner place in workshop 1.
         "membership": [
-            {"id": 5, "room_id": 3, "person_id": 2, "role": "learner", "joined_at": _T},
+            {"id": 5, "room_id": 3, "person_id": 1, "role": "learner", "joined_at": _T},
         ],
     },
     "0005": {
@@ -109,6 +110,24 @@ ROWS: dict[str, Rows] = {
             {"id": rid, "form": "daily", "workshop_id": 1, "day": 1, "room_id": room,
              "respondent": respondent, "answers": '{"good": "pace"}', "submitted_at": _T}
             for rid, room, respondent in ((1, 1, "a" * 64), (2, None, None))
+        ],
+    },
+    "0009": {
+        "workshop": [
+            {"id": 2, "slug": "2026-autumn", "title": "Autumn", "timezone": "Europe/Oslo",
+             "stream_url": None, "notes_url": None, "registration_url": None,
+             "state": "planned", "is_current": False, "created_at": _T},
+        ],
+        "local_room": [
+            {"id": 4, "workshop_id": 2, "name": "Autumn room", "organization": "Uni",
+             "mode": "online", "city": None, "country": None, "venue": None,
+             "language": "en", "capacity": 10, "days": None, "who_may_join": None,
+             "signup_url": None, "public": True, "status": "open", "created_at": _T},
+        ],
+        # Person 2 learns in workshop 1 and waits in workshop 2: one place in each.
+        "membership": [
+            {"id": 6, "room_id": 4, "workshop_id": 2, "person_id": 2, "role": "waitlist",
+             "joined_at": _T},
         ],
     },
 }

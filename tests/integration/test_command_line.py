@@ -158,3 +158,27 @@ def test_export_from_a_database_without_schema_says_to_migrate(tmp_path: Path) -
     done = classroom_bot(tmp_path, "export-rooms", "--db", "empty.db")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("classroom-bot: the database has no schema yet but this code")
+
+
+def test_migrate_console_and_export_work_on_the_configured_database(
+    tmp_path: Path, database_url: str
+) -> None:
+    """`-c config.toml` naming a SQLite file, then a PostgreSQL database."""
+    (tmp_path / "config.toml").write_text(
+        "[bot]\norganizers = ['@you:example.org']\n"
+        f"[database]\nurl = '{database_url}'\n", encoding="utf-8",
+    )
+    migrated = classroom_bot(tmp_path, "migrate", "-c", "config.toml")
+    assert (migrated.returncode, migrated.stderr) == (0, "")
+    assert migrated.stdout.endswith(
+        f": upgraded from schema revision (empty) to {migrate.head_revision()}\n"
+    )
+    chatted = classroom_bot(
+        tmp_path, "console", "-c", "config.toml",
+        input="!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00\n"
+              "!room add name=Big org=U mode=online capacity=20 public=yes\n",
+    )
+    assert "Registered R1" in chatted.stdout, chatted.stdout + chatted.stderr
+    exported = classroom_bot(tmp_path, "export-rooms", "-c", "config.toml", "--format", "csv")
+    assert exported.returncode == 0, exported.stderr
+    assert '"Big"' in exported.stdout

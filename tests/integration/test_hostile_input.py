@@ -145,3 +145,14 @@ def test_a_60_kb_message_is_refused_for_every_command(
                                   direct=True))
     assert "I don't know the command" in unknown.reply and len(unknown.reply) < 2_000
     assert runner.run(dump(chat.app.sessions, skip=CONVERSATION)) == before
+
+
+@pytest.mark.parametrize("text", ["!help \ud800", "!room add Caf\udce9 organization=O1",
+                                  "\ud83d\ude00 \udfff"])
+def test_a_lone_surrogate_is_answered_not_failed_on(
+    runner: asyncio.Runner, chat: Chat, text: str
+) -> None:
+    """A JSON `\\ud800` escape in an event decodes to a lone surrogate, which no
+    database driver stores: it is read as U+FFFD (a valid pair stays one character)."""
+    answer = runner.run(chat.say(ORGANIZER, text, direct=True))
+    assert answer.reply and "went wrong" not in answer.reply

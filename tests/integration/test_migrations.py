@@ -1,8 +1,9 @@
-"""The schema: every revision walks up, down and up; models and migrations agree."""
+"""The schema: every revision walks up, down and up; models and migrations agree.
+
+On SQLite and on PostgreSQL (the `database_url` fixture).
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -16,8 +17,8 @@ from bot.db.engine import create_engine
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncEngine:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+async def engine(database_url: str) -> AsyncEngine:
+    engine = create_engine(database_url)
     yield engine  # type: ignore[misc]
     await engine.dispose()
 
@@ -66,3 +67,46 @@ async def test_an_old_schema_is_upgraded_or_refused_as_configured(engine: AsyncE
         await migrate.prepare(engine, auto_migrate=False)
     await migrate.prepare(engine, auto_migrate=True)
     assert await migrate.current_revision(engine) == migrate.head_revision()
+
+
+async def test_0009_repairs_what_its_constraints_would_refuse(engine: AsyncEngine) -> None:
+    """Two learner places of one person in one workshop, two current workshops:
+    the old code never wrote them, but the upgrade must not fail on them."""
+    await migrate.upgrade(engine, "0007")
+    at = "'2026-03-02 09:00:00+00:00'"
+    async with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO person (id, network, user_id, reminders, created_at) "
+            f"VALUES (1, 'm', '@a:x', true, {at})",
+            *(
+                "INSERT INTO workshop (id, slug, title, timezone, state, is_current, created_at) "
+                f"VALUES ({w}, 'w{w}', 'W', 'UTC', 'planned', true, {at})"
+                for w in (1, 2)
+            ),
+            *(
+                "INSERT INTO local_room (id, workshop_id, name, organization, mode, language, "
+                f"capacity, public, status, created_at) VALUES ({r}, 1, 'R', 'U', 'online', 'en', "
+                f"5, false, 'open', {at})"
+                for r in (1, 2, 3)
+            ),
+            *(
+                "INSERT INTO membership (id, room_id, person_id, role, joined_at) "
+                f"VALUES ({m}, {room}, 1, '{role}', {at})"
+                for m, room, role in ((1, 1, "waitlist"), (2, 2, "learner"), (3, 3, "learner"),
+                                      (4, 1, "lead"))
+            ),
+        ):
+            await connection.execute(text(statement))
+
+    await migrate.upgrade(engine)
+
+    async with engine.connect() as connection:
+        kept = (await connection.execute(
+            text("SELECT id, workshop_id, role FROM membership ORDER BY id")
+        )).all()
+        current = (await connection.execute(
+            text("SELECT id FROM workshop WHERE is_current = true")
+        )).all()
+    # The first seat stays (not the earlier waitlist place), and the lead's place.
+    assert [tuple(row) for row in kept] == [(2, 1, "learner"), (4, 1, "lead")]
+    assert [tuple(row) for row in current] == [(1,)]

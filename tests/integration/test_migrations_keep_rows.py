@@ -3,13 +3,14 @@
 SQLite batch migrations rebuild a table by copy and drop; with foreign keys on,
 the drop cascades into every table that refers to it (a change to `local_room`
 would empty `membership`). The rows put in at each revision come from
-`migration_rows.ROWS`; each row is looked up again by its primary key.
+`migration_rows.ROWS`; each row is looked up again by its primary key. Every
+test runs on SQLite and on PostgreSQL (the `database_url` fixture).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -26,10 +27,28 @@ Keys = dict[str, set[tuple[Any, ...]]]
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'rows.db'}")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
     yield engine
     await engine.dispose()
+
+
+def _column_types(connection: Connection, table: str) -> dict[str, Any]:
+    return {column["name"]: column["type"] for column in sa.inspect(connection).get_columns(table)}
+
+
+def _typed(rows: list[dict[str, Any]], types: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fixture rows' values as the driver wants them: PostgreSQL's takes a
+    timestamp as a datetime, never as text (SQLite stores the text as it is)."""
+
+    def value(name: str, given: Any) -> Any:
+        if isinstance(given, str) and isinstance(types[name], sa.DateTime):
+            return datetime.fromisoformat(given).replace(tzinfo=UTC)
+        if isinstance(given, str) and isinstance(types[name], sa.Date):
+            return date.fromisoformat(given)
+        return given
+
+    return [{name: value(name, given) for name, given in row.items()} for row in rows]
 
 
 def _primary_keys(connection: Connection) -> dict[str, list[str]]:
@@ -60,8 +79,9 @@ async def fill_up_to(engine: AsyncEngine, last: str) -> None:
         await migrate.upgrade(engine, revision)
         async with engine.begin() as connection:
             for table, rows in ROWS[revision].items():
+                types = await connection.run_sync(_column_types, table)
                 columns = (sa.column(name) for name in rows[0])
-                await connection.execute(sa.table(table, *columns).insert(), rows)
+                await connection.execute(sa.table(table, *columns).insert(), _typed(rows, types))
         if revision == last:
             return
 

@@ -1,4 +1,4 @@
-"""SQLite is set up for concurrency, and instants keep their zone."""
+"""SQLite is set up for concurrency, and instants keep their zone (on both databases)."""
 
 from __future__ import annotations
 
@@ -33,9 +33,10 @@ async def test_connections_get_wal_foreign_keys_and_a_busy_timeout(tmp_path: Pat
 
 
 async def test_instants_round_trip_as_aware_utc_and_naive_ones_are_refused(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
+    """On SQLite, which drops offsets, and on PostgreSQL (`timestamptz`) alike."""
+    engine = create_engine(database_url)
     sessions = create_sessionmaker(engine)
     try:
         await migrate.upgrade(engine)

@@ -108,11 +108,13 @@ async def test_debrief_cancel_and_other_commands(workshop: Chat) -> None:
     assert "R1" in await dm(workshop, HOST, "myroom")
 
 
-async def test_form_survives_a_restart(workshop: Chat, tmp_path: Path) -> None:
+async def test_form_survives_a_restart(
+    workshop: Chat, tmp_path: Path, bot_database_url: str
+) -> None:
     await dm(workshop, ANA, "feedback daily day=2")
     await dm(workshop, ANA, "2")
     await workshop.close()
-    again = await Chat.open(tmp_path)
+    again = await Chat.open(tmp_path, url=bot_database_url)
     try:
         answer = await again.say(ANA, "the breaks", direct=True, event_id="$after-restart")
         assert "question 3 of 4" in answer.reply

@@ -89,9 +89,10 @@ async def test_metrics_show_outbox_depth_failures_and_reply_latency(chat: Chat) 
 
 
 async def test_healthz_is_200_while_the_database_answers_and_503_when_it_does_not(
-    chat: Chat, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
-    database = tmp_path / "bot.db"
+    database = tmp_path / "bot.db"  # a SQLite file, which the test can take away
+    chat = await Chat.open(tmp_path)
     async with web_client(chat) as client:
         healthy = await client.get("/healthz")
         assert healthy.status == 200
@@ -106,6 +107,7 @@ async def test_healthz_is_200_while_the_database_answers_and_503_when_it_does_no
         finally:
             database.rmdir()
             (tmp_path / "away.db").rename(database)
+            await chat.close()
     assert sick.status == 503
     assert body["status"] == "unhealthy" and body["problems"]["database"].startswith("unreachable")
 
