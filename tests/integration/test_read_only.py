@@ -1,10 +1,14 @@
 """Reads do not queue behind writes: read-only commands answer from a plain read
-transaction while another transaction holds SQLite's write lock."""
+transaction while another transaction holds SQLite's write lock (PostgreSQL has no
+database-wide write lock, so the first test is about SQLite only)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.commands.context import Context
@@ -16,7 +20,19 @@ ANA = "@ana:uni.no"
 DEADLINE_S = 5.0  # a deadline for something that happens at once, not a wait
 
 
-async def test_a_read_only_command_runs_while_a_writer_holds_the_lock(chat: Chat) -> None:
+@pytest.fixture
+async def sqlite_chat(tmp_path: Path) -> AsyncIterator[Chat]:
+    chat = await Chat.open(tmp_path)
+    try:
+        yield chat
+    finally:
+        await chat.close()
+
+
+async def test_a_read_only_command_runs_while_a_writer_holds_the_lock(
+    sqlite_chat: Chat,
+) -> None:
+    chat = sqlite_chat
     extra = CommandSet()
     ran = {"peek": asyncio.Event(), "poke": asyncio.Event()}
 
