@@ -156,7 +156,7 @@ class OutboxWorker:
         target = item.message.room or item.message.user
         while True:
             try:
-                await transport.deliver(item.message)
+                sent_as = await transport.deliver(item.message)
             except PermanentDeliveryError as exc:
                 log.error("message [ref %s] to %s failed for good: %s", reference, target, exc)
                 metrics.DELIVERY_FAILURES.labels(network=item.network).inc()
@@ -178,7 +178,8 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                await self._write(rows.mark_sent, item.id, self.clock.now())
+                poll_ref = sent_as if item.message.poll is not None else None
+                await self._write(rows.mark_sent, item.id, self.clock.now(), poll_ref)
                 return
 
     async def _write(
