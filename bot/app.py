@@ -269,7 +269,7 @@ def network_app(settings: Settings, clock: Clock | None = None) -> App:
             made.append(MatrixTransport(
                 matrix, StateStore(app.sessions, NETWORK), app.clock,
                 # Organizers may always bring the bot into their rooms.
-                trusted_inviters=settings.bot.organizers,
+                trusted_inviters=settings.bot.organizers, on_vote=app.handle_vote,
             ))
         if zulip is not None:
             from bot.transport.zulip import NETWORK as ZULIP

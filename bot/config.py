@@ -376,9 +376,10 @@ def organizers_on(settings: Settings, network: str) -> tuple[str, ...]:
 
 def poll_networks(settings: Settings) -> tuple[str, ...]:
     """The networks configured to post the daily question as a poll (in their
-    `POLL_ROOM`: Zulip's `poll_channel`)."""
-    zulip = settings.zulip
-    return ("zulip",) if zulip is not None and zulip.poll_channel else ()
+    `POLL_ROOM`: Matrix's `poll_room`, Zulip's `poll_channel`)."""
+    matrix, zulip = settings.matrix, settings.zulip
+    return (*(("matrix",) if matrix is not None and matrix.poll_room else ()),
+            *(("zulip",) if zulip is not None and zulip.poll_channel else ()))
 
 
 def require_runnable(settings: Settings) -> None:

@@ -78,21 +78,25 @@ async def post_daily(
 async def record_vote(
     session: AsyncSession, settings: Settings, vote: Vote, now: datetime
 ) -> bool:
-    """Store a vote (or its withdrawal) on one of the bot's polls; False when it is
-    not about one (another poll, an unknown choice)."""
+    """Store votes (or their withdrawal) on one of the bot's polls; False when they
+    are not about one (another poll, an unknown choice: nothing is stored)."""
     poll = await session.scalar(select(FeedbackPoll).where(
         FeedbackPoll.network == vote.network, FeedbackPoll.message_ref == vote.poll))
-    if poll is None or not 0 <= vote.choice < len(json.loads(poll.choices)):
+    if poll is None or not all(0 <= c < len(json.loads(poll.choices)) for c in vote.choices):
         return False
     key = await feedback.feedback_key(session, settings)
     respondent = feedback.pseudonym_of(key, f"{vote.network}:{vote.voter}")
-    mine = (PollVote.poll_id == poll.id, PollVote.respondent == respondent,
-            PollVote.choice == vote.choice)
-    if not vote.chosen:
-        await session.execute(delete(PollVote).where(*mine))
-    elif await session.scalar(select(PollVote.id).where(*mine)) is None:
-        session.add(PollVote(poll_id=poll.id, respondent=respondent, choice=vote.choice,
-                             voted_at=now))
+    voters = (PollVote.poll_id == poll.id, PollVote.respondent == respondent)
+    if vote.replaces:
+        await session.execute(delete(PollVote).where(*voters))
+        await session.flush()
+    for choice in dict.fromkeys(vote.choices):
+        mine = (*voters, PollVote.choice == choice)
+        if not vote.chosen:
+            await session.execute(delete(PollVote).where(*mine))
+        elif await session.scalar(select(PollVote.id).where(*mine)) is None:
+            session.add(PollVote(poll_id=poll.id, respondent=respondent, choice=choice,
+                                 voted_at=now))
     return True
 
 

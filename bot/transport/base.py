@@ -54,17 +54,20 @@ POLL_ROOM = "poll"
 
 @dataclass(frozen=True)
 class Vote:
-    """Someone's vote on a poll the bot posted, or its withdrawal (`chosen=False`).
+    """Someone's votes on a poll the bot posted, or their withdrawal (`chosen=False`).
 
     `poll` is the network's id of the poll message (what `deliver` returned for it);
-    `choice` the 0-based index of the choice in the posted `Poll`.
+    `choices` are 0-based indexes of choices in the posted `Poll`. With `replaces`
+    they are the voter's whole selection now (a Matrix poll response replaces the
+    voter's earlier one; none: the vote is taken back).
     """
 
     network: str
     voter: str
     poll: str
-    choice: int
-    chosen: bool
+    choices: tuple[int, ...]
+    chosen: bool = True
+    replaces: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,4 +56,4 @@ def read_vote(event: Any, own_id: int) -> Vote | None:
     owner, _, index = key.partition(",")
     if owner != CANNED or not index.isdigit() or len(index) > 6:
         return None
-    return Vote(NETWORK, user_key(sender_id), str(message_id), int(index), vote == 1)
+    return Vote(NETWORK, user_key(sender_id), str(message_id), (int(index),), vote == 1)

@@ -80,7 +80,7 @@ async def vote(chat: Chat, voter: str, choice: int, chosen: bool = True, poll: s
                ) -> bool:
     async with chat.app.sessions() as session, session.begin():
         return await polls.record_vote(session, chat.app.settings,
-                                       Vote("zulip", voter, poll, choice, chosen),
+                                       Vote("zulip", voter, poll, (choice,), chosen),
                                        chat.clock.now())
 
 
@@ -117,3 +117,14 @@ async def test_a_rooms_summary_leaves_the_poll_out(chat: Chat) -> None:
                               "public=yes")
     summary = await chat.say(ORGANIZER, "!feedback summary daily day=1 room=R1")
     assert "R1" in summary.reply and "From the poll" not in summary.reply
+
+
+async def test_a_response_that_replaces_the_voters_selection(chat: Chat) -> None:
+    await sent_poll(chat)
+    for choices in ((0, 2), (1,), ()):
+        async with chat.app.sessions() as session, session.begin():
+            assert await polls.record_vote(session, chat.app.settings, Vote(
+                "zulip", "@lars:x.org", "4711", choices, replaces=True), chat.clock.now())
+        async with chat.app.sessions() as session:
+            stored = sorted(v.choice for v in await session.scalars(select(PollVote)))
+        assert stored == list(choices)

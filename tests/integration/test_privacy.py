@@ -79,7 +79,7 @@ async def test_forget_me_leaves_no_user_id_display_name_or_pseudonym(chat: Chat)
             network=chat.transport.network, workshop_id=1, day=1, form="daily",
             question="today", choices='["too fast"]', outbox_key="poll:1", message_ref="m1",
             created_at=chat.clock.now()))
-    await chat.app.handle_vote(Vote(chat.transport.network, ZEB, "m1", 0, True))
+    await chat.app.handle_vote(Vote(chat.transport.network, ZEB, "m1", (0,)))
     needles = {"user id": ZEB, "display name": DISPLAY_NAME, "pseudonym": pseudonym}
     before = await columns_holding(chat, needles)
     for place in ("person.user_id", "person.display_name", "feedback_response.respondent",

@@ -28,9 +28,9 @@ def test_a_poll_is_the_question_then_one_choice_per_line() -> None:
 
 def test_a_vote_and_its_withdrawal() -> None:
     assert read_vote(event({"type": "vote", "key": "canned,2", "vote": 1}), BOT) == Vote(
-        "zulip", "zulip:21", "100", 2, True)
+        "zulip", "zulip:21", "100", (2,), True)
     assert read_vote(event({"type": "vote", "key": "canned,0", "vote": -1}), BOT) == Vote(
-        "zulip", "zulip:21", "100", 0, False)
+        "zulip", "zulip:21", "100", (0,), False)
 
 
 @pytest.mark.parametrize("content", [
