@@ -73,6 +73,7 @@ async def deliver_due(
                 return deliveries
             written: list[OutboxMessage] = []
             missed: list[tuple[Reminder, str]] = []
+            polled: set[tuple[int, int]] = set()  # (workshop, day): asked once a batch
             for reminder, person in found:
                 late = now - reminder.due_at
                 if late >= DELAY_SHOWN_FROM:
@@ -91,9 +92,10 @@ async def deliver_due(
                 reminder.status = ReminderStatus.SENT
                 reminder.sent_at = now
                 if reminder.kind == planner.DAY_END:  # with the day's first: its poll
-                    written += await polls.post_daily(
-                        session, settings, reminder.workshop_id,
-                        planner.day_of(reminder.dedupe_key), now)
+                    day = (reminder.workshop_id, planner.day_of(reminder.dedupe_key))
+                    if day not in polled:
+                        polled.add(day)
+                        written += await polls.post_daily(session, settings, *day, now)
             written += _tell_organizers(session, settings, missed, now)
             await session.flush()
             deliveries += [rows.delivery(row) for row in written]
