@@ -56,7 +56,7 @@ async def test_the_daily_poll_is_posted_at_day_end_and_its_votes_are_summarized(
     await cy.expect(r"R1")
     for learner in (dan, eve):
         await learner.say("!join R1")
-        await learner.expect(r"R1")
+        await learner.expect(r"you have a seat in R1")
     assert bot.app is not None and isinstance(bot.clock, FrozenClock)
     await bot.app.reminders.advance(bot.clock, DAY_END - START)
     poll = await dan.expect(r"^/poll ", topic="feedback", direct=False)
