@@ -51,7 +51,8 @@ from bot.scheduling.housekeeping import (
     prune_sent_messages,
 )
 from bot.scheduling.scheduler import create_scheduler
-from bot.transport.base import Handler, Incoming, LoginFailed, Transport
+from bot.services import polls
+from bot.transport.base import Handler, Incoming, LoginFailed, Transport, Vote
 from bot.web import metrics
 
 log = logging.getLogger(__name__)
@@ -196,6 +197,11 @@ class App:
             await component.start()
             self._started.append(component)
 
+    async def handle_vote(self, vote: Vote) -> None:
+        """Record a vote on one of the bot's polls (bot/services/polls.py)."""
+        async with self.sessions() as session, session.begin():
+            await polls.record_vote(session, self.settings, vote, self.clock.now())
+
     async def handle(self, message: Incoming) -> Sent:
         """Run a command; its answer is committed, and on its way when this returns."""
         deliveries = await self.dispatcher.handle(message)
@@ -268,14 +274,14 @@ def network_app(settings: Settings, clock: Clock | None = None) -> App:
             made.append(MatrixTransport(
                 matrix, StateStore(app.sessions, NETWORK), app.clock,
                 # Organizers may always bring the bot into their rooms.
-                trusted_inviters=settings.bot.organizers,
+                trusted_inviters=settings.bot.organizers, on_vote=app.handle_vote,
             ))
         if zulip is not None:
             from bot.transport.zulip import NETWORK as ZULIP
             from bot.transport.zulip import ZulipTransport
 
             made.append(ZulipTransport(zulip, StateStore(app.sessions, ZULIP), app.clock,
-                                       prefix=settings.bot.prefix))
+                                       prefix=settings.bot.prefix, on_vote=app.handle_vote))
         return made
 
     app = App(settings, make_transports, clock)

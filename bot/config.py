@@ -56,6 +56,7 @@ __all__ = [
     "organizers_on",
     "parse_duration",
     "parse_listen",
+    "poll_networks",
     "run_problems",
 ]
 
@@ -371,6 +372,14 @@ def organizers_on(settings: Settings, network: str) -> tuple[str, ...]:
         return tuple(f"zulip:{item}" for item in (zulip.organizers if zulip else ())
                      if item.isdigit())
     return settings.bot.organizers
+
+
+def poll_networks(settings: Settings) -> tuple[str, ...]:
+    """The networks configured to post the daily question as a poll (in their
+    `POLL_ROOM`: Matrix's `poll_room`, Zulip's `poll_channel`)."""
+    matrix, zulip = settings.matrix, settings.zulip
+    return (*(("matrix",) if matrix is not None and matrix.poll_room else ()),
+            *(("zulip",) if zulip is not None and zulip.poll_channel else ()))
 
 
 def require_runnable(settings: Settings) -> None:

@@ -48,6 +48,9 @@ class MatrixSettings:
     command_max_age_minutes: int = field(default=10, metadata={"min": 0})
     sync_timeout_seconds: int = field(default=30, metadata={"min": 1})
     max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
+    poll_room: str | None = field(
+        default=None, metadata={"each": "room id", "doc": "room for the daily poll"}
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ class ZulipSettings:
     )
     command_max_age_minutes: int = field(default=10, metadata={"min": 0})
     max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
+    poll_channel: str | None = field(
+        default=None, metadata={"doc": "channel for the daily poll; none: no poll"}
+    )
+    poll_topic: str = "feedback"
 
 
 @dataclass(frozen=True)

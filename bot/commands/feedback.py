@@ -10,7 +10,17 @@ from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Reply
 from bot.db.models import LocalRoom, Workshop
 from bot.forms.definitions import Audience
-from bot.services import charts, feedback, forget, rooms, seats, summary, team, workshops
+from bot.services import (
+    charts,
+    feedback,
+    forget,
+    polls,
+    rooms,
+    seats,
+    summary,
+    team,
+    workshops,
+)
 from bot.services.errors import NotAllowed, UserError
 from bot.services.roles import Role
 from bot.text import code
@@ -127,7 +137,9 @@ async def show_summary(
     tallies = counted.done()
     rates = await summary.rates(ctx.session, workshop, definition, counted, chosen)
     export = code(f"{ctx.prefix}feedback export {form}" + (f" day={day}" if day else ""))
-    text = summary.render(title, tallies, found, rates, export=export)
+    # Votes carry no room: a room's summary shows the form's answers only.
+    voted = None if chosen else await polls.counts(ctx.session, workshop, form, day)
+    text = summary.render(title, tallies, found, rates, export=export, polls=voted)
     image = charts.distributions(title, tallies)
     attachment = None
     if image is not None:

@@ -253,6 +253,8 @@ class OutboxMessage(Base):
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A poll to post (transport.base.Poll as JSON: question, choices).
+    poll: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime]
     status: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus), default=DeliveryStatus.PENDING, index=True
@@ -310,6 +312,40 @@ class FeedbackResponse(Base):
     respondent: Mapped[str | None] = mapped_column(String(64))
     answers: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime]
+
+
+class FeedbackPoll(Base):
+    """A form's question posted as a poll on a network (the daily "Today was"), once
+    per workshop day. `message_ref` is the network's id of the poll message, known
+    once it was sent (votes name it); `choices` the posted choices as JSON."""
+
+    __tablename__ = "feedback_poll"
+    __table_args__ = (UniqueConstraint("network", "workshop_id", "day", "form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network: Mapped[str] = mapped_column(String(32))
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    day: Mapped[int] = mapped_column(Integer, default=0)
+    form: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(String(64))  # the question's id in the form
+    choices: Mapped[str] = mapped_column(Text)
+    outbox_key: Mapped[str] = mapped_column(String(255), unique=True)
+    message_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    created_at: Mapped[datetime]
+
+
+class PollVote(Base):
+    """One current vote: a voter's pseudonym (as in `FeedbackResponse`, cleared by
+    forget-me) and a choice's index. Withdrawing the vote deletes the row."""
+
+    __tablename__ = "poll_vote"
+    __table_args__ = (UniqueConstraint("poll_id", "respondent", "choice"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("feedback_poll.id", ondelete="CASCADE"))
+    respondent: Mapped[str | None] = mapped_column(String(64))
+    choice: Mapped[int] = mapped_column(Integer)
+    voted_at: Mapped[datetime]
 
 
 class Audience(enum.StrEnum):

@@ -7,6 +7,7 @@ but never lose it, and never send it without its cause.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import DeliveryStatus, OutboxMessage
-from bot.transport.base import Attachment, Origin, Outgoing
+from bot.db.models import DeliveryStatus, FeedbackPoll, OutboxMessage
+from bot.transport.base import Attachment, Origin, Outgoing, Poll
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def add(
         attachment_name=attachment.filename if attachment else None,
         attachment_type=attachment.content_type if attachment else None,
         attachment_data=attachment.data if attachment else None,
+        poll=json.dumps({"question": message.poll.question, "choices": list(message.poll.choices)},
+                        ensure_ascii=False) if message.poll else None,
         not_before=not_before or now,
         status=DeliveryStatus.PENDING,
         attempts=0,
@@ -101,8 +104,16 @@ def delivery(row: OutboxMessage) -> Delivery:
         attachment=attachment,
         reference=row.reference,
         key=row.dedupe_key,
+        poll=_poll(row.poll),
     )
     return Delivery(row.id, row.network, message, row.not_before, row.attempts)
+
+
+def _poll(raw: str | None) -> Poll | None:
+    if raw is None:
+        return None
+    found = json.loads(raw)
+    return Poll(str(found["question"]), tuple(str(c) for c in found["choices"]))
 
 
 async def pending(session: AsyncSession, networks: Iterable[str]) -> list[Delivery]:
@@ -116,6 +127,25 @@ async def pending(session: AsyncSession, networks: Iterable[str]) -> list[Delive
         .order_by(OutboxMessage.id)
     )
     return [delivery(row) for row in rows]
+
+
+async def mark_sent(
+    session: AsyncSession, row_id: int, now: datetime, poll_ref: str | None = None
+) -> None:
+    """Mark a row sent; for a poll, note the network's id of its message (`poll_ref`)
+    on the poll it posted, so the votes naming that message count for it."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status=DeliveryStatus.SENT, sent_at=now, error=None)
+    )
+    if poll_ref is not None:
+        key = select(OutboxMessage.dedupe_key).where(OutboxMessage.id == row_id)
+        await session.execute(
+            update(FeedbackPoll)
+            .where(FeedbackPoll.outbox_key == key.scalar_subquery())
+            .values(message_ref=poll_ref)
+        )
 
 
 async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:

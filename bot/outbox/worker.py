@@ -160,7 +160,7 @@ class OutboxWorker:
         target = item.message.room or item.message.user
         while True:
             try:
-                await transport.deliver(item.message)
+                sent_as = await transport.deliver(item.message)
             except PermanentDeliveryError as exc:
                 log.error("message [ref %s] to %s failed for good: %s", reference, target, exc)
                 metrics.DELIVERY_FAILURES.labels(network=item.network).inc()
@@ -182,7 +182,10 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                await self._recording(lambda: self._marks.mark(item.id), item.id)
+                if item.message.poll is not None:  # its message id goes on the poll
+                    await self._write(rows.mark_sent, item.id, self.clock.now(), sent_as)
+                else:
+                    await self._recording(lambda: self._marks.mark(item.id), item.id)
                 return
 
     async def _write(

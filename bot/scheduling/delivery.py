@@ -3,7 +3,9 @@
 `deliver_due` takes the pending reminders whose time has come and, in one
 transaction per batch, flips each to `sent` and writes its outbox row (dedupe
 key `reminder:<reminder key>`, unique, so even a second writer could not add a
-second row). The outbox worker then sends the row once. A reminder found late
+second row). The outbox worker then sends the row once. The first end-of-day
+reminder of a day also writes the day's poll, where one is configured
+(bot/services/polls.py). A reminder found late
 (the bot was down, or busy) is sent marked "(delayed N min)" when it is less
 than the grace period late; past that it is marked `missed` and the organizers
 are told how many were missed (`!reminders missed` lists them).
@@ -33,7 +35,8 @@ from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
-from bot.scheduling import asking
+from bot.scheduling import asking, planner
+from bot.services import polls
 from bot.text import code
 from bot.transport.base import Outgoing
 
@@ -81,6 +84,7 @@ async def deliver_due(
                 return deliveries
             written: list[OutboxMessage] = []
             missed: list[tuple[Reminder, str]] = []
+            polled: set[tuple[int, int]] = set()  # (workshop, day): asked once a batch
             for reminder, person in found:
                 late = now - reminder.due_at
                 if late >= DELAY_SHOWN_FROM:
@@ -98,6 +102,11 @@ async def deliver_due(
                 ))
                 reminder.status = ReminderStatus.SENT
                 reminder.sent_at = now
+                if reminder.kind == planner.DAY_END:  # with the day's first: its poll
+                    day = (reminder.workshop_id, planner.day_of(reminder.dedupe_key))
+                    if day not in polled:
+                        polled.add(day)
+                        written += await polls.post_daily(session, settings, *day, now)
             written += _tell_organizers(session, settings, missed, now)
             await session.flush()
             batch = [rows.delivery(row) for row in written]

@@ -73,7 +73,12 @@ async def feedback_key(session: AsyncSession, settings: Settings) -> bytes:
 
 
 def pseudonym(key: bytes, person: Person) -> str:
-    return hmac.new(key, person.address.encode(), hashlib.sha256).hexdigest()
+    return pseudonym_of(key, person.address)
+
+
+def pseudonym_of(key: bytes, address: str) -> str:
+    """The pseudonym of `network:user id` (a `Person.address`), with or without a row."""
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
 async def conversation_of(

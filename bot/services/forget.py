@@ -5,7 +5,8 @@ every row of a table with a foreign key to `person` is deleted (memberships,
 sign-ups, conversations, reminders...), outbox rows addressed to the person are
 deleted (not sent yet: never sent; sent: their log goes), and the user id is
 replaced by `[forgotten]` in every other text column (e.g. a notice that named
-them). Their feedback responses stay, with the pseudonym cleared: anonymous.
+them). Their feedback responses and poll votes stay, with the pseudonym cleared:
+anonymous.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.db.models import (
     Membership,
     OutboxMessage,
     Person,
+    PollVote,
 )
 from bot.services import feedback, seats
 
@@ -45,6 +47,11 @@ async def forget(
     await session.execute(
         update(FeedbackResponse)
         .where(FeedbackResponse.respondent == feedback.pseudonym(key, person))
+        .values(respondent=None)
+    )
+    await session.execute(
+        update(PollVote)
+        .where(PollVote.respondent == feedback.pseudonym(key, person))
         .values(respondent=None)
     )
     await session.execute(

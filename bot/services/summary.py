@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ from bot.db.models import FeedbackResponse, LocalRoom, MemberRole, Membership, W
 from bot.forms.definitions import Audience, Form, Kind, Question
 from bot.forms.engine import Value, shown
 from bot.services.cells import spreadsheet_cell
+from bot.services.polls import PollCount
 from bot.text import escape
 
 BAR = 10
@@ -168,11 +169,15 @@ async def rates(
     ]
 
 
-def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate],
-           export: str = "") -> str:
+def render(
+    title: str, tallies: list[Tally], responses: int, rates: list[Rate],
+    export: str = "", polls: Mapping[str, PollCount] | None = None,
+) -> str:
     """The summary as chat text. At most TEXTS_SHOWN free-text answers per question
     (the first in sorted order): a chat message has a size limit (64 KiB on Matrix)
-    and thousands of answers are read in the export, `export` (the command) says so."""
+    and thousands of answers are read in the export, `export` (the command) says so.
+    `polls` (per question id) adds the poll's counts to a question, apart from the
+    form's and labelled as the poll's."""
     lines = [f"**{title}**: {responses} response{'s' if responses != 1 else ''}"]
     if rates:
         lines.append("Response rate: " + "; ".join(str(r) for r in rates))
@@ -195,7 +200,22 @@ def render(title: str, tallies: list[Tally], responses: int, rates: list[Rate],
         if t.text_count > len(t.texts):
             more = t.text_count - len(t.texts)
             lines.append(f"- … and {more} more" + (f" in {export}" if export else ""))
+        poll = (polls or {}).get(q.id)
+        if poll is not None:
+            lines += _poll_lines(poll)
     return "\n".join(lines)
+
+
+def _poll_lines(poll: PollCount) -> list[str]:
+    """The poll's votes, counted apart from the form's answers. A voter who was
+    forgotten still has their votes counted, not among the voters."""
+    lines = [f"From the poll, apart from the form's answers ({poll.voters} "
+             f"voter{'s' if poll.voters != 1 else ''}):"]
+    width = max(len(c) for c in poll.counts) if poll.counts else 0
+    for choice, count in poll.counts.items():
+        share = min(1.0, count / poll.voters) if poll.voters else 0.0
+        lines.append(f"`{choice.ljust(width)} {bar(share)} {count:>3} {100 * share:3.0f}%`")
+    return lines
 
 
 async def room_codes(session: AsyncSession, workshop: Workshop) -> dict[int, str]:

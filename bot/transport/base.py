@@ -40,6 +40,37 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Poll:
+    """A question to post as the network's poll widget (Zulip's `/poll`, Matrix's
+    `m.poll.start`); the message's text is what a network without polls shows."""
+
+    question: str
+    choices: tuple[str, ...]
+
+
+# The room of an `Outgoing` poll: the transport's configured poll channel or room.
+POLL_ROOM = "poll"
+
+
+@dataclass(frozen=True)
+class Vote:
+    """Someone's votes on a poll the bot posted, or their withdrawal (`chosen=False`).
+
+    `poll` is the network's id of the poll message (what `deliver` returned for it);
+    `choices` are 0-based indexes of choices in the posted `Poll`. With `replaces`
+    they are the voter's whole selection now (a Matrix poll response replaces the
+    voter's earlier one; none: the vote is taken back).
+    """
+
+    network: str
+    voter: str
+    poll: str
+    choices: tuple[int, ...]
+    chosen: bool = True
+    replaces: bool = False
+
+
+@dataclass(frozen=True)
 class Origin:
     """The message an answer replies to: its room, event and thread."""
 
@@ -72,6 +103,8 @@ class Outgoing:
     # Stable across resends (the outbox row's dedupe key): a transport derives its
     # idempotency key (a Matrix transaction id) from it.
     key: str | None = None
+    # Post as a poll widget (to `POLL_ROOM`); the text is the plain-text fallback.
+    poll: Poll | None = None
 
     def __post_init__(self) -> None:
         if (self.room is None) == (self.user is None):
@@ -85,6 +118,8 @@ class Delivered(Protocol):
 
 
 Handler = Callable[[Incoming], Awaitable[Delivered]]
+# Where a transport hands the votes on its polls (the app records them).
+VoteHandler = Callable[[Vote], Awaitable[None]]
 
 
 class LoginFailed(RuntimeError):
@@ -118,8 +153,10 @@ class Transport(Protocol):
         """Hand incoming messages to `handler` until `stop()` is called."""
         ...
 
-    async def deliver(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> str | None:
         """Send one message now, or raise a DeliveryError saying whether to retry.
+        Returns the network's id of the message sent where it has one (votes on a
+        poll name it), else None.
 
         Pacing (rate limits) is the transport's business; order and retries are
         the outbox worker's.

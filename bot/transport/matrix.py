@@ -10,7 +10,9 @@ measured nio and Synapse behaviour behind them is in ../shared/TESTING.md):
 - `matrix_rooms`: invites, leaving empty rooms, direct chats, power levels;
 - `matrix_send`: one outbox message as Matrix events, with transaction ids
   derived from the outbox row;
-- `matrix_format` and `matrix_policy`: pure functions (content, decisions).
+- `matrix_format` and `matrix_policy`: pure functions (content, decisions);
+- `matrix_polls`: the daily question as an `m.poll.start`, votes from poll
+  responses (handed to `on_vote`).
 
 Retries with backoff (`supervisor`), HTTP 429 pacing (`pacing`) and the
 outbox worker's lanes are network-neutral. Encrypted rooms cannot be read
@@ -29,7 +31,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import MatrixSettings
 from bot.db.state import StateStore
-from bot.transport.base import Handler, Outgoing, TransientDeliveryError
+from bot.transport.base import Handler, Outgoing, TransientDeliveryError, VoteHandler
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_send import MatrixSender
 from bot.transport.matrix_session import (
@@ -71,6 +73,7 @@ class MatrixTransport:
         *,
         trusted_inviters: Collection[str] = (),
         rand: Callable[[], float] = random.random,
+        on_vote: VoteHandler | None = None,
     ) -> None:
         self.settings = settings
         self.user_id = settings.user_id
@@ -82,8 +85,8 @@ class MatrixTransport:
         self.rooms = MatrixRooms(
             self.session, (*settings.allow_invites_from, *trusted_inviters)
         )
-        self.sender = MatrixSender(self.session, self.rooms)
-        self.sync = MatrixSync(self.session, self.rooms, self.supervisor, clock)
+        self.sender = MatrixSender(self.session, self.rooms, settings.poll_room)
+        self.sync = MatrixSync(self.session, self.rooms, self.supervisor, clock, on_vote)
         self.ready = self.sync.ready  # set once the first sync has been processed
 
     async def run(self, handler: Handler) -> None:
@@ -108,8 +111,8 @@ class MatrixTransport:
         """Stop syncing; the commands of the batch being handled finish first."""
         self.supervisor.stop()
 
-    async def deliver(self, message: Outgoing) -> None:
-        """Send one message once logged in (see `matrix_send`)."""
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Send one message once logged in (see `matrix_send`); its last event id."""
         if self.supervisor.stopping:
             raise TransientDeliveryError("the Matrix transport is stopping")
         if not self.session.logged_in.is_set():
@@ -117,7 +120,7 @@ class MatrixTransport:
                 await self.supervisor.until_stopped(self.session.logged_in.wait())
             except Stopped:
                 raise TransientDeliveryError("the Matrix transport is stopping") from None
-        await self.sender.deliver(message)
+        return await self.sender.deliver(message)
 
     async def power_level(self, room: str, user: str) -> int | None:
         return self.rooms.power_level(room, user)

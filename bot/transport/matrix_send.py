@@ -6,7 +6,8 @@ says whether another could help (`TransientDeliveryError`) or not
 by the session's pacers. Transaction ids come from the message's key (the
 outbox row's dedupe key), so a retried send, also after a restart, lands once.
 Text goes out as an `m.notice` with a Markdown `body` and HTML
-`formatted_body`; a file is uploaded and sent after its text.
+`formatted_body`; a file is uploaded and sent after its text. A poll is one
+`m.poll.start` event in the configured `poll_room` (see `matrix_polls`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from typing import Any
 from nio import RoomSendResponse, UploadResponse
 
 from bot.transport.base import (
+    POLL_ROOM,
     Attachment,
     Outgoing,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
 from bot.transport.matrix_format import file_content, notice_content, transaction_id
+from bot.transport.matrix_polls import START, poll_start_content
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_session import MatrixSession, error_code
 from bot.transport.pacing import Pacer
@@ -37,13 +40,17 @@ PERMANENT_SEND_ERRORS = frozenset(
 
 
 class MatrixSender:
-    def __init__(self, session: MatrixSession, rooms: MatrixRooms) -> None:
+    def __init__(
+        self, session: MatrixSession, rooms: MatrixRooms, poll_room: str | None = None
+    ) -> None:
+        self.poll_room = poll_room
         self.session = session
         self.client = session.client
         self.rooms = rooms
 
-    async def deliver(self, message: Outgoing) -> None:
-        """Send one message (text, then attachment) once logged in.
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Send one message (text, then attachment) once logged in; the id of its
+        last event.
 
         Raises PermanentDeliveryError when the homeserver refuses it for good and
         TransientDeliveryError when it is worth another try. HTTP 429s are waited
@@ -52,18 +59,21 @@ class MatrixSender:
         """
         target = message.room or message.user or "?"
         room_id = message.room
+        key = message.key or "once-" + secrets.token_hex(8)  # no key: not idempotent
+        if message.poll is not None:
+            return await self._poll(message, key)
         if room_id is None:
             room_id = await self.rooms.direct_room_for(target)
         reply_to, thread_root = None, None
         origin = message.in_reply_to
         if origin is not None and origin.room == room_id:
             reply_to, thread_root = origin.event_id, origin.thread_root
-        key = message.key or "once-" + secrets.token_hex(8)  # no key: not idempotent
+        sent = None
         if message.text.strip() or message.attachment is None:
             content = notice_content(message.text, reply_to=reply_to,
                                      thread_root=thread_root, mentions=message.mentions)
             txn = transaction_id(key, reply_to, target, 0, message.text)
-            await self.send_event(room_id, content, txn)
+            sent = await self.send_event(room_id, content, txn)
         if message.attachment is not None:
             uri = await self._upload(message.attachment)
             content = file_content(message.attachment, uri, reply_to=reply_to,
@@ -71,12 +81,24 @@ class MatrixSender:
             digest = hashlib.sha256(message.attachment.data).hexdigest()
             txn = transaction_id(key, reply_to, target, 1,
                                  f"{message.attachment.filename}:{digest}")
-            await self.send_event(room_id, content, txn)
+            sent = await self.send_event(room_id, content, txn)
+        return sent
 
-    async def send_event(self, room_id: str, content: dict[str, Any], txn_id: str) -> str:
+    async def _poll(self, message: Outgoing, key: str) -> str:
+        assert message.poll is not None
+        if message.room != POLL_ROOM or not self.poll_room:
+            raise PermanentDeliveryError("no matrix.poll_room is configured for polls")
+        content = poll_start_content(message.poll, message.text)
+        txn = transaction_id(key, None, self.poll_room, 0, message.text)
+        return await self.send_event(self.poll_room, content, txn, event_type=START)
+
+    async def send_event(
+        self, room_id: str, content: dict[str, Any], txn_id: str,
+        event_type: str = "m.room.message",
+    ) -> str:
         """Send one event; its event id."""
         response = await self._attempt(
-            lambda: self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id),
+            lambda: self.client.room_send(room_id, event_type, content, tx_id=txn_id),
             pacer=self.session.send_pacer, what=f"sending to {room_id}",
         )
         if not isinstance(response, RoomSendResponse):

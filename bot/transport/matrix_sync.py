@@ -33,9 +33,10 @@ from typing import Any
 from nio import MessageDirection, RoomMessagesResponse, SyncResponse
 
 from bot.clock import Clock
-from bot.transport.base import DatabaseUnavailable, Handler, Incoming
+from bot.transport.base import DatabaseUnavailable, Handler, Incoming, VoteHandler
 from bot.transport.matrix_format import read_text_message
 from bot.transport.matrix_policy import from_timestamp_ms, too_old
+from bot.transport.matrix_polls import read_poll_response
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_session import (
     NETWORK,
@@ -72,7 +73,9 @@ class MatrixSync:
         rooms: MatrixRooms,
         supervisor: Supervisor,
         clock: Clock,
+        on_vote: VoteHandler | None = None,
     ) -> None:
+        self.on_vote = on_vote
         self.session = session
         self.settings = session.settings
         self.state = session.state
@@ -194,6 +197,8 @@ class MatrixSync:
             if info.timeline.limited and info.timeline.prev_batch:
                 events = [*await self._fill_gap(room_id, info.timeline.prev_batch), *events]
             for event in events:
+                if await self._vote(event):
+                    continue
                 try:
                     incoming = self._incoming(room_id, event)
                 except Exception:  # one odd event must not hold up every later batch
@@ -215,6 +220,19 @@ class MatrixSync:
                 await self.rooms.leave_if_alone(room_id)
             except Exception:
                 log.exception("could not leave the empty room %s", room_id)
+
+    async def _vote(self, event: Any) -> bool:
+        """Hand a poll response to `on_vote` (recorded before the batch's commands);
+        whether the event was one. One that cannot be recorded is logged and dropped."""
+        vote = read_poll_response(event_source(event), self.user_id)
+        if vote is None:
+            return False
+        if self.on_vote is not None:
+            try:
+                await self.on_vote(vote)
+            except Exception:
+                log.exception("recording a poll response of %s failed", vote.voter)
+        return True
 
     async def _handle_room(self, handler: Handler, messages: list[Incoming]) -> int:
         """One room's messages in order; rooms are handled concurrently. How many were

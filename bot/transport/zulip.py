@@ -9,6 +9,8 @@ Only the `zulip*` modules know Zulip's API (zulip.com/api), spoken over aiohttp:
 - `zulip_send`: one outbox message as a Zulip message (uploads linked), with
   the in-flight check that makes a send cut short by a crash land once;
 - `zulip_people`: names, e-mails and roles; who is an organizer;
+- `zulip_polls`: the daily question as a poll widget, votes from `submessage`
+  events (handed to `on_vote`);
 - `zulip_format`: pure parts (user ids `zulip:<id>`, conversation keys,
   reading commands, rendering for Zulip's Markdown).
 
@@ -28,7 +30,13 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import ZulipSettings
 from bot.db.state import StateStore
-from bot.transport.base import Handler, LoginFailed, Outgoing, TransientDeliveryError
+from bot.transport.base import (
+    Handler,
+    LoginFailed,
+    Outgoing,
+    TransientDeliveryError,
+    VoteHandler,
+)
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 from bot.transport.zulip_api import NETWORK, ZulipApi, ZulipError
@@ -54,7 +62,7 @@ class ZulipTransport:
 
     def __init__(
         self, settings: ZulipSettings, state: StateStore, clock: Clock, *, prefix: str,
-        rand: Callable[[], float] = random.random,
+        rand: Callable[[], float] = random.random, on_vote: VoteHandler | None = None,
     ) -> None:
         self.settings = settings
         self.supervisor = Supervisor(
@@ -63,9 +71,9 @@ class ZulipTransport:
         self.directory = Directory(self.api, settings)
         self.receiver = ZulipReceiver(
             self.api, self.directory, self.supervisor, SyncPosition(state, STATE_LAST_MESSAGE),
-            clock, settings, prefix)
+            clock, settings, prefix, on_vote)
         self.sender = ZulipSender(self.api, self.directory, state,
-                                  lambda: self.receiver.high_water, self.receiver.sent)
+                                  lambda: self.receiver.high_water, self.receiver.sent, settings)
         self.connected = asyncio.Event()
         self.ready = self.receiver.ready  # set once registered and caught up
 
@@ -104,8 +112,8 @@ class ZulipTransport:
         """Stop receiving; the commands of the batch being handled finish first."""
         self.supervisor.stop()
 
-    async def deliver(self, message: Outgoing) -> None:
-        """Send one message once connected (see `zulip_send`)."""
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Send one message once connected (see `zulip_send`); its message id."""
         if self.supervisor.stopping:
             raise TransientDeliveryError("the Zulip transport is stopping")
         if not self.connected.is_set():
@@ -113,7 +121,7 @@ class ZulipTransport:
                 await self.supervisor.until_stopped(self.connected.wait())
             except Stopped:
                 raise TransientDeliveryError("the Zulip transport is stopping") from None
-        await self.sender.deliver(message)
+        return await self.sender.deliver(message)
 
     async def power_level(self, room: str, user: str) -> int | None:
         """Zulip has no power levels; its roles count through `is_organizer`."""

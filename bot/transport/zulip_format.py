@@ -51,7 +51,7 @@ def user_number(key: str) -> int | None:
 
 @dataclass(frozen=True)
 class StreamTopic:
-    stream_id: int
+    stream_id: int | str  # a name only for the configured poll channel
     topic: str
 
     @property

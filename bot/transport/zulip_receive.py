@@ -1,7 +1,8 @@
 """Receiving on Zulip: an event queue, long-polled, and the history to fill its gaps.
 
 - Register a queue for `message` events (raw Markdown: `apply_markdown=false`)
-  and long-poll `GET /events` with the timeout the server announces
+  and `submessage` events (votes on the bot's polls, handed to `on_vote`: see
+  `zulip_polls`), and long-poll `GET /events` with the timeout the server announces
   (`event_queue_longpoll_timeout_seconds`) plus a grace; heartbeats just end a
   poll.
 - A queue that is gone (`BAD_EVENT_QUEUE_ID`: the bot was away too long, the
@@ -29,12 +30,13 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import ZulipSettings
-from bot.transport.base import DatabaseUnavailable, Handler, Incoming
+from bot.transport.base import DatabaseUnavailable, Handler, Incoming, VoteHandler
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 from bot.transport.zulip_api import NETWORK, Unreachable, ZulipApi, ZulipError
 from bot.transport.zulip_format import ZulipMessage, command_text, read_message, user_key
 from bot.transport.zulip_people import Directory
+from bot.transport.zulip_polls import read_vote
 from bot.web import metrics
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,9 @@ class ZulipReceiver:
     def __init__(
         self, api: ZulipApi, directory: Directory, supervisor: Supervisor,
         position: SyncPosition, clock: Clock, settings: ZulipSettings, prefix: str,
+        on_vote: VoteHandler | None = None,
     ) -> None:
+        self.on_vote = on_vote
         self.api = api
         self.directory = directory
         self.supervisor = supervisor
@@ -105,7 +109,8 @@ class ZulipReceiver:
 
     async def _register(self) -> dict[str, Any]:
         answer = await self.api.paced("POST", "register", {
-            "event_types": ["message"], "apply_markdown": False, "client_gravatar": True,
+            "event_types": ["message", "submessage"], "apply_markdown": False,
+            "client_gravatar": True,
         })
         if self.last_message_id is None:
             # The very first start: what was said before is history, not commands.
@@ -164,11 +169,35 @@ class ZulipReceiver:
             self.last_sync = self.clock.now()
             events = [e for e in answer.get("events", []) if isinstance(e, dict)]
             ids = [e["id"] for e in events if isinstance(e.get("id"), int)]
-            messages = [e["message"] for e in events
-                        if e.get("type") == "message" and isinstance(e.get("message"), dict)]
-            await self._handle(messages, handler, older_than=None)
+            await self._handle_events(events, handler)
             if ids:
                 last_event = max(ids)
+
+    async def _handle_events(self, events: list[dict[str, Any]], handler: Handler) -> None:
+        """Messages and votes in the order they came: a vote is recorded before a
+        command sent after it (a summary) is handled."""
+        messages: list[dict[str, Any]] = []
+        for event in events:
+            if event.get("type") == "message" and isinstance(event.get("message"), dict):
+                messages.append(event["message"])
+            elif event.get("type") == "submessage":
+                await self._handle(messages, handler, older_than=None)
+                messages = []
+                await self._vote(event)
+        await self._handle(messages, handler, older_than=None)
+
+    async def _vote(self, event: dict[str, Any]) -> None:
+        """Hand a vote on a poll to `on_vote`. One that cannot be recorded is logged
+        and dropped (the event queue is not replayed for it)."""
+        me = self.directory.me
+        vote = read_vote(event, me.user_id) if me is not None else None
+        if self.on_vote is None or vote is None:
+            return
+        try:
+            await self.on_vote(vote)
+        except Exception:
+            log.exception("recording a vote of %s on Zulip message %s failed",
+                          vote.voter, vote.poll)
 
     async def _wait_out(self, seconds: float) -> None:
         metrics.RATE_LIMITED.labels(network=NETWORK).inc()

@@ -27,8 +27,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.config import ZulipSettings
 from bot.db.state import StateStore
 from bot.transport.base import (
+    POLL_ROOM,
     Attachment,
     Outgoing,
     PermanentDeliveryError,
@@ -45,6 +47,7 @@ from bot.transport.zulip_format import (
     user_number,
 )
 from bot.transport.zulip_people import Directory
+from bot.transport.zulip_polls import poll_content
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +65,33 @@ class ZulipSender:
     def __init__(
         self, api: ZulipApi, directory: Directory, state: StateStore,
         high_water: Callable[[], int], sent: Callable[[int], None],
+        settings: ZulipSettings,
     ) -> None:
+        self.settings = settings
         self.api = api
         self.directory = directory
         self.state = state
         self.high_water = high_water
         self.sent = sent
 
-    async def deliver(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> str | None:
+        """Send the message (in parts when very long); the id of its last part."""
         conversation = self._target(message)
         await self.directory.know({int(n) for n in _MENTIONED.findall(message.text)})
-        text = render(message.text, self.directory.names())
-        if message.attachment is not None:
-            text = (text.rstrip() + "\n\n" if text.strip() else "") + await self._upload(
-                message.attachment)
+        if message.poll is not None:
+            parts = [poll_content(message.poll)]
+        else:
+            text = render(message.text, self.directory.names())
+            if message.attachment is not None:
+                text = (text.rstrip() + "\n\n" if text.strip() else "") + await self._upload(
+                    message.attachment)
+            parts = split(text)
         lane = message.room or message.user or ""
-        for index, part in enumerate(split(text)):
+        sent: str | None = None
+        for index, part in enumerate(parts):
             key = None if message.key is None else f"{message.key}#{index}"
-            await self._send_once(conversation, part, key, lane)
+            sent = await self._send_once(conversation, part, key, lane)
+        return sent
 
     def _target(self, message: Outgoing) -> Conversation:
         if message.user is not None:
@@ -87,6 +99,10 @@ class ZulipSender:
             if number is None:
                 raise PermanentDeliveryError(f"{message.user} is not a Zulip user id")
             return Direct((number,))
+        if message.room == POLL_ROOM:
+            if not self.settings.poll_channel:
+                raise PermanentDeliveryError("no zulip.poll_channel is configured for polls")
+            return StreamTopic(self.settings.poll_channel, self.settings.poll_topic)
         conversation = conversation_of(message.room or "")
         if conversation is None:
             raise PermanentDeliveryError(f"{message.room!r} is not a Zulip conversation")
@@ -94,23 +110,30 @@ class ZulipSender:
 
     async def _send_once(
         self, conversation: Conversation, content: str, key: str | None, lane: str
-    ) -> None:
+    ) -> str | None:
+        """Send one part unless it landed before a crash; its message id if known."""
         note = in_flight_note(lane)
         if key is not None:
             noted = await self.state.get(note)
             noted_key, _, after = (noted or "").rpartition("|")
             if noted_key == key and after.isdigit():
-                if await self._landed(conversation, content, int(after)):
+                landed = await self._landed(conversation, content, int(after))
+                if landed is not None:
                     log.info("%s had landed before a crash; not sending it again", key)
-                    return
+                    return str(landed)
             else:
                 await self.state.set(note, f"{key}|{self.high_water()}")
         answer = await self._request("POST", "messages", _message_params(conversation, content),
                                      send=True, what=f"sending to {conversation.key}")
         if isinstance(answer.get("id"), int):
             self.sent(answer["id"])
+            return str(answer["id"])
+        return None
 
-    async def _landed(self, conversation: Conversation, content: str, after: int) -> bool:
+    async def _landed(
+        self, conversation: Conversation, content: str, after: int
+    ) -> int | None:
+        """The id of the bot's message with this content newer than `after`, if any."""
         me = self.directory.me
         assert me is not None
         narrow: list[dict[str, Any]] = [{"operator": "sender", "operand": me.user_id}]
@@ -128,8 +151,8 @@ class ZulipSender:
             if (isinstance(found, dict) and isinstance(found.get("id"), int)
                     and found["id"] > after and isinstance(found.get("content"), str)
                     and _UPLOAD.sub("/user_uploads/…", found["content"]).strip() == wanted):
-                return True
-        return False
+                return int(found["id"])
+        return None
 
     async def _upload(self, attachment: Attachment) -> str:
         answer = await self._request("POST", "user_uploads", None, send=False,

@@ -75,6 +75,11 @@ class BotRunner:
         return self._transport
 
     @property
+    def app(self) -> App:
+        assert self._app is not None, "the bot was never started"
+        return self._app
+
+    @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 

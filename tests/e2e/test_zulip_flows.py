@@ -45,7 +45,8 @@ async def test_the_rooms_flow_with_a_waitlist_promotion_by_direct_message(
     await cy.say(ROOM)
     await cy.expect(r"R1")
     await dan.say("!join R1")
-    await dan.expect(r"R1")
+    # Dan's own answer (Cy's "Registered R1" is in the channel too): only then Eve asks.
+    await dan.expect(r"you have a seat in R1")
     await eve.tell_bot("join R1")
     await eve.expect(r"number 1 on its waitlist", direct=True)
     await cy.say("!room roster R1")
@@ -68,7 +69,7 @@ async def test_a_reminder_and_the_daily_form_by_direct_message(
     await cy.say(ROOM)
     await cy.expect(r"R1")
     await dan.say("!join R1")
-    await dan.expect(r"R1")
+    await dan.expect(r"you have a seat in R1")  # his own answer, not Cy's "R1"
     assert bot.app is not None and isinstance(bot.clock, FrozenClock)
     # To the day's start (10:00 Oslo = 09:00 UTC on 17 March): the leads' reminder.
     await bot.app.reminders.advance(bot.clock, datetime(2027, 3, 17, 9, 0, tzinfo=UTC) - START)

@@ -112,6 +112,26 @@ ROWS: dict[str, Rows] = {
             for rid, room, respondent in ((1, 1, "a" * 64), (2, None, None))
         ],
     },
+    "0008": {
+        "outbox_message": [
+            {"id": 50, "dedupe_key": "poll:zulip:w1:day1:daily", "network": "zulip",
+             "room": "poll", "person": None, "text": "Today was", "reply_to_event": None,
+             "reply_to_room": None, "thread_root": None, "mentions": None,
+             "attachment_name": None, "attachment_type": None, "attachment_data": None,
+             "poll": '{"question": "Today was", "choices": ["too fast", "too slow"]}',
+             "not_before": _T, "status": "sent", "attempts": 0, "reference": "poll",
+             "error": None, "created_at": _T, "sent_at": _T},
+        ],
+        "feedback_poll": [
+            {"id": 1, "network": "zulip", "workshop_id": 1, "day": 1, "form": "daily",
+             "question": "today", "choices": '["too fast", "too slow"]',
+             "outbox_key": "poll:zulip:w1:day1:daily", "message_ref": "123", "created_at": _T},
+        ],
+        "poll_vote": [
+            {"id": vid, "poll_id": 1, "respondent": respondent, "choice": choice, "voted_at": _T}
+            for vid, respondent, choice in ((1, "b" * 64, 0), (2, "b" * 64, 1), (3, None, 1))
+        ],
+    },
     "0009": {
         "workshop": [
             {"id": 2, "slug": "2026-autumn", "title": "Autumn", "timezone": "Europe/Oslo",

@@ -53,6 +53,7 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
         ("[database]\nurl = 'not a url'\n", "expected a database address"),
         ("[matrix]\nhomeserver = 'ftp://x'\n", "expected an http:// or https:// address"),
         ("[matrix]\ncommand_max_age_minutes = -1\n", "a number of at least 0"),
+        ("[matrix]\npoll_room = '#feedback:uni.no'\n", "expected a room id like !abcdef"),
         ("[reminders]\ngrace = 'soon'\n", "reminders.grace = 'soon' is not accepted; "
          "expected a duration such as 1d, 24h, 30m or 2h30m"),
         ("[reminders]\nonboarding_before = ['24h', '1 hour']\n", "expected a duration"),
@@ -185,3 +186,13 @@ def test_organizers_are_told_on_their_own_network() -> None:
     assert config.organizers_on(settings, "matrix") == ("@ana:uni.no",)
     assert config.organizers_on(settings, "zulip") == ("zulip:1234",)
     assert config.organizers_on(config.from_mapping({}), "zulip") == ()
+
+
+def test_polls_are_posted_on_the_networks_with_a_poll_room_or_channel() -> None:
+    assert config.poll_networks(config.from_mapping({"matrix": {}, "zulip": {}})) == ()
+    both = config.from_mapping({"matrix": {"poll_room": "!fb:uni.no"},
+                                "zulip": {"poll_channel": "workshop"}})
+    assert config.poll_networks(both) == ("matrix", "zulip")
+    assert both.zulip is not None and both.zulip.poll_topic == "feedback"
+    assert config.poll_networks(config.from_mapping({"zulip": {"poll_channel": "w"}})) == (
+        "zulip",)

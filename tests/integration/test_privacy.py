@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.db.models import Base, FeedbackResponse, Person
+from bot.db.models import Base, FeedbackPoll, FeedbackResponse, Person, PollVote
 from bot.forms import engine
 from bot.services import feedback
+from bot.transport.base import Vote
 from tests.chat import ORGANIZER, Chat
 from tests.web import web_client
 
@@ -73,17 +74,25 @@ async def test_forget_me_leaves_no_user_id_display_name_or_pseudonym(chat: Chat)
     await chat.say(ZEB, "!feedback debrief day=1")
     await say_in_dm(chat, ZEB, "2", "4", "good", "more", "yes", "yes")
     await chat.say(ZEB, "!feedback debrief day=2")  # a form left in progress
+    async with chat.app.sessions() as session, session.begin():  # a poll Zeb votes on
+        session.add(FeedbackPoll(
+            network=chat.transport.network, workshop_id=1, day=1, form="daily",
+            question="today", choices='["too fast"]', outbox_key="poll:1", message_ref="m1",
+            created_at=chat.clock.now()))
+    await chat.app.handle_vote(Vote(chat.transport.network, ZEB, "m1", (0,)))
     needles = {"user id": ZEB, "display name": DISPLAY_NAME, "pseudonym": pseudonym}
     before = await columns_holding(chat, needles)
     for place in ("person.user_id", "person.display_name", "feedback_response.respondent",
-                  "outbox_message.text", "outbox_message.person"):
+                  "poll_vote.respondent", "outbox_message.text", "outbox_message.person"):
         assert any(found.startswith(place) for found in before), (place, before)
 
     await say_in_dm(chat, ZEB, "cancel", "!forget-me", "yes")
     assert await columns_holding(chat, needles) == []
     async with chat.app.sessions() as session:
         kept = list(await session.scalars(select(FeedbackResponse)))
+        votes = list(await session.scalars(select(PollVote)))
     assert len(kept) == 1 and kept[0].respondent is None  # the answers stay, anonymous
+    assert len(votes) == 1 and votes[0].respondent is None  # and the vote
 
 
 @pytest.fixture

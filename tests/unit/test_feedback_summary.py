@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import FeedbackSettings
 from bot.forms.definitions import load
+from bot.services.polls import PollCount
 from bot.services.summary import TEXTS_SHOWN, bar, render, tally
 from tests.chat import ORGANIZER, Chat
 
@@ -37,6 +38,21 @@ def test_tally_on_a_known_data_set() -> None:
     assert attended.share("by myself") == 0.5 and bar(0.5) == "█████░░░░░"
     assert useful.texts == sorted(f"answer {n}" for n in scores)
     assert change.answered == 0 and change.mean is None
+
+
+def test_the_polls_counts_are_shown_apart_under_their_question() -> None:
+    tallies = tally(FORMS["daily"], [{"today": ["too fast"], "good": "pace"}])
+    poll = PollCount(voters=4, counts={"too fast": 3, "too slow": 0, "right speed": 5})
+    text = render("Daily", tallies, 1, [], polls={"today": poll})
+    form_part, poll_part = text.split("From the poll, apart from the form's answers (4 voters):")
+    assert "`too fast " in form_part and "One good thing" not in form_part
+    lines = poll_part.strip().splitlines()
+    assert lines[0] == "`too fast    ████████░░   3  75%`"
+    assert lines[1] == "`too slow    ░░░░░░░░░░   0   0%`"
+    # A forgotten voter's votes still count, not among the voters: at most 100%.
+    assert lines[2] == "`right speed ██████████   5 100%`"
+    assert lines[4].startswith("**One good thing")  # the next question follows
+    assert "From the poll" not in render("Daily", tallies, 1, [])
 
 
 def test_multi_shares_are_of_respondents_and_nps_only_for_0_to_10() -> None:

@@ -31,7 +31,7 @@ class ZulipBot:
     def __init__(
         self, org: Org, db_path: Path, *, organizers: tuple[str, ...] = (),
         organizer_roles: tuple[str, ...] = (), clock: Clock | None = None,
-        busy_timeout_seconds: float = 30.0,
+        busy_timeout_seconds: float = 30.0, poll_channel: str | None = None,
     ) -> None:
         self.org = org
         self.clock = clock
@@ -41,7 +41,7 @@ class ZulipBot:
             zulip=ZulipSettings(
                 site=org.double.url, email=org.bot.email, api_key=org.bot.api_key,
                 organizers=organizers, organizer_roles=organizer_roles,
-                max_retry_wait_seconds=0.5,
+                max_retry_wait_seconds=0.5, poll_channel=poll_channel,
             ),
             feedback=FeedbackSettings(key=secrets.token_hex(16)),
             bot=BotSettings(),

@@ -97,6 +97,7 @@ class ZulipDouble:
             web.delete("/api/v1/events", self._delete_queue),
             web.post("/api/v1/messages", self._send),
             web.get("/api/v1/messages", self._messages),
+            web.post("/api/v1/submessage", self._submessage),
             web.post("/api/v1/user_uploads", self._upload),
             web.get("/user_uploads/{path:.+}", self._download),
             web.get("/api/v1/users", self._users),
@@ -303,6 +304,16 @@ class ZulipDouble:
             raise ApiError(f"Invalid message type '{kind}'" if kind else
                            "Missing 'type' argument")
         return self._ok(id=message.id)
+
+    async def _submessage(self, request: web.Request) -> web.Response:
+        params = await self._params(request)
+        message_id = params.get("message_id", "")
+        if not message_id.isdigit():
+            raise ApiError("Missing 'message_id' argument" if not message_id
+                           else "Invalid message(s)")
+        self.realm.submit(request[USER], int(message_id), params.get("msg_type", ""),
+                          params.get("content", ""))
+        return self._ok()
 
     async def _messages(self, request: web.Request) -> web.Response:
         params = await self._params(request)

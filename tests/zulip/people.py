@@ -11,6 +11,7 @@ every call runs in a worker thread, off the loop the bot may be running on.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from collections.abc import Callable
@@ -64,6 +65,15 @@ class ZulipPerson:
             "type": "private", "to": [self.org.bot.user_id, *(p.user_id for p in others)],
             "content": text})
         return int(answer["id"])
+
+    async def vote(self, message_id: int, choice: int, *, chosen: bool = True) -> None:
+        """Click a poll's `choice`-th option (0-based) as the web client does: a
+        `widget` submessage (`chosen=False` takes the vote back)."""
+        content = json.dumps({"type": "vote", "key": f"canned,{choice}",
+                              "vote": 1 if chosen else -1})
+        await self._call(lambda: self.client.call_endpoint(
+            url="submessage", method="POST",
+            request={"message_id": message_id, "msg_type": "widget", "content": content}))
 
     async def expect(
         self, pattern: str, *, direct: bool | None = None, topic: str | None = None,

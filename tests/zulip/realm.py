@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.zulip.widgets import WIDGET, WidgetError, check_poll_data, widget_of
+
 # Zulip's roles (the `role` field of a user): lower is more powerful.
 OWNER, ADMINISTRATOR, MODERATOR, MEMBER, GUEST = 100, 200, 300, 400, 600
 # The longest message Zulip accepts (its `max_message_length`).
@@ -73,6 +75,7 @@ class Message:
     stream: Stream | None = None
     topic: str = ""
     recipients: tuple[User, ...] = ()  # a direct message: everyone in it, sender included
+    submessages: list[dict[str, Any]] = field(default_factory=list)  # widgets (polls)
 
     def visible_to(self, user_id: int) -> bool:
         if self.stream is not None:
@@ -87,7 +90,8 @@ class Message:
             "content": content,
             "content_type": "text/html" if apply_markdown else "text/x-markdown",
             "timestamp": self.timestamp, "client": "double", "is_me_message": False,
-            "reactions": [], "submessages": [], "topic_links": [], "avatar_url": None,
+            "reactions": [], "submessages": list(self.submessages), "topic_links": [],
+            "avatar_url": None,
             "flags": self.flags(viewer),
         }
         if self.stream is not None:
@@ -189,6 +193,9 @@ class Realm:
             {u.user_id: u for u in (*to, sender)}.values())
         message = Message(next(self._message_ids), sender, content, int(time.time()),
                           stream, topic, recipients)
+        widget = widget_of(content)
+        if widget is not None:  # in the message as sent: no event of its own
+            message.submessages.append(self._submessage(message, sender, json.dumps(widget)))
         self.messages.append(message)
         for queue in self.queues.values():
             if queue.wants("message") and message.visible_to(queue.user_id):
@@ -196,6 +203,31 @@ class Realm:
                 queue.add({"type": "message", "message": payload,
                            "flags": payload["flags"]})
         return message
+
+    def _submessage(self, message: Message, sender: User, content: str) -> dict[str, Any]:
+        return {"id": next(self._ids), "message_id": message.id, "sender_id": sender.user_id,
+                "msg_type": WIDGET, "content": content}
+
+    def submit(self, sender: User, message_id: int, msg_type: str, content: str) -> None:
+        """`POST /submessage`: a vote (or option, or question) on a widget, told to
+        everyone who may see the message by a `submessage` event."""
+        message = next((m for m in self.messages if m.id == message_id), None)
+        if message is None or not message.visible_to(sender.user_id):
+            raise ApiError("Invalid message(s)")
+        if msg_type != WIDGET:
+            raise ApiError("Invalid msg_type")
+        if not message.submessages:
+            raise ApiError("Message is not a widget")
+        try:
+            check_poll_data(content)
+        except WidgetError as error:
+            raise ApiError(str(error)) from error
+        sub = self._submessage(message, sender, content)
+        message.submessages.append(sub)
+        for queue in self.queues.values():
+            if queue.wants("submessage") and message.visible_to(queue.user_id):
+                queue.add({"type": "submessage", "submessage_id": sub["id"],
+                           **{k: v for k, v in sub.items() if k != "id"}})
 
     def history(self, viewer: int, narrow: list[tuple[str, str, bool]]) -> list[Message]:
         """The messages `viewer` may see that match every term of the narrow."""

@@ -8,6 +8,8 @@ would break the client here first.
 from __future__ import annotations
 
 import io
+import json
+from typing import Any
 
 import requests
 import zulip
@@ -166,3 +168,38 @@ def test_errors_name_what_is_wrong(double: ZulipDouble, client_for: MakeClient) 
     assert missing["code"] == "STREAM_DOES_NOT_EXIST"
     empty = client.send_message({"type": "private", "to": [ana.user_id], "content": " "})
     assert empty["result"] == "error" and empty["code"] == "BAD_REQUEST"
+
+
+def test_a_poll_message_is_a_widget_and_votes_are_submessage_events(
+    double: ZulipDouble, client_for: MakeClient
+) -> None:
+    ana, bo, eve = (double.add_user(n, f"{n}@uni.no") for n in ("ana", "bo", "eve"))
+    double.add_stream("workshop", ana, bo)
+    ana_client, bo_client = client_for(ana), client_for(bo)
+    queue = ana_client.register(event_types=["message", "submessage"])
+    only_messages = ana_client.register(event_types=["message"])
+    poll = ana_client.send_message({"type": "stream", "to": "workshop", "topic": "t",
+                                    "content": "/poll Today was\ntoo fast\n\n too slow "})
+    shown = ana_client.get_messages({"anchor": poll["id"], "num_before": 0, "num_after": 0,
+                                     "apply_markdown": False})["messages"][0]
+    [widget] = shown["submessages"]
+    assert (widget["sender_id"], widget["msg_type"]) == (ana.user_id, "widget")
+    assert json.loads(widget["content"]) == {"widget_type": "poll", "extra_data": {
+        "question": "Today was", "options": ["too fast", "too slow"]}}
+
+    def submit(client: zulip.Client, content: str, message_id: int = poll["id"]) -> Any:
+        return client.call_endpoint(url="submessage", method="POST", request={
+            "message_id": message_id, "msg_type": "widget", "content": content})
+
+    vote = json.dumps({"type": "vote", "key": "canned,1", "vote": 1})
+    assert submit(bo_client, vote)["result"] == "success"
+    assert submit(bo_client, '{"type": "vote", "key": "canned,1", "vote": 3}')["msg"] == (
+        "Invalid poll data")
+    assert submit(client_for(eve), vote)["msg"] == "Invalid message(s)"  # cannot see it
+    events = ana_client.get_events(queue_id=queue["queue_id"], last_event_id=0)["events"]
+    [told] = [e for e in events if e["type"] == "submessage"]
+    assert (told["message_id"], told["sender_id"], told["content"]) == (
+        poll["id"], bo.user_id, vote)
+    quiet = ana_client.get_events(queue_id=only_messages["queue_id"], last_event_id=0,
+                                  dont_block=True)["events"]
+    assert not [e for e in quiet if e["type"] == "submessage"]
