@@ -1,5 +1,6 @@
 """The bot as a real `classroom-bot run` process, for tests that kill or signal it.
 
+`RunProcess` is the network-neutral part (tests/zulip/bots.py builds on it too);
 `BotProcess` writes a configuration for a fresh bot account, starts the
 process (its output appended to a log file in the test's directory), sends
 it SIGKILL or SIGTERM, starts it again on the same database, and reads the
@@ -29,30 +30,22 @@ BOT_PASSWORD = "bot-password-not-secret"
 POLL_S = 0.05
 
 
-class BotProcess:
-    """One bot account and its database, run as a child process."""
+class RunProcess:
+    """`classroom-bot run` on a configuration in `workdir`, with its SQLite database
+    there; the subclass writes the network's part of the configuration."""
 
-    def __init__(
-        self, server: Homeserver, workdir: Path, localpart: str,
-        *, organizers: tuple[str, ...] = (), extra_config: str = "",
-        token_only: bool = False, busy_timeout_seconds: float = 30.0,
-    ) -> None:
-        self.account = server.register(localpart, password=BOT_PASSWORD)
-        # `token_only`: the account's access token is configured, and no password.
-        login = (f'access_token = "{self.account.access_token}"' if token_only
-                 else f'password = "{BOT_PASSWORD}"')
-        self.user_id = self.account.user_id
+    def __init__(self, workdir: Path) -> None:
         self.db_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
         self.config = workdir / "config.toml"
         self.log_path = workdir / "bot.log"
         self.process: asyncio.subprocess.Process | None = None
+
+    def write_config(self, network: str, *, busy_timeout_seconds: float = 30.0) -> None:
+        """The configuration: the database, `network` (TOML), a fresh feedback key."""
         self.config.write_text(
-            f"[bot]\norganizers = {json.dumps(list(organizers))}\n\n"
             f'[database]\nurl = "{self.db_url}"\nbusy_timeout_seconds = {busy_timeout_seconds}\n\n'
-            f'[matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.user_id}"\n'
-            f'{login}\nallow_invites_from = ["{server.server_name}"]\n'
-            "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n\n"
-            f'[feedback]\nkey = "{secrets.token_hex(32)}"\n' + extra_config,
+            f"{network}\n"
+            f'[feedback]\nkey = "{secrets.token_hex(32)}"\n',
             encoding="utf-8",
         )
 
@@ -100,16 +93,6 @@ class BotProcess:
         finally:
             await engine.dispose()
 
-    async def access_token(self) -> str:
-        engine = create_engine(self.db_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                token = await session.get(TransportState, ("matrix", "access_token"))
-        finally:
-            await engine.dispose()
-        assert token is not None
-        return token.value
-
     async def wait_for_rows(
         self, found: Callable[[list[OutboxMessage]], bool], what: str, within: float = 30.0
     ) -> list[OutboxMessage]:
@@ -125,3 +108,36 @@ class BotProcess:
             if time.monotonic() >= deadline:
                 pytest.fail(f"no {what} within {within:.0f} s\n{self.output()[-3000:]}")
             await asyncio.sleep(POLL_S)  # the polling interval, not a wait for the result
+
+
+class BotProcess(RunProcess):
+    """One Matrix bot account and its database, run as a child process."""
+
+    def __init__(
+        self, server: Homeserver, workdir: Path, localpart: str,
+        *, organizers: tuple[str, ...] = (), extra_config: str = "",
+        token_only: bool = False, busy_timeout_seconds: float = 30.0,
+    ) -> None:
+        super().__init__(workdir)
+        self.account = server.register(localpart, password=BOT_PASSWORD)
+        # `token_only`: the account's access token is configured, and no password.
+        login = (f'access_token = "{self.account.access_token}"' if token_only
+                 else f'password = "{BOT_PASSWORD}"')
+        self.user_id = self.account.user_id
+        self.write_config(
+            f"[bot]\norganizers = {json.dumps(list(organizers))}\n\n"
+            f'[matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.user_id}"\n'
+            f'{login}\nallow_invites_from = ["{server.server_name}"]\n'
+            "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n" + extra_config,
+            busy_timeout_seconds=busy_timeout_seconds,
+        )
+
+    async def access_token(self) -> str:
+        engine = create_engine(self.db_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                token = await session.get(TransportState, ("matrix", "access_token"))
+        finally:
+            await engine.dispose()
+        assert token is not None
+        return token.value

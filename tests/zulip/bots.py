@@ -6,23 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from bot.app import App, network_app
 from bot.clock import Clock
 from bot.config import BotSettings, DatabaseSettings, FeedbackSettings, Settings, ZulipSettings
-from bot.db.engine import create_engine, create_sessionmaker
-from bot.db.models import OutboxMessage
 from bot.transport.zulip import ZulipTransport
+from tests.e2e.process import RunProcess
 from tests.zulip.people import Org
-
-POLL_S = 0.05
 
 
 class ZulipBot:
@@ -74,66 +67,17 @@ class ZulipBot:
             await asyncio.wait_for(self._task, timeout=30)
 
 
-class ZulipBotProcess:
+class ZulipBotProcess(RunProcess):
     """`classroom-bot run` on a [zulip] configuration, as a child process."""
 
     def __init__(
         self, org: Org, workdir: Path, *, organizers: tuple[str, ...] = (),
         api_key: str | None = None,
     ) -> None:
-        self.db_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
-        self.config = workdir / "config.toml"
-        self.log_path = workdir / "bot.log"
-        self.process: asyncio.subprocess.Process | None = None
-        self.config.write_text(
-            f'[database]\nurl = "{self.db_url}"\n\n'
+        super().__init__(workdir)
+        self.write_config(
             f'[zulip]\nsite = "{org.double.url}"\nemail = "{org.bot.email}"\n'
             f'api_key = "{api_key or org.bot.api_key}"\n'
             f"organizers = {json.dumps(list(organizers))}\n"
-            "max_retry_wait_seconds = 0.5\n\n"
-            f'[feedback]\nkey = "{secrets.token_hex(32)}"\n',
-            encoding="utf-8",
+            "max_retry_wait_seconds = 0.5\n"
         )
-
-    async def start(self) -> None:
-        assert self.process is None or self.process.returncode is not None
-        with self.log_path.open("ab") as log_file:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "-c", str(self.config),
-                stdout=log_file, stderr=asyncio.subprocess.STDOUT,
-            )
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
-
-    async def close(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            await self.kill()
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    async def rows(self) -> list[OutboxMessage]:
-        engine = create_engine(self.db_url)
-        try:
-            async with create_sessionmaker(engine)() as session:
-                return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-        finally:
-            await engine.dispose()
-
-    async def wait_for_rows(
-        self, found: Callable[[list[OutboxMessage]], bool], what: str, within: float = 30.0
-    ) -> list[OutboxMessage]:
-        deadline = time.monotonic() + within
-        while True:
-            try:
-                rows = await self.rows()
-            except Exception:  # no table before the first migration
-                rows = []
-            if found(rows):
-                return rows
-            if time.monotonic() >= deadline:
-                pytest.fail(f"no {what} within {within:.0f} s\n{self.output()[-3000:]}")
-            await asyncio.sleep(POLL_S)  # the polling interval, not a wait for the result
