@@ -157,6 +157,16 @@ def _pragma(driver_connection: Any, statement: str) -> None:
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
+def writers_waiting(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether a write transaction of this process holds SQLite's write lock now (so a
+    new one would queue behind it). Always False on other databases."""
+    bind: Any = sessions.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return False
+    lock = _WRITE_LOCKS.get(bind.sync_engine.pool)
+    return lock is not None and lock.locked()
+
+
 @contextlib.asynccontextmanager
 async def writing(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """A session in a write transaction, one at a time in this process on SQLite.

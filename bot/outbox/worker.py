@@ -51,14 +51,15 @@ Later = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
 
 class Sent:
     """The deliveries of one command: `wait()` returns once each was sent, failed or
-    left for the next start (the worker stopped)."""
+    left for the next start (the worker stopped). Cancelling a wait leaves the
+    deliveries alone."""
 
     def __init__(self, futures: Iterable[asyncio.Future[None]] = ()) -> None:
         self._futures = list(futures)
 
     async def wait(self) -> None:
         if self._futures:
-            await asyncio.gather(*self._futures, return_exceptions=True)
+            await asyncio.wait(self._futures)
 
 
 class OutboxWorker:

@@ -112,7 +112,8 @@ class Outgoing:
 
 
 class Delivered(Protocol):
-    """What a handler returns: lets a transport wait until the answers went out."""
+    """What a handler returns: lets a transport wait until the answers went out.
+    Cancelling a wait does not stop the answers."""
 
     async def wait(self) -> None: ...
 

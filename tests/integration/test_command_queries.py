@@ -43,6 +43,22 @@ async def test_help_reads_the_asker_once_and_claims_in_one_statement(chat: Chat)
     assert len(claims) == 1 and claims[0].lstrip().startswith("INSERT"), claims
 
 
+async def test_a_read_only_command_takes_one_transaction_when_no_writer_waits(
+    chat: Chat,
+) -> None:
+    await chat.say(ANA, "!tz Europe/Oslo")
+    with statements(chat) as seen:
+        answer = await chat.say(ANA, "!help")
+    assert "`!tz" in answer.reply
+    begins = [s for s in seen if s.lstrip().upper().startswith("BEGIN")]
+    if chat.app.engine.dialect.name == "sqlite":
+        # The command's one transaction, then the one marking its answer sent.
+        assert begins == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE"], seen
+    claim = next(n for n, s in enumerate(seen) if "handled_event" in s)
+    asker = next(n for n, s in enumerate(seen) if "FROM person" in s)
+    assert claim < asker  # claimed first: a redelivered event costs no answer
+
+
 async def test_a_changing_command_delivered_twice_runs_once(chat: Chat) -> None:
     first = await chat.say(ANA, "!tz Europe/Oslo", event_id="$tz")
     assert "Europe/Oslo" in first.reply

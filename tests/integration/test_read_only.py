@@ -1,6 +1,8 @@
 """Reads do not queue behind writes: read-only commands answer from a plain read
-transaction while another transaction holds SQLite's write lock (PostgreSQL has no
-database-wide write lock, so the first test is about SQLite only)."""
+transaction while another write transaction of the bot holds SQLite's write lock
+(PostgreSQL has no database-wide write lock, so the first test is about SQLite
+only). With no writer under way they take one transaction
+(tests/integration/test_command_queries.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy import text
 from bot.commands.context import Context
 from bot.commands.framework import CommandSet
 from bot.commands.registry import build_registry
+from bot.db.engine import writing
 from tests.chat import Chat
 
 ANA = "@ana:uni.no"
@@ -47,15 +50,15 @@ async def test_a_read_only_command_runs_while_a_writer_holds_the_lock(
         return "poked"
 
     chat.app.dispatcher.registry = build_registry(extra)
-    async with chat.app.sessions() as writer, writer.begin():
+    async with writing(chat.app.sessions) as writer:
         await writer.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is held
         reading = asyncio.create_task(chat.say(ANA, "!peek"))
-        writing = asyncio.create_task(chat.say(ANA, "!poke"))
+        poking = asyncio.create_task(chat.say(ANA, "!poke"))
         await asyncio.wait_for(ran["peek"].wait(), DEADLINE_S)
         assert not ran["poke"].is_set()  # a writing command waits for the lock
         assert not reading.done()  # the claim and the answer's rows are writes, too
     assert "0 people" in await reading
-    assert "poked" in await writing
+    assert "poked" in await poking
 
 
 async def test_a_read_only_command_is_still_answered_once(chat: Chat) -> None:
