@@ -13,7 +13,9 @@ The dispatcher calls it after every command that may change something, before
 the commit, so the table always matches the facts it was planned from; it
 passes what the command touched (bot/scheduling/touched.py), so a learner's
 `!join` re-plans the reminders of the people in that room, not the workshop's
-tens of thousands (bench/replan.py measures both).
+tens of thousands (bench/replan.py measures both). The reminder service
+re-plans everything once at start (bot/scheduling/delivery.py), so a changed
+`[reminders]` configuration moves the pending reminders without a command.
 """
 
 from __future__ import annotations
@@ -198,7 +200,8 @@ async def replan(
     finished = select(Workshop.id).where(Workshop.state == WorkshopState.FINISHED)
     ended = await session.execute(
         update(Reminder)
-        .where(Reminder.status == ReminderStatus.PENDING, Reminder.workshop_id.in_(finished))
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.workshop_id.in_(finished),
+               Reminder.kind.in_(planner.KINDS))
         .values(status=ReminderStatus.CANCELLED)
     )
     return changed + int(getattr(ended, "rowcount", 0) or 0)
@@ -224,9 +227,11 @@ async def reconcile(
     people_of: Collection[int] | None = None,
 ) -> int:
     """Make the workshop's reminder rows (of `people_of` only, when given) match
-    `planned`; how many rows changed."""
+    `planned`; how many rows changed. Only the kinds the planner plans are its to
+    move or cancel (the benchmarks seed rows of their own, bench/seed.py)."""
     query = select(Reminder.dedupe_key, Reminder.id, Reminder.status, Reminder.due_at,
-                   Reminder.text, Reminder.person_id).where(Reminder.workshop_id == workshop_id)
+                   Reminder.text, Reminder.person_id).where(
+        Reminder.workshop_id == workshop_id, Reminder.kind.in_(planner.KINDS))
     if people_of is not None:
         query = query.where(Reminder.person_id.in_(people_of))
     existing = {
