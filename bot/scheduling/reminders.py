@@ -61,6 +61,8 @@ from bot.values import parse_days
 # Narrowed to more people than this, a re-plan plans everything (one query per workshop
 # instead of a list of ids near SQLite's limit of bound parameters).
 NARROW_AT_MOST = 5_000
+# A whole workshop with more people than this is planned this many at a time.
+CHUNK = 2_000
 
 
 def offsets_of(settings: ReminderSettings) -> Offsets:
@@ -193,7 +195,7 @@ async def replan(
     changed = 0
     for workshop in found:
         if not narrow or (touched is not None and workshop.id in touched.workshops):
-            changed += await _replan_workshop(session, settings, workshop, now, None)
+            changed += await _replan_whole(session, settings, workshop, now)
         elif people_of:
             changed += await _replan_workshop(session, settings, workshop, now, people_of)
     # A finished workshop needs no more reminders: what is still pending is cancelled.
@@ -205,6 +207,40 @@ async def replan(
         .values(status=ReminderStatus.CANCELLED)
     )
     return changed + int(getattr(ended, "rowcount", 0) or 0)
+
+
+async def _replan_whole(
+    session: AsyncSession, settings: Settings, workshop: Workshop, now: datetime
+) -> int:
+    """Plan all of one workshop: at once, or for a big one, `CHUNK` people at a time.
+
+    At once, a workshop of 10,000 learners holds its whole plan and reminder rows in
+    memory (about 75 MB more at the peak, bench/memory.py). By chunks, each person's
+    reminders are planned from the same facts (all their rooms with all members,
+    the sessions, their sign-up: `facts` narrowed to them) and reconciled for them
+    alone; the people come room by room, so a chunk loads its own rooms, and those
+    left without a room or sign-up still have their pending reminders cancelled.
+    """
+    live = (LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
+    ordered = dict.fromkeys(await session.scalars(
+        select(Membership.person_id).join(LocalRoom, Membership.room_id == LocalRoom.id)
+        .where(*live).order_by(Membership.room_id, Membership.id)
+    ))
+    if len(ordered) <= CHUNK:
+        return await _replan_workshop(session, settings, workshop, now, None)
+    for query in (
+        select(OnboardingSignup.person_id).where(OnboardingSignup.workshop_id == workshop.id),
+        select(Reminder.person_id).where(Reminder.workshop_id == workshop.id,
+                                         Reminder.status == ReminderStatus.PENDING,
+                                         Reminder.kind.in_(planner.KINDS)).distinct(),
+    ):
+        ordered.update(dict.fromkeys(await session.scalars(query)))
+    people = list(ordered)
+    changed = 0
+    for start in range(0, len(people), CHUNK):
+        changed += await _replan_workshop(session, settings, workshop, now,
+                                          set(people[start:start + CHUNK]))
+    return changed
 
 
 async def _replan_workshop(
