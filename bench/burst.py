@@ -22,9 +22,10 @@ import aiohttp
 
 from bench.common import homeserver, ms, ratio, report
 from bench.matrix import Client, gather_limited, register, wait_joined
-from bench.processes import BOT_PASSWORD, BotProcess, EchoProcess, Process
+from bench.processes import BOT_PASSWORD, BotProcess, EchoProcess
 from bench.seed import seed
 from tests.e2e.homeserver import Homeserver
+from tests.e2e.process import ChildProcess
 
 NAME = "burst"
 
@@ -57,7 +58,7 @@ async def burst(watcher: Client, learners: list[Client], chats: list[str],
     return (max(stamps) - started if stamps else float("nan")), lost
 
 
-async def chat_rooms(watcher: Client, bot: Process, learners: list[Client],
+async def chat_rooms(watcher: Client, bot: ChildProcess, learners: list[Client],
                      chats: int, user_id: str) -> list[str]:
     rooms = []
     for n in range(chats):

@@ -4,8 +4,10 @@
 days, 09:00-17:00 UTC) with `rooms` open local rooms (R1, R2...) of
 `capacity` seats, `people` people (the first ones are seated round-robin),
 `responses` daily-form responses spread over the rooms and `reminders`
-pending reminders. Matrix ids come from `user_ids` (the first ones) and
-made-up ones after those.
+pending reminders (of kind `bench`, which the planner leaves alone). Matrix
+ids come from `user_ids` (the first ones) and made-up ones after those. Last,
+the planner's own reminders are planned as the bot would have planned them
+command by command, so its re-plan at start finds the database in step.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
+from bot.config import DatabaseSettings, Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import (
@@ -33,6 +36,7 @@ from bot.db.models import (
     ReminderStatus,
     Workshop,
 )
+from bot.scheduling.reminders import replan
 from bot.services import workshops
 from bot.values import TimeRange
 
@@ -68,7 +72,8 @@ async def seed(
 ) -> Seeded:
     now = now or datetime.now(UTC)
     rng = random.Random(13)
-    engine = create_engine(f"sqlite+aiosqlite:///{db}")
+    url = f"sqlite+aiosqlite:///{db}"
+    engine = create_engine(url)
     try:
         await migrate.prepare(engine, auto_migrate=True)
         sessions = create_sessionmaker(engine)
@@ -133,6 +138,7 @@ async def seed(
                      "status": ReminderStatus.PENDING, "created_at": now}
                     for n in range(reminders)
                 ])
+            await replan(session, Settings(database=DatabaseSettings(url=url)), now)
             return Seeded(workshop.id, person_ids)
     finally:
         await engine.dispose()

@@ -155,12 +155,24 @@ class RoomCode:
         return f"R{self.number}"
 
 
+ZULIP = "zulip"  # the Zulip transport's network (bot/transport/zulip_api.py)
+
+
 class UserId(str):
     """A chat user id: `@ana:uni.no` on Matrix, `zulip:1234` on Zulip (where the
     transport turns a mention, `@**Ana**`, into the id)."""
 
     metavar = "@user:server"
     what = "the user id"
+
+    @property
+    def on_zulip(self) -> bool:
+        return self.startswith("zulip:")
+
+    def fits(self, network: str) -> bool:
+        """Whether the id can name a person on `network`: a `zulip:` id only on Zulip,
+        the Matrix form on every other network (Matrix, the console, the tests')."""
+        return self.on_zulip == (network == ZULIP)
 
     @classmethod
     def parse(cls, text: str) -> Self:

@@ -38,7 +38,9 @@ class RecordingTransport:
 
     network = "test"
 
-    def __init__(self) -> None:
+    def __init__(self, network: str | None = None) -> None:
+        if network is not None:
+            self.network = network  # e.g. "zulip": Zulip's rules for user ids apply
         self.sent: list[Outgoing] = []
         self.power_levels: dict[tuple[str, str], int] = {}
         self.refuse: dict[str, str] = {}
@@ -86,12 +88,14 @@ class Chat:
         organizers: Iterable[str] = (ORGANIZER,),
         settings: Settings | None = None,
         url: str | None = None,
+        network: str | None = None,
         **sections: Any,
     ) -> Chat:
         """The bot on the database at `url` (the `bot_database_url` fixture: SQLite or
         PostgreSQL), by default a SQLite file in `directory`; `sections` replace parts
-        of the settings (`bot=BotSettings(prefix=".")`, `feedback=FeedbackSettings(...)`)."""
-        transport = RecordingTransport()
+        of the settings (`bot=BotSettings(prefix=".")`, `feedback=FeedbackSettings(...)`);
+        `network` names the transport's network (default "test")."""
+        transport = RecordingTransport(network)
         clock = FrozenClock(START)
         settings = settings or Settings(
             bot=BotSettings(organizers=tuple(organizers)),

@@ -35,3 +35,11 @@ def test_alembic_check_finds_no_drift(tmp_path: Path, database_url: str) -> None
     checked = run(*alembic, "check", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "No new upgrade operations detected" in checked.stdout + checked.stderr
+
+
+def test_no_module_of_the_bot_or_benchmarks_is_over_400_lines() -> None:
+    """The house limit (../shared/STYLE.md habits, about 400): split by concern instead."""
+    long = {str(path.relative_to(ROOT)): lines
+            for folder in ("bot", "bench") for path in sorted((ROOT / folder).rglob("*.py"))
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400}
+    assert long == {}

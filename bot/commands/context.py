@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands.framework import Registry
+from bot.commands.framework import Registry, UsageError
 from bot.config import Settings
 from bot.db.models import Person
 from bot.services import people
 from bot.services.roles import Role
-from bot.text import default_zone_note
+from bot.text import code, default_zone_note
 from bot.transport.base import Incoming
+from bot.values import UserId
 
 
 @dataclass
@@ -52,6 +53,18 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def someone(self, user: UserId) -> UserId:
+        """A person the command names, who must be on the asker's network: a person on
+        each network is a different person, and one of another network could never
+        be told anything from here (the notice would fail for good)."""
+        if user.fits(self.message.network):
+            return user
+        if user.on_zulip:
+            raise UsageError(f"{code(user)} is a person on Zulip, not here: name someone "
+                             "on this network by their user id, like @ana:example.org")
+        raise UsageError(f"{code(user)} is a Matrix user id, not a person on Zulip: "
+                         "mention the person instead, like @**Ana**")
 
     async def me(self) -> Person:
         """The asker's row, created on first need."""

@@ -144,6 +144,15 @@ async def edit(
         raise UsageError("give at least one key=value to change")
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
     row = await onboarding.get(ctx.session, workshop, number, ctx.prefix)
+    if capacity is not None:
+        # No waitlist for sessions: a capacity below the sign-ups would leave some
+        # without a seat, unsaid. The organizer decides who moves first.
+        signed = await onboarding.taken(ctx.session, row)
+        if capacity < signed:
+            raise UsageError(
+                f"{signed} {'are' if signed != 1 else 'is'} signed up for {row.code}, so its "
+                f"capacity cannot be less than {signed} (capacity={capacity} was asked)"
+            )
     before = (row.starts_at, row.minutes, row.link)
     if date_ is not None or time_ is not None or tz is not None:
         zone = _zone_for(ctx, workshop, tz)

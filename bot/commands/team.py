@@ -53,6 +53,7 @@ async def roster(ctx: Context, room_code: RoomCode) -> str:
     role=Role.LEAD,
 )
 async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
+    user = ctx.someone(user)
     room, _ = await managed_room(ctx, room_code)
     person = await people.ensure(ctx.session, ctx.message.network, user, ctx.now())
     added = await team.add_lead(ctx.session, room, person, ctx.now())
@@ -76,6 +77,7 @@ async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
     role=Role.LEAD,
 )
 async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
+    user = ctx.someone(user)
     room, _ = await managed_room(ctx, room_code)
     person = await people.find(ctx.session, ctx.message.network, user)
     await team.remove_lead(ctx.session, room, person)

@@ -15,10 +15,13 @@ UPDATE waits for; two transactions that had each inserted one and then asked
 for FOR UPDATE would wait for each other (a deadlock). NO KEY UPDATE still
 excludes every other NO KEY UPDATE, which is all the locking here needs.
 
-Locks are taken in id order, rooms before workshops, so two transactions never
-wait for each other in a circle; where that cannot be kept (a learner moving
-between rooms), PostgreSQL detects the deadlock and the dispatcher runs the
-command again (bot/commands/dispatcher.py).
+An onboarding session's row is locked the same way by the sign-ups and capacity
+changes that count its seats.
+
+Locks are taken in id order, rooms and onboarding sessions before workshops, so
+two transactions never wait for each other in a circle; where that cannot be
+kept (a learner moving between rooms), PostgreSQL detects the deadlock and the
+dispatcher runs the command again (bot/commands/dispatcher.py).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LocalRoom, Workshop
+from bot.db.models import LocalRoom, OnboardingSession, Workshop
 
 
 async def lock_rooms(session: AsyncSession, rooms: Iterable[LocalRoom]) -> None:
@@ -43,6 +46,16 @@ async def lock_rooms(session: AsyncSession, rooms: Iterable[LocalRoom]) -> None:
             .with_for_update(of=LocalRoom, key_share=True)
             .execution_options(populate_existing=True)
         )
+
+
+async def lock_onboarding(session: AsyncSession, onboarding: OnboardingSession) -> None:
+    """Lock an onboarding session's row until the transaction ends, and reload it."""
+    await session.execute(
+        select(OnboardingSession)
+        .where(OnboardingSession.id == onboarding.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 async def lock_workshops(session: AsyncSession, ids: Select[int]) -> None:

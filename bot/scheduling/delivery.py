@@ -11,10 +11,13 @@ than the grace period late; past that it is marked `missed` and the organizers
 are told how many were missed (`!reminders missed` lists them).
 
 `ReminderService` is the app component: at start, after the outbox worker
-(and so the transport) is up, it delivers what fell due while the bot was
-down, then arms a single in-memory APScheduler job for the next due instant;
-each run delivers and re-arms. `rearm()` is called after every command that
-may have changed the reminder table. The console's `/wait` uses `advance`.
+(and so the transport) is up, it re-plans every unfinished workshop once (the
+`[reminders]` configuration, the forms or the code may have changed since the
+last run; commands re-plan only what they touch), delivers what fell due while
+the bot was down, then arms a single in-memory APScheduler job for the next
+due instant; each run delivers and re-arms. `rearm()` is called after every
+command that may have changed the reminder table. The console's `/wait` uses
+`advance`.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
-from bot.scheduling import asking, planner
+from bot.scheduling import asking, planner, reminders
 from bot.services import polls
 from bot.text import code
 from bot.transport.base import Outgoing
@@ -164,10 +167,18 @@ class ReminderService:
         self.worker = worker
         self.scheduler = scheduler
         self.running = False
+        self.replanned = False  # the re-plan at start is done
 
     async def start(self) -> None:
         self.running = True
         await self.run_due()
+
+    async def replan_all(self) -> int:
+        """Re-plan every unfinished workshop; how many reminder rows changed."""
+        async with writing(self.sessions) as session:
+            changed = await reminders.replan(session, self.settings, self.clock.now())
+        log.info("reminders re-planned at start: %d changed", changed)
+        return changed
 
     async def stop(self) -> None:
         self.running = False
@@ -175,10 +186,13 @@ class ReminderService:
             self.scheduler.remove_job(JOB_ID)
 
     async def run_due(self) -> None:
-        """Deliver what is due now, then wait for the next one. While the database
-        cannot be reached (locked by another program), try again shortly: the timer
-        must not be lost with the failed run."""
+        """Deliver what is due now (the first run re-plans everything first), then wait
+        for the next one. While the database cannot be reached (locked by another
+        program), try again shortly: the timer must not be lost with the failed run."""
         try:
+            if not self.replanned:
+                await self.replan_all()
+                self.replanned = True
             await deliver_due(self.sessions, self.clock.now(), self.settings, self.worker.hand)
         except Exception as exc:
             if not is_unavailable(exc) or not self.running:

@@ -13,7 +13,9 @@ The dispatcher calls it after every command that may change something, before
 the commit, so the table always matches the facts it was planned from; it
 passes what the command touched (bot/scheduling/touched.py), so a learner's
 `!join` re-plans the reminders of the people in that room, not the workshop's
-tens of thousands (bench/replan.py measures both).
+tens of thousands (bench/replan.py measures both). The reminder service
+re-plans everything once at start (bot/scheduling/delivery.py), so a changed
+`[reminders]` configuration moves the pending reminders without a command.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ from bot.values import parse_days
 # Narrowed to more people than this, a re-plan plans everything (one query per workshop
 # instead of a list of ids near SQLite's limit of bound parameters).
 NARROW_AT_MOST = 5_000
+# A whole workshop with more people than this is planned this many at a time.
+CHUNK = 2_000
 
 
 def offsets_of(settings: ReminderSettings) -> Offsets:
@@ -191,17 +195,52 @@ async def replan(
     changed = 0
     for workshop in found:
         if not narrow or (touched is not None and workshop.id in touched.workshops):
-            changed += await _replan_workshop(session, settings, workshop, now, None)
+            changed += await _replan_whole(session, settings, workshop, now)
         elif people_of:
             changed += await _replan_workshop(session, settings, workshop, now, people_of)
     # A finished workshop needs no more reminders: what is still pending is cancelled.
     finished = select(Workshop.id).where(Workshop.state == WorkshopState.FINISHED)
     ended = await session.execute(
         update(Reminder)
-        .where(Reminder.status == ReminderStatus.PENDING, Reminder.workshop_id.in_(finished))
+        .where(Reminder.status == ReminderStatus.PENDING, Reminder.workshop_id.in_(finished),
+               Reminder.kind.in_(planner.KINDS))
         .values(status=ReminderStatus.CANCELLED)
     )
     return changed + int(getattr(ended, "rowcount", 0) or 0)
+
+
+async def _replan_whole(
+    session: AsyncSession, settings: Settings, workshop: Workshop, now: datetime
+) -> int:
+    """Plan all of one workshop: at once, or for a big one, `CHUNK` people at a time.
+
+    At once, a workshop of 10,000 learners holds its whole plan and reminder rows in
+    memory (about 75 MB more at the peak, bench/memory.py). By chunks, each person's
+    reminders are planned from the same facts (all their rooms with all members,
+    the sessions, their sign-up: `facts` narrowed to them) and reconciled for them
+    alone; the people come room by room, so a chunk loads its own rooms, and those
+    left without a room or sign-up still have their pending reminders cancelled.
+    """
+    live = (LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
+    ordered = dict.fromkeys(await session.scalars(
+        select(Membership.person_id).join(LocalRoom, Membership.room_id == LocalRoom.id)
+        .where(*live).order_by(Membership.room_id, Membership.id)
+    ))
+    if len(ordered) <= CHUNK:
+        return await _replan_workshop(session, settings, workshop, now, None)
+    for query in (
+        select(OnboardingSignup.person_id).where(OnboardingSignup.workshop_id == workshop.id),
+        select(Reminder.person_id).where(Reminder.workshop_id == workshop.id,
+                                         Reminder.status == ReminderStatus.PENDING,
+                                         Reminder.kind.in_(planner.KINDS)).distinct(),
+    ):
+        ordered.update(dict.fromkeys(await session.scalars(query)))
+    people = list(ordered)
+    changed = 0
+    for start in range(0, len(people), CHUNK):
+        changed += await _replan_workshop(session, settings, workshop, now,
+                                          set(people[start:start + CHUNK]))
+    return changed
 
 
 async def _replan_workshop(
@@ -224,9 +263,11 @@ async def reconcile(
     people_of: Collection[int] | None = None,
 ) -> int:
     """Make the workshop's reminder rows (of `people_of` only, when given) match
-    `planned`; how many rows changed."""
+    `planned`; how many rows changed. Only the kinds the planner plans are its to
+    move or cancel (the benchmarks seed rows of their own, bench/seed.py)."""
     query = select(Reminder.dedupe_key, Reminder.id, Reminder.status, Reminder.due_at,
-                   Reminder.text, Reminder.person_id).where(Reminder.workshop_id == workshop_id)
+                   Reminder.text, Reminder.person_id).where(
+        Reminder.workshop_id == workshop_id, Reminder.kind.in_(planner.KINDS))
     if people_of is not None:
         query = query.where(Reminder.person_id.in_(people_of))
     existing = {

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.locks import lock_onboarding
 from bot.db.models import (
     Audience,
     LocalRoom,
@@ -107,6 +108,16 @@ async def counts(session: AsyncSession, workshop: Workshop) -> dict[int, int]:
     return {session_id: count for session_id, count in found.all()}
 
 
+async def taken(session: AsyncSession, onboarding: OnboardingSession) -> int:
+    """How many are signed up for the session, its row locked until the transaction
+    ends: no sign-up can slip in between this count and what it decides."""
+    await lock_onboarding(session, onboarding)
+    found = await session.scalar(
+        select(func.count()).where(OnboardingSignup.session_id == onboarding.id)
+    )
+    return int(found or 0)
+
+
 async def remove(session: AsyncSession, onboarding: OnboardingSession) -> list[Person]:
     """Cancel a session; who was signed up (to be told)."""
     told = await signed_up(session, onboarding)
@@ -159,6 +170,7 @@ async def join(
     now: datetime,
 ) -> Joined:
     """Sign a lead or host up; one session per person and workshop (a change moves them)."""
+    seats_taken = await taken(session, onboarding)  # locks the row and reloads it
     modes = await staff_modes(session, workshop, person)
     if not modes:
         raise UserError(
@@ -176,8 +188,7 @@ async def join(
     current = await signup_of(session, workshop, person)
     if current is not None and current.session_id == onboarding.id:
         raise UserError(f"You are already signed up for {onboarding.code}.")
-    taken = (await counts(session, workshop)).get(onboarding.id, 0)
-    if onboarding.capacity is not None and taken >= onboarding.capacity:
+    if onboarding.capacity is not None and seats_taken >= onboarding.capacity:
         raise UserError(
             f"{onboarding.code} is full ({onboarding.capacity} seats); please pick another session."
         )

@@ -1,11 +1,13 @@
-"""The bot as a real `classroom-bot run` process, for tests that kill or signal it.
+"""Processes of their own, for tests that kill or signal the bot and for the benchmarks.
 
-`RunProcess` is the network-neutral part (tests/zulip/bots.py builds on it too);
-`BotProcess` writes a configuration for a fresh bot account, starts the
-process (its output appended to a log file in the test's directory), sends
-it SIGKILL or SIGTERM, starts it again on the same database, and reads the
-outbox rows from that database while the process runs (SQLite in WAL mode
-lets another process read).
+`ChildProcess` is any command run as a child process, its output appended to a
+log file: start, wait for a line of output, SIGTERM (killed if it does not
+stop), SIGKILL, peak memory. `RunProcess` is the network-neutral
+`classroom-bot run` on a configuration and SQLite database in a folder
+(tests/zulip/bots.py and bench/processes.py build on it too); it reads the
+outbox rows from that database while the process runs (SQLite in WAL mode lets
+another process read). `BotProcess` writes the configuration for a bot account
+on the test homeserver, so it can be started again on the same database.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -24,21 +26,101 @@ from sqlalchemy import select
 
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import OutboxMessage, TransportState
-from tests.e2e.homeserver import Homeserver
+from tests.e2e.homeserver import Homeserver, RegisteredUser
 
 BOT_PASSWORD = "bot-password-not-secret"
 POLL_S = 0.05
+MATRIX_READY = "first sync done"  # the bot's log line once it answers commands
 
 
-class RunProcess:
+class ChildProcess:
+    """`command` as a child process, its output appended to `log_path`."""
+
+    def __init__(self, command: Sequence[str], log_path: Path, *,
+                 stop_signal: signal.Signals = signal.SIGTERM) -> None:
+        self.command = list(command)
+        self.log_path = log_path
+        self.stop_signal = stop_signal
+        self.process: asyncio.subprocess.Process | None = None
+        self.started = 0.0
+
+    async def start(self) -> None:
+        assert self.process is None or self.process.returncode is not None
+        with self.log_path.open("ab") as log_file:
+            self.started = time.perf_counter()
+            self.process = await asyncio.create_subprocess_exec(
+                *self.command, stdout=log_file, stderr=asyncio.subprocess.STDOUT,
+            )
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    async def wait_for_line(self, line: str, within: float = 120.0) -> float:
+        """Seconds from the start until `line` is in the output (read every 10 ms); an
+        error with the output's end if the process exits or `within` passes first."""
+        assert self.process is not None
+        deadline = time.perf_counter() + within
+        while line not in self.output():
+            if self.process.returncode is not None or time.perf_counter() > deadline:
+                raise RuntimeError(f"no {line!r} from {' '.join(self.command)}:\n"
+                                   f"{self.output()[-3000:]}")
+            await asyncio.sleep(0.01)  # the polling interval, not a wait for the result
+        return time.perf_counter() - self.started
+
+    async def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing more is written or sent."""
+        assert self.process is not None
+        self.process.kill()
+        await self.process.wait()
+
+    async def terminate(self, within: float = 15.0) -> int:
+        """The stop signal (SIGTERM unless told), and the exit code."""
+        assert self.process is not None
+        self.process.send_signal(self.stop_signal)
+        return await asyncio.wait_for(self.process.wait(), timeout=within)
+
+    async def stop(self, within: float = 20.0) -> None:
+        """Stop it if it runs: the stop signal, and SIGKILL if it still runs after `within`."""
+        if self.process is None or self.process.returncode is not None:
+            return
+        try:
+            await self.terminate(within)
+        except TimeoutError:
+            await self.kill()
+
+    async def exit_code(self, within: float) -> int:
+        """The exit code of a process that stops by itself; fail if it runs on."""
+        assert self.process is not None
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout=within)
+        except TimeoutError:
+            pytest.fail(f"the process still runs after {within:.0f} s\n{self.output()[-3000:]}")
+
+    async def close(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            await self.kill()
+
+    def peak_rss_mb(self) -> float:
+        """The running process's peak resident memory so far (VmHWM), in MB."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="utf-8")
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        raise RuntimeError("no VmHWM in /proc status")
+
+
+class RunProcess(ChildProcess):
     """`classroom-bot run` on a configuration in `workdir`, with its SQLite database
-    there; the subclass writes the network's part of the configuration."""
+    `bot.db` there; the subclass writes the network's part of the configuration.
+    `wrapper` goes before the command (a profiler), stopped by `stop_signal`."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, wrapper: Sequence[str] = (),
+                 stop_signal: signal.Signals = signal.SIGTERM) -> None:
         self.db_url = f"sqlite+aiosqlite:///{workdir / 'bot.db'}"
         self.config = workdir / "config.toml"
-        self.log_path = workdir / "bot.log"
-        self.process: asyncio.subprocess.Process | None = None
+        super().__init__([*wrapper, sys.executable, "-m", "bot", "run", "-c", str(self.config)],
+                         workdir / "bot.log", stop_signal=stop_signal)
 
     def write_config(self, network: str, *, busy_timeout_seconds: float = 30.0) -> None:
         """The configuration: the database, `network` (TOML), a fresh feedback key."""
@@ -48,41 +130,6 @@ class RunProcess:
             f'[feedback]\nkey = "{secrets.token_hex(32)}"\n',
             encoding="utf-8",
         )
-
-    async def start(self) -> None:
-        assert self.process is None or self.process.returncode is not None
-        with self.log_path.open("ab") as log_file:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "-c", str(self.config),
-                stdout=log_file, stderr=asyncio.subprocess.STDOUT,
-            )
-
-    async def kill(self) -> None:
-        """SIGKILL: no handler runs, nothing more is written or sent."""
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
-
-    async def terminate(self, within: float = 15.0) -> int:
-        """SIGTERM, and the exit code."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), timeout=within)
-
-    async def exit_code(self, within: float) -> int:
-        """The exit code of a process that stops by itself; fail if it runs on."""
-        assert self.process is not None
-        try:
-            return await asyncio.wait_for(self.process.wait(), timeout=within)
-        except TimeoutError:
-            pytest.fail(f"the bot still runs after {within:.0f} s\n{self.output()[-3000:]}")
-
-    async def close(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            await self.kill()
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     async def rows(self) -> list[OutboxMessage]:
         """The outbox rows in the bot's database, oldest first."""
@@ -111,18 +158,21 @@ class RunProcess:
 
 
 class BotProcess(RunProcess):
-    """One Matrix bot account and its database, run as a child process."""
+    """One Matrix bot account and its database, run as a child process. `account` is a
+    localpart to register, or an account already registered (with a password)."""
 
     def __init__(
-        self, server: Homeserver, workdir: Path, localpart: str,
+        self, server: Homeserver, workdir: Path, account: str | RegisteredUser,
         *, organizers: tuple[str, ...] = (), extra_config: str = "",
         token_only: bool = False, busy_timeout_seconds: float = 30.0,
+        wrapper: Sequence[str] = (), stop_signal: signal.Signals = signal.SIGTERM,
     ) -> None:
-        super().__init__(workdir)
-        self.account = server.register(localpart, password=BOT_PASSWORD)
+        super().__init__(workdir, wrapper=wrapper, stop_signal=stop_signal)
+        self.account = (server.register(account, password=BOT_PASSWORD)
+                        if isinstance(account, str) else account)
         # `token_only`: the account's access token is configured, and no password.
         login = (f'access_token = "{self.account.access_token}"' if token_only
-                 else f'password = "{BOT_PASSWORD}"')
+                 else f'password = "{self.account.password}"')
         self.user_id = self.account.user_id
         self.write_config(
             f"[bot]\norganizers = {json.dumps(list(organizers))}\n\n"
@@ -131,6 +181,10 @@ class BotProcess(RunProcess):
             "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n" + extra_config,
             busy_timeout_seconds=busy_timeout_seconds,
         )
+
+    async def ready(self, within: float = 120.0) -> float:
+        """Seconds from the start until the first sync is done (commands are answered)."""
+        return await self.wait_for_line(MATRIX_READY, within)
 
     async def access_token(self) -> str:
         engine = create_engine(self.db_url)

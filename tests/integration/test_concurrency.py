@@ -111,6 +111,31 @@ async def test_learners_joining_different_rooms_at_once_each_keep_their_reminder
     assert await reminded(chat) == Counter(LEARNERS[:40])
 
 
+async def test_leads_signing_up_for_a_three_seat_session_at_once_take_three_seats(
+    chat: Chat,
+) -> None:
+    """The session's row lock (bot/db/locks.py): on PostgreSQL, sign-ups counting the
+    seats side by side would all see a free one."""
+    created = await chat.say(
+        ORGANIZER, "!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00"
+    )
+    assert "created" in created
+    hosts = [f"@host{n}:uni.no" for n in range(8)]
+    for n, host in enumerate(hosts, start=1):
+        added = await chat.say(host, f"!room add name=Room{n} org=U mode=online capacity=5 "
+                                     "public=no")
+        assert f"Registered R{n}" in added
+    assert "3 of 3 seats left" in await chat.say(
+        ORGANIZER, "!onboarding add 2026-03-10 14:00 capacity=3"
+    )
+
+    answers = await asyncio.gather(*(chat.say(host, "!onboarding join O1") for host in hosts))
+
+    assert sum("You are signed up" in answer for answer in answers) == 3
+    assert sum("O1 is full (3 seats)" in answer for answer in answers) == 5
+    assert "0 of 3 seats left" in await chat.say(ORGANIZER, "!onboarding")
+
+
 async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 60) -> None:
     """Poll until `condition` holds, at most `seconds` (never a fixed sleep)."""
     for _ in range(int(seconds * 100)):

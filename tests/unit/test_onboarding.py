@@ -58,6 +58,25 @@ async def test_a_session_is_added_listed_joined_and_full(room: Chat) -> None:
     assert "does not exist in Europe/Oslo" in bad.reply and "Usage:" in bad.reply
 
 
+async def test_capacity_below_the_sign_ups_is_refused_and_nothing_changes(room: Chat) -> None:
+    chat = await in_oslo(room, HOST)
+    await chat.say(HOST, f"!room lead add R1 {LEAD}")
+    await chat.say(ORGANIZER, "!onboarding add 2026-03-10 14:00 capacity=5")
+    await chat.say(HOST, "!onboarding join O1")
+    await chat.say(LEAD, "!onboarding join O1")
+
+    refused = await chat.say(ORGANIZER, "!onboarding edit O1 capacity=1 time=16:00")
+    assert "2 are signed up for O1, so its capacity cannot be less than 2 (capacity=1 was " \
+        "asked)." in refused.reply
+    assert "Usage: `!onboarding edit" in refused.reply and not refused.notices
+    listed = (await chat.say(ORGANIZER, "!onboarding")).reply
+    assert "O1: Tue 10 Mar 14:00–15:00 CET, 3 of 5 seats left" in listed  # time unchanged too
+
+    assert "0 of 2 seats left" in await chat.say(ORGANIZER, "!onboarding edit O1 capacity=2")
+    await chat.say(LEAD, "!onboarding leave")
+    assert "0 of 1 seats left" in await chat.say(ORGANIZER, "!onboarding edit O1 capacity=1")
+
+
 async def test_joining_plans_reminders_and_moving_the_session_moves_them(room: Chat) -> None:
     chat = await in_oslo(room, HOST)
     await chat.say(ORGANIZER, "!onboarding add 2026-03-10 14:00")

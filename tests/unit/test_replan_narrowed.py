@@ -4,10 +4,15 @@ full re-plan finds nothing left to change."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import insert, select
 
+from bot.config import ReminderSettings, Settings
+from bot.db.models import Person, Reminder, ReminderStatus
 from bot.scheduling import reminders
 from tests.chat import ORGANIZER, Chat
 from tests.unit.test_rooms import ANA, BO, CY, HOST, LEAD
@@ -68,10 +73,6 @@ async def test_a_join_plans_only_the_people_of_the_room(
     await room.say(ANA, "!join R1")
     assert len(planned_for) == 1 and planned_for[0] is not None
     async with room.app.sessions() as session:
-        from sqlalchemy import select
-
-        from bot.db.models import Person
-
         ids = dict((await session.execute(select(Person.user_id, Person.id))).all())
     assert planned_for[0] == {ids[ANA], ids[HOST]}  # not Bo, who is in no room
 
@@ -91,3 +92,39 @@ async def test_a_workshop_change_plans_the_whole_workshop(
 ) -> None:
     await room.say(ORGANIZER, "!workshop edit 2026-spring time=09:00-14:00")
     assert planned_for == [None]
+
+
+async def test_a_workshop_planned_by_chunks_is_planned_as_at_once(
+    room: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big workshop is planned `CHUNK` people at a time (bot/scheduling/reminders.py):
+    here one person at a time, after each step checked against planning at once, with
+    the schedule changed (every reminder moves) and back."""
+    moved = dataclasses.replace(room.app.settings, reminders=ReminderSettings(
+        learner_day_before="2d", day_start_before="1h", onboarding_before=("2h",)))
+
+    async def changes(settings: Settings, chunk: int) -> int:
+        monkeypatch.setattr(reminders, "CHUNK", chunk)
+        async with room.app.sessions() as session, session.begin():
+            return await reminders.replan(session, settings, room.clock.now())
+
+    for sender, text in STEPS:
+        await room.say(sender, text)
+        for settings in (moved, room.app.settings):
+            await changes(settings, 1)
+            assert await changes(settings, 10**6) == 0, text
+
+    # A pending reminder of someone in no room and no session (left by an older
+    # version, say) is cancelled by chunks too.
+    await room.say("@stray:uni.no", "!tz Europe/Oslo")
+    async with room.app.sessions() as session, session.begin():
+        stray = await session.scalar(select(Person.id).where(Person.user_id == "@stray:uni.no"))
+        await session.execute(insert(Reminder), [{
+            "dedupe_key": "w1:final:stray", "workshop_id": 1, "person_id": stray,
+            "kind": "final", "due_at": room.clock.now() + timedelta(days=30), "text": "stray",
+            "status": ReminderStatus.PENDING, "created_at": room.clock.now()}])
+    assert await changes(room.app.settings, 1) == 1
+    async with room.app.sessions() as session:
+        status = await session.scalar(select(Reminder.status).where(
+            Reminder.dedupe_key == "w1:final:stray"))
+    assert status is ReminderStatus.CANCELLED

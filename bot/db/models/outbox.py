@@ -1,0 +1,80 @@
+"""What the bot will say (the durable outbox), and what it has heard and kept between
+runs: events already handled, a transport's small state."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.models.base import Base, stored_enum
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """Something the bot decided to say, written in the transaction that decided it.
+
+    The outbox worker sends pending rows in order per target (`id` order) and
+    marks them sent or failed; rows left pending by a crash are sent at start.
+    `dedupe_key` is unique (one row per reply, notice, reminder...) and the
+    transport derives its idempotency key from it, so a resend lands once.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    network: Mapped[str] = mapped_column(String(32))
+    # Exactly one of room (a room the bot is in) or person (a direct chat) is set.
+    room: Mapped[str | None] = mapped_column(String(255))
+    person: Mapped[str | None] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    # What it answers: the command's event, its room and thread.
+    reply_to_event: Mapped[str | None] = mapped_column(String(255))
+    reply_to_room: Mapped[str | None] = mapped_column(String(255))
+    thread_root: Mapped[str | None] = mapped_column(String(255))
+    # People mentioned (pinged), one user id per line.
+    mentions: Mapped[str | None] = mapped_column(Text)
+    attachment_name: Mapped[str | None] = mapped_column(String(255))
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A poll to post (transport.base.Poll as JSON: question, choices).
+    poll: Mapped[str | None] = mapped_column(Text)
+    not_before: Mapped[datetime]
+    status: Mapped[DeliveryStatus] = mapped_column(
+        stored_enum(DeliveryStatus), default=DeliveryStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The reference people see in "something went wrong" answers and logs.
+    reference: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class HandledEvent(Base):
+    """A chat event the bot has acted on, recorded in the same transaction as the
+    command's effects: a redelivered event (restart, retried sync) is skipped."""
+
+    __tablename__ = "handled_event"
+
+    network: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TransportState(Base):
+    """Small facts a transport keeps between runs (sync token, device, access token)."""
+
+    __tablename__ = "transport_state"
+
+    network: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
