@@ -302,7 +302,10 @@ class FeedbackResponse(Base):
     """
 
     __tablename__ = "feedback_response"
-    __table_args__ = (UniqueConstraint("respondent", "form", "workshop_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("respondent", "form", "workshop_id", "day"),
+        Index("ix_feedback_response_summary", "workshop_id", "form", "day", "room_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form: Mapped[str] = mapped_column(String(32), index=True)
@@ -420,3 +423,7 @@ class Reminder(Base):
     sent_at: Mapped[datetime | None]
     late_minutes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
+
+
+# Registered with the same metadata; its own module keeps this one readable.
+from bot.db.feedback_items import FeedbackItem as FeedbackItem  # noqa: E402
