@@ -24,10 +24,10 @@ from bot.forms.definitions import Audience, Form, Kind, Question
 from bot.forms.engine import Value, shown
 from bot.services.answer_items import items
 from bot.services.cells import spreadsheet_cell
-from bot.services.polls import PollCount
 from bot.text import escape
 
 if TYPE_CHECKING:
+    from bot.services.polls import PollCount
     from bot.services.tallies import Counted
 
 BAR = 10
