@@ -41,14 +41,12 @@ def distributions(title: str, tallies: list[Tally]) -> bytes | None:
     shown = charted(tallies)
     if not shown:
         return None
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     rows = sum(1 + len(t.counts) for t in shown) + 0.5 * (len(shown) - 1)
     height = TOP + ROW * rows + 0.15
     figure = Figure(figsize=(WIDTH, height), dpi=DPI, facecolor="white")
-    canvas = FigureCanvasAgg(figure)
 
     def at(inches: float) -> float:  # from the top, in inches -> figure coordinates
         return 1 - inches / height
@@ -72,5 +70,5 @@ def distributions(title: str, tallies: list[Tally]) -> bytes | None:
             y += ROW
         y += ROW / 2
     out = io.BytesIO()
-    canvas.print_png(out, pil_kwargs={"compress_level": 1})
+    figure.savefig(out, format="png", pil_kwargs={"compress_level": 1})
     return out.getvalue()
