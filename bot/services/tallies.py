@@ -12,11 +12,21 @@ SQLite and PostgreSQL; `summary.tally` counts the same in Python.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, delete, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import FeedbackItem, FeedbackResponse
@@ -25,6 +35,9 @@ from bot.services import answer_items
 from bot.services.summary import TEXTS_SHOWN, Tally, first_texts
 
 Item = FeedbackItem
+# `position = 0` written out, not as a parameter: the condition of the partial index
+# of first items (a planner cannot match a parameter to it).
+FIRST: ColumnElement[int] = literal_column("0")
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
 
 
@@ -79,13 +92,20 @@ async def count(
     if not counted.responses or not tallies:
         return counted
     texts = [q for q, t in tallies.items() if t.question.kind is Kind.TEXT]
-    answered = select(Item.question, func.sum(case((Item.position == 0, 1), else_=0)),
-                      func.count(Item.sort_key)).where(Item.question.in_(tallies))
-    for question, n, written in await session.execute(
-            scope.of(answered, Item).group_by(Item.question)):
-        tallies[question].answered = n
-        tallies[question].text_count = written if question in texts else 0
-    for question, label, number, n in await _choices_and_numbers(session, scope, tallies, texts):
+    others = [q for q in tallies if q not in texts]
+    # Answered (a first item), and for a text question its free-text answers (counted,
+    # not listed): one walk along the index that has both.
+    answered = select(Item.question, func.count(), literal(0)).where(
+        Item.question.in_(others), Item.position == FIRST,
+    )
+    written = select(Item.question, func.sum(case((Item.position == 0, 1), else_=0)),
+                     func.count(Item.sort_key)).where(Item.question.in_(texts))
+    for query in (answered, written):
+        for question, n, free in await session.execute(
+                scope.of(query, Item).group_by(Item.question)):
+            tallies[question].answered = n
+            tallies[question].text_count = free
+    for question, label, number, n in await _given(session, scope, tallies, texts):
         tallies[question].add(number, label, n)
     for question in texts:
         if tallies[question].text_count:
@@ -93,30 +113,34 @@ async def count(
     return counted
 
 
-async def _choices_and_numbers(
+async def _given(
     session: AsyncSession, scope: _Scope, tallies: dict[str, Tally], texts: list[str]
-) -> Sequence[Any]:
-    """(question, choice or None, number or None, how often): the choices of the choice
-    and scale questions, and the numbers given to any question."""
+) -> list[Any]:
+    """(question, choice or None, number or None, how often): the choices of the
+    choice and scale questions, and every number. Each query is a range of an index
+    (no entry is read that does not count)."""
     others = [q for q in tallies if q not in texts]
     choices = {c for q in others for c in tallies[q].counts}
     short = sorted(c for c in choices if len(c) <= answer_items.LABEL)
-    group = (Item.question, Item.label, Item.number)
-    found: list[Any] = []
-    if others:
-        query = select(*group, func.count()).where(
-            Item.question.in_(others), or_(Item.number.is_not(None), Item.label.in_(short)))
-        found += (await session.execute(scope.of(query, Item).group_by(*group))).all()
-    if texts:  # a number given to a free-text question (the form changed since)
-        query = select(*group, func.count()).where(
-            Item.question.in_(texts), Item.label.is_(None), Item.number.is_not(None))
-        found += (await session.execute(scope.of(query, Item).group_by(*group))).all()
     long = sorted(choices - set(short))
-    if long:  # a choice too long for the label column: compared in full
-        query = select(Item.question, Item.text, Item.number, func.count()).where(
-            Item.question.in_(others), Item.label.is_(None), Item.text.in_(long))
-        found += (await session.execute(
-            scope.of(query, Item).group_by(Item.question, Item.text, Item.number))).all()
+    found: list[Any] = []
+    queries = [
+        select(Item.question, Item.label, Item.number, func.count())
+        .where(Item.question.in_(tallies), Item.label.is_(None), Item.number.is_not(None))
+        .group_by(Item.question, Item.number),
+    ]
+    if others and short:
+        queries.append(
+            select(Item.question, Item.label, null(), func.count())
+            .where(Item.question.in_(others), Item.label.in_(short))
+            .group_by(Item.question, Item.label))
+    if others and long:  # a choice too long for the label column: compared in full
+        queries.append(
+            select(Item.question, Item.text, null(), func.count())
+            .where(Item.question.in_(others), Item.label.is_(None), Item.text.in_(long))
+            .group_by(Item.question, Item.text))
+    for query in queries:
+        found += (await session.execute(scope.of(query, Item))).all()
     return found
 
 

@@ -51,6 +51,12 @@ def upgrade() -> None:
     with op.batch_alter_table('feedback_item', schema=None) as batch_op:
         batch_op.create_index('ix_feedback_item_counts', ['workshop_id', 'form', 'question', 'label', 'number', 'day', 'room_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_item_response_id'), ['response_id'], unique=False)
+        batch_op.create_index(
+            'ix_feedback_item_answered',
+            ['workshop_id', 'form', 'question', 'position', 'day', 'room_id'],
+            unique=False, sqlite_where=sa.text('position = 0'),
+            postgresql_where=sa.text('position = 0'),
+        )
         batch_op.create_index('ix_feedback_item_texts', ['workshop_id', 'form', 'question', 'sort_key', 'response_id', 'position', 'day', 'room_id'], unique=False)
 
     with op.batch_alter_table('feedback_response', schema=None) as batch_op:
@@ -99,6 +105,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('feedback_item', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_item_texts')
+        batch_op.drop_index('ix_feedback_item_answered')
         batch_op.drop_index(batch_op.f('ix_feedback_item_response_id'))
         batch_op.drop_index('ix_feedback_item_counts')
 
