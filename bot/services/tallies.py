@@ -124,8 +124,8 @@ async def _given(
     short = sorted(c for c in choices if len(c) <= answer_items.LABEL)
     long = sorted(choices - set(short))
     found: list[Any] = []
-    queries = [
-        select(Item.question, Item.label, Item.number, func.count())
+    queries: list[Select[str, str | None, int | None, int]] = [
+        select(Item.question, null(), Item.number, func.count())
         .where(Item.question.in_(tallies), Item.label.is_(None), Item.number.is_not(None))
         .group_by(Item.question, Item.number),
     ]
