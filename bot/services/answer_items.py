@@ -70,8 +70,14 @@ def rows(
     return [
         {"response_id": response_id, "workshop_id": workshop_id, "form": form, "day": day,
          "room_id": room_id, "question": item.question, "position": item.position,
-         "number": item.number, "text": item.text,
-         "label": item.text if item.text is not None and len(item.text) <= LABEL else None,
-         "sort_key": sort_key(item.text) if item.text is not None else None}
+         "number": item.number, **text_columns(item.text)}
         for item in items(answers)
     ]
+
+
+def text_columns(text: str | None) -> dict[str, Any]:
+    """An item's text, with its label (when it can be a choice) and sort key."""
+    if text is None:
+        return {"text": None, "label": None, "sort_key": None}
+    return {"text": text, "label": text if len(text) <= LABEL else None,
+            "sort_key": sort_key(text)}

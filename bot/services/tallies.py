@@ -26,6 +26,7 @@ from sqlalchemy import (
     literal_column,
     null,
     select,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,6 +59,16 @@ async def index(session: AsyncSession, response: FeedbackResponse) -> None:
                               response.room_id, json.loads(response.answers))
     if found:
         await session.execute(insert(Item), found)
+
+
+async def forget_text(session: AsyncSession, user_id: str, gone: str) -> None:
+    """Forget-me replaces a user id in every text column; an item's text is replaced
+    here, with its label and sort key (bytes: out of that search) to match."""
+    named = await session.execute(
+        select(Item.id, Item.text).where(Item.text.contains(user_id, autoescape=True)))
+    for item_id, text in named.all():
+        await session.execute(update(Item).where(Item.id == item_id).values(
+            answer_items.text_columns((text or "").replace(user_id, gone))))
 
 
 @dataclass(frozen=True)

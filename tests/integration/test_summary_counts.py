@@ -209,3 +209,24 @@ async def test_answering_again_replaces_the_counted_answers(chat: Chat) -> None:
     assert any(line.startswith("`too fast ") and line.endswith("  0   0%`") for line in lines)
     assert any(line.startswith("`right speed ") and line.endswith("  1 100%`") for line in lines)
     assert await item_count(chat) == 3  # right speed, good, more: the first answers are gone
+
+
+async def test_forget_me_leaves_no_user_id_in_the_items_and_keeps_their_order(
+    chat: Chat,
+) -> None:
+    zed = "@Zed:uni.no"  # upper case: the sort key holds it case-folded
+    await chat.say(ORGANIZER, "!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00")
+    await chat.say(zed, "!tz Europe/Oslo")
+    for learner, good in (("@ana:uni.no", f"{zed} helped"), ("@bo:uni.no", "Zebra")):
+        await chat.say(learner, "!feedback daily day=1")
+        for text in ("1", good, "more", "skip", "yes"):
+            await chat.say(learner, text, direct=True)
+    await chat.say(zed, "!forget-me", direct=True)
+    await chat.say(zed, "yes", direct=True)
+    async with chat.app.sessions() as session:
+        items = (await session.execute(select(FeedbackItem))).scalars().all()
+    stored = [str(value) for item in items for value in vars(item).values()]
+    assert not [value for value in stored if "zed:uni.no" in value.casefold()]
+    summary = await chat.say(ORGANIZER, "!feedback summary daily day=1")
+    good = summary.reply.split("One good thing")[1]
+    assert good.index("- \\[forgotten\\] helped") < good.index("- Zebra")  # "[" < "z"
