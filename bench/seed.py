@@ -21,12 +21,14 @@ from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import DatabaseSettings, Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import (
+    FeedbackItem,
     FeedbackResponse,
     LocalRoom,
     MemberRole,
@@ -37,7 +39,7 @@ from bot.db.models import (
     Workshop,
 )
 from bot.scheduling.reminders import replan
-from bot.services import workshops
+from bot.services import answer_items, workshops
 from bot.values import TimeRange
 
 NETWORK = "matrix"
@@ -55,6 +57,30 @@ class Seeded:
 
 def sentence(rng: random.Random) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 6)))
+
+
+async def seed_responses(
+    session: AsyncSession, workshop_id: int, room_ids: Sequence[int], responses: int,
+    rng: random.Random, now: datetime,
+) -> None:
+    """Daily-form responses, with their items (bot/services/answer_items.py) as saving
+    one writes them."""
+    first = (await session.scalar(select(func.max(FeedbackResponse.id)))) or 0
+    found = [
+        {"id": first + 1 + n, "form": "daily", "workshop_id": workshop_id, "day": 1 + n % 3,
+         "room_id": room_ids[n % len(room_ids)] if room_ids else None,
+         "respondent": f"{n:016x}", "submitted_at": now,
+         "answers": json.dumps({
+             "today": rng.sample(CHOICES, rng.randint(1, 3)),
+             "good": sentence(rng), "improve": sentence(rng),
+         })}
+        for n in range(responses)
+    ]
+    await session.execute(insert(FeedbackResponse), found)
+    items = [item for r in found for item in answer_items.rows(
+        r["id"], workshop_id, "daily", r["day"], r["room_id"], json.loads(r["answers"]))]
+    for start in range(0, len(items), 50_000):
+        await session.execute(insert(FeedbackItem), items[start:start + 50_000])
 
 
 async def seed(
@@ -119,16 +145,7 @@ async def seed(
                     for n, pid in enumerate(to_seat)
                 ])
             if responses:
-                await session.execute(insert(FeedbackResponse), [
-                    {"form": "daily", "workshop_id": workshop.id, "day": 1 + n % 3,
-                     "room_id": room_ids[n % len(room_ids)] if room_ids else None,
-                     "respondent": f"{n:016x}", "submitted_at": now,
-                     "answers": json.dumps({
-                         "today": rng.sample(CHOICES, rng.randint(1, 3)),
-                         "good": sentence(rng), "improve": sentence(rng),
-                     })}
-                    for n in range(responses)
-                ])
+                await seed_responses(session, workshop.id, room_ids, responses, rng, now)
             if reminders:
                 due = reminders_due or now + timedelta(days=1)
                 await session.execute(insert(Reminder), [

@@ -18,6 +18,7 @@ from bot.services import (
     rooms,
     seats,
     summary,
+    tallies,
     team,
     workshops,
 )
@@ -121,8 +122,8 @@ async def show_summary(
     form = form or "daily"
     definition = feedback.form_named(ctx.settings, form)
     chosen = await _summary_room(ctx, workshop, room)
-    counted = await feedback.count_answers(
-        ctx.session, workshop, definition, day, chosen.id if chosen else None
+    counted = await tallies.count(
+        ctx.session, workshop.id, definition, day, chosen.id if chosen else None
     )
     found = counted.responses
     least = ctx.settings.feedback.min_responses_for_leads
@@ -134,13 +135,12 @@ async def show_summary(
         )
     title = f"{definition.title} ({form}" + (f", day {day}" if day else "") + (
         f", {chosen.code}" if chosen else "") + ")"
-    tallies = counted.done()
     rates = await summary.rates(ctx.session, workshop, definition, counted, chosen)
     export = code(f"{ctx.prefix}feedback export {form}" + (f" day={day}" if day else ""))
     # Votes carry no room: a room's summary shows the form's answers only.
     voted = None if chosen else await polls.counts(ctx.session, workshop, form, day)
-    text = summary.render(title, tallies, found, rates, export=export, polls=voted)
-    image = charts.distributions(title, tallies)
+    text = summary.render(title, counted.tallies, found, rates, export=export, polls=voted)
+    image = charts.distributions(title, counted.tallies)
     attachment = None
     if image is not None:
         attachment = Attachment(f"feedback-{form}.png", "image/png", image)

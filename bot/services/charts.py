@@ -1,7 +1,12 @@
 """Chart images of feedback distributions (PNG), drawn with matplotlib.
 
-matplotlib is imported inside `distributions` only, with the Agg backend (no
-display), so starting the bot does not load it: only drawing a chart does.
+matplotlib is imported inside `distributions` only, so starting the bot does not
+load it: the first chart pays for the import (README "Performance").
+
+The chart is laid out here rather than by matplotlib: one row per choice, its
+label written over a light bar and its count at the right. Nothing is measured
+before drawing (no constrained layout, no axes, no ticks), so a chart is
+drawn once (~25 ms) instead of laid out, drawn twice and measured (~150-250 ms).
 """
 
 from __future__ import annotations
@@ -15,6 +20,15 @@ from bot.forms.definitions import Kind
 if TYPE_CHECKING:
     from bot.services.summary import Tally
 
+WIDTH = 7.0  # inches
+ROW = 0.28  # inches per choice, and per question title
+TOP = 0.5  # inches for the chart's title
+DPI = 100
+LEFT = 0.03  # margins, as a share of the width
+SPAN = 0.83  # the longest bar, as a share of the width
+BAR = "#a9c6ef"
+INK = "#1a1a1a"
+
 
 def charted(tallies: list[Tally]) -> list[Tally]:
     """The questions a chart shows: those with choices or a scale, answered at least once."""
@@ -27,25 +41,34 @@ def distributions(title: str, tallies: list[Tally]) -> bytes | None:
     shown = charted(tallies)
     if not shown:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
-    heights = [0.6 + 0.35 * len(t.counts) for t in shown]
-    figure = Figure(figsize=(8, sum(heights) + 0.6), layout="constrained")
-    figure.suptitle(title)
-    axes = figure.subplots(len(shown), 1, squeeze=False, height_ratios=heights)
-    for ax, t in zip(axes[:, 0], shown, strict=True):
-        labels = [textwrap.shorten(label, 40) for label in t.counts]
-        counts = list(t.counts.values())
-        ax.barh(range(len(counts)), counts, color="#3b7dd8")
-        ax.set_yticks(range(len(counts)), labels)
-        ax.invert_yaxis()
-        ax.set_title(textwrap.shorten(t.question.text, 80), fontsize=10, loc="left")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        for y, count in enumerate(counts):
-            ax.text(count, y, f" {count}", va="center", fontsize=8)
+    rows = sum(1 + len(t.counts) for t in shown) + 0.5 * (len(shown) - 1)
+    height = TOP + ROW * rows + 0.15
+    figure = Figure(figsize=(WIDTH, height), dpi=DPI, facecolor="white")
+
+    def at(inches: float) -> float:  # from the top, in inches -> figure coordinates
+        return 1 - inches / height
+
+    figure.text(0.5, at(TOP / 2), textwrap.shorten(title, 90), ha="center", va="center",
+                fontsize=12, color=INK)
+    y = TOP
+    for t in shown:
+        figure.text(LEFT, at(y + ROW / 2), textwrap.shorten(t.question.text, 90),
+                    va="center", fontsize=10, fontweight="bold", color=INK)
+        y += ROW
+        most = max(t.counts.values()) or 1
+        for label, count in t.counts.items():
+            figure.add_artist(Rectangle(
+                (LEFT, at(y + ROW - 0.04)), SPAN * count / most, (ROW - 0.08) / height,
+                transform=figure.transFigure, color=BAR, linewidth=0))
+            figure.text(LEFT + 0.01, at(y + ROW / 2), textwrap.shorten(label, 70),
+                        va="center", fontsize=9, color=INK)
+            figure.text(1 - LEFT, at(y + ROW / 2), str(count), ha="right", va="center",
+                        fontsize=9, color=INK)
+            y += ROW
+        y += ROW / 2
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=100)
+    figure.savefig(out, format="png", pil_kwargs={"compress_level": 1})
     return out.getvalue()

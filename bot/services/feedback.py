@@ -32,7 +32,7 @@ from bot.db.models import (
 )
 from bot.forms import engine
 from bot.forms.definitions import Form, load
-from bot.services import seats, summary
+from bot.services import seats, tallies
 from bot.services.errors import UserError
 from bot.text import code
 
@@ -198,6 +198,7 @@ async def save(
     response.answers = json.dumps(answers, ensure_ascii=False)
     response.submitted_at = now
     await session.flush()
+    await tallies.index(session, response)
 
 
 async def responses(
@@ -211,29 +212,3 @@ async def responses(
     if room_id is not None:
         query = query.where(FeedbackResponse.room_id == room_id)
     return list((await session.execute(query.order_by(FeedbackResponse.id))).scalars())
-
-
-async def count_answers(
-    session: AsyncSession, workshop: Workshop, form: Form, day: int | None, room_id: int | None
-) -> summary.Counting:
-    """What `responses` finds, tallied as it streams from the database in chunks
-    (only the answers, room and day; decoded a chunk per call): a summary of 100,000
-    responses needs neither 100,000 ORM objects nor all of them in memory."""
-    query = select(FeedbackResponse.answers, FeedbackResponse.room_id, FeedbackResponse.day).where(
-        FeedbackResponse.workshop_id == workshop.id, FeedbackResponse.form == form.name
-    )
-    if day is not None:
-        query = query.where(FeedbackResponse.day == day)
-    if room_id is not None:
-        query = query.where(FeedbackResponse.room_id == room_id)
-    counting = summary.Counting(form)
-    result = await session.stream(query.order_by(FeedbackResponse.id))
-    async for rows in result.partitions(CHUNK):
-        decoded = json.loads("[" + ",".join(row[0] for row in rows) + "]")
-        for given, row in zip(decoded, rows, strict=True):
-            counting.add(given, row[1], row[2])
-    return counting
-
-
-# Responses decoded at a time by a summary.
-CHUNK = 2_000

@@ -24,7 +24,7 @@ from bot.db.models import (
     Person,
     PollVote,
 )
-from bot.services import feedback, seats
+from bot.services import feedback, seats, tallies
 
 KIND = "forget-me"
 QUESTION = (
@@ -66,6 +66,7 @@ async def forget(
                 await session.execute(delete(table).where(column == person.id))
     await session.execute(delete(person_table).where(person_table.c.id == person.id))
     session.expunge(person)
+    await tallies.forget_text(session, user_id, GONE)
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
             if isinstance(column.type, (String, Text)) and not column.foreign_keys:

@@ -12,8 +12,9 @@ import csv
 import io
 import json
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,9 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import FeedbackResponse, LocalRoom, MemberRole, Membership, Workshop
 from bot.forms.definitions import Audience, Form, Kind, Question
 from bot.forms.engine import Value, shown
+from bot.services.answer_items import items
 from bot.services.cells import spreadsheet_cell
-from bot.services.polls import PollCount
 from bot.text import escape
+
+if TYPE_CHECKING:
+    from bot.services.polls import PollCount
+    from bot.services.tallies import Counted
 
 BAR = 10
 # Free-text answers shown per question in a chat summary; the export has them all.
@@ -35,20 +40,54 @@ class Tally:
     question: Question
     answered: int = 0
     counts: dict[str, int] = field(default_factory=dict)
-    numbers: list[int] = field(default_factory=list)
+    numbers: dict[int, int] = field(default_factory=dict)  # each whole number: how often
     texts: list[str] = field(default_factory=list)  # the first TEXTS_SHOWN, sorted
     text_count: int = 0  # all free-text answers
+
+    @classmethod
+    def of(cls, question: Question) -> Tally:
+        """Nothing counted yet: every choice (every point of a scale) at 0."""
+        if question.kind is Kind.SCALE and question.min is not None and question.max is not None:
+            return cls(question, counts={str(n): 0 for n in range(question.min, question.max + 1)})
+        return cls(question, counts=dict.fromkeys(question.choices, 0))
+
+    def add(self, number: int | None, text: str | None, times: int = 1) -> None:
+        """An answered item, `times` times: a number counts as a number (and as the point
+        of a scale it names), a text as a free-text answer or as the choice it names."""
+        if number is not None:
+            self.numbers[number] = self.numbers.get(number, 0) + times
+            if str(number) in self.counts:
+                self.counts[str(number)] += times
+        elif text is not None:
+            if self.question.kind is Kind.TEXT:
+                self.text_count += times
+            elif text in self.counts:
+                self.counts[text] += times
 
     def share(self, choice: str) -> float:
         return self.counts[choice] / self.answered if self.answered else 0.0
 
     @property
     def mean(self) -> float | None:
-        return statistics.fmean(self.numbers) if self.numbers else None
+        if not self.numbers:
+            return None
+        return statistics.fmean(list(self.numbers), weights=list(self.numbers.values()))
 
     @property
     def median(self) -> float | None:
-        return statistics.median(self.numbers) if self.numbers else None
+        """As `statistics.median` of every number given, from their counts."""
+        total = sum(self.numbers.values())
+        if not total:
+            return None
+        wanted = [(total - 1) // 2, total // 2]  # the middle one, or the middle two
+        found: list[int] = []
+        seen = 0
+        for n in sorted(self.numbers):
+            seen += self.numbers[n]
+            while wanted and wanted[0] < seen:
+                found.append(n)
+                wanted.pop(0)
+        return found[0] if total % 2 else (found[0] + found[1]) / 2
 
     @property
     def nps(self) -> int | None:
@@ -56,68 +95,35 @@ class Tally:
         q = self.question
         if not (q.kind is Kind.SCALE and q.min == 0 and q.max == 10 and self.numbers):
             return None
-        promoters = sum(n >= 9 for n in self.numbers)
-        detractors = sum(n <= 6 for n in self.numbers)
-        return round(100 * (promoters - detractors) / len(self.numbers))
+        total = sum(self.numbers.values())
+        promoters = sum(c for n, c in self.numbers.items() if n >= 9)
+        detractors = sum(c for n, c in self.numbers.items() if n <= 6)
+        return round(100 * (promoters - detractors) / total)
 
 
-class Counting:
-    """A tally built one response at a time, so 100,000 responses need not be held in
-    memory at once (a summary streams them from the database in chunks)."""
-
-    def __init__(self, form: Form) -> None:
-        self.tallies: list[Tally] = []
-        self.responses = 0
-        self.by_room: dict[int | None, int] = {}
-        self.days: set[int] = set()
-        for question in form.questions:
-            t = Tally(question)
-            if (question.kind is Kind.SCALE and question.min is not None
-                    and question.max is not None):
-                t.counts = {str(n): 0 for n in range(question.min, question.max + 1)}
-            else:
-                t.counts = {choice: 0 for choice in question.choices}
-            self.tallies.append(t)
-
-    def add(self, given: dict[str, Value], room_id: int | None = None, day: int = 0) -> None:
-        self.responses += 1
-        self.by_room[room_id] = self.by_room.get(room_id, 0) + 1
-        self.days.add(day)
-        for t in self.tallies:
-            value = given.get(t.question.id)
-            if value is None or value == []:
-                continue
-            t.answered += 1
-            picked = value if isinstance(value, list) else [value]
-            for item in picked:
-                if isinstance(item, int):
-                    t.numbers.append(item)
-                    if str(item) in t.counts:
-                        t.counts[str(item)] += 1
-                elif t.question.kind is Kind.TEXT:
-                    t.texts.append(item)
-                    t.text_count += 1
-                    if len(t.texts) >= 4 * TEXTS_SHOWN:  # keep only what can be shown
-                        t.texts = _first_texts(t.texts)
-                elif item in t.counts:
-                    t.counts[item] += 1
-
-    def done(self) -> list[Tally]:
-        for t in self.tallies:
-            t.texts = _first_texts(t.texts)
-        return self.tallies
-
-
-def _first_texts(texts: list[str]) -> list[str]:
-    """The first TEXTS_SHOWN in alphabetical order (not the order they came in)."""
+def first_texts(texts: Iterable[str]) -> list[str]:
+    """The first TEXTS_SHOWN in alphabetical order (not the order they came in): by
+    their case-folded text, then in the order given."""
     return sorted(texts, key=str.casefold)[:TEXTS_SHOWN]
 
 
 def tally(form: Form, answers: Sequence[dict[str, Value]]) -> list[Tally]:
-    counting = Counting(form)
+    """The tallies of a form's answers, counted here: what the database counts for a
+    summary (bot/services/tallies.py), by the same rules (`tallies.items`)."""
+    found = {q.id: Tally.of(q) for q in form.questions}
+    texts: dict[str, list[str]] = {q: [] for q in found}
     for given in answers:
-        counting.add(given)
-    return counting.done()
+        for item in items(given):
+            t = found.get(item.question)
+            if t is None:
+                continue
+            t.answered += item.position == 0
+            t.add(item.number, item.text)
+            if t.question.kind is Kind.TEXT and item.number is None and item.text is not None:
+                texts[item.question].append(item.text)
+    for question, t in found.items():
+        t.texts = first_texts(texts[question])
+    return list(found.values())
 
 
 def bar(share: float) -> str:
@@ -144,7 +150,7 @@ async def rates(
     session: AsyncSession,
     workshop: Workshop,
     form: Form,
-    counted: Counting,
+    counted: Counted,
     room: LocalRoom | None,
 ) -> list[Rate]:
     """Responses against people expected to answer: seated learners (staff for a staff

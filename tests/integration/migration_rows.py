@@ -150,4 +150,19 @@ ROWS: dict[str, Rows] = {
              "joined_at": _T},
         ],
     },
+    # Items of response 1 (0010 itemizes the responses it finds, from their answers;
+    # those rows are the revision's own work: see DERIVED).
+    "0010": {
+        "feedback_item": [
+            {"id": 100 + position, "response_id": 1, "workshop_id": 1, "form": "daily", "day": 1,
+             "room_id": 1, "question": "today", "position": position, "number": None,
+             "text": text, "label": text, "sort_key": text.encode()}
+            for position, text in ((0, "too fast"), (1, "right level"))
+        ],
+    },
 }
+
+# Tables whose rows a revision computes from other tables' rows (revision: tables):
+# upgrading through it adds rows that no fixture names.
+DERIVED: dict[str, set[str]] = {"0010": {"feedback_item"}}
+
