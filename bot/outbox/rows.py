@@ -37,6 +37,10 @@ class Delivery:
         return f"{self.network}|{target}"
 
 
+# Dedupe keys per id look-up (SQLite allows 32,766 parameters to a statement).
+ID_LOOKUP_CHUNK = 1000
+
+
 def reply_key(network: str, event_id: str) -> str:
     """The dedupe key of the answer to a command (one answer per command event)."""
     return f"reply:{network}:{event_id}"
@@ -105,19 +109,31 @@ async def add_all(
     """Write rows for (dedupe key, message) pairs in the session's transaction, in that
     order (ids ascending, so the worker keeps it after a restart too); their deliveries.
 
-    One INSERT for all of them (a multi-row INSERT … RETURNING id), not an ORM object
-    each: an announcement to a thousand people is one statement (bench/fanout.py).
-    Pending ORM changes are flushed first, as any query would.
+    Not an ORM object each: one INSERT executed for all of them (SQLite: an
+    executemany, row after row; PostgreSQL: multi-row VALUES, whose ids are drawn
+    in row order), then their ids by dedupe key. An INSERT … RETURNING in
+    parameter order would be one statement per row on SQLite, which has no
+    other way to match the ids to the rows. So an announcement to a thousand
+    people costs two statements, not a thousand (bench/fanout.py). Pending ORM
+    changes are flushed first, as before any query.
     """
     if not messages:
         return []
-    ids = await session.scalars(
-        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+    await session.execute(
+        insert(OutboxMessage),
         [_values(key, network, message, reference, now, None) for key, message in messages],
     )
+    keys = [key for key, _ in messages]
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), ID_LOOKUP_CHUNK):
+        found = await session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.id)
+            .where(OutboxMessage.dedupe_key.in_(keys[start:start + ID_LOOKUP_CHUNK]))
+        )
+        ids.update((key, row_id) for key, row_id in found)
     return [
-        Delivery(row_id, network, replace(message, reference=reference, key=key), now)
-        for row_id, (key, message) in zip(ids.all(), messages, strict=True)
+        Delivery(ids[key], network, replace(message, reference=reference, key=key), now)
+        for key, message in messages
     ]
 
 
