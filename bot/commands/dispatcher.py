@@ -312,13 +312,8 @@ class Dispatcher:
         # Without an event id (a network that has none) nothing can repeat the
         # command, so a random key is as good as a derived one.
         key = rows.reply_key(message.network, message.event_id or f"none-{secrets.token_hex(12)}")
-        written = [
-            rows.add(session, key=row_key, network=message.network, message=outgoing,
-                     reference=reference, now=now)
-            for row_key, outgoing in self._outgoing(message, reply, key)
-        ]
-        await session.flush()
-        return [rows.delivery(row) for row in written]
+        return await rows.add_all(session, self._outgoing(message, reply, key),
+                                  network=message.network, reference=reference, now=now)
 
     async def _counted(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         """`_invoke`, counted for /metrics by command name and outcome."""

@@ -120,6 +120,14 @@ class MatrixTransport:
                 await self.supervisor.until_stopped(self.session.logged_in.wait())
             except Stopped:
                 raise TransientDeliveryError("the Matrix transport is stopping") from None
+        if message.user is not None and not self.ready.is_set():
+            # A person's direct chat is known from the first sync (m.direct, the rooms'
+            # members): before it, everyone would seem to have none and get a new one
+            # (reminders or notices left pending by the last run, sent at start).
+            try:
+                await self.supervisor.until_stopped(self.ready.wait())
+            except Stopped:
+                raise TransientDeliveryError("the Matrix transport is stopping") from None
         return await self.sender.deliver(message)
 
     async def power_level(self, room: str, user: str) -> int | None:

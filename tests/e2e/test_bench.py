@@ -32,8 +32,18 @@ async def test_fanout(capsys: pytest.CaptureFixture[str], homeserver: Homeserver
     result = await smoke(capsys, ["fanout", "--people", "4", "--lead", "4"], homeserver)
     assert result["reminders_lost"] == result["announce_lost"] == 0
     for kind in ("floor", "reminders", "announce"):
-        assert set(result[kind]) == {"first_ms", "median_ms", "last_ms", "p95_ms"}
+        assert set(result[kind]) == {"first_ms", "median_ms", "last_ms", "p95_ms",
+                                     "homeserver_cpu_s", "bot_cpu_s", "bench_cpu_s"}
     assert result["reminders_ratio_last"] > 0 and result["announce_ratio_last"] > 0
+
+
+async def test_fanout_announcement_rounds(capsys: pytest.CaptureFixture[str],
+                                          homeserver: Homeserver) -> None:
+    result = await smoke(capsys, ["fanout", "--people", "3", "--no-reminders", "--rounds", "2"],
+                         homeserver)
+    assert result["reminders"] == {} and result["announce_lost"] == 0
+    assert len(result["announce_runs"]) == len(result["floor_runs"]) == 2
+    assert result["announce_ratio_last"] > 0
 
 
 async def test_memory(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:

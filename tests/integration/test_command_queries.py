@@ -75,3 +75,22 @@ async def test_roles_still_come_with_the_person(chat: Chat) -> None:
     assert "organizer" in answer.reply  # refused: Ana is nobody special
     await chat.say(ORGANIZER, "!tz Europe/Oslo")
     assert "No workshop is set up yet" in (await chat.say(ORGANIZER, "!announce all hi")).reply
+
+
+async def test_an_announcement_writes_its_rows_in_one_statement(chat: Chat) -> None:
+    await chat.say(ORGANIZER, "!workshop add 2026-spring title=Spring tz=Europe/Oslo "
+                              "days=2026-03-17 time=10:00-15:00")
+    await chat.say(ORGANIZER, "!room add name=Oslo org=UiO mode=online lang=no capacity=40 "
+                              "public=yes")
+    learners = [f"@learner{n}:uni.no" for n in range(30)]
+    for learner in learners:
+        await chat.say(learner, "!join R1")
+    with statements(chat) as seen:
+        answer = await chat.say(ORGANIZER, "!announce learners The stream starts late.")
+    assert "Sent to 30 people" in answer.reply
+    assert sorted(answer.notices) == sorted(learners)
+    # One INSERT for the answer, one (executed for all of them) for the 30 notices: not a
+    # statement per learner, here or anywhere else.
+    inserts = [s for s in seen if s.lstrip().startswith("INSERT INTO outbox_message")]
+    assert len(inserts) <= 2, inserts
+    assert len(seen) < 15, seen

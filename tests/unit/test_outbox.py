@@ -8,7 +8,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.commands.context import Context
 from bot.commands.framework import CommandSet
@@ -18,6 +20,8 @@ from bot.outbox import rows
 from bot.outbox.worker import OutboxWorker
 from bot.services import people
 from bot.transport.base import (
+    Attachment,
+    Origin,
     Outgoing,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -215,3 +219,39 @@ async def test_a_message_not_due_yet_holds_up_nothing_and_goes_out_when_due(
     await both.wait()
     await worker.stop()
     assert transport.sent == ["now", "tomorrow"]
+
+
+async def test_rows_written_together_are_in_order_and_read_back_as_written(chat: Chat) -> None:
+    """`rows.add_all` (one INSERT for an answer and its notices) writes what `rows.add`
+    would: the worker gets the same deliveries from it as from the table after a restart."""
+    origin = Origin(ROOM, "$cmd", thread_root="$root")
+    messages = [
+        ("k-answer", Outgoing(text="**done**", room=ROOM, in_reply_to=origin,
+                              mentions=(ANA, BO),
+                              attachment=Attachment("a.csv", "text/csv", b"x,y\n1,2\n"))),
+        *((f"k-notice-{n}", Outgoing(text=f"notice {n}", user=f"@p{n}:uni.no"))
+          for n in range(5, 0, -1)),  # keys not in sorted order: order is the list's
+    ]
+    async with chat.app.sessions() as session, session.begin():
+        written = await rows.add_all(session, messages, network="test", reference="ref",
+                                     now=chat.clock.now())
+    assert [d.message.key for d in written] == [key for key, _ in messages]
+    assert [d.id for d in written] == sorted(d.id for d in written)
+    async with chat.app.sessions() as session:
+        stored = await rows.pending(session, ["test"])
+    assert stored == written
+    for deliveries in (stored, written):  # (Outgoing's equality leaves the reference out)
+        assert [(d.message.reference, d.not_before) for d in deliveries] == [
+            ("ref", chat.clock.now())] * len(messages)
+
+
+async def test_rows_written_together_roll_back_together(chat: Chat) -> None:
+    async with chat.app.sessions() as session, session.begin():
+        await rows.add_all(session, [("k-1", Outgoing(text="one", user=ANA))],
+                           network="test", reference="ref", now=chat.clock.now())
+    with pytest.raises(IntegrityError):  # a dedupe key used again: none of them is written
+        async with chat.app.sessions() as session, session.begin():
+            await rows.add_all(session, [("k-2", Outgoing(text="two", user=BO)),
+                                         ("k-1", Outgoing(text="again", user=ANA))],
+                               network="test", reference="ref", now=chat.clock.now())
+    assert [row.dedupe_key for row in await outbox(chat)] == ["k-1"]
