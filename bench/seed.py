@@ -7,7 +7,10 @@ days, 09:00-17:00 UTC) with `rooms` open local rooms (R1, R2...) of
 pending reminders (of kind `bench`, which the planner leaves alone). Matrix
 ids come from `user_ids` (the first ones) and made-up ones after those. Last,
 the planner's own reminders are planned as the bot would have planned them
-command by command, so its re-plan at start finds the database in step.
+command by command, with the fingerprint of the default configuration recorded
+as its last start would have (bot/scheduling/at_start.py): a bot started on the
+seeded database with that configuration (the benchmarks') finds it in step and
+does not re-plan.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from bot.db.models import (
     ReminderStatus,
     Workshop,
 )
-from bot.scheduling.reminders import replan
+from bot.scheduling.at_start import replan_if_changed
 from bot.services import answer_items, workshops
 from bot.values import TimeRange
 
@@ -155,7 +158,7 @@ async def seed(
                      "status": ReminderStatus.PENDING, "created_at": now}
                     for n in range(reminders)
                 ])
-            await replan(session, Settings(database=DatabaseSettings(url=url)), now)
+            await replan_if_changed(session, Settings(database=DatabaseSettings(url=url)), now)
             return Seeded(workshop.id, person_ids)
     finally:
         await engine.dispose()

@@ -1,4 +1,8 @@
-"""Handled events and transport state: what makes restarts neither repeat nor skip."""
+"""Handled events and transport state: what makes restarts neither repeat nor skip.
+
+`transport_state` also holds a few facts of the bot's own, under the network
+`bot` (the console's feedback key, the reminders' fingerprint of
+bot/scheduling/at_start.py)."""
 
 from __future__ import annotations
 
@@ -45,6 +49,37 @@ async def forget_events_before(session: AsyncSession, cutoff: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def value_of(session: AsyncSession, network: str, key: str) -> str | None:
+    """A key-value fact, in the caller's transaction."""
+    return await session.scalar(
+        select(TransportState.value).where(
+            TransportState.network == network, TransportState.key == key
+        )
+    )
+
+
+async def put(session: AsyncSession, network: str, key: str, value: str | None) -> None:
+    """Write (None: delete) a key-value fact in the caller's transaction: one statement
+    (the sync token is written after every sync batch)."""
+    where = (TransportState.network == network, TransportState.key == key)
+    if value is None:
+        await session.execute(delete(TransportState).where(*where))
+        return
+    values = {"network": network, "key": key, "value": value}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert: Any = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        await session.execute(insert(TransportState).values(values).on_conflict_do_update(
+            index_elements=["network", "key"], set_={"value": value}
+        ))
+        return
+    row = await session.get(TransportState, (network, key))
+    if row is None:
+        session.add(TransportState(**values))
+    else:
+        row.value = value
+
+
 class StateStore:
     """Key-value facts of one transport, each write its own transaction."""
 
@@ -54,29 +89,8 @@ class StateStore:
 
     async def get(self, key: str) -> str | None:
         async with self.sessions() as session:
-            return await session.scalar(
-                select(TransportState.value).where(
-                    TransportState.network == self.network, TransportState.key == key
-                )
-            )
+            return await value_of(session, self.network, key)
 
     async def set(self, key: str, value: str | None) -> None:
-        """One statement (the sync token is written after every sync batch)."""
         async with writing(self.sessions) as session:
-            where = (TransportState.network == self.network, TransportState.key == key)
-            if value is None:
-                await session.execute(delete(TransportState).where(*where))
-                return
-            values = {"network": self.network, "key": key, "value": value}
-            dialect = session.get_bind().dialect.name
-            if dialect in ("sqlite", "postgresql"):
-                insert: Any = sqlite_insert if dialect == "sqlite" else postgresql_insert
-                await session.execute(insert(TransportState).values(values).on_conflict_do_update(
-                    index_elements=["network", "key"], set_={"value": value}
-                ))
-                return
-            row = await session.get(TransportState, (self.network, key))
-            if row is None:
-                session.add(TransportState(**values))
-            else:
-                row.value = value
+            await put(session, self.network, key, value)

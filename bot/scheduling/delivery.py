@@ -11,9 +11,10 @@ than the grace period late; past that it is marked `missed` and the organizers
 are told how many were missed (`!reminders missed` lists them).
 
 `ReminderService` is the app component: at start, after the outbox worker
-(and so the transport) is up, it re-plans every unfinished workshop once (the
-`[reminders]` configuration, the forms or the code may have changed since the
-last run; commands re-plan only what they touch), delivers what fell due while
+(and so the transport) is up, it re-plans every unfinished workshop once when
+the `[reminders]` configuration, the forms or the code changed since the last
+run (commands re-plan only what they touch; bot/scheduling/at_start.py keeps a
+fingerprint of those), delivers what fell due while
 the bot was down, then arms a single in-memory APScheduler job for the next
 due instant; each run delivers and re-arms. `rearm()` is called after every
 command that may have changed the reminder table. The console's `/wait` uses
@@ -38,7 +39,7 @@ from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
-from bot.scheduling import asking, planner, reminders
+from bot.scheduling import asking, at_start, planner
 from bot.services import polls
 from bot.text import code
 from bot.transport.base import Outgoing
@@ -173,11 +174,16 @@ class ReminderService:
         self.running = True
         await self.run_due()
 
-    async def replan_all(self) -> int:
-        """Re-plan every unfinished workshop; how many reminder rows changed."""
+    async def replan_all(self) -> int | None:
+        """Re-plan every unfinished workshop unless what the plan depends on besides
+        the database is unchanged since the last start (bot/scheduling/at_start.py);
+        how many reminder rows changed, None when not re-planned."""
         async with writing(self.sessions) as session:
-            changed = await reminders.replan(session, self.settings, self.clock.now())
-        log.info("reminders re-planned at start: %d changed", changed)
+            changed = await at_start.replan_if_changed(session, self.settings, self.clock.now())
+        if changed is None:
+            log.info("reminders unchanged since the last start")
+        else:
+            log.info("reminders re-planned at start: %d changed", changed)
         return changed
 
     async def stop(self) -> None:

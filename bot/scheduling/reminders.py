@@ -14,7 +14,8 @@ the commit, so the table always matches the facts it was planned from; it
 passes what the command touched (bot/scheduling/touched.py), so a learner's
 `!join` re-plans the reminders of the people in that room, not the workshop's
 tens of thousands (bench/replan.py measures both). The reminder service
-re-plans everything once at start (bot/scheduling/delivery.py), so a changed
+re-plans everything once at start when the configuration, forms or code the plan
+depends on changed since the last run (bot/scheduling/at_start.py), so a changed
 `[reminders]` configuration moves the pending reminders without a command.
 """
 
