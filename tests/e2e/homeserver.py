@@ -50,6 +50,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Final
 
+from tests.e2e.synapse_config import (
+    CONFIG_FILE,
+    CONSOLE_LOG_FILE,
+    LOG_CONFIG_FILE,
+    LOG_FILE,
+    log_config,
+    synapse_config,
+)
+
 __all__ = [
     "DEFAULT_PASSWORD",
     "Homeserver",
@@ -71,45 +80,6 @@ _HTTP_TIMEOUT_S: Final = 10.0
 #: Number of log lines quoted in error messages.
 _LOG_TAIL_LINES: Final = 40
 
-CONFIG_FILE: Final = "homeserver.yaml"
-LOG_CONFIG_FILE: Final = "log.config.yaml"
-LOG_FILE: Final = "homeserver.log"
-CONSOLE_LOG_FILE: Final = "console.log"
-
-# A limit nobody reaches in a test run: Synapse treats these as the token
-# bucket's refill rate (per second) and size.
-_UNLIMITED: Final[dict[str, float]] = {"per_second": 10_000.0, "burst_count": 100_000}
-
-#: Every ``rc_*`` rate limit Synapse 1.163 reads (synapse/config/ratelimiting.py),
-#: as ``dotted.key``.  Raised to :data:`_UNLIMITED` unless the caller asks for
-#: Synapse's defaults.
-RATE_LIMIT_KEYS: Final[tuple[str, ...]] = (
-    "rc_message",
-    "rc_registration",
-    "rc_registration_token_validity",
-    "rc_login.address",
-    "rc_login.account",
-    "rc_login.failed_attempts",
-    "rc_admin_redaction",
-    "rc_joins.local",
-    "rc_joins.remote",
-    "rc_joins_per_room",
-    "rc_key_requests",
-    "rc_3pid_validation",
-    "rc_invites.per_room",
-    "rc_invites.per_user",
-    "rc_invites.per_issuer",
-    "rc_third_party_invite",
-    "rc_media_create",
-    "rc_presence.per_user",
-    "rc_delayed_event_mgmt",
-    "rc_room_creation",
-    "rc_reports",
-    "rc_user_directory",
-    "rc_profile",
-)
-
-
 class HomeserverError(RuntimeError):
     """The homeserver failed to start, stop, or answer an admin request."""
 
@@ -130,18 +100,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _rate_limit_overrides() -> dict[str, Any]:
-    """Build the nested ``rc_*`` config mapping with every limit raised."""
-    config: dict[str, Any] = {}
-    for key in RATE_LIMIT_KEYS:
-        *parents, leaf = key.split(".")
-        node = config
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = dict(_UNLIMITED)
-    return config
 
 
 def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
@@ -263,75 +221,6 @@ class Homeserver:
             raise HomeserverError(f"{self.config_path} was not written by this module") from exc
         return data
 
-    def _config(self) -> dict[str, Any]:
-        """The full Synapse configuration as a JSON-compatible mapping."""
-        work = self.workdir
-        config: dict[str, Any] = {
-            "server_name": self.server_name,
-            "public_baseurl": f"{self.url}/",
-            "pid_file": str(work / "homeserver.pid"),
-            "listeners": [
-                {
-                    "port": self.port,
-                    "bind_addresses": ["127.0.0.1"],
-                    "type": "http",
-                    "tls": False,
-                    "x_forwarded": False,
-                    "resources": [{"names": ["client"], "compress": False}],
-                }
-            ],
-            "database": {
-                "name": "sqlite3",
-                "args": {"database": str(work / "homeserver.db")},
-            },
-            "log_config": str(work / LOG_CONFIG_FILE),
-            "media_store_path": str(work / "media_store"),
-            "signing_key_path": str(work / f"{self.server_name}.signing.key"),
-            "registration_shared_secret": self._registration_secret,
-            "macaroon_secret_key": self._macaroon_secret,
-            "form_secret": self._form_secret,
-            "enable_registration": False,
-            "report_stats": False,
-            "trusted_key_servers": [],
-            "suppress_key_server_warning": True,
-            "federation_domain_whitelist": [],
-            "url_preview_enabled": False,
-            "presence": {"enabled": False},
-            "bcrypt_rounds": 4,
-            "encryption_enabled_by_default_for_room_type": "off",
-            "enable_metrics": False,
-        }
-        if not self.default_rate_limits:
-            config.update(_rate_limit_overrides())
-        return config
-
-    def _log_config(self) -> dict[str, Any]:
-        """A logging dictConfig writing to :attr:`log_path` only."""
-        return {
-            "version": 1,
-            "formatters": {
-                "precise": {
-                    "format": "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s"
-                    " - %(request)s - %(message)s"
-                }
-            },
-            "handlers": {
-                "file": {
-                    "class": "logging.FileHandler",
-                    "formatter": "precise",
-                    "filename": str(self.log_path),
-                    "encoding": "utf8",
-                }
-            },
-            "loggers": {
-                # DEBUG here would log access tokens.
-                "synapse.storage.SQL": {"level": "WARNING"},
-                "twisted": {"level": "WARNING"},
-            },
-            "root": {"level": "INFO", "handlers": ["file"]},
-            "disable_existing_loggers": False,
-        }
-
     def write_config(self) -> None:
         """Write ``homeserver.yaml`` and the log config into the work directory.
 
@@ -339,9 +228,16 @@ class Homeserver:
         signing key is generated by Synapse itself on its first boot.
         """
         (self.workdir / "media_store").mkdir(exist_ok=True)
-        self.config_path.write_text(json.dumps(self._config(), indent=2) + "\n", encoding="utf-8")
+        config = synapse_config(
+            self.workdir, server_name=self.server_name, port=self.port,
+            default_rate_limits=self.default_rate_limits,
+            secrets={"registration_shared_secret": self._registration_secret,
+                     "macaroon_secret_key": self._macaroon_secret,
+                     "form_secret": self._form_secret},
+        )
+        self.config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         (self.workdir / LOG_CONFIG_FILE).write_text(
-            json.dumps(self._log_config(), indent=2) + "\n", encoding="utf-8"
+            json.dumps(log_config(self.log_path), indent=2) + "\n", encoding="utf-8"
         )
 
     # -- process lifecycle -------------------------------------------------
