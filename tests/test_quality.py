@@ -43,3 +43,11 @@ def test_no_module_of_the_bot_or_benchmarks_is_over_400_lines() -> None:
             for folder in ("bot", "bench") for path in sorted((ROOT / folder).rglob("*.py"))
             if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 400}
     assert long == {}
+
+
+def test_no_test_module_is_much_over_400_lines() -> None:
+    """The same limit for the tests, with a little room for fixtures and harnesses."""
+    long = {str(path.relative_to(ROOT)): lines
+            for path in sorted((ROOT / "tests").rglob("*.py"))
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 420}
+    assert long == {}
