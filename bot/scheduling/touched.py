@@ -78,8 +78,9 @@ def watch(session: AsyncSession) -> Touched:
     sync: Session = session.sync_session
 
     def after_flush(flushed: Session, _context: UOWTransaction) -> None:
-        for row in chain(flushed.new, flushed.dirty):
-            if row in flushed.new or flushed.is_modified(row, include_collections=False):
+        new = flushed.new  # built anew at each access: once, not once per row
+        for row in chain(new, flushed.dirty):
+            if row in new or flushed.is_modified(row, include_collections=False):
                 touched.note(row, deleted=False)
         for row in flushed.deleted:
             touched.note(row, deleted=True)
