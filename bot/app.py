@@ -173,13 +173,12 @@ class App:
         self._started: list[Component] = []
         self._stop = asyncio.Event()
 
-    async def _power_level(self, room: str, user: str) -> int | None:
-        """A power level in the organizers' room, from the network that has the room."""
-        for transport in self.transports.values():
-            level = await transport.power_level(room, user)
-            if level is not None:
-                return level
-        return None
+    async def _power_level(self, network: str, room: str, user: str) -> int | None:
+        """A power level in the organizers' room, asked of the asker's own network only:
+        a user id of one network says nothing about a room of another (a Zulip id is
+        no member of a Matrix room, whatever the room's `users_default`)."""
+        transport = self.transports.get(network)
+        return None if transport is None else await transport.power_level(room, user)
 
     async def _network_organizer(self, network: str, user: str) -> bool:
         """Whether the person's own network makes them an organizer (Zulip's roles and
