@@ -158,6 +158,34 @@ async def staff_modes(session: AsyncSession, workshop: Workshop, person: Person)
 
 
 @dataclass(frozen=True)
+class LinkReader:
+    """Whose eyes a session's video link may meet (../shared/PRODUCT.md section 11):
+    organizers; whoever is signed up for that session; and the team leads and hosts
+    of the workshop's live rooms for the sessions meant for their rooms' mode. Those
+    may sign up for such a session at any moment and get the link then, so showing
+    it before hides nothing from them; a learner or a stranger never sees it."""
+
+    organizer: bool
+    modes: frozenset[RoomMode]  # of the live rooms the reader hosts or leads
+    signed_up_for: int | None  # the session id
+
+    def sees(self, onboarding: OnboardingSession) -> bool:
+        if self.organizer or onboarding.id == self.signed_up_for:
+            return True
+        audience = onboarding.audience
+        return bool(self.modes) and (
+            audience is Audience.ALL or RoomMode(audience.value) in self.modes)
+
+
+async def link_reader(
+    session: AsyncSession, workshop: Workshop, person: Person | None, *, organizer: bool
+) -> LinkReader:
+    signup = await signup_of(session, workshop, person)
+    modes = await staff_modes(session, workshop, person) if person is not None else set()
+    return LinkReader(organizer, frozenset(modes), signup.session_id if signup else None)
+
+
+@dataclass(frozen=True)
 class Joined:
     left: OnboardingSession | None  # the session they were signed up for before, if another
 
