@@ -31,6 +31,7 @@ from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import build_registry
@@ -299,9 +300,9 @@ def run(settings: Settings) -> int:
     and exits; their answers that were not sent yet go out at the next start.
     A second signal stops at once.
     """
-    logging.getLogger().setLevel(settings.bot.log_level)
-    # nio logs every event of every room at INFO; its warnings are what matters.
-    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # The bot's own loggers at bot.log_level, libraries' at WARNING (nio logs every
+    # event, aiosqlite every SQL parameter), and no secret in any record.
+    logs.configure(settings)
     try:
         return asyncio.run(_serve(settings))
     except KeyboardInterrupt:
