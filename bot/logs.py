@@ -39,7 +39,9 @@ LIBRARY_LOGGERS = (
 # Exact values shorter than this are left to the patterns: replacing every "x" of a
 # log would make it unreadable and hide nothing (such a secret is no secret).
 MIN_EXACT = 4
-_NAMES = r"access_token|refresh_token|password|passwd|api_key|apikey|secret|token|key"
+# Not `key` or `token` alone: Matrix events are full of `state_key` and push rules'
+# `key`, which are no secrets (the feedback key is redacted by its value).
+_NAMES = r"access_token|refresh_token|login_token|password|passwd|api_key|apikey|secret"
 PATTERNS = (
     # Matrix access and refresh tokens (Synapse's, and the compatibility tokens of
     # Matrix Authentication Service).
@@ -47,10 +49,11 @@ PATTERNS = (
     # HTTP authorization (Zulip's client sends the API key as Basic); case kept, so
     # that the daily form's "too basic" stays readable.
     re.compile(r"\b(Bearer|Basic)(\s+)(?!\[redacted\])[A-Za-z0-9_\-.~+/]+=*"),
-    # `access_token=...`, `"password": "..."`, `'api_key': '...'`, `key=...` (a word
-    # ending in one of the names: `feedback_key`, `matrix.password`).
-    re.compile(
-        rf"(?i)(\w*(?:{_NAMES})[\"']?\s*[=:]\s*[\"']?)(?!\[redacted\])([^\s\"'&,;}})\]]+)"),
+    # `access_token=...`, `"password": "..."`, `'api_key': '...'` (also a word ending
+    # in one of the names: `new_password`, `client_secret`); a value, not a nested
+    # `{...}` (a schema's `'password': {'type': 'string'}`).
+    re.compile(rf"(?i)(\w*(?:{_NAMES})[\"']?\s*[=:]\s*[\"']?)(?!\[redacted\])"
+               r"([^\s\"'&,;{}()\[\]]+)"),
     # A password inside a database address: scheme://user:PASSWORD@host
     re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)"),
 )

@@ -4,6 +4,7 @@ hostile records, the levels `run` sets, and a whole flow at DEBUG on a real data
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ TOKEN = "syt_Ym90_kXqLmNoPqRsTuVwXyZa_0AbCdE"
 OTHER_TOKEN = "dendrite-style-opaque-token-42"  # no known shape: only as an exact value
 PASSWORD = "pa55-w0rd with spaces"
 KEY = "f" * 64
+NAMES = itertools.count()
 
 
 def redacted(message: str, *args: object, exc: BaseException | None = None,
@@ -26,9 +28,11 @@ def redacted(message: str, *args: object, exc: BaseException | None = None,
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(logs.Redactor(secrets))
-    logger = logging.getLogger(f"tests.logs.{id(stream)}")
-    logger.propagate, logger.level = False, logging.DEBUG
+    logger = logging.getLogger(f"tests.logs.{next(NAMES)}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
+    assert logger.handlers == [handler], logger.handlers
     try:
         if exc is None:
             logger.debug(message, *args)
@@ -51,7 +55,8 @@ def redacted(message: str, *args: object, exc: BaseException | None = None,
         ("zulip %s", ("Authorization: Basic Ym90QHVuaS5ubzpzZWNyZXRrZXk=",), "Ym90QHVuaS5ubzpz"),
         ("login %s", ('{"type": "m.login.password", "password": "hunter2!", "user": "b"}',),
          "hunter2!"),
-        ("%s", ("feedback_key=0123456789abcdef",), "0123456789abcdef"),
+        ("%s", ("client_secret=0123456789abcdef",), "0123456789abcdef"),
+        ("%s", ("new_password: 'hunter2!'",), "hunter2!"),
         ("engine %s", ("postgresql+asyncpg://bot:s3cr3t-pw@db/bot",), "s3cr3t-pw"),
         ("%s", (f"LoginResponse(user_id='@b:m.org', access_token='{TOKEN}')",), TOKEN),
         ("params %s", ((1, TOKEN, "x"),), TOKEN),  # an SQL parameter tuple
@@ -75,6 +80,14 @@ def test_exact_secrets_are_redacted_from_exceptions_and_the_rest_stays_readable(
     # Not a secret: names, words, "too basic" (no Basic authorization), a 1-letter value.
     assert "command failed for @ana:uni.no: too basic, rooms were cold" in written
     assert "Traceback" in written
+
+
+def test_what_only_looks_like_a_secret_stays() -> None:
+    """Matrix events at library DEBUG: state keys and push rules' keys are no secrets."""
+    event = {"state_key": "@ana:uni.no", "key": "content.body", "password": {"type": "string"}}
+    written = redacted("event %r", event)
+    assert "'state_key': '@ana:uni.no'" in written and "'key': 'content.body'" in written
+    assert "'password': {'type': 'string'}" in written
 
 
 def test_a_record_whose_arguments_do_not_fit_is_still_redacted() -> None:
