@@ -5,7 +5,7 @@ of the bot process at DEBUG holds no password, access token, feedback key or ans
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,36 +60,47 @@ async def test_only_joined_members_of_the_organizers_room_are_organizers(
 
 
 @pytest.fixture(params=["WARNING", "DEBUG"])
-async def process(
-    homeserver: Homeserver, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[BotProcess]:
-    """The bot process at DEBUG; the libraries at WARNING (the default), or at DEBUG
-    too (then aiosqlite writes every SQL parameter, the access token among them)."""
-    bot = BotProcess(homeserver, tmp_path, unique("bot"))
-    text = bot.config.read_text(encoding="utf-8")
-    levels = f'[bot]\nlog_level = "DEBUG"\nlibrary_log_level = "{request.param}"\n'
-    bot.config.write_text(text.replace("[bot]\n", levels, 1), encoding="utf-8")
-    try:
-        yield bot
-    finally:
-        await bot.close()
+def library_level(request: pytest.FixtureRequest) -> str:
+    """The libraries at WARNING (the default), or at DEBUG too: then aiosqlite writes
+    every SQL parameter, the access token among them."""
+    return str(request.param)
 
 
 async def test_the_whole_debug_log_holds_no_secret_and_no_answer(
-    make_user: MakeUser, process: BotProcess
+    make_user: MakeUser, homeserver: Homeserver, tmp_path: Path, library_level: str
 ) -> None:
-    """Logs in with its password, answers commands in a room and a direct chat and a
-    whole daily form there (answers with words found nowhere else), then stops; about
-    12 s each. Its whole output (stdout and stderr) is then searched: no secret ever;
-    no answer unless the libraries were asked for DEBUG (config.example.toml warns)."""
+    """The bot process at DEBUG logs in with its password, answers commands in a room
+    and a direct chat and a whole daily form there (answers with words found nowhere
+    else), then stops; about 12 s each. Its whole output (stdout and stderr) is then
+    searched: no secret ever; no answer unless the libraries were asked for DEBUG
+    (config.example.toml warns)."""
     olga, lars = await make_user("olga"), await make_user("lars")
-    config = process.config.read_text(encoding="utf-8")
-    config = config.replace("[bot]\n", f'[bot]\norganizers = ["{olga.user_id}"]\n', 1)
-    process.config.write_text(re.sub(r"^organizers = \[\]\n", "", config, flags=re.M),
-                              encoding="utf-8")
-    await process.start()
-    await process.ready()
-    bot = process.user_id
+    process = BotProcess(homeserver, tmp_path, unique("bot"), organizers=(olga.user_id,))
+    levels = f'[bot]\nlog_level = "DEBUG"\nlibrary_log_level = "{library_level}"\n'
+    config = process.config.read_text(encoding="utf-8").replace("[bot]\n", levels, 1)
+    process.config.write_text(config, encoding="utf-8")
+    try:
+        await process.start()
+        await process.ready()
+        await converse(olga, lars, process.user_id)
+        token = await process.access_token()
+        assert await process.terminate() == 0
+    finally:
+        await process.close()
+    key = re.search(r'^key = "([^"]+)"', config, flags=re.M)
+    assert key is not None
+    written = process.output()
+    assert "first sync done" in written and "logged in to" in written
+    answers = ("zanzibar", "marmalade", "quokka", "trampoline")
+    if library_level == "DEBUG":
+        assert "aiosqlite" in written and "access_token" in written  # its row, redacted
+    for never in (BOT_PASSWORD, token, key[1], *(answers if library_level != "DEBUG" else ())):
+        assert never not in written, f"{never!r} is in the log"
+
+
+async def converse(olga: ChatUser, lars: ChatUser, bot: str) -> None:
+    """Olga sets up a workshop and a room, Lars joins it and answers the daily form in
+    his direct chat with the bot, then sets his zone there."""
     room = await olga.create_room((bot,), public=True)
     await olga.wait_for_membership(room, bot, "join", within=30)
     await lars.join(room)
@@ -110,15 +121,3 @@ async def test_the_whole_debug_log_holds_no_secret_and_no_answer(
         said = await answer(lars, direct, text, bot)
     assert "saved" in said
     await answer(lars, direct, "tz Europe/Oslo", bot)
-    token = await process.access_token()
-    assert await process.terminate() == 0
-    key = re.search(r'^key = "([^"]+)"', process.config.read_text(), flags=re.M)
-    assert key is not None
-    written = process.output()
-    assert "first sync done" in written and "logged in to" in written
-    answers = ("zanzibar", "marmalade", "quokka", "trampoline")
-    libraries_at_debug = 'library_log_level = "DEBUG"' in config
-    if libraries_at_debug:
-        assert "aiosqlite" in written and "access_token" in written  # its row, redacted
-    for never in (BOT_PASSWORD, token, key[1], *(() if libraries_at_debug else answers)):
-        assert never not in written, f"{never!r} is in the log"
