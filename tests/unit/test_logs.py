@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot import logs
 from bot.config import BotSettings, FeedbackSettings, MatrixSettings, Settings, from_mapping
+from bot.db.engine import create_engine
 from tests.chat import ORGANIZER, Chat
 
 TOKEN = "syt_Ym90_kXqLmNoPqRsTuVwXyZa_0AbCdE"
@@ -163,3 +166,19 @@ async def test_a_whole_flow_at_debug_logs_no_secret_and_no_answer(
     assert "bot.scheduling" in written  # the bot's own lines are there
     for never in (TOKEN, PASSWORD, KEY, "zanzibar", "quokka"):
         assert never not in written, never
+
+
+async def test_a_database_error_does_not_carry_the_statements_parameters(
+    database_url: str,
+) -> None:
+    """A failed command logs its exception: the text SQLAlchemy makes of it would
+    hold the statement's parameters (an answer, a token)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as caught:
+                await connection.execute(text("SELECT no_such_column WHERE 1 = :answer"),
+                                         {"answer": "zanzibar marmalade"})
+    finally:
+        await engine.dispose()
+    assert "no_such_column" in str(caught.value) and "zanzibar" not in str(caught.value)
