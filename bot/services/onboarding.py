@@ -157,6 +157,12 @@ async def staff_modes(session: AsyncSession, workshop: Workshop, person: Person)
     return set(found)
 
 
+def meant_for(onboarding: OnboardingSession, modes: set[RoomMode] | frozenset[RoomMode]) -> bool:
+    """Whether the session's audience includes rooms of one of these modes."""
+    audience = onboarding.audience
+    return audience is Audience.ALL or RoomMode(audience.value) in modes
+
+
 @dataclass(frozen=True)
 class LinkReader:
     """Whose eyes a session's video link may meet (../shared/PRODUCT.md section 11):
@@ -172,9 +178,7 @@ class LinkReader:
     def sees(self, onboarding: OnboardingSession) -> bool:
         if self.organizer or onboarding.id == self.signed_up_for:
             return True
-        audience = onboarding.audience
-        return bool(self.modes) and (
-            audience is Audience.ALL or RoomMode(audience.value) in self.modes)
+        return bool(self.modes) and meant_for(onboarding, self.modes)
 
 
 async def link_reader(
@@ -205,8 +209,7 @@ async def join(
             "Onboarding sessions are for the team leads and hosts of "
             f"{code(workshop.slug)}'s rooms."
         )
-    audience = onboarding.audience
-    if audience is not Audience.ALL and RoomMode(audience.value) not in modes:
+    if not meant_for(onboarding, modes):
         raise UserError(
             f"{onboarding.code} is for the teams of {onboarding.audience.value} rooms; "
             "please pick another session."

@@ -140,6 +140,15 @@ def test_libraries_stay_at_warning_unless_asked(root_log: io.StringIO) -> None:
     assert logging.getLogger("bot.app").getEffectiveLevel() == logging.INFO
 
 
+def test_a_token_learnt_while_running_is_kept_out_from_then_on(root_log: io.StringIO) -> None:
+    """A homeserver whose tokens have no known shape (not `syt_`): the token a login
+    gave is redacted by its value, on every root handler."""
+    logs.install()
+    logs.keep_out(OTHER_TOKEN)
+    logging.getLogger("somelib").warning("retrying with %s", {"token": OTHER_TOKEN})
+    assert OTHER_TOKEN not in root_log.getvalue() and "retrying" in root_log.getvalue()
+
+
 async def test_a_whole_flow_at_debug_logs_no_secret_and_no_answer(
     tmp_path: Path, bot_database_url: str, root_log: io.StringIO
 ) -> None:
