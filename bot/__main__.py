@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 import bot
+from bot import logs
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import (
@@ -309,6 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic narrates every migration step at INFO; the bot says what matters itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.install()  # no token or password in any record; `run` adds the secrets' values
     try:
         return int(args.func(args))
     except (ConfigError, migrate.SchemaError) as exc:

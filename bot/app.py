@@ -31,6 +31,7 @@ from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import build_registry
@@ -173,13 +174,12 @@ class App:
         self._started: list[Component] = []
         self._stop = asyncio.Event()
 
-    async def _power_level(self, room: str, user: str) -> int | None:
-        """A power level in the organizers' room, from the network that has the room."""
-        for transport in self.transports.values():
-            level = await transport.power_level(room, user)
-            if level is not None:
-                return level
-        return None
+    async def _power_level(self, network: str, room: str, user: str) -> int | None:
+        """A power level in the organizers' room, asked of the asker's own network only:
+        a user id of one network says nothing about a room of another (a Zulip id is
+        no member of a Matrix room, whatever the room's `users_default`)."""
+        transport = self.transports.get(network)
+        return None if transport is None else await transport.power_level(room, user)
 
     async def _network_organizer(self, network: str, user: str) -> bool:
         """Whether the person's own network makes them an organizer (Zulip's roles and
@@ -300,9 +300,9 @@ def run(settings: Settings) -> int:
     and exits; their answers that were not sent yet go out at the next start.
     A second signal stops at once.
     """
-    logging.getLogger().setLevel(settings.bot.log_level)
-    # nio logs every event of every room at INFO; its warnings are what matters.
-    logging.getLogger("nio").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # The bot's own loggers at bot.log_level, libraries' at WARNING (nio logs every
+    # event, aiosqlite every SQL parameter), and no secret in any record.
+    logs.configure(settings)
     try:
         return asyncio.run(_serve(settings))
     except KeyboardInterrupt:

@@ -61,7 +61,9 @@ __all__ = [
 ]
 
 USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
-ROOM_ID = re.compile(r"^![^:\s]+:[^\s]+$")
+# `!opaque:server`, or from room version 12 on `!` and an opaque id alone (the hash of
+# the room's create event, URL-safe base64). Never read a server out of either.
+ROOM_ID = re.compile(r"^!(?:[^:\s]+:\S+|[A-Za-z0-9_-]+)$")
 
 
 # The Zulip roles that may make someone an organizer (`zulip.organizer_roles`).
@@ -215,7 +217,8 @@ def _check_item(item: str, spec: dataclasses.Field[Any]) -> None:
     if kind == "user id" and not USER_ID.match(item):
         raise _Bad("a user id like @ana:example.org")
     elif kind == "room id" and not ROOM_ID.match(item):
-        raise _Bad("a room id like !abcdef:example.org")
+        raise _Bad("a room id like !abcdef:example.org (or, room version 12 and later, "
+                   "!Tt8Y6oRcJxdV4SEQyHjNLS6vUNvbGIYPDKhpqzLIl_A)")
     elif kind == "user id or server name" and not (USER_ID.match(item) or _is_server(item)):
         raise _Bad("user ids like @ana:example.org or server names like example.org")
     elif kind == "zulip user" and not re.match(r"^(\d{1,12}|[^@\s]+@[^@\s]+)$", item):

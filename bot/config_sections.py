@@ -23,6 +23,10 @@ class BotSettings:
     organizers_power_level: int = 50
     default_timezone: str = field(default="UTC", metadata={"each": "time zone"})
     log_level: str = field(default="INFO", metadata={"choices": ("DEBUG", "INFO", "WARNING")})
+    # Every other library's loggers (aiosqlite, SQLAlchemy, nio...): see bot/logs.py.
+    library_log_level: str = field(
+        default="WARNING", metadata={"choices": ("DEBUG", "INFO", "WARNING", "ERROR")}
+    )
 
 
 @dataclass(frozen=True)

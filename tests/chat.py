@@ -31,7 +31,8 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 class RecordingTransport:
-    """A transport that keeps what the bot sends; power levels are set by the test.
+    """A transport that keeps what the bot sends; power levels and who is in which
+    room are set by the test.
 
     `refuse` holds targets (rooms or people) whose messages fail for good.
     """
@@ -42,7 +43,11 @@ class RecordingTransport:
         if network is not None:
             self.network = network  # e.g. "zulip": Zulip's rules for user ids apply
         self.sent: list[Outgoing] = []
+        # Like Matrix: only a current member of a room has a power level there (its
+        # own in `power_levels`, else the room's `users_default`).
         self.power_levels: dict[tuple[str, str], int] = {}
+        self.users_default: dict[str, int] = {}
+        self.joined: dict[str, set[str]] = {}  # room -> its current members
         self.refuse: dict[str, str] = {}
         self._stopped = asyncio.Event()
 
@@ -59,7 +64,9 @@ class RecordingTransport:
         self._stopped.set()
 
     async def power_level(self, room: str, user: str) -> int | None:
-        return self.power_levels.get((room, user))
+        if user not in self.joined.get(room, ()):
+            return None
+        return self.power_levels.get((room, user), self.users_default.get(room, 0))
 
 
 @dataclass

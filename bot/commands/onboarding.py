@@ -25,15 +25,25 @@ Minutes = Annotated[int, Arg(metavar="N", min=5, max=24 * 60)]
 For = Literal["all", "in-person", "online"]
 
 
-def _describe(row: OnboardingSession, zone: ZoneInfo, taken: int) -> str:
+NOT_SHOWN = "the link is shared with those signed up"
+
+
+def _describe(row: OnboardingSession, zone: ZoneInfo, taken: int, *, shown: bool = True) -> str:
+    """One session; its video link only when `shown` (see `onboarding.LinkReader`)."""
     end = row.starts_at + timedelta(minutes=row.minutes)
     seats = (
         f"{row.capacity - taken} of {row.capacity} seats left" if row.capacity is not None
         else f"{taken} signed up"
     )
     audience = "" if row.audience is Audience.ALL else f", for {row.audience.value} rooms"
-    where = f", {link(row.link)}" if row.link else ""
+    where = "" if not row.link else f", {link(row.link)}" if shown else f", {NOT_SHOWN}"
     return f"{row.code}: {span(row.starts_at, end, zone)}{audience}, {seats}{where}"
+
+
+async def _reader(ctx: Context, workshop: Workshop) -> onboarding.LinkReader:
+    return await onboarding.link_reader(
+        ctx.session, workshop, ctx.person, organizer=ctx.role >= Role.ORGANIZER
+    )
 
 
 def _zone_for(ctx: Context, workshop: Workshop, tz: ZoneInfo | None) -> ZoneInfo:
@@ -56,11 +66,12 @@ async def show(ctx: Context) -> str:
     if not rows:
         return f"{code(workshop.slug)} has no onboarding sessions yet."
     taken = await onboarding.counts(ctx.session, workshop)
-    mine = await onboarding.signup_of(ctx.session, workshop, ctx.person)
+    reader = await _reader(ctx, workshop)
     lines = [f"**Onboarding sessions of {code(workshop.slug)}**"]
     for row in rows:
-        own = " ← yours" if mine is not None and mine.session_id == row.id else ""
-        lines.append(f"- {_describe(row, ctx.zone, taken.get(row.id, 0))}{own}")
+        own = " ← yours" if reader.signed_up_for == row.id else ""
+        described = _describe(row, ctx.zone, taken.get(row.id, 0), shown=reader.sees(row))
+        lines.append(f"- {described}{own}")
     lines.append(
         f"Sign up with {code(ctx.prefix + 'onboarding join O1')}; "
         f"{code(ctx.prefix + 'onboarding ics')} gives a calendar file."
@@ -79,9 +90,10 @@ async def ics(ctx: Context) -> Reply:
     rows = await onboarding.sessions_of(ctx.session, workshop)
     if not rows:
         return Reply(f"{code(workshop.slug)} has no onboarding sessions yet.")
-    mine = await onboarding.signup_of(ctx.session, workshop, ctx.person)
+    reader = await _reader(ctx, workshop)
     data = calendars.onboarding_calendar(
-        workshop, rows, mine.session_id if mine else None, ctx.now()
+        workshop, rows, reader.signed_up_for, ctx.now(),
+        linked={row.id for row in rows if reader.sees(row)},
     )
     name = f"onboarding-{workshop.slug}.ics"
     return Reply(

@@ -40,7 +40,9 @@ def create_engine(
     path = sqlite_file(url)
     if path is not None:
         _create_private(path)
-    engine = create_async_engine(url, echo=echo)
+    # A database error's text would carry the statement's parameters (feedback answers,
+    # what a person typed, the access token) into the log line of a failed command.
+    engine = create_async_engine(url, echo=echo, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_ms=round(busy_timeout_s * 1000))
     return engine

@@ -10,7 +10,7 @@ the reader's zone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
@@ -83,12 +83,12 @@ def onboarding_calendar(
     mine: int | None,
     stamp: datetime,
     *,
-    with_links: bool = True,
+    linked: Container[int] = (),
 ) -> bytes:
     """The workshop's onboarding sessions; the one with id `mine` is marked as yours.
 
-    The public feed leaves out the video links (`with_links=False`): they are for
-    the team leads and hosts, who get them in the chat.
+    Only the sessions whose ids are in `linked` carry their video link (those the
+    reader may see: `onboarding.LinkReader`); the public feed carries none.
     """
     calendar = _calendar(f"{workshop.title}: onboarding", workshop.timezone)
     for session in sessions:
@@ -101,11 +101,14 @@ def onboarding_calendar(
             session.starts_at + timedelta(minutes=session.minutes),
             stamp,
         )
-        if with_links and session.link:
+        shared = ""
+        if session.link and session.id in linked:
             event.add("location", session.link)
             event.add("url", session.link)
+        elif session.link:
+            shared = " The video link is shared with those signed up."
         event.add("description", f"For the team leads and hosts of {workshop.title} "
-                  f"({session.audience.value} rooms).")
+                  f"({session.audience.value} rooms).{shared}")
         if own:
             event.add("categories", ["SIGNED UP"])
         calendar.add_component(event)

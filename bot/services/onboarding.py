@@ -157,6 +157,38 @@ async def staff_modes(session: AsyncSession, workshop: Workshop, person: Person)
     return set(found)
 
 
+def meant_for(onboarding: OnboardingSession, modes: set[RoomMode] | frozenset[RoomMode]) -> bool:
+    """Whether the session's audience includes rooms of one of these modes."""
+    audience = onboarding.audience
+    return audience is Audience.ALL or RoomMode(audience.value) in modes
+
+
+@dataclass(frozen=True)
+class LinkReader:
+    """Whose eyes a session's video link may meet (../shared/PRODUCT.md section 11):
+    organizers; whoever is signed up for that session; and the team leads and hosts
+    of the workshop's live rooms for the sessions meant for their rooms' mode. Those
+    may sign up for such a session at any moment and get the link then, so showing
+    it before hides nothing from them; a learner or a stranger never sees it."""
+
+    organizer: bool
+    modes: frozenset[RoomMode]  # of the live rooms the reader hosts or leads
+    signed_up_for: int | None  # the session id
+
+    def sees(self, onboarding: OnboardingSession) -> bool:
+        if self.organizer or onboarding.id == self.signed_up_for:
+            return True
+        return bool(self.modes) and meant_for(onboarding, self.modes)
+
+
+async def link_reader(
+    session: AsyncSession, workshop: Workshop, person: Person | None, *, organizer: bool
+) -> LinkReader:
+    signup = await signup_of(session, workshop, person)
+    modes = await staff_modes(session, workshop, person) if person is not None else set()
+    return LinkReader(organizer, frozenset(modes), signup.session_id if signup else None)
+
+
 @dataclass(frozen=True)
 class Joined:
     left: OnboardingSession | None  # the session they were signed up for before, if another
@@ -177,8 +209,7 @@ async def join(
             "Onboarding sessions are for the team leads and hosts of "
             f"{code(workshop.slug)}'s rooms."
         )
-    audience = onboarding.audience
-    if audience is not Audience.ALL and RoomMode(audience.value) not in modes:
+    if not meant_for(onboarding, modes):
         raise UserError(
             f"{onboarding.code} is for the teams of {onboarding.audience.value} rooms; "
             "please pick another session."

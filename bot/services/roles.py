@@ -12,7 +12,10 @@ from bot.config import Settings
 from bot.db.models import Person
 from bot.services import team
 
-PowerLevelLookup = Callable[[str, str], Awaitable[int | None]]
+# (network, room, user id) -> the power level of a current member of that network's
+# room; None for anyone not joined there (left, kicked, invited, never in it, or on
+# another network) and where the network has no power levels.
+PowerLevelLookup = Callable[[str, str, str], Awaitable[int | None]]
 # (network, user id) -> whether the network itself makes them an organizer (Zulip's
 # configured organizers and organization roles); None: no network does.
 NetworkOrganizers = Callable[[str, str], Awaitable[bool]]
@@ -34,13 +37,20 @@ class Role(enum.IntEnum):
         }[self]
 
 
-async def is_organizer(settings: Settings, user_id: str, power_level: PowerLevelLookup) -> bool:
+async def is_organizer(
+    settings: Settings, network: str, user_id: str, power_level: PowerLevelLookup
+) -> bool:
+    """Configured (`bot.organizers`), or a current member of the organizers' room with
+    at least `bot.organizers_power_level` there. Membership is the network's answer:
+    a person kicked from the room, or never in it, is no organizer even when the room's
+    `users_default` reaches the level; nor is a person of another network (asked only
+    of the asker's own network)."""
     if user_id in settings.bot.organizers:
         return True
     room = settings.bot.organizers_room
     if room is None:
         return False
-    level = await power_level(room, user_id)
+    level = await power_level(network, room, user_id)
     return level is not None and level >= settings.bot.organizers_power_level
 
 
@@ -66,7 +76,7 @@ async def asker(
         .where(Person.network == network, Person.user_id == user_id)
     )).first()
     person, leads = (found[0], bool(found[1])) if found else (None, False)
-    if await is_organizer(settings, user_id, power_level) or (
+    if await is_organizer(settings, network, user_id, power_level) or (
             network_organizers is not None and await network_organizers(network, user_id)):
         return person, Role.ORGANIZER
     return person, Role.LEAD if leads else Role.EVERYONE

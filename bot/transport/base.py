@@ -169,5 +169,7 @@ class Transport(Protocol):
         ...
 
     async def power_level(self, room: str, user: str) -> int | None:
-        """The user's power level in a room, or None where the network has none."""
+        """The power level of a current member (joined) of a room; None for anyone
+        else (invited, left, kicked, banned, never in it) and where the network has
+        no power levels."""
         ...

@@ -9,25 +9,29 @@ from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
 
-def server_of(matrix_id: str) -> str | None:
-    """The server part of a user or room id (`@ana:uni.no` -> `uni.no`); None without one."""
-    _, colon, server = matrix_id.partition(":")
+def server_of(user_id: str) -> str | None:
+    """The server part of a user id (`@ana:uni.no` -> `uni.no`); None without one.
+
+    Only for user ids: a room id's part after `:` names no server to trust (room
+    version 12 ids have none at all, `!` and an opaque id)."""
+    _, colon, server = user_id.partition(":")
     return server.lower() if colon and server else None
 
 
-def invite_allowed(inviter: str | None, room_id: str, allowed: Collection[str]) -> bool:
-    """Join when the inviter, or the inviter's or the room's server, is allowed.
+def invite_allowed(inviter: str | None, allowed: Collection[str]) -> bool:
+    """Join when the inviter, or the inviter's server, is allowed.
 
     Entries are user ids (`@ana:uni.no`, compared exactly) or server names
-    (`uni.no`, compared without regard to case).
+    (`uni.no`, compared without regard to case). The room's id is not consulted:
+    it is opaque (no server at all from room version 12 on), so an invite to a
+    room whose old-style id ends in an allowed server is judged by its inviter too.
     """
-    if inviter is not None and inviter in allowed:
+    if inviter is None:
+        return False
+    if inviter in allowed:
         return True
     servers = {entry.lower() for entry in allowed if not entry.startswith("@")}
-    candidates = {server_of(room_id)}
-    if inviter is not None:
-        candidates.add(server_of(inviter))
-    return any(candidate in servers for candidate in candidates if candidate is not None)
+    return server_of(inviter) in servers
 
 
 def is_direct_room(

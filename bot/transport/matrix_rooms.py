@@ -10,7 +10,9 @@
   is forgotten (also in `m.direct`), and the next private message opens a new
   one; creating one is a request like any other, retried by the outbox worker.
 - Power levels come from the room state, with creators of version 12 rooms
-  above every level.
+  above every level, and only for current members: a person who left, was
+  kicked or banned, is only invited, or was never in the room has none there,
+  whatever the room's `users_default`.
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ class MatrixRooms:
         matrix_room = self.client.rooms.get(room_id)
         if matrix_room is None or room_id in self._left:
             return None
+        # nio keeps joined and invited members (no lazy loading: the bot's sync filter
+        # asks for every member) and drops those who leave, are kicked or banned.
+        member = matrix_room.users.get(user)
+        if member is None or member.invited:
+            return None
         creators, version = self._creators.get(room_id, ((), None))
         levels = matrix_room.power_levels
         return power_level_of(
@@ -133,7 +140,7 @@ class MatrixRooms:
                 sender = source.get("sender")
                 inviter = sender if isinstance(sender, str) else None
                 direct = content.get("is_direct") is True
-        if invite_allowed(inviter, room_id, self._allowed_inviters):
+        if invite_allowed(inviter, self._allowed_inviters):
             response = await self.session.call(lambda: self.client.join(room_id),
                                                pacer=self.session.other_pacer)
             if not isinstance(response, JoinResponse):

@@ -16,6 +16,7 @@ from typing import Any
 
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
 
+from bot import logs
 from bot.config import MatrixSettings
 from bot.db.state import StateStore
 from bot.transport.base import LoginFailed
@@ -145,6 +146,7 @@ class MatrixSession:
                     f"not to matrix.user_id {self.user_id}"
                 )
             self.client.device_id = response.device_id or device or ""
+            logs.keep_out(token)  # a saved token is known only now: never in a log
             return True
         if error_code(response) in REJECTED_TOKEN_ERRORS:
             return False
@@ -170,6 +172,7 @@ class MatrixSession:
                     f"cannot log in to {self.settings.homeserver} as {self.user_id}: {response}"
                 )
             raise Transient(f"logging in: {response}")
+        logs.keep_out(response.access_token)
         await self.state.set(STATE_ACCESS_TOKEN, response.access_token)
         await self.state.set(STATE_DEVICE_ID, response.device_id)
         log.info("logged in to %s as %s with the password (device %s)",

@@ -142,7 +142,7 @@ class Pages:
             workshop = await self._workshop(session, request)
             found = await onboarding.sessions_of(session, workshop)
             body = calendars.onboarding_calendar(
-                workshop, found, None, workshop.created_at, with_links=False
+                workshop, found, None, workshop.created_at, linked=()  # public: no link
             )
         return conditional(request, body, "text/calendar")
 

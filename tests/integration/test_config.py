@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 import pytest
 
@@ -196,3 +198,33 @@ def test_polls_are_posted_on_the_networks_with_a_poll_room_or_channel() -> None:
     assert both.zulip is not None and both.zulip.poll_topic == "feedback"
     assert config.poll_networks(config.from_mapping({"zulip": {"poll_channel": "w"}})) == (
         "zulip",)
+
+
+V12_ROOM = "!Tt8Y6oRcJxdV4SEQyHjNLS6vUNvbGIYPDKhpqzLIl_A"  # room version 12: no `:server`
+
+
+def test_every_key_taking_a_room_id_accepts_a_version_12_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found from the sections' metadata, so a key added later is checked too."""
+    tables: dict[str, dict[str, str]] = {}
+    for section in dataclasses.fields(config.Settings):
+        cls = get_type_hints(config.Settings)[section.name]
+        cls = next((a for a in get_args(cls) if dataclasses.is_dataclass(a)), cls)
+        if not dataclasses.is_dataclass(cls):
+            continue
+        for key in dataclasses.fields(cls):
+            if key.metadata.get("each") == "room id":
+                tables.setdefault(section.name, {})[key.name] = V12_ROOM
+    assert {"bot": ["organizers_room"], "matrix": ["poll_room"]}.items() <= {
+        name: list(keys) for name, keys in tables.items()}.items()
+    body = "".join(f"[{name}]\n" + "".join(f'{k} = "{v}"\n' for k, v in keys.items())
+                   for name, keys in tables.items())
+    settings = config.load(write(tmp_path, body), environ={})
+    assert settings.bot.organizers_room == V12_ROOM
+    assert settings.matrix is not None and settings.matrix.poll_room == V12_ROOM
+    assert main(["check-config", "-c", str(tmp_path / "c.toml")]) == 1  # no login: run needs it
+    assert "not accepted" not in capsys.readouterr().err
+    for wrong in ("!", "!has space", "#alias:uni.no", "!ends-with:", "!:uni.no"):
+        with pytest.raises(config.ConfigError, match="expected a room id like"):
+            config.load(write(tmp_path, f'[bot]\norganizers_room = "{wrong}"\n'), environ={})

@@ -141,6 +141,7 @@ async def test_organizers_can_come_from_a_power_level(tmp_path: Path) -> None:
             return "the secret"
 
         chat.app.dispatcher.registry = build_registry(restricted)
+        chat.transport.joined[room] = {ANA, "@low:example.org"}
         chat.transport.power_levels[(room, ANA)] = 50
         chat.transport.power_levels[(room, "@low:example.org")] = 49
         assert "the secret" in await chat.say(ANA, "!secret")

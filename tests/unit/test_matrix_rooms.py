@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from nio import MatrixRoom
+from nio import MatrixRoom, RoomMemberEvent
 
 from bot.clock import SystemClock
 from bot.config import MatrixSettings
@@ -18,6 +18,8 @@ from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_session import MatrixSession
 
 BOT, ANA = "@bot:uni.no", "@ana:uni.no"
+# Hostile: ids that are prefixes of one another, one of them never in the room.
+BO, BOB, BOBBY = "@bo:uni.no", "@bob:uni.no", "@bobby:uni.no"
 ROOM = "!organizers:uni.no"
 
 
@@ -28,6 +30,8 @@ async def rooms() -> AsyncIterator[MatrixRooms]:
     session = MatrixSession(settings, StateStore(create_sessionmaker(engine), "matrix"))
     known = MatrixRooms(session, ())
     room = MatrixRoom(ROOM, BOT)
+    room.add_member(BOT, None, None)
+    room.add_member(ANA, None, None)
     room.power_levels.users[ANA] = 50
     session.client.rooms[ROOM] = room
     yield known
@@ -45,6 +49,35 @@ async def test_a_room_the_bot_left_is_no_longer_consulted(rooms: MatrixRooms) ->
     assert rooms.power_level(ROOM, ANA) is None
     rooms.note_joined(ROOM)  # invited and joined again
     assert rooms.power_level(ROOM, ANA) == 50
+
+
+def membership(user: str, state: str, sender: str = ANA) -> RoomMemberEvent:
+    event = RoomMemberEvent.from_dict({
+        "type": "m.room.member", "state_key": user, "sender": sender, "event_id": f"${user}",
+        "origin_server_ts": 1, "content": {"membership": state},
+    })
+    assert isinstance(event, RoomMemberEvent)
+    return event
+
+
+async def test_only_a_current_member_has_a_power_level(rooms: MatrixRooms) -> None:
+    """`users_default` reaches the organizers' level: still, one kicked, banned, only
+    invited or never in the room has no level there (issue 19)."""
+    room = rooms.client.rooms[ROOM]
+    room.power_levels.defaults.users_default = 50
+    room.handle_membership(membership(BOB, "join", sender=BOB))
+    room.handle_membership(membership(BOBBY, "invite"))
+    assert rooms.power_level(ROOM, BOB) == 50
+    assert rooms.power_level(ROOM, BOBBY) is None  # invited, not joined
+    assert rooms.power_level(ROOM, BO) is None  # never in it
+    room.handle_membership(membership(BOB, "leave"))  # kicked by Ana
+    assert rooms.power_level(ROOM, BOB) is None
+    room.handle_membership(membership(BOBBY, "join", sender=BOBBY))
+    assert rooms.power_level(ROOM, BOBBY) == 50
+    room.handle_membership(membership(BOBBY, "ban"))
+    assert rooms.power_level(ROOM, BOBBY) is None
+    room.handle_membership(membership(ANA, "leave", sender=ANA))  # an explicit level, left
+    assert rooms.power_level(ROOM, ANA) is None
 
 
 async def test_a_direct_chat_is_one_marked_for_that_person(rooms: MatrixRooms) -> None:
