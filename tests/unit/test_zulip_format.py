@@ -49,9 +49,12 @@ def test_people_are_shown_by_silent_mention_outside_code_only() -> None:
     assert render("`zulip:77` left", NAMES) == "`zulip:77` left"  # unknown: the id stays
 
 
-def test_rendering_keeps_markdown_and_drops_escapes_zulip_would_show() -> None:
+def test_rendering_keeps_markdown_and_turns_escapes_into_references() -> None:
+    """Zulip shows a backslash escape as typed (its Markdown has none), so each
+    becomes the character reference Zulip passes through."""
     assert render("See <https://x.org/a?b=1>", {}) == "See https://x.org/a?b=1"
-    assert render(r"a\|b \<c\> \*x\* \_y\_", {}) == r"a|b <c\> \*x\* \_y\_"
+    assert render(r"a\|b \<c\> \*x\* \_y\_ \\", {}) == (
+        "a&#124;b &#60;c&#62; &#42;x&#42; &#95;y&#95; &#92;")
     assert render("**Roster** `a\\|b`", {}) == "**Roster** `a\\|b`"
 
 
