@@ -40,6 +40,7 @@ _MENTION = re.compile(r"@_?\*\*([^*|\n]+?)(?:\|(\d+))?\*\*")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
 # A CommonMark backslash escape (any ASCII punctuation), a hard break, or a run of
 # backticks that may open a code span (an escaped backtick never does).
+_PARTIAL_REFERENCE = re.compile(r"&#\d*$")
 _TOKEN = re.compile(r"\\([!-/:-@\[-`{-~])|\\\n|(`+)")
 
 
@@ -207,6 +208,9 @@ def split(text: str, limit: int = MAX_LENGTH) -> list[str]:
         cut = text.rfind("\n", 0, limit)
         if cut <= 0:
             cut = limit
+            # Never in the middle of a character reference: both halves would show it.
+            partial = _PARTIAL_REFERENCE.search(text, max(0, cut - 12), cut)
+            cut = partial.start() if partial is not None and partial.start() > 0 else cut
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     if text or not parts:

@@ -94,3 +94,9 @@ def test_long_messages_are_split_at_line_breaks() -> None:
     assert "\n".join(parts) == text
     assert split("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
     assert split("short") == ["short"]
+
+
+def test_a_long_line_is_never_cut_inside_a_character_reference() -> None:
+    """An escaped `*` is `&#42;` on Zulip: cut in two, both parts would show its pieces."""
+    assert split("x" * 8 + "&#42;y", 10) == ["x" * 8, "&#42;y"]
+    assert split("&#42;" * 3, 7) == ["&#42;", "&#42;", "&#42;"]
