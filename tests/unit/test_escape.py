@@ -17,6 +17,9 @@ import html5lib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.forms import engine
+from bot.forms.definitions import Audience, Form, Kind, Question
+from bot.services.summary import render as summary
 from bot.text import escape
 from bot.transport.matrix_format import notice_content
 from bot.transport.render import html as render_html
@@ -150,3 +153,22 @@ def test_the_escapes_are_few_where_nothing_needs_them() -> None:
     assert escape("- x") == "\\- x" and escape("a-b") == "a-b"
     # `:00-15:` could be a custom emoji's name on Zulip
     assert escape(":tada: at 10:00-15:00") == "\\:tada: at 10\\:00-15:00"
+
+
+def test_a_forms_configured_texts_are_shown_as_written() -> None:
+    """Titles, questions and choices come from TOML and are text: the question, the
+    answers to confirm and the summary show them as written, like the answers."""
+    asked = Question("q", Kind.CHOICE, "# Was it *fast*?", ("- yes", "1. no"))
+    free = Question("t", Kind.TEXT, "> Why?")
+    form = Form("f", "Day_1 <b>", Audience.LEARNERS, (asked, free))
+    question = engine.ask(form, engine.State(), "!")
+    confirm = engine.ask(form, engine.State(2, {"q": "- yes", "t": "# Great\n---"}), "!")
+    total = summary("Day_1 <b> (f)", [], 0, [])
+    # Only the bot's own structure: its numbered choices, its list of answers.
+    assert tags(parsed(render_html(question))) == [
+        "p", "strong", "br", "ol", "li", "li", "p", "br", "code"]
+    assert tags(parsed(render_html(confirm)))[:6] == ["p", "strong", "ul", "li", "li", "br"]
+    assert tags(parsed(render_html(total))) == ["p", "strong"]
+    assert "# Was it *fast*?\n1. - yes\n2. 1. no" in plain_text(question)
+    assert "- > Why?: # Great\n" in plain_text(confirm)
+    assert plain_text(total).startswith("Day_1 <b> (f): 0 responses")
