@@ -38,9 +38,9 @@ _CODE_USER = re.compile(r"`+ ?zulip:(\d{1,12}) ?`+")
 _BARE_USER = re.compile(r"(?<![\w:/])zulip:(\d{1,12})\b")
 _MENTION = re.compile(r"@_?\*\*([^*|\n]+?)(?:\|(\d+))?\*\*")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_PARTIAL_REFERENCE = re.compile(r"&#\d*$")
 # A CommonMark backslash escape (any ASCII punctuation), a hard break, or a run of
 # backticks that may open a code span (an escaped backtick never does).
-_PARTIAL_REFERENCE = re.compile(r"&#\d*$")
 _TOKEN = re.compile(r"\\([!-/:-@\[-`{-~])|\\\n|(`+)")
 
 
