@@ -7,14 +7,65 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-# Enough to keep user text literal (no emphasis, links, code, HTML or tables) while
-# leaving ordinary punctuation readable in the console, which shows Markdown as is.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~|])")
+# Characters that open inline syntax wherever they stand: CommonMark's emphasis,
+# code spans, links, autolinks and HTML, character references (`&#10;` would
+# become a line break) and the backslash itself; Zulip's strikethrough, tables
+# and `$$math$$`. A backslash before any ASCII punctuation is valid CommonMark,
+# so escaping one character too many costs nothing but a backslash in the source.
+_INLINE = re.compile(r"([\\`*_\[\]<>~|&$])")
+# A colon that opens Zulip's `:emoji:`, and the one in a `zulip:12` the Zulip
+# formatter would turn into a mention; other colons (`10:00`, `@ana:uni.no`,
+# `https://`) need nothing.
+_COLON = re.compile(r":(?=[\w+-]+:)|(?<=zulip):(?=\d)")
+# What opens a block at the start of a line (or of a list item's content): an ATX
+# heading, a list item, a thematic break or setext underline (`---`, `===`), an
+# ordered item (`1.`, `1)`), Zulip's `/me`. Fences, quotes and tables begin with
+# characters _INLINE already escapes.
+_BLOCK_START = re.compile(r"^(?:([#+\-=/])|(\d+)([.)]))")
+# Every line break a person's device may send, CRLF counted once.
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
 
 
 def escape(text: str) -> str:
-    """Make user-supplied text literal inside Markdown (no links, emphasis or HTML)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """User text as Markdown that shows exactly that text, wherever it is placed.
+
+    Valid anywhere in a line, also where a block could begin (the start of a
+    line or of a list item's content): no emphasis, code, link, HTML, heading,
+    list, quote, rule, fence, table or indented code of the text's making, no
+    character reference decoded (`&#10;` stays those five characters), and the
+    spaces at either end kept (as `&#32;`, which CommonMark does not strip).
+
+    Text of several lines keeps its line breaks inside the block it stands in
+    (a hard break, the next line indented so it stays in a list item), each line
+    escaped on its own; breaks at the very end show nothing and are dropped.
+    Which breaks count: CR, LF, CRLF, VT, FF, NEL, U+2028 and U+2029.
+    Networks that do not read backslash escapes (Zulip) get them rewritten by
+    their formatter.
+    """
+    lines = _LINE_BREAK.split(text)
+    while len(lines) > 1 and not lines[-1]:
+        lines.pop()
+    return "\\\n  ".join(_escape_line(line) for line in lines)
+
+
+def _escape_line(line: str) -> str:
+    core = line.strip()
+    if not core:
+        return _references(line)
+    start = len(line) - len(line.lstrip())
+    body = _COLON.sub(r"\\:", _INLINE.sub(r"\\\1", core))
+    body = _BLOCK_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", body)
+    return _references(line[:start]) + body + _references(line[start + len(core):])
+
+
+def _references(spaces: str) -> str:
+    """Whitespace as numeric character references: CommonMark keeps those."""
+    return "".join(f"&#{ord(c)};" for c in spaces)
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """What someone typed, quoted back in an answer: clipped, in quotes, literal."""
+    return escape(repr(clip(text, limit)))
 
 
 def link(url: str) -> str:
@@ -23,7 +74,13 @@ def link(url: str) -> str:
 
 
 def code(text: str) -> str:
-    """An inline code span that survives any backticks inside `text`."""
+    """An inline code span that survives any backticks inside `text`.
+
+    Line breaks become spaces, as a code span shows them anyway: a break inside
+    one could otherwise start a block (`# x` on the next line) before the span
+    is read.
+    """
+    text = _LINE_BREAK.sub(" ", text)
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pycountry
 
-from bot.text import clip
+from bot.text import clip, escape, quoted
 
 # Phones type en and em dashes (and minus signs) in ranges: `10:00–15:00`, `days=1–3`.
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−", "-"))
@@ -87,7 +87,7 @@ def parse_zone(text: str) -> ZoneInfo:
     close = difflib.get_close_matches(text.lower(), _zone_names(), n=2, cutoff=0.75)
     hint = " Did you mean " + " or ".join(_zone_names()[c] for c in close) + "?" if close else ""
     raise ValueError(
-        f"{clip(text)!r} is not a time zone I know. Use an IANA name in Area/City form, "
+        f"{quoted(text)} is not a time zone I know. Use an IANA name in Area/City form, "
         f"such as Europe/Oslo, America/New_York or Asia/Kolkata (or UTC).{hint}"
     )
 
@@ -98,27 +98,27 @@ def parse_date(text: str) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise ValueError(f"{clip(text)!r} is not a date; use YYYY-MM-DD, for example 2026-03-17")
+    raise ValueError(f"{quoted(text)} is not a date; use YYYY-MM-DD, for example 2026-03-17")
 
 
 def parse_time(text: str) -> time:
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return time(int(match[1]), int(match[2]))
-    raise ValueError(f"{clip(text)!r} is not a time; use HH:MM on the 24-hour clock, e.g. 14:00")
+    raise ValueError(f"{quoted(text)} is not a time; use HH:MM on the 24-hour clock, e.g. 14:00")
 
 
 def parse_int(text: str, minimum: int | None = None, maximum: int | None = None) -> int:
     match = re.fullmatch(r"([+-]?)0*(\d+)", text.strip())
     if not match:
-        raise ValueError(f"{clip(text)!r} is not a whole number")
+        raise ValueError(f"{quoted(text)} is not a whole number")
     if len(match[2]) > 9:  # do not turn a pasted megabyte of digits into a number
-        sign = match[1] == "-"
+        sign, shown = match[1] == "-", escape(clip(text, 20))  # `-1…` must not start a list
         if sign and minimum is not None:
-            raise ValueError(f"{clip(text, 20)} is too small; the least accepted is {minimum}")
+            raise ValueError(f"{shown} is too small; the least accepted is {minimum}")
         if not sign and maximum is not None:
-            raise ValueError(f"{clip(text, 20)} is too large; the most accepted is {maximum}")
-        raise ValueError(f"{clip(text, 20)} is too large a number")
+            raise ValueError(f"{shown} is too large; the most accepted is {maximum}")
+        raise ValueError(f"{shown} is too large a number")
     value = int(match[1] + match[2])
     if minimum is not None and value < minimum:
         raise ValueError(f"{value} is too small; the least accepted is {minimum}")
@@ -133,7 +133,7 @@ def parse_bool(text: str) -> bool:
         return True
     if lowered in ("no", "n", "false", "off", "0"):
         return False
-    raise ValueError(f"{clip(text)!r} is not yes or no")
+    raise ValueError(f"{quoted(text)} is not yes or no")
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class RoomCode:
     def parse(cls, text: str) -> Self:
         match = re.fullmatch(r"[Rr]?(\d{1,9})", text.strip())
         if not match:
-            raise ValueError(f"{clip(text)!r} is not a room id; room ids look like R7")
+            raise ValueError(f"{quoted(text)} is not a room id; room ids look like R7")
         return cls(int(match[1]))
 
     def __str__(self) -> str:
@@ -182,7 +182,7 @@ class UserId(str):
             r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d{1,5})?|zulip:\d{1,12}", text
         ):
             raise ValueError(
-                f"{clip(text)!r} is not a user id; user ids look like @ana:example.org "
+                f"{quoted(text)} is not a user id; user ids look like @ana:example.org "
                 "(on Zulip, mention the person: @**Ana**)"
             )
         return cls(text)
@@ -208,11 +208,11 @@ class Slug(str):
     def parse(cls, text: str) -> Self:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", text):
             raise ValueError(
-                f"{clip(text)!r} is not a workshop slug; use 2-40 lowercase letters, digits "
+                f"{quoted(text)} is not a workshop slug; use 2-40 lowercase letters, digits "
                 "and dashes, e.g. 2026-spring"
             )
         if text in COMMAND_WORDS:
-            raise ValueError(f"{text!r} is a word the commands use, so it cannot be a slug")
+            raise ValueError(f"{quoted(text)} is a word the commands use, so it cannot be a slug")
         return cls(text)
 
 
@@ -224,7 +224,7 @@ class Url(str):
     @classmethod
     def parse(cls, text: str) -> Self:
         if not re.fullmatch(r"https?://[^\s<>\"]{1,490}", text):
-            raise ValueError(f"{clip(text)!r} is not a web address starting with https://")
+            raise ValueError(f"{quoted(text)} is not a web address starting with https://")
         return cls(text)
 
 
@@ -260,7 +260,7 @@ class TimeRange:
         parts = dashes(text).split("-")
         if len(parts) != 2:
             raise ValueError(
-                f"{clip(text)!r} is not a time range; use HH:MM-HH:MM, e.g. 10:00-15:00"
+                f"{quoted(text)} is not a time range; use HH:MM-HH:MM, e.g. 10:00-15:00"
             )
         start, end = parse_time(parts[0].strip()), parse_time(parts[1].strip())
         if end == start:
@@ -290,11 +290,11 @@ class DaySet:
             match = re.fullmatch(r"\s*(\d{1,2})\s*(?:-\s*(\d{1,2})\s*)?", part)
             if not match:
                 raise ValueError(
-                    f"{clip(text)!r} is not a list of days; use e.g. 1-6, 1,3,5 or all"
+                    f"{quoted(text)} is not a list of days; use e.g. 1-6, 1,3,5 or all"
                 )
             first, last = int(match[1]), int(match[2] or match[1])
             if first < 1:
-                raise ValueError(f"{part.strip()!r} is not a day range; days count from 1")
+                raise ValueError(f"{quoted(part.strip())} is not a day range; days count from 1")
             if last < first:
                 raise ValueError(
                     f"the day range {first}-{last} is reversed; did you mean {last}-{first}?"
@@ -352,7 +352,7 @@ class Language(str):
         code = getattr(found, "alpha_2", None)
         if code is None:
             raise ValueError(
-                f"{clip(text)!r} is not an ISO 639-1 language code; use two letters, "
+                f"{quoted(text)} is not an ISO 639-1 language code; use two letters, "
                 "e.g. en, de, fi, no or es"
             )
         return cls(code)

@@ -11,6 +11,7 @@ from bot.commands.framework import Arg, CommandSet, Notice, Reply, Rest, UsageEr
 from bot.db.models import LocalRoom, MemberRole, Membership, Person, RoomStatus
 from bot.services import workshops
 from bot.services.roles import Role
+from bot.text import escape
 
 commands = CommandSet()
 
@@ -53,7 +54,9 @@ async def announce(
     recipients = list(found)
     if not recipients:
         return Reply(f"Nobody to send to: the current workshop has no {group} yet.")
-    message = f"📣 Announcement from the organizers of {workshop.title}:\n\n{text.strip()}"
+    # The organizers' words as they typed them, line breaks kept: text, not Markdown.
+    message = (f"📣 Announcement from the organizers of {escape(workshop.title)}:\n\n"
+               f"{escape(text.strip())}")
     notices = tuple(Notice(person.user_id, message) for person in recipients)
     count = len(notices)
     return Reply(f"Sent to {count} {'person' if count == 1 else 'people'} ({group}).",

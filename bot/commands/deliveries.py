@@ -10,6 +10,7 @@ from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.outbox import rows
 from bot.services.roles import Role
 from bot.text import clip, code, escape, when
+from bot.transport.render import plain_text
 
 commands = CommandSet()
 
@@ -40,6 +41,12 @@ async def deliveries(ctx: Context) -> str:
         lines.append(
             f"- {when(row.created_at, ctx.zone)} to {escape(target)}: "
             f"{escape(clip(row.error or 'no reason recorded', 160))} "
-            f"(ref {code(row.reference)}): “{escape(clip(row.text, 60))}”"
+            f"(ref {code(row.reference)}): “{escape(clip(said(row.text), 60))}”"
         )
     return "\n".join(lines)
+
+
+def said(markdown: str) -> str:
+    """What the message said as people read it, on one line: its Markdown holds user
+    text escaped once already, and quoting the source would show the escapes."""
+    return " ".join(plain_text(markdown).split())

@@ -27,7 +27,7 @@ from bot.commands.params import Arg, Option, Options, Param, Rest, params_of
 from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokenize
 from bot.services.errors import UserError
 from bot.services.roles import Role
-from bot.text import clip, code
+from bot.text import clip, code, escape, quoted
 from bot.transport.base import Attachment
 
 __all__ = [
@@ -220,7 +220,7 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         key = match[1].lower().replace("_", "-")
         if key not in options:
             accepted = ", ".join(f"{k}=" for k in options)
-            raise UsageError(f"{clip(key)}= is not an option here; accepted: {accepted}")
+            raise UsageError(f"{escape(clip(key))}= is not an option here; accepted: {accepted}")
         if key in raw_options:
             raise UsageError(f"{key}= is given twice")
         raw_options[key] = match[2]
@@ -260,7 +260,7 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     if words_param is not None:
         args.extend(_convert(words_param, word) for word in extra)
     elif extra:
-        raise UsageError(f"I did not expect {clip(' '.join(extra), 60)!r} here")
+        raise UsageError(f"I did not expect {quoted(' '.join(extra), 60)} here")
     if rest_param is not None:
         if raw_rest is not None and raw_rest.strip():
             args.append(_convert(rest_param, raw_rest.strip()))

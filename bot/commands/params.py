@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
 from bot import values
-from bot.text import clip
+from bot.text import quoted
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         def convert(raw: str) -> str:
             if raw.lower() in choices:
                 return raw.lower()
-            raise ValueError(f"{clip(raw)!r} is not one of: {', '.join(choices)}")
+            raise ValueError(f"{quoted(raw)} is not one of: {', '.join(choices)}")
 
         metavar = metavar or "|".join(choices)
     elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
@@ -234,7 +234,7 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         def convert(raw: str) -> Any:
             if raw.lower() in members:
                 return members[raw.lower()]
-            raise ValueError(f"{clip(raw)!r} is not one of: {', '.join(members)}")
+            raise ValueError(f"{quoted(raw)} is not one of: {', '.join(members)}")
 
         metavar = metavar or "|".join(members)
     elif annotation is str:

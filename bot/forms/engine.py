@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.forms.definitions import Form, Kind, Question
-from bot.text import code
+from bot.text import code, escape
 
 Value = str | int | list[str] | None
 
@@ -44,9 +44,9 @@ def ask(form: Form, state: State, prefix: str) -> str:
     if state.step >= len(form.questions):
         return _confirmation(form, state)
     question = form.questions[state.step]
-    lines = [f"**{form.title}**, question {state.step + 1} of {len(form.questions)}:",
-             question.text]
-    lines += [f"{n}. {choice}" for n, choice in enumerate(question.choices, start=1)]
+    lines = [f"**{escape(form.title)}**, question {state.step + 1} of {len(form.questions)}:",
+             escape(question.text)]
+    lines += [f"{n}. {escape(choice)}" for n, choice in enumerate(question.choices, start=1)]
     lines.append(_hint(question))
     moves = ["`skip`"] if question.optional else []
     if state.step > 0:
@@ -82,9 +82,11 @@ def _number_range(question: Question) -> str:
 
 
 def _confirmation(form: Form, state: State) -> str:
-    lines = [f"**{form.title}**: your answers"]
+    lines = [f"**{escape(form.title)}**: your answers"]
     for question in form.questions:
-        lines.append(f"- {question.text}: {shown(state.answers.get(question.id))}")
+        value = state.answers.get(question.id)
+        given = "(skipped)" if value is None else escape(shown(value))  # the person's own words
+        lines.append(f"- {escape(question.text)}: {given}")
     lines.append(
         "Save them? Type `yes` to save, `back` to change the last one, `cancel` to drop them."
     )

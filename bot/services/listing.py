@@ -12,9 +12,9 @@ would run as a formula get a leading `'` (OWASP, "CSV injection").
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -106,12 +106,18 @@ def render(entries: list[PublicRoom], fmt: Format) -> str:
     )
 
 
+# `escape`'s escapes of the characters HTML reads, as the references every Markdown
+# knows: Markdown without `\\<` (Python-Markdown's, for one) would pass `<img ...>`
+# through where a page allows raw HTML.
+_HTML_ESCAPES = re.compile(r"\\([<>&])")
+_REFERENCES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
 def _markdown_cell(value: object) -> str:
     """Literal text in a Markdown table cell, safe where the page allows raw HTML.
 
-    HTML-escaping first leaves no `<` to open a tag and no `&` to spell an entity;
-    Markdown-escaping then disarms emphasis, links, code and the cell's `|`.
-    Line breaks would end the table row.
+    `escape` disarms emphasis, links, code and the cell's `|`, and its escapes of
+    `<`, `>` and `&` become references. Line breaks would end the table row.
     """
-    text = " ".join(str(value).splitlines())
-    return escape(html.escape(text, quote=True))
+    text = escape(" ".join(str(value).splitlines()))
+    return _HTML_ESCAPES.sub(lambda m: _REFERENCES[m[1]], text)

@@ -23,7 +23,7 @@ from bot.db.models import (
     Workshop,
 )
 from bot.services.errors import UserError
-from bot.text import code
+from bot.text import code, quoted
 
 STAFF = (MemberRole.HOST, MemberRole.LEAD)
 
@@ -32,7 +32,7 @@ def parse_code(text: str) -> int:
     """`O2` -> 2; ValueError for anything else (the framework answers with the usage)."""
     match = re.fullmatch(r"[Oo]?(\d{1,9})", text.strip())
     if not match:
-        raise ValueError(f"{text[:40]!r} is not a session id; session ids look like O2")
+        raise ValueError(f"{quoted(text, 40)} is not a session id; session ids look like O2")
     return int(match[1])
 
 

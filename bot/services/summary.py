@@ -183,8 +183,9 @@ def render(
     (the first in sorted order): a chat message has a size limit (64 KiB on Matrix)
     and thousands of answers are read in the export, `export` (the command) says so.
     `polls` (per question id) adds the poll's counts to a question, apart from the
-    form's and labelled as the poll's."""
-    lines = [f"**{title}**: {responses} response{'s' if responses != 1 else ''}"]
+    form's and labelled as the poll's. `title` is text (a form's title as configured),
+    escaped here like the questions."""
+    lines = [f"**{escape(title)}**: {responses} response{'s' if responses != 1 else ''}"]
     if rates:
         lines.append("Response rate: " + "; ".join(str(r) for r in rates))
     for t in tallies:

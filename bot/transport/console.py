@@ -81,7 +81,7 @@ class ConsoleTransport:
                 self.user = UserId.parse(command.removeprefix("/as"))
                 self._print(f"(you are now {self.user})")
             except ValueError as exc:
-                self._print(f"({exc})")
+                self._print(f"({plain_text(str(exc))})")
         elif command.startswith("/wait"):
             await self._wait(command.removeprefix("/wait").strip())
         elif command:

@@ -14,9 +14,13 @@
 - Rendering: handlers write CommonMark with user text backslash-escaped; Zulip
   reads the same emphasis, code spans, lists and links. What differs:
   `zulip:12` (alone or in a code span) becomes the silent mention; `<url>`
-  becomes the bare address (Zulip links it); escapes Zulip does not know
-  (`\\<`, `\\|`, `\\~`) lose their backslash, which Zulip would show. A
-  message over Zulip's 10,000 characters is split at line breaks.
+  becomes the bare address (Zulip links it). Zulip has no backslash escapes
+  at all (its Markdown disables them and shows the backslash), but it passes
+  character references through: each escape `\\*` becomes `&#42;`, which no
+  Zulip pattern (emphasis, mentions, `:emoji:`, `$$math$$`, lists...) reads as
+  syntax and which shows `*`. A hard break (a backslash ending a line) becomes
+  a plain line break, Zulip's own. A message over Zulip's 10,000 characters is
+  split at line breaks.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ _CODE_USER = re.compile(r"`+ ?zulip:(\d{1,12}) ?`+")
 _BARE_USER = re.compile(r"(?<![\w:/])zulip:(\d{1,12})\b")
 _MENTION = re.compile(r"@_?\*\*([^*|\n]+?)(?:\|(\d+))?\*\*")
 _AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
-_UNKNOWN_ESCAPE = re.compile(r"\\([<|~])")
-_CODE = re.compile(r"(`+)(.+?)\1", re.S)
+_PARTIAL_REFERENCE = re.compile(r"&#\d*$")
+# A CommonMark backslash escape (any ASCII punctuation), a hard break, or a run of
+# backticks that may open a code span (an escaped backtick never does).
+_TOKEN = re.compile(r"\\([!-/:-@\[-`{-~])|\\\n|(`+)")
 
 
 def user_key(user_id: int) -> str:
@@ -160,20 +166,34 @@ def render(markdown: str, names: Mapping[int, str]) -> str:
             return f"`{USER_PREFIX}{number}`"
         return f"@_**{_safe_name(name)}|{number}**"
 
+    def text(part: str) -> str:
+        return _BARE_USER.sub(mention, _AUTOLINK.sub(r"\1", part))
+
     out: list[str] = []
+    plain: list[str] = []  # text since the last code span, escapes already rewritten
     position = 0
-    for code in _CODE.finditer(markdown):
-        out.append(_BARE_USER.sub(mention, _outside_code(markdown[position:code.start()])))
-        span = code[0]
-        out.append(mention(user) if (user := _CODE_USER.fullmatch(span)) else span)
-        position = code.end()
-    out.append(_BARE_USER.sub(mention, _outside_code(markdown[position:])))
+    while (token := _TOKEN.search(markdown, position)) is not None:
+        plain.append(markdown[position:token.start()])
+        position = token.end()
+        if token[1] is not None:
+            plain.append(f"&#{ord(token[1])};")
+        elif token[2] is None:  # a hard break: keep a line that would look blank non-blank
+            line = "".join(plain).rpartition("\n")[2]
+            plain.append("&#32;\n" if not line.strip() else "\n")
+        else:
+            fence = token[2]
+            close = re.compile(f"(?<!`){fence}(?!`)").search(markdown, position)
+            if close is None:
+                plain.append(fence)
+                continue
+            out.append(text("".join(plain)))
+            plain = []
+            span = markdown[token.start():close.end()]
+            out.append(mention(user) if (user := _CODE_USER.fullmatch(span)) else span)
+            position = close.end()
+    plain.append(markdown[position:])
+    out.append(text("".join(plain)))
     return "".join(out)
-
-
-def _outside_code(text: str) -> str:
-    text = _AUTOLINK.sub(r"\1", text)
-    return _UNKNOWN_ESCAPE.sub(r"\1", text)
 
 
 def _safe_name(name: str) -> str:
@@ -188,6 +208,9 @@ def split(text: str, limit: int = MAX_LENGTH) -> list[str]:
         cut = text.rfind("\n", 0, limit)
         if cut <= 0:
             cut = limit
+            # Never in the middle of a character reference: both halves would show it.
+            partial = _PARTIAL_REFERENCE.search(text, max(0, cut - 12), cut)
+            cut = partial.start() if partial is not None and partial.start() > 0 else cut
         parts.append(text[:cut])
         text = text[cut:].lstrip("\n")
     if text or not parts:

@@ -49,9 +49,12 @@ def test_people_are_shown_by_silent_mention_outside_code_only() -> None:
     assert render("`zulip:77` left", NAMES) == "`zulip:77` left"  # unknown: the id stays
 
 
-def test_rendering_keeps_markdown_and_drops_escapes_zulip_would_show() -> None:
+def test_rendering_keeps_markdown_and_turns_escapes_into_references() -> None:
+    """Zulip shows a backslash escape as typed (its Markdown has none), so each
+    becomes the character reference Zulip passes through."""
     assert render("See <https://x.org/a?b=1>", {}) == "See https://x.org/a?b=1"
-    assert render(r"a\|b \<c\> \*x\* \_y\_", {}) == r"a|b <c\> \*x\* \_y\_"
+    assert render(r"a\|b \<c\> \*x\* \_y\_ \\", {}) == (
+        "a&#124;b &#60;c&#62; &#42;x&#42; &#95;y&#95; &#92;")
     assert render("**Roster** `a\\|b`", {}) == "**Roster** `a\\|b`"
 
 
@@ -91,3 +94,9 @@ def test_long_messages_are_split_at_line_breaks() -> None:
     assert "\n".join(parts) == text
     assert split("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
     assert split("short") == ["short"]
+
+
+def test_a_long_line_is_never_cut_inside_a_character_reference() -> None:
+    """An escaped `*` is `&#42;` on Zulip: cut in two, both parts would show its pieces."""
+    assert split("x" * 8 + "&#42;y", 10) == ["x" * 8, "&#42;y"]
+    assert split("&#42;" * 3, 7) == ["&#42;", "&#42;", "&#42;"]
