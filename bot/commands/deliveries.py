@@ -37,9 +37,11 @@ async def deliveries(ctx: Context) -> str:
     lines = [f"**{total} failed {noun}**{shown}. {queue}"]
     for row in failed:
         target = row.person or row.room or "?"
+        # What a direct chat was told is not kept (bot/outbox/marks.py).
+        said = "a direct message" if row.direct else f"“{escape(clip(row.text, 60))}”"
         lines.append(
             f"- {when(row.created_at, ctx.zone)} to {escape(target)}: "
             f"{escape(clip(row.error or 'no reason recorded', 160))} "
-            f"(ref {code(row.reference)}): “{escape(clip(row.text, 60))}”"
+            f"(ref {code(row.reference)}): {said}"
         )
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DeliveryStatus, FeedbackPoll, OutboxMessage
-from bot.outbox.marks import MARK_SENT
+from bot.outbox.marks import DROP_IF_DIRECT, MARK_SENT
 from bot.transport.base import Attachment, Origin, Outgoing, Poll
 
 
@@ -203,10 +203,12 @@ async def mark_sent(
 
 
 async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:
+    """Mark a row failed for good; a direct chat's is then kept like a sent one (its
+    target, reason and reference for `!deliveries`, not what it said)."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status=DeliveryStatus.FAILED, error=reason[:2000])
+        .values(status=DeliveryStatus.FAILED, error=reason[:2000], **DROP_IF_DIRECT)
     )
 
 
