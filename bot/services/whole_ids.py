@@ -7,7 +7,7 @@ id it is a part of: forgetting `@ana:example.org` leaves `@ana:example.org:8448`
 (a historical localpart) as they are; forgetting `zulip:1` leaves `zulip:12`.
 
 So an occurrence counts only when the characters around it cannot continue an
-id: before it, none of a localpart's characters (nor `@` or `:`); after it, no
+id: before it, none of a localpart's characters (nor `@`, nor a backslash); after it, no
 letter, digit, `_` or `-`, and no `.` or `:` followed by what a server name or
 port goes on with. A `.` or `:` ending a sentence ("thanks @ana:example.org.")
 is punctuation. The id is also found as Markdown-escaped text (`escape`), as
@@ -22,7 +22,7 @@ from functools import lru_cache
 from bot.text import escape
 
 # What may come right before an id without being part of a longer one.
-_BEFORE = r"(?<![A-Za-z0-9._=\-/+@:\\])"
+_BEFORE = r"(?<![A-Za-z0-9._=\-/+@\\])"
 # What may come right after: not a character that continues a server name,
 # localpart or port, nor a `.`/`:` followed by one (`.uk`, `:8448`, `:[`).
 _AFTER = r"(?![A-Za-z0-9_\-]|[.:][A-Za-z0-9\[])"
