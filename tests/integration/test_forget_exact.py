@@ -236,8 +236,8 @@ def test_forgetting_one_id_leaves_every_other_exactly_as_it_was(
     runner: asyncio.Runner, request: pytest.FixtureRequest, database_kind: str,
     network: str, family: st.SearchStrategy[list[str]], data: st.DataObject, which: int,
 ) -> None:
-    """25 examples per database and family: about 30-40 s on SQLite, 90-115 s on
-    PostgreSQL (a fresh database and some twenty commands each) on the shared 2-core
+    """25 examples per database and family (a fresh database and some twenty commands
+    each): 20-40 s each on SQLite and PostgreSQL, up to 2 minutes on a busy 2-core
     machine."""
     ids = data.draw(family, label="ids")
     runner.run(forget_one(request, database_kind, network, ids, which))
