@@ -38,10 +38,12 @@ async def deliveries(ctx: Context) -> str:
     lines = [f"**{total} failed {noun}**{shown}. {queue}"]
     for row in failed:
         target = row.person or row.room or "?"
+        # What a direct chat was told is not kept (bot/outbox/marks.py).
+        told = "a direct message" if row.direct else f"“{escape(clip(said(row.text), 60))}”"
         lines.append(
             f"- {when(row.created_at, ctx.zone)} to {escape(target)}: "
             f"{escape(clip(row.error or 'no reason recorded', 160))} "
-            f"(ref {code(row.reference)}): “{escape(clip(said(row.text), 60))}”"
+            f"(ref {code(row.reference)}): {told}"
         )
     return "\n".join(lines)
 

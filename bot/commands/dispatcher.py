@@ -386,9 +386,14 @@ class Dispatcher:
             in_reply_to=Origin.of(message),
             mentions=reply.mentions,
             attachment=reply.attachment,
+            direct=message.is_direct,
         )
         notices = [
             (rows.notice_key(key, n), Outgoing(text=notice.text, user=notice.user))
             for n, notice in enumerate(reply.notices, start=1)
         ]
+        if reply.action is not None:  # in the answer's lane: after the answer
+            notices.append((f"{key}:action", Outgoing(
+                text="", room=message.room, mentions=(message.sender,), direct=True,
+                action=reply.action)))
         return [(key, answer), *notices]

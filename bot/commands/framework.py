@@ -68,6 +68,9 @@ class Reply:
     notices: tuple[Notice, ...] = ()
     attachment: Attachment | None = None
     mentions: tuple[str, ...] = ()
+    # Something for the transport to do about the asker in this chat once the answer
+    # is out (transport.base.FORGET_DIRECT).
+    action: str | None = None
 
 
 Handler = Callable[..., Awaitable["str | Reply"]]

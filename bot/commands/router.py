@@ -23,7 +23,7 @@ from bot.db.models import Conversation, Person
 from bot.forms import engine
 from bot.services import feedback, forget, people
 from bot.text import code
-from bot.transport.base import Incoming
+from bot.transport.base import FORGET_DIRECT, Incoming
 
 # Words a conversation understands, typed with or without the prefix.
 CONTROL = {"help", "cancel", "back", "skip", *engine.YES}
@@ -69,7 +69,7 @@ async def route(
     if typed == "help":
         return Reply(_help(row) + "\n\n" + _question(settings, row))
     if row.kind == forget.KIND:
-        return await _forget(session, settings, person, row, typed)
+        return await _forget(session, settings, person, row, typed, message.room)
     return await _answer(session, settings, person, row, text, now)
 
 
@@ -93,18 +93,22 @@ async def _answer(
 
 
 async def _forget(
-    session: AsyncSession, settings: Settings, person: Person, row: Conversation, typed: str
+    session: AsyncSession, settings: Settings, person: Person, row: Conversation, typed: str,
+    chat: str,
 ) -> Reply:
-    """The answer to the forget-me question: `yes` forgets, anything else keeps."""
+    """The answer to the forget-me question: `yes` forgets, anything else keeps. Once
+    the answer is out, the transport forgets the person's direct chats (`chat` too)."""
     if typed != "yes":
         await session.delete(row)
         return Reply("Nothing was removed; the bot still knows you.")
-    moved = await forget.forget(session, await feedback.feedback_key(session, settings), person)
+    key = await feedback.feedback_key(session, settings)
+    moved = await forget.forget(session, key, person, direct_rooms=(chat,))
     prefix = settings.bot.prefix
     return Reply(
         "Done: the bot no longer has your user id or anything about you. If you write "
         f"again, you start afresh (e.g. {code(prefix + 'help')}).",
         notices=tuple(n for room, up in moved for n in notice_promoted(up, room, prefix)),
+        action=FORGET_DIRECT,
     )
 
 

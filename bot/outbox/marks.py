@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, case, literal, null, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -24,11 +25,21 @@ from bot.db.models import DeliveryStatus, OutboxMessage
 # Built once (a mark is written for nearly every message), on the table: a bulk
 # mark needs none of the ORM's session synchronisation (its session holds no rows).
 _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+# A row to a direct chat keeps, once sent (or failed for good), only what dedupe
+# and `!deliveries` need (key, network, target, status, times, attempts, reference,
+# error): what it said (text, mentions, what it answered, its file) is dropped in
+# the same statement.
+_DROPPED = ("reply_to_event", "reply_to_room", "thread_root", "mentions", "attachment_name",
+            "attachment_type", "attachment_data", "poll")
+DROP_IF_DIRECT: dict[str, Any] = {
+    "text": case((_OUTBOX.c.direct, literal("")), else_=_OUTBOX.c.text),
+    **{name: case((_OUTBOX.c.direct, null()), else_=_OUTBOX.c[name]) for name in _DROPPED},
+}
 MARK_SENT = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
     .values(status=DeliveryStatus.SENT, sent_at=bindparam("now", type_=_OUTBOX.c.sent_at.type),
-            error=None)
+            error=None, **DROP_IF_DIRECT)
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DeliveryStatus, FeedbackPoll, OutboxMessage
+from bot.outbox.marks import DROP_IF_DIRECT, MARK_SENT
 from bot.transport.base import Attachment, Origin, Outgoing, Poll
 
 
@@ -63,6 +64,8 @@ def _values(
         "network": network,
         "room": message.room,
         "person": message.user,
+        "direct": message.user is not None or message.direct,
+        "action": message.action,
         "text": message.text,
         "reply_to_event": origin.event_id if origin else None,
         "reply_to_room": origin.room if origin else None,
@@ -158,6 +161,8 @@ def delivery(row: OutboxMessage) -> Delivery:
         reference=row.reference,
         key=row.dedupe_key,
         poll=_poll(row.poll),
+        direct=row.direct and row.room is not None,  # to `user`: direct anyway
+        action=row.action,
     )
     return Delivery(row.id, row.network, message, row.not_before, row.attempts)
 
@@ -187,11 +192,7 @@ async def mark_sent(
 ) -> None:
     """Mark a row sent; for a poll, note the network's id of its message (`poll_ref`)
     on the poll it posted, so the votes naming that message count for it."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status=DeliveryStatus.SENT, sent_at=now, error=None)
-    )
+    await session.execute(MARK_SENT, {"ids": [row_id], "now": now})
     if poll_ref is not None:
         key = select(OutboxMessage.dedupe_key).where(OutboxMessage.id == row_id)
         await session.execute(
@@ -202,10 +203,12 @@ async def mark_sent(
 
 
 async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:
+    """Mark a row failed for good; a direct chat's is then kept like a sent one (its
+    target, reason and reference for `!deliveries`, not what it said)."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status=DeliveryStatus.FAILED, error=reason[:2000])
+        .values(status=DeliveryStatus.FAILED, error=reason[:2000], **DROP_IF_DIRECT)
     )
 
 

@@ -31,7 +31,7 @@ from bot.outbox import rows
 from bot.outbox.lanes import Lanes
 from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
-from bot.transport.base import PermanentDeliveryError, Transport
+from bot.transport.base import Acts, Outgoing, PermanentDeliveryError, Transport
 from bot.transport.retry import backoff_delay
 from bot.web import metrics
 
@@ -47,6 +47,15 @@ DB_RETRY_CAP_S = 5.0
 Sleep = Callable[[float], Awaitable[Any]]
 # Runs a callback after so many seconds; returns something with cancel().
 Later = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
+
+
+async def _hand_over(transport: Transport, message: Outgoing) -> str | None:
+    """Send a message, or do an action (a transport that cannot has nothing to do)."""
+    if message.action is None:
+        return await transport.deliver(message)
+    if isinstance(transport, Acts):
+        await transport.act(message)
+    return None
 
 
 class Sent:
@@ -161,7 +170,7 @@ class OutboxWorker:
         target = item.message.room or item.message.user
         while True:
             try:
-                sent_as = await transport.deliver(item.message)
+                sent_as = await _hand_over(transport, item.message)
             except PermanentDeliveryError as exc:
                 log.error("message [ref %s] to %s failed for good: %s", reference, target, exc)
                 metrics.DELIVERY_FAILURES.labels(network=item.network).inc()

@@ -1,17 +1,24 @@
-"""Forget-me: remove a person's rows and user id from every table.
+"""Forget-me: the person's rows are deleted by key, and their id in free text is
+replaced where the whole id stands; nobody else's identity changes.
 
 Generic on purpose, so a table added later is covered without a change here:
 every row of a table with a foreign key to `person` is deleted (memberships,
-sign-ups, conversations, reminders...), outbox rows addressed to the person are
-deleted (not sent yet: never sent; sent: their log goes), and the user id is
-replaced by `[forgotten]` in every other text column (e.g. a notice that named
-them). Their feedback responses and poll votes stay, with the pseudonym cleared:
-anonymous.
+sign-ups, conversations, reminders...), and so is every outbox row to the
+person or to their direct chats (not sent yet: never sent; sent: its log goes).
+In every other text column the whole id (bot/services/whole_ids.py) becomes
+`[forgotten]`, except in the columns a model marks `IDENTITY` (user ids, rooms,
+keys, tokens: another person's identity is never rewritten); `mentions` loses
+exactly the person's line. Their feedback responses and poll votes stay, with
+the pseudonym cleared: anonymous. Leaving their direct chats is the transport's
+part (an outbox action, written by the command with its answer).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text, delete, func, select, update
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Column, Enum, String, Table, Text, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -24,7 +31,8 @@ from bot.db.models import (
     Person,
     PollVote,
 )
-from bot.services import feedback, seats, tallies
+from bot.services import feedback, seats, tallies, whole_ids
+from bot.text import escape
 
 KIND = "forget-me"
 QUESTION = (
@@ -37,28 +45,23 @@ GONE = "[forgotten]"
 
 
 async def forget(
-    session: AsyncSession, key: bytes, person: Person
+    session: AsyncSession, key: bytes, person: Person, direct_rooms: Collection[str] = ()
 ) -> list[tuple[LocalRoom, list[Person]]]:
-    """Forget the person; the seats they held go to the next on the waitlists
+    """Forget the person (`direct_rooms`: their direct chats the bot knows of, e.g.
+    where they confirmed); the seats they held go to the next on the waitlists
     (returned per room, so they are told)."""
     user_id = person.user_id
     held = await session.scalars(select(Membership).where(Membership.person_id == person.id))
     rooms = {m.room.id: m.room for m in held if m.role is MemberRole.LEARNER}
+    for answered in (FeedbackResponse, PollVote):
+        await session.execute(
+            update(answered).where(answered.respondent == feedback.pseudonym(key, person))
+            .values(respondent=None))
+    to_them = OutboxMessage.person == user_id
+    if direct_rooms:
+        to_them = or_(to_them, OutboxMessage.direct & OutboxMessage.room.in_(direct_rooms))
     await session.execute(
-        update(FeedbackResponse)
-        .where(FeedbackResponse.respondent == feedback.pseudonym(key, person))
-        .values(respondent=None)
-    )
-    await session.execute(
-        update(PollVote)
-        .where(PollVote.respondent == feedback.pseudonym(key, person))
-        .values(respondent=None)
-    )
-    await session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.network == person.network, OutboxMessage.person == user_id
-        )
-    )
+        delete(OutboxMessage).where(OutboxMessage.network == person.network, to_them))
     person_table = Base.metadata.tables[Person.__tablename__]
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
@@ -67,12 +70,42 @@ async def forget(
     await session.execute(delete(person_table).where(person_table.c.id == person.id))
     session.expunge(person)
     await tallies.forget_text(session, user_id, GONE)
+    await _forget_mentions(session, user_id)
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            if isinstance(column.type, (String, Text)) and not column.foreign_keys:
-                await session.execute(
-                    update(table)
-                    .where(column.contains(user_id, autoescape=True))
-                    .values({column.name: func.replace(column, user_id, GONE)})
-                )
+            if _free_text(column):
+                await _replace_in(session, table, column, user_id)
     return [(room, await seats.fill_seats(session, room)) for room in rooms.values()]
+
+
+def _free_text(column: Column[Any]) -> bool:
+    """Text someone wrote or the bot composed, where a person may be named."""
+    return (isinstance(column.type, (String, Text)) and not isinstance(column.type, Enum)
+            and not column.foreign_keys and not column.primary_key
+            and not column.info.get("identity"))
+
+
+async def _replace_in(session: AsyncSession, table: Table, column: Column[Any],
+                      user_id: str) -> None:
+    """Replace the whole id in one column, row by row: only rows holding it as text
+    are read (a substring is a candidate; the bounds are checked here)."""
+    key = list(table.primary_key.columns)
+    found = await session.execute(select(*key, column).where(or_(
+        *(column.contains(form, autoescape=True) for form in {user_id, escape(user_id)}))))
+    for *ids, value in found.all():
+        changed = whole_ids.replace(value, user_id, GONE)
+        if changed != value:
+            await session.execute(
+                update(table).where(*(c == v for c, v in zip(key, ids, strict=True)))
+                .values({column.name: changed}))
+
+
+async def _forget_mentions(session: AsyncSession, user_id: str) -> None:
+    """Other rows' mentions lose exactly the person's line."""
+    found = await session.execute(select(OutboxMessage.id, OutboxMessage.mentions).where(
+        OutboxMessage.mentions.contains(user_id, autoescape=True)))
+    for row_id, mentions in found.all():
+        kept = whole_ids.without_line(mentions, user_id)
+        if kept != mentions:
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                                  .values(mentions=kept))

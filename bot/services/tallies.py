@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import FeedbackItem, FeedbackResponse
 from bot.forms.definitions import Form, Kind
-from bot.services import answer_items
+from bot.services import answer_items, whole_ids
 from bot.services.summary import TEXTS_SHOWN, Tally, first_texts
 
 Item = FeedbackItem
@@ -62,13 +62,16 @@ async def index(session: AsyncSession, response: FeedbackResponse) -> None:
 
 
 async def forget_text(session: AsyncSession, user_id: str, gone: str) -> None:
-    """Forget-me replaces a user id in every text column; an item's text is replaced
-    here, with its label and sort key (bytes: out of that search) to match."""
+    """Forget-me replaces a user id where the whole id stands in free text; an item's
+    text is replaced here, with its label and sort key (bytes: out of that search)
+    to match."""
     named = await session.execute(
         select(Item.id, Item.text).where(Item.text.contains(user_id, autoescape=True)))
     for item_id, text in named.all():
-        await session.execute(update(Item).where(Item.id == item_id).values(
-            answer_items.text_columns((text or "").replace(user_id, gone))))
+        changed = whole_ids.replace(text or "", user_id, gone)
+        if changed != text:
+            await session.execute(update(Item).where(Item.id == item_id).values(
+                answer_items.text_columns(changed)))
 
 
 @dataclass(frozen=True)

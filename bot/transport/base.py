@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,12 @@ class Poll:
 
 # The room of an `Outgoing` poll: the transport's configured poll channel or room.
 POLL_ROOM = "poll"
+
+# An `Outgoing` action (not a message): forget the direct chats with the person
+# in `mentions` (Matrix: leave and forget them, drop them from `m.direct`; Zulip:
+# drop what the transport keeps per conversation). Sent in the lane of the chat
+# where forget-me was confirmed, so it comes after the answer there.
+FORGET_DIRECT = "forget-direct"
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,11 @@ class Outgoing:
     key: str | None = None
     # Post as a poll widget (to `POLL_ROOM`); the text is the plain-text fallback.
     poll: Poll | None = None
+    # `room` is a direct chat (a message to `user` goes to one anyway): once sent,
+    # what the row said is dropped.
+    direct: bool = False
+    # Not a message but something to do (`FORGET_DIRECT`), for transports that `Act`.
+    action: str | None = None
 
     def __post_init__(self) -> None:
         if (self.room is None) == (self.user is None):
@@ -172,4 +183,15 @@ class Transport(Protocol):
         """The power level of a current member (joined) of a room; None for anyone
         else (invited, left, kicked, banned, never in it) and where the network has
         no power levels."""
+        ...
+
+
+@runtime_checkable
+class Acts(Protocol):
+    """A transport that does `Outgoing.action`s; to one that does not, an action
+    has nothing to do and counts as done."""
+
+    async def act(self, message: Outgoing) -> None:
+        """Do the message's action, or raise a DeliveryError saying whether to retry.
+        The chat it names may be gone already (then there is nothing to do)."""
         ...

@@ -31,7 +31,13 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config import MatrixSettings
 from bot.db.state import StateStore
-from bot.transport.base import Handler, Outgoing, TransientDeliveryError, VoteHandler
+from bot.transport.base import (
+    FORGET_DIRECT,
+    Handler,
+    Outgoing,
+    TransientDeliveryError,
+    VoteHandler,
+)
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_send import MatrixSender
 from bot.transport.matrix_session import (
@@ -113,6 +119,17 @@ class MatrixTransport:
 
     async def deliver(self, message: Outgoing) -> str | None:
         """Send one message once logged in (see `matrix_send`); its last event id."""
+        await self._until_ready(message.user is not None)
+        return await self.sender.deliver(message)
+
+    async def act(self, message: Outgoing) -> None:
+        """An outbox action: FORGET_DIRECT leaves and forgets the person's direct chats."""
+        await self._until_ready(True)
+        if message.action == FORGET_DIRECT and message.mentions:
+            await self.rooms.forget_person(message.mentions[0], message.room)
+
+    async def _until_ready(self, direct: bool) -> None:
+        """Wait until logged in (`direct`: and the first sync was processed)."""
         if self.supervisor.stopping:
             raise TransientDeliveryError("the Matrix transport is stopping")
         if not self.session.logged_in.is_set():
@@ -120,7 +137,7 @@ class MatrixTransport:
                 await self.supervisor.until_stopped(self.session.logged_in.wait())
             except Stopped:
                 raise TransientDeliveryError("the Matrix transport is stopping") from None
-        if message.user is not None and not self.ready.is_set():
+        if direct and not self.ready.is_set():
             # A person's direct chat is known from the first sync (m.direct, the rooms'
             # members): before it, everyone would seem to have none and get a new one
             # (reminders or notices left pending by the last run, sent at start).
@@ -128,7 +145,6 @@ class MatrixTransport:
                 await self.supervisor.until_stopped(self.ready.wait())
             except Stopped:
                 raise TransientDeliveryError("the Matrix transport is stopping") from None
-        return await self.sender.deliver(message)
 
     async def power_level(self, room: str, user: str) -> int | None:
         return self.rooms.power_level(room, user)

@@ -9,6 +9,7 @@
   alone never make a direct chat. A direct chat the person left or rejected
   is forgotten (also in `m.direct`), and the next private message opens a new
   one; creating one is a request like any other, retried by the outbox worker.
+  Forget-me has the bot leave and forget every direct chat with the person.
 - Power levels come from the room state, with creators of version 12 rooms
   above every level, and only for current members: a person who left, was
   kicked or banned, is only invited, or was never in the room has none there,
@@ -18,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Collection, Iterable
@@ -28,6 +30,7 @@ from nio import (
     DirectRoomsResponse,
     JoinResponse,
     RoomCreateResponse,
+    RoomForgetResponse,
     RoomLeaveResponse,
     RoomPreset,
 )
@@ -205,8 +208,33 @@ class MatrixRooms:
             rooms.remove(room_id)
             self._spawn(self._update_direct(user, room_id, add=False))
 
-    async def _update_direct(self, user: str, room_id: str, *, add: bool) -> None:
-        """Add the room to (or remove it from) the bot's m.direct: read, change, write."""
+    async def forget_person(self, user: str, also: str | None) -> None:
+        """Forget-me: leave and forget every direct chat with `user` (and `also`, where
+        they confirmed), and drop them from `m.direct`. A room the bot is no longer in
+        has nothing left to do; a failure worth a retry raises (the outbox retries)."""
+        rooms = list(dict.fromkeys([*self._direct.get(user, []), *([also] if also else [])]))
+        for room_id in rooms:
+            left = await self.session.call(functools.partial(self.client.room_leave, room_id),
+                                           pacer=self.session.other_pacer)
+            if not isinstance(left, RoomLeaveResponse) and not _gone(left):
+                raise TransientDeliveryError(f"could not leave {room_id}: {left}")
+            self.note_left(room_id)
+            forgot = await self.session.call(
+                functools.partial(self.client.room_forget, room_id),
+                pacer=self.session.other_pacer)
+            if not isinstance(forgot, RoomForgetResponse) and not _gone(forgot):
+                raise TransientDeliveryError(f"could not forget {room_id}: {forgot}")
+            self._created.discard(room_id)
+            await self._update_direct(user, room_id, add=False, strict=True)
+        self._direct.pop(user, None)
+        log.info("left and forgot %d direct chat(s) of a person who asked to be forgotten",
+                 len(rooms))
+
+    async def _update_direct(
+        self, user: str, room_id: str, *, add: bool, strict: bool = False
+    ) -> None:
+        """Add the room to (or remove it from) the bot's m.direct: read, change, write.
+        A failure is logged (`strict`: raised, to be retried)."""
         async with self._direct_lock:
             current = {person: list(rooms) for person, rooms in self._direct.items()}
             try:
@@ -226,6 +254,8 @@ class MatrixRooms:
                     await self._put_direct({u: r for u, r in current.items() if r})
                 self._direct = current
             except Exception as exc:
+                if strict:
+                    raise TransientDeliveryError(f"could not update m.direct: {exc}") from exc
                 # Only other clients' view suffers; this run knows.
                 log.warning("could not update m.direct for %s and %s: %s", user, room_id, exc)
 
@@ -245,3 +275,9 @@ class MatrixRooms:
         task: asyncio.Task[None] = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _gone(response: Any) -> bool:
+    """The homeserver refuses because the bot is not in the room (any more) or it is
+    unknown: nothing is left to leave or forget there."""
+    return error_code(response) in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN")

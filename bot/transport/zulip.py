@@ -123,6 +123,10 @@ class ZulipTransport:
                 raise TransientDeliveryError("the Zulip transport is stopping") from None
         return await self.sender.deliver(message)
 
+    async def act(self, message: Outgoing) -> None:
+        """An outbox action (see `zulip_send`); nothing on the network."""
+        await self.sender.act(message)
+
     async def power_level(self, room: str, user: str) -> int | None:
         """Zulip has no power levels; its roles count through `is_organizer`."""
         return None

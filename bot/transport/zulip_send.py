@@ -16,20 +16,26 @@ So when a part is about to be sent and the note already names it, an earlier
 attempt may have landed: the bot reads its own messages in that conversation
 newer than the noted id, and when one has the same content (the upload link
 aside), counts the part as sent instead of sending it again. The cost: one
-small database write per message; the notes are one row per conversation.
+small database write per message; the notes are one row per conversation, keyed
+by a keyed hash of it (never a plain hash of a user id), and forget-me drops the
+person's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import hmac
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from bot.config import ZulipSettings
 from bot.db.state import StateStore
 from bot.transport.base import (
+    FORGET_DIRECT,
     POLL_ROOM,
     Attachment,
     Outgoing,
@@ -59,6 +65,8 @@ PERMANENT_CODES = frozenset({"STREAM_DOES_NOT_EXIST", "BAD_REQUEST", "NOT_FOUND"
 RECHECK_MESSAGES = 50
 _UPLOAD = re.compile(r"/user_uploads/[^)\s]+")
 _MENTIONED = re.compile(r"zulip:(\d{1,12})")
+# The `transport_state` key of the secret the in-flight notes' keys are made with.
+NOTE_SECRET = "in-flight-secret"
 
 
 class ZulipSender:
@@ -73,6 +81,32 @@ class ZulipSender:
         self.state = state
         self.high_water = high_water
         self.sent = sent
+        self._note_secret: bytes | None = None
+        self._note_lock = asyncio.Lock()
+
+    async def in_flight_note(self, target: str) -> str:
+        """The `transport_state` key of the note on the last message part sent to a
+        target (the outbox lane's room or user): `<part key>|<highest message id known
+        then>`. A keyed hash (HMAC-SHA256, with a random key kept in the database), so
+        the key does not name the person: an unsalted hash of `zulip:7` is found by
+        hashing every small number."""
+        async with self._note_lock:
+            if self._note_secret is None:
+                stored = await self.state.get(NOTE_SECRET)
+                if stored is None:
+                    stored = secrets.token_hex(32)
+                    await self.state.set(NOTE_SECRET, stored)
+                self._note_secret = bytes.fromhex(stored)
+        digest = hmac.new(self._note_secret, target.encode(), hashlib.sha256).hexdigest()
+        return "in-flight:" + digest[:32]
+
+    async def act(self, message: Outgoing) -> None:
+        """Forget-me (FORGET_DIRECT): drop the in-flight notes of the person's direct
+        conversation (by user and by the conversation where they confirmed)."""
+        if message.action != FORGET_DIRECT:
+            return
+        for target in {*message.mentions[:1], *([message.room] if message.room else [])}:
+            await self.state.set(await self.in_flight_note(target), None)
 
     async def deliver(self, message: Outgoing) -> str | None:
         """Send the message (in parts when very long); the id of its last part."""
@@ -112,7 +146,7 @@ class ZulipSender:
         self, conversation: Conversation, content: str, key: str | None, lane: str
     ) -> str | None:
         """Send one part unless it landed before a crash; its message id if known."""
-        note = in_flight_note(lane)
+        note = await self.in_flight_note(lane)
         if key is not None:
             noted = await self.state.get(note)
             noted_key, _, after = (noted or "").rpartition("|")
@@ -179,12 +213,6 @@ class ZulipSender:
             raise TransientDeliveryError(f"{what}: {exc}") from exc
         except TimeoutError as exc:
             raise TransientDeliveryError(f"{what}: timed out") from exc
-
-
-def in_flight_note(target: str) -> str:
-    """The `transport_state` key of the note on the last message part sent to a target
-    (the outbox lane's room or user): `<part key>|<highest message id known then>`."""
-    return "in-flight:" + hashlib.sha256(target.encode()).hexdigest()[:32]
 
 
 def _message_params(conversation: Conversation, content: str) -> dict[str, Any]:

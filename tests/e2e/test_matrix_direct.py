@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from nio import RoomCreateResponse, RoomLeaveResponse, RoomPreset
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]
 RoomWith = Callable[..., Awaitable[str]]
+Http = Callable[..., dict[str, Any]]
 
 
 def from_bot(user: ChatUser, room: str, bot: BotRunner) -> list[dict[str, Any]]:
@@ -96,3 +98,39 @@ async def test_an_encrypted_direct_chat_is_answered_in_plain_text_and_moved(
     command = await gus.say(plain, "help")  # a direct chat: no prefix needed
     await gus.expect_reply(plain, command, sender=bot.user_id)
     assert len(from_bot(gus, encrypted, bot)) == 1  # said once, not per message
+
+
+async def test_after_forget_me_the_bot_has_left_and_forgotten_the_direct_chats(
+    make_user: MakeUser, make_bot: MakeBot, http: Http
+) -> None:
+    bot = await make_bot()
+    ida = await make_user("ida")
+    started = await ida.create_room((bot.user_id,), direct=True)  # her invite says direct
+    await ida.wait_for_membership(started, bot.user_id, "join")
+    await bot.transport.deliver(Outgoing(text="hello", user=ida.user_id, key="k-hello"))
+    opened = await ida.wait_until(lambda: next(iter(ida.invites), None), "an invitation")
+    await ida.join(opened)
+    await ida.wait_until(lambda: from_bot(ida, opened, bot), "the bot's message")
+    token = bot.transport.client.access_token
+    path = f"/_matrix/client/v3/user/{quote(bot.user_id)}/account_data/m.direct"
+
+    async def both_direct() -> bool:  # m.direct is written while the bot joins
+        return set(http(bot.server, token, "GET", path).get(ida.user_id, [])) == {
+            started, opened}
+
+    await poll_until(both_direct, "both direct chats in m.direct")
+    await ida.expect_reply(started, await ida.say(started, "!tz Europe/Oslo"),
+                           sender=bot.user_id)
+    await ida.expect_reply(started, await ida.say(started, "forget-me"), sender=bot.user_id)
+    done = await ida.expect_reply(started, await ida.say(started, "yes"), sender=bot.user_id)
+    assert "no longer has your user id" in done["content"]["body"]
+
+    for room in (started, opened):
+        await ida.wait_for_membership(room, bot.user_id, "leave")
+    await bot.wait_sent()  # the action is done once m.direct is written too
+    joined = http(bot.server, token, "GET", "/_matrix/client/v3/joined_rooms")["joined_rooms"]
+    assert started not in joined and opened not in joined
+    assert ida.user_id not in http(bot.server, token, "GET", path)
+    rows = [r for r in await bot.outbox() if r.room in (started, opened) or r.person]
+    assert rows and all(r.text == "" and r.status.value == "sent" for r in rows)
+    assert all(ida.user_id not in (r.person, r.mentions) for r in rows)

@@ -13,7 +13,6 @@ import pytest
 
 from bot.db.state import StateStore
 from bot.transport.base import Outgoing
-from bot.transport.zulip_send import in_flight_note
 from tests.zulip.bots import ZulipBot, ZulipBotProcess
 from tests.zulip.double import Call, ZulipDouble
 from tests.zulip.people import Org
@@ -122,7 +121,7 @@ async def test_a_message_in_flight_at_a_crash_is_not_sent_twice(
     transport = zulip_bot.transport
     assert zulip_bot.app is not None
     state = StateStore(zulip_bot.app.sessions, "zulip")
-    note = in_flight_note(ana.key)
+    note = await transport.sender.in_flight_note(ana.key)
     # The crashed run noted the message in flight, and it had landed.
     before = org.double.messages()[-1].id if org.double.messages() else 0
     landed = org.double.post(org.bot, "You got a seat in R1.", to=(ana.user,))

@@ -160,6 +160,22 @@ ROWS: dict[str, Rows] = {
             for position, text in ((0, "too fast"), (1, "right level"))
         ],
     },
+    # A sent reply in a direct chat (its text already dropped) and a pending action.
+    "0011": {
+        "outbox_message": [
+            {"id": oid, "dedupe_key": f"reply:matrix:$d{oid}{suffix}", "network": "matrix",
+             "room": "!dm:example.org", "person": None, "direct": True, "action": action,
+             "text": "", "reply_to_event": None, "reply_to_room": None, "thread_root": None,
+             "mentions": mentions, "attachment_name": None, "attachment_type": None,
+             "attachment_data": None, "poll": None, "not_before": _T, "status": status,
+             "attempts": 0, "reference": f"ref{oid}", "error": None, "created_at": _T,
+             "sent_at": _T if status == "sent" else None}
+            for oid, suffix, action, mentions, status in (
+                (60, "", None, None, "sent"),
+                (61, ":action", "forget-direct", "@p1:example.org", "pending"),
+            )
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):

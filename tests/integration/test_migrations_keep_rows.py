@@ -156,11 +156,15 @@ async def test_down_and_up_again_keeps_the_rows_of_the_tables_that_stay(
 ) -> None:
     head = revisions()[-1]
     await fill_up_to(engine, head)
+    derived = set().union(*DERIVED.values())
     for revision in reversed(revisions()[:-1]):
         await migrate.downgrade(engine, revision)
-        kept = set(await stored_keys(engine))
+        stayed = await stored_keys(engine)
+        kept = set(stayed) - derived  # computed rows (0010's items) are checked below
         await migrate.upgrade(engine)
         after = await stored_keys(engine)
         assert {t: after[t] for t in kept} == await expected_keys(engine, head, kept), (
             f"rows lost going down to {revision} and up again"
         )
+        for table in derived & set(stayed):
+            assert stayed[table] <= after[table], (table, revision)

@@ -57,15 +57,17 @@ async def test_forget_me_asks_then_removes_the_user_id_everywhere(chat: Chat) ->
     await chat.say(ANA, "forget-me", direct=True)
     done = await chat.say(ANA, "yes", direct=True)
     assert "no longer has your user id" in done.reply
-    # Only the answer to "yes" itself, addressed to the direct chat's room (whose id in
-    # the test transport is made of the user id), still names it.
-    assert await places_holding(chat, "anahid") == ["outbox_message.room",
-                                                    "outbox_message.reply_to_room"]
+    assert done.messages[0].text.startswith("Done:")
+    # Only the answer to "yes" itself and the action that had the direct chat forgotten
+    # after it, addressed to the direct chat's room (whose id in the test transport is
+    # made of the user id), still name it: sent, so what they said is gone.
+    assert await places_holding(chat, "anahid") == ["outbox_message.room"]
     async with chat.app.sessions() as session:
-        (last,) = (await session.scalars(
+        last = (await session.scalars(
             select(OutboxMessage).where(OutboxMessage.room.contains("anahid"))
-        )).all()
-        assert last.text.startswith("Done:")
+            .order_by(OutboxMessage.id))).all()
+        assert [(row.text, row.action, row.mentions, row.status.value) for row in last] == [
+            ("", None, None, "sent"), ("", "forget-direct", None, "sent")]
     async with chat.app.sessions() as session:
         (response,) = (await session.scalars(select(FeedbackResponse))).all()
         assert response.respondent is None and json.loads(response.answers)["good"] == "good"

@@ -2,7 +2,7 @@
 a migration. Every model is imported from here (`from bot.db.models import Person`),
 which also puts every table on `Base.metadata` (Alembic compares against it)."""
 
-from bot.db.models.base import NAMING_CONVENTION, Base, only_where, stored_enum
+from bot.db.models.base import IDENTITY, NAMING_CONVENTION, Base, only_where, stored_enum
 from bot.db.models.feedback import (
     Conversation,
     FeedbackItem,
@@ -18,8 +18,8 @@ from bot.db.models.rooms import LocalRoom, MemberRole, Membership, RoomMode, Roo
 from bot.db.models.workshops import Workshop, WorkshopDay, WorkshopState
 
 __all__ = [
-    "NAMING_CONVENTION", "Audience", "Base", "Conversation", "DeliveryStatus", "FeedbackItem",
-    "FeedbackPoll",
+    "IDENTITY", "NAMING_CONVENTION", "Audience", "Base", "Conversation", "DeliveryStatus",
+    "FeedbackItem", "FeedbackPoll",
     "FeedbackResponse", "HandledEvent", "LocalRoom", "MemberRole", "Membership",
     "OnboardingSession", "OnboardingSignup", "OutboxMessage", "Person", "PollVote",
     "Reminder", "ReminderStatus", "RoomMode", "RoomStatus", "TransportState", "Workshop",

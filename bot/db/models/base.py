@@ -22,6 +22,11 @@ NAMING_CONVENTION = {
 }
 
 
+# A column's `info`: it names someone or something (a user id, a room, a key, a
+# token), never free text, so forget-me never rewrites it (bot/services/forget.py).
+IDENTITY: dict[str, Any] = {"identity": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}

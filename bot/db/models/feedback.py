@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models.base import Base, only_where
+from bot.db.models.base import IDENTITY, Base, only_where
 
 
 class Conversation(Base):
@@ -56,7 +56,7 @@ class FeedbackResponse(Base):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
     day: Mapped[int] = mapped_column(Integer, default=0)
     room_id: Mapped[int | None] = mapped_column(ForeignKey("local_room.id", ondelete="SET NULL"))
-    respondent: Mapped[str | None] = mapped_column(String(64))
+    respondent: Mapped[str | None] = mapped_column(String(64), info=IDENTITY)
     answers: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime]
 
@@ -110,8 +110,8 @@ class FeedbackPoll(Base):
     form: Mapped[str] = mapped_column(String(32))
     question: Mapped[str] = mapped_column(String(64))  # the question's id in the form
     choices: Mapped[str] = mapped_column(Text)
-    outbox_key: Mapped[str] = mapped_column(String(255), unique=True)
-    message_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    outbox_key: Mapped[str] = mapped_column(String(255), unique=True, info=IDENTITY)
+    message_ref: Mapped[str | None] = mapped_column(String(255), index=True, info=IDENTITY)
     created_at: Mapped[datetime]
 
 
@@ -124,6 +124,6 @@ class PollVote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("feedback_poll.id", ondelete="CASCADE"))
-    respondent: Mapped[str | None] = mapped_column(String(64))
+    respondent: Mapped[str | None] = mapped_column(String(64), info=IDENTITY)
     choice: Mapped[int] = mapped_column(Integer)
     voted_at: Mapped[datetime]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, Integer, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models.base import Base, stored_enum
+from bot.db.models.base import IDENTITY, Base, stored_enum
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -30,18 +30,24 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
-    network: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True, info=IDENTITY)
+    network: Mapped[str] = mapped_column(String(32), info=IDENTITY)
     # Exactly one of room (a room the bot is in) or person (a direct chat) is set.
-    room: Mapped[str | None] = mapped_column(String(255))
-    person: Mapped[str | None] = mapped_column(String(255))
+    room: Mapped[str | None] = mapped_column(String(255), info=IDENTITY)
+    person: Mapped[str | None] = mapped_column(String(255), info=IDENTITY)
+    # It goes to a direct chat (to `person`, or a reply in a direct chat): once sent,
+    # only what dedupe and `!deliveries` need stays (bot/outbox/marks.py).
+    direct: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Not a message: something the transport does in the target's chat
+    # (transport.base.FORGET_DIRECT); the person it is about is in `mentions`.
+    action: Mapped[str | None] = mapped_column(String(32), info=IDENTITY)
     text: Mapped[str] = mapped_column(Text)
     # What it answers: the command's event, its room and thread.
-    reply_to_event: Mapped[str | None] = mapped_column(String(255))
-    reply_to_room: Mapped[str | None] = mapped_column(String(255))
-    thread_root: Mapped[str | None] = mapped_column(String(255))
-    # People mentioned (pinged), one user id per line.
-    mentions: Mapped[str | None] = mapped_column(Text)
+    reply_to_event: Mapped[str | None] = mapped_column(String(255), info=IDENTITY)
+    reply_to_room: Mapped[str | None] = mapped_column(String(255), info=IDENTITY)
+    thread_root: Mapped[str | None] = mapped_column(String(255), info=IDENTITY)
+    # People mentioned (pinged), one user id per line (forget-me drops exactly one line).
+    mentions: Mapped[str | None] = mapped_column(Text, info=IDENTITY)
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -53,7 +59,7 @@ class OutboxMessage(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # The reference people see in "something went wrong" answers and logs.
-    reference: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(32), info=IDENTITY)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
@@ -65,8 +71,8 @@ class HandledEvent(Base):
 
     __tablename__ = "handled_event"
 
-    network: Mapped[str] = mapped_column(String(32), primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    network: Mapped[str] = mapped_column(String(32), primary_key=True, info=IDENTITY)
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True, info=IDENTITY)
     handled_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -75,6 +81,6 @@ class TransportState(Base):
 
     __tablename__ = "transport_state"
 
-    network: Mapped[str] = mapped_column(String(32), primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    network: Mapped[str] = mapped_column(String(32), primary_key=True, info=IDENTITY)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True, info=IDENTITY)
+    value: Mapped[str] = mapped_column(Text, info=IDENTITY)  # tokens: never rewritten

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models.base import Base
+from bot.db.models.base import IDENTITY, Base
 
 
 class Person(Base):
@@ -17,8 +17,8 @@ class Person(Base):
     __table_args__ = (UniqueConstraint("network", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    network: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(255))
+    network: Mapped[str] = mapped_column(String(32), info=IDENTITY)
+    user_id: Mapped[str] = mapped_column(String(255), info=IDENTITY)
     display_name: Mapped[str | None] = mapped_column(String(255))
     timezone: Mapped[str | None] = mapped_column(String(64))
     reminders: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models.base import Base, stored_enum
+from bot.db.models.base import IDENTITY, Base, stored_enum
 
 
 class ReminderStatus(enum.StrEnum):
@@ -29,7 +29,7 @@ class Reminder(Base):
     __tablename__ = "reminder"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True, info=IDENTITY)
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshop.id", ondelete="CASCADE"), index=True
     )
