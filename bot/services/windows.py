@@ -49,3 +49,36 @@ def require_open(settings: FeedbackSettings, workshop: Workshop, form: str, day:
     closed_at = closes_at(settings, workshop, day)
     if now >= closed_at:
         raise WindowClosed(form, day or 0, closed_at)
+
+
+def closed_ends(settings: FeedbackSettings, workshop: Workshop, now: datetime
+                ) -> dict[int, datetime]:
+    """The end of each day whose window has closed (0: the last day's, once the forms
+    not about one day closed): what a change of the workshop's days must keep."""
+    kept = {d.number: d.ends_at for d in workshop.days
+            if now >= closes_at(settings, workshop, d.number)}
+    if now >= closes_at(settings, workshop, 0):
+        kept[0] = max(d.ends_at for d in workshop.days)
+    return kept
+
+
+class ClosedDayMoved(UserError):
+    """A change of a workshop's days would renumber or move a day whose feedback window
+    had closed: its responses would join another day's, or its window open again."""
+
+    def __init__(self, day: int, closed_at: datetime) -> None:
+        super().__init__(f"Day {day}'s feedback window closed at {closed_at.isoformat()}.")
+        self.day = day
+        self.closed_at = closed_at
+
+
+def require_kept(settings: FeedbackSettings, workshop: Workshop, kept: dict[int, datetime]
+                 ) -> None:
+    """ClosedDayMoved unless every day of `kept` (from `closed_ends` before the change)
+    still has its number and end; released summaries then never change."""
+    ends = {d.number: d.ends_at for d in workshop.days}
+    last = max(ends.values())
+    for day, end in sorted(kept.items()):
+        if (ends.get(day) if day else last) != end:
+            window = settings.daily_window if day else settings.final_window
+            raise ClosedDayMoved(day, end + parse_duration(window))

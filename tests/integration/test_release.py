@@ -148,3 +148,17 @@ async def test_a_form_whose_window_closed_cannot_be_started(chat: Chat) -> None:
     assert "direct message" in started.reply
     async with chat.app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Conversation)) == 1
+
+
+async def test_a_closed_day_keeps_its_number_and_end(chat: Chat) -> None:
+    """Once day 1's feedback closed, no edit may renumber it or move its end (its
+    responses would join another day's group); a later day may still change."""
+    await setup(chat, learners=1)
+    await chat.say(ORGANIZER, "!tz Europe/Oslo")
+    chat.clock.set(DAY1_CLOSED)
+    for change in ("days=2026-03-16,2026-03-17,2026-03-18", "tz=Europe/London",
+                   "time=10:00-16:00", "days=2026-03-18"):
+        refused = (await chat.say(ORGANIZER, "!workshop edit 2026-spring " + change)).reply
+        assert "Feedback about day 1 closed at Thu 19 Mar 03:00 CET, so day 1 keeps" in refused
+    moved = await chat.say(ORGANIZER, "!workshop edit 2026-spring day=2 time=09:00-14:00")
+    assert "Workshop `2026-spring` changed." in moved.reply
