@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.config import FeedbackSettings, ReminderSettings
 from bot.db.models import Conversation, FeedbackResponse
 from tests.chat import ORGANIZER, Chat
 
@@ -135,6 +137,27 @@ async def test_an_answer_after_the_window_closed_is_not_saved(chat: Chat) -> Non
     async with chat.app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(FeedbackResponse)) == 0
         assert await session.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+async def test_a_reminder_sent_after_the_window_starts_no_form(
+    tmp_path: Path, bot_database_url: str
+) -> None:
+    """A day-end reminder due after the daily window (late, or so configured) only
+    reminds: a form started then could not be saved."""
+    late = await Chat.open(tmp_path, url=bot_database_url,
+                           feedback=FeedbackSettings(daily_window="1m"),
+                           reminders=ReminderSettings(day_end_after="2m"))
+    try:
+        await setup(late, learners=1)
+        ends = datetime(2026, 3, 17, 14, 2, tzinfo=UTC)
+        await late.app.reminders.advance(late.clock, ends - late.clock.now())
+        (said,) = [m.text for m in late.transport.sent
+                   if m.user == learner(1) and "is over" in m.text]
+        assert "question 1 of" not in said
+        async with late.app.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Conversation)) == 0
+    finally:
+        await late.close()
 
 
 async def test_a_form_whose_window_closed_cannot_be_started(chat: Chat) -> None:
