@@ -43,16 +43,16 @@ async def reply(
     lines = [line for line in notes if line]
     timed = any(d.status is Status.OPEN for d in view.days)  # a note names when it closes
     blocks = view.blocks
-    shown = [room for room in sorted({b.room_id for b in blocks if b.room_id is not None})]
+    shown = sorted({b.room_id for b in blocks if b.room_id is not None})
     title = f"{form.title} ({form.name}" + (f", day {day}" if day else "") + "".join(
         f", {names[room]}" for room in shown) + ")"
     if not blocks:
-        lines.insert(0, f"**{title}**: nothing of it can be shown to you yet.")
+        lines.insert(0, f"**{title}**: nothing of it can be shown to you"
+                        + (" yet." if timed else "."))
         text = "\n".join(lines)
         return Reply(ctx.showing_times(text) if timed else text)
     counted = await tallies.count(ctx.session, workshop.id, form, None, None, blocks)
-    days_of = {room: sum(1 for b in blocks if b.room_id == room) for room in shown}
-    rates = await summary.rates(ctx.session, workshop, form, counted, None, days_of)
+    rates = await summary.rates(ctx.session, workshop, form, counted, None, view.released())
     text = summary.render(title, counted.tallies, counted.responses, rates)
     covered = "; ".join(_covered(d, names) for d in view.days if d.status in (
         Status.RELEASED, Status.POOL))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -66,6 +66,18 @@ class DayView:
 @dataclass(frozen=True)
 class View:
     days: tuple[DayView, ...]
+    # Responses per (day, room id): the counts the decision was made on.
+    counts: Mapping[tuple[int, int | None], int] = field(default_factory=dict)
+
+    def released(self) -> dict[int, tuple[int, int]]:
+        """Per room whose groups are shown: its responses in them, and how many days."""
+        found: dict[int, tuple[int, int]] = {}
+        for block in self.blocks:
+            if block.room_id is not None:
+                n, days = found.get(block.room_id, (0, 0))
+                found[block.room_id] = (n + self.counts.get((block.day, block.room_id), 0),
+                                        days + 1)
+        return found
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -110,7 +122,7 @@ def decide(
         status = Status.POOL if pool >= least and (outside == 0 or outside >= least) else (
             Status.WITHHELD)
         days.append(DayView(day, closes_at, status, (), withheld))
-    return View(tuple(days))
+    return View(tuple(days), counts)
 
 
 async def group_counts(
@@ -138,7 +150,7 @@ async def view(
 ) -> View:
     """What a lead of `mine` sees of `form` (about `day`, or every day) now. Every day
     is asked of the daily form; of another form, the days it has responses about
-    (day 0 for final and debrief)."""
+    (day 0, the form not about one day, when it has none)."""
     counts = await group_counts(session, workshop.id, form)
     if day is not None:
         days = {day}
@@ -146,5 +158,7 @@ async def view(
         days = {number for number, _ in counts}
         if form == PER_DAY:
             days |= {d.number for d in workshop.days}
+        elif not days:
+            days = {0}  # nothing answered yet: say when the form closes
     closes = {number: windows.closes_at(settings, workshop, number) for number in days}
     return decide(counts, closes, now, settings.min_responses_for_leads, mine, wanted)

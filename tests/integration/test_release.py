@@ -81,6 +81,8 @@ async def test_a_lead_cannot_learn_one_response_by_subtraction(chat: Chat) -> No
     chat.clock.set(DAY1_OPEN)
     waiting = (await chat.say(HOST, "!feedback summary daily")).reply
     assert "Day 1: answerable until Thu 19 Mar 03:00 CET" in waiting
+    debrief = (await chat.say(HOST, "!feedback summary debrief")).reply
+    assert "The `debrief` form: answerable until Wed 25 Mar 15:00 CET" in debrief
     chat.clock.set(BOTH_CLOSED)
     every = (await chat.say(HOST, "!feedback summary daily")).reply
     assert "Shown: day 1: R1." in every and "R1 Oslo classroom: 5 of 6 (83%)" in every
@@ -119,6 +121,23 @@ async def test_the_pool_only_when_its_rest_cannot_single_anyone_out(
     own = (await chat.say(OTHER_HOST, "!feedback summary daily day=1")).reply
     assert responses_in(own) == (0 if second < K else second)
     assert ("Shown: day 1: R2." in own) == (second >= K)
+
+
+async def test_a_rate_counts_only_the_rooms_released_groups(chat: Chat) -> None:
+    """R1: 5 answers on day 1 (released), 2 on day 2 (in the pool R1's lead sees, with
+    R2's 5): R1's rate is 5 of 5, not 7 (its unreleased day-2 count)."""
+    await setup(chat, learners=5)
+    await chat.say(OTHER_HOST, ROOM.replace("Oslo classroom", "Bergen"))
+    for n in range(1, 6):
+        await chat.say(learner(n, "b"), "!join R2")
+    for who, day in [*((learner(n), 1) for n in range(1, 6)), (learner(1), 2),
+                     (learner(2), 2), *((learner(n, "b"), 2) for n in range(1, 6))]:
+        await answer_daily(chat, who, day)
+    chat.clock.set(BOTH_CLOSED)
+    every = (await chat.say(HOST, "!feedback summary daily")).reply
+    assert responses_in(every) == 12
+    assert "Shown: day 1: R1; day 2: all rooms (the workshop-wide pool)." in every
+    assert "Response rate: R1 Oslo classroom: 5 of 5 (100%)\n" in every
 
 
 async def test_an_answer_after_the_window_closed_is_not_saved(chat: Chat) -> None:
