@@ -59,7 +59,7 @@ class DayView:
     closes_at: datetime
     status: Status
     rooms: tuple[int, ...] = ()  # RELEASED: the rooms whose groups are shown
-    # The lead's rooms whose group closed with fewer than k (never shown).
+    # The lead's rooms whose group closed with fewer than k, maybe 0 (never shown).
     withheld: tuple[int, ...] = ()
 
 
@@ -111,7 +111,8 @@ def decide(
             continue
         own = {room: counts.get((day, room), 0) for room in sorted(mine)}
         released = [room for room, n in own.items() if n >= least]
-        withheld = tuple(room for room, n in own.items() if 0 < n < least)
+        # Rooms without an answer too: "fewer than k" never tells 0 from 1.
+        withheld = tuple(room for room, n in own.items() if n < least)
         if released:
             rooms = tuple(room for room in released if room in shown)
             status = Status.RELEASED if rooms else Status.WITHHELD
