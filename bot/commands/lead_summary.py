@@ -76,8 +76,9 @@ def _note(ctx: Context, d: DayView, names: dict[int, str], form: str) -> str:
     least = ctx.settings.feedback.min_responses_for_leads
     about = f"Day {d.day}" if d.day else f"The {code(form)} form"
     if d.status is Status.OPEN:
-        return (f"{about}: answerable until {when(d.closes_at, ctx.zone)}; shown from then "
-                f"on if your room has at least {least} responses.")
+        return (f"{about}: answerable until {when(d.closes_at, ctx.zone)}; shown from "
+                f"{when(d.closes_at + release.SETTLE, ctx.zone)} on if your room has at "
+                f"least {least} responses.")
     few = ", ".join(names[room] for room in d.withheld)
     never = (f"{few} had fewer than {least} responses when the form closed, so "
              f"{'they are' if len(d.withheld) > 1 else 'it is'} never shown"

@@ -5,7 +5,8 @@ A *group* is a room's responses to one form about one day (day 0: final,
 debrief). It is *closed* once the form's window for that day is over
 (bot/services/windows.py): nothing can join, leave or change it any more. A
 closed group of at least k (`feedback.min_responses_for_leads`) responses is
-*released* to its room's leads. A lead none of whose rooms has a released group
+*released* to its room's leads (SETTLE after the window's end, once a last
+answer's transaction has surely committed). A lead none of whose rooms has a released group
 for a form and day may see that day's workshop-wide *pool* instead, when it is
 closed, holds at least k, and its part outside all the lead's rooms holds 0 or
 at least k.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,10 @@ from bot.services import windows
 
 # The form whose responses are about the workshop's days, each day one group.
 PER_DAY = "daily"
+# A closed group is shown this long after its window closed: an answer given just
+# before the end read the clock then, and its transaction may commit a little later
+# (a busy database waits up to `database.busy_timeout_seconds`, 30 s by default).
+SETTLE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, order=True)
@@ -56,7 +61,7 @@ class Status(enum.StrEnum):
 @dataclass(frozen=True)
 class DayView:
     day: int
-    closes_at: datetime
+    closes_at: datetime  # its window's end; shown from SETTLE later
     status: Status
     rooms: tuple[int, ...] = ()  # RELEASED: the rooms whose groups are shown
     # The lead's rooms whose group closed with fewer than k, maybe 0 (never shown).
@@ -106,7 +111,7 @@ def decide(
     shown = set(mine) if wanted is None else set(wanted) & set(mine)
     days: list[DayView] = []
     for day, closes_at in sorted(closes.items()):
-        if now < closes_at:
+        if now < closes_at + SETTLE:
             days.append(DayView(day, closes_at, Status.OPEN))
             continue
         own = {room: counts.get((day, room), 0) for room in sorted(mine)}

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.config import FeedbackSettings, ReminderSettings
 from bot.db.models import Conversation, FeedbackResponse
+from bot.services.release import SETTLE
 from tests.chat import ORGANIZER, Chat
 
 K = 5
@@ -30,7 +31,9 @@ ROOM = ('!room add name="Oslo classroom" org=UiO mode=in-person city=Oslo countr
         "lang=no capacity=20 public=yes")
 DAY1_OPEN = datetime(2026, 3, 19, 1, 59, tzinfo=UTC)
 DAY1_CLOSED = datetime(2026, 3, 19, 2, 0, tzinfo=UTC)
-BOTH_CLOSED = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)
+# Closed groups are shown SETTLE (10 min) later: a last answer may still be committing.
+DAY1_SHOWN = DAY1_CLOSED + SETTLE
+BOTH_SHOWN = datetime(2026, 3, 20, 2, 0, tzinfo=UTC) + SETTLE
 
 
 def learner(n: int, room: str = "a") -> str:
@@ -67,23 +70,24 @@ async def test_a_lead_cannot_learn_one_response_by_subtraction(chat: Chat) -> No
         await answer_daily(chat, learner(n), 1)
     await answer_daily(chat, learner(6), 2, good="only said on day two")
     seen: list[int] = []
-    for instant in (DAY1_OPEN, DAY1_CLOSED, BOTH_CLOSED):
+    for instant in (DAY1_OPEN, DAY1_CLOSED, DAY1_SHOWN, BOTH_SHOWN):
         chat.clock.set(instant)
         for ask in ("", " day=1", " day=2"):
             reply = (await chat.say(HOST, "!feedback summary daily" + ask)).reply
             assert "only said on day two" not in reply
             seen.append(responses_in(reply))
-    assert seen == [0, 0, 0, 5, 5, 0, 5, 5, 0]
+    assert seen == [0, 0, 0, 0, 0, 0, 5, 5, 0, 5, 5, 0]
     assert all(a == b or abs(a - b) >= K for a in seen for b in seen)
     withheld = (await chat.say(HOST, "!feedback summary daily day=2")).reply
     assert "Day 2: R1 had fewer than 5 responses when the form closed" in withheld
     await chat.say(HOST, "!tz Europe/Oslo")
     chat.clock.set(DAY1_OPEN)
     waiting = (await chat.say(HOST, "!feedback summary daily")).reply
-    assert "Day 1: answerable until Thu 19 Mar 03:00 CET" in waiting
+    assert ("Day 1: answerable until Thu 19 Mar 03:00 CET; shown from Thu 19 Mar 03:10 CET"
+            in waiting)
     debrief = (await chat.say(HOST, "!feedback summary debrief")).reply
     assert "The `debrief` form: answerable until Wed 25 Mar 15:00 CET" in debrief
-    chat.clock.set(BOTH_CLOSED)
+    chat.clock.set(BOTH_SHOWN)
     every = (await chat.say(HOST, "!feedback summary daily")).reply
     assert "Shown: day 1: R1." in every and "R1 Oslo classroom: 5 of 6 (83%)" in every
     organizer = (await chat.say(ORGANIZER, "!feedback summary daily")).reply
@@ -99,7 +103,7 @@ async def two_rooms(chat: Chat, second: int) -> None:
         await chat.say(learner(n, "b"), "!join R2")
     for who in (learner(1), learner(2), *(learner(n, "b") for n in range(1, second + 1))):
         await answer_daily(chat, who, 1)
-    chat.clock.set(DAY1_CLOSED)
+    chat.clock.set(DAY1_SHOWN)
 
 
 @pytest.mark.parametrize(("second", "first_sees", "said"), [
@@ -133,7 +137,7 @@ async def test_a_rate_counts_only_the_rooms_released_groups(chat: Chat) -> None:
     for who, day in [*((learner(n), 1) for n in range(1, 6)), (learner(1), 2),
                      (learner(2), 2), *((learner(n, "b"), 2) for n in range(1, 6))]:
         await answer_daily(chat, who, day)
-    chat.clock.set(BOTH_CLOSED)
+    chat.clock.set(BOTH_SHOWN)
     every = (await chat.say(HOST, "!feedback summary daily")).reply
     assert responses_in(every) == 12
     assert "Shown: day 1: R1; day 2: all rooms (the workshop-wide pool)." in every

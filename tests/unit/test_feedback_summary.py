@@ -105,7 +105,7 @@ async def test_summary_chart_and_export_without_user_ids(answered: Chat) -> None
     attachment = organizer.messages[0].attachment
     assert attachment is not None and attachment.data.startswith(b"\x89PNG")
     assert attachment.content_type == "image/png"
-    chat.clock.set(datetime(2026, 3, 19, 2, 0, tzinfo=UTC))  # day 1's window closed
+    chat.clock.set(datetime(2026, 3, 19, 2, 10, tzinfo=UTC))  # day 1's window closed
     lead = await chat.say(HOST, "!feedback summary daily")
     assert "3 responses" in lead.reply
     await chat.say(LEARNERS[0], "!feedback daily day=2")
