@@ -91,11 +91,21 @@ class _Scope:
         if self.room_id is not None:
             query = query.where(table.room_id == self.room_id)
         if self.blocks is not None:
-            query = query.where(or_(false(), *(
-                table.day == b.day if b.room_id is None
-                else and_(table.day == b.day, table.room_id == b.room_id)
-                for b in self.blocks)))
+            query = query.where(_within(self.blocks, table))
         return query
+
+
+def _within(blocks: tuple[Block, ...], table: type[Item] | type[FeedbackResponse]
+            ) -> ColumnElement[bool]:
+    """Rows of these blocks: per room its days, and the pools' days (one term per room,
+    not per block: a planner walks the index once per term)."""
+    days: dict[int | None, list[int]] = {}
+    for block in blocks:
+        days.setdefault(block.room_id, []).append(block.day)
+    terms = [table.day.in_(numbers) if room is None
+             else and_(table.room_id == room, table.day.in_(numbers))
+             for room, numbers in days.items()]
+    return or_(false(), *terms) if len(terms) != 1 else terms[0]
 
 
 async def response_ids(
