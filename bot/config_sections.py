@@ -88,6 +88,10 @@ class FeedbackSettings:
     )
     idle_minutes: int = field(default=720, metadata={"min": 1})
     min_responses_for_leads: int = field(default=5, metadata={"min": 1})
+    # How long after its day ends a daily form is answerable (../shared/PRODUCT.md 12).
+    daily_window: str = field(default="36h", metadata={"each": "duration"})
+    # How long after the last day ends final, debrief (any form not about a day) are.
+    final_window: str = field(default="7d", metadata={"each": "duration"})
 
 
 @dataclass(frozen=True)

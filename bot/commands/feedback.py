@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from bot.commands import lead_summary
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Reply
-from bot.db.models import LocalRoom, Workshop
+from bot.db.models import Workshop
 from bot.forms.definitions import Audience
 from bot.services import (
     charts,
@@ -16,15 +17,15 @@ from bot.services import (
     forget,
     polls,
     rooms,
-    seats,
     summary,
     tallies,
     team,
+    windows,
     workshops,
 )
 from bot.services.errors import NotAllowed, UserError
 from bot.services.roles import Role
-from bot.text import code
+from bot.text import code, when
 from bot.transport.base import Attachment
 from bot.values import RoomCode
 
@@ -74,9 +75,16 @@ async def start(ctx: Context, form: FormName | None = None, *, day: DayNumber | 
     _enabled(ctx)
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
     form, day = await _form_and_day(ctx, workshop, form, day)
-    question = await feedback.start_form(
-        ctx.session, ctx.settings, await ctx.me(), workshop, form, day, ctx.now()
-    )
+    try:
+        question = await feedback.start_form(
+            ctx.session, ctx.settings, await ctx.me(), workshop, form, day, ctx.now()
+        )
+    except windows.WindowClosed as closed:
+        about = f" about day {day}" if day else ""
+        raise UserError(ctx.showing_times(
+            f"The {code(form)} form{about} could be answered until "
+            f"{when(closed.closed_at, ctx.zone)}; its window has closed, so it takes no "
+            "more answers.")) from None
     if ctx.message.is_direct:
         return Reply(question)
     return Reply(
@@ -85,27 +93,11 @@ async def start(ctx: Context, form: FormName | None = None, *, day: DayNumber | 
     )
 
 
-async def _summary_room(
-    ctx: Context, workshop: Workshop, room: RoomCode | None
-) -> LocalRoom | None:
-    """Organizers see every room; a team lead or host only their own room's."""
-    if room is not None:
-        chosen = await rooms.get(ctx.session, room, ctx.prefix)
-        await team.require_manager(ctx.session, chosen, ctx.person, ctx.role >= Role.ORGANIZER)
-        return chosen
-    if ctx.role >= Role.ORGANIZER:
-        return None
-    mine = [m.room for m in await seats.my_memberships(ctx.session, workshop, ctx.person)
-            if m.role in seats.STAFF]
-    if not mine:
-        raise NotAllowed("Summaries are for organizers, and for team leads about their room.")
-    return mine[0]
-
-
 @commands.command(
     "feedback summary",
     help="Responses, response rate, counts, shares, mean, median, NPS and free-text "
-    "answers of a form, with a chart (leads: their room, from enough responses).",
+    "answers of a form, with a chart (leads: their rooms' days once closed, from enough "
+    "responses).",
     example="!feedback summary daily day=1 room=R7",
     role=Role.LEAD,
     read_only=True,
@@ -121,18 +113,16 @@ async def show_summary(
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
     form = form or "daily"
     definition = feedback.form_named(ctx.settings, form)
-    chosen = await _summary_room(ctx, workshop, room)
+    chosen = None
+    if room is not None:
+        chosen = await rooms.get(ctx.session, room, ctx.prefix)
+        await team.require_manager(ctx.session, chosen, ctx.person, ctx.role >= Role.ORGANIZER)
+    if ctx.role < Role.ORGANIZER:  # the release model: bot/services/release.py
+        return await lead_summary.reply(ctx, workshop, definition, day, chosen)
     counted = await tallies.count(
         ctx.session, workshop.id, definition, day, chosen.id if chosen else None
     )
     found = counted.responses
-    least = ctx.settings.feedback.min_responses_for_leads
-    if ctx.role < Role.ORGANIZER and found < least and chosen is not None:
-        raise NotAllowed(
-            f"{chosen.code} has {found} response{'s' if found != 1 else ''} to the "
-            f"{code(form)} form; team leads see a summary from {least} on, so nobody can be "
-            "singled out."
-        )
     title = f"{definition.title} ({form}" + (f", day {day}" if day else "") + (
         f", {chosen.code}" if chosen else "") + ")"
     rates = await summary.rates(ctx.session, workshop, definition, counted, chosen)

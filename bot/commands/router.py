@@ -19,10 +19,10 @@ from bot.clock import Clock
 from bot.commands.framework import Reply
 from bot.commands.rooms import notice_promoted
 from bot.config import Settings
-from bot.db.models import Conversation, Person
+from bot.db.models import Conversation, Person, Workshop
 from bot.forms import engine
-from bot.services import feedback, forget, people
-from bot.text import code
+from bot.services import feedback, forget, people, windows
+from bot.text import code, when
 from bot.transport.base import FORGET_DIRECT, Incoming
 
 # Words a conversation understands, typed with or without the prefix.
@@ -82,6 +82,17 @@ async def _answer(
     now: datetime,
 ) -> Reply:
     form = feedback.form_named(settings, row.form or "")
+    workshop = await session.get(Workshop, row.workshop_id) if row.workshop_id else None
+    if workshop is not None:
+        closes = windows.closes_at(settings.feedback, workshop, row.day)
+        if now >= closes:  # a group of responses, once closed, never changes
+            await session.delete(row)
+            zone = people.zone_of(person, settings.bot.default_timezone)
+            return Reply(
+                f"The {code(form.name)} form could be answered until {when(closes, zone)}; "
+                "its window has closed, so nothing of it was saved and the form has ended. "
+                "Your message was not used."
+            )
     outcome = engine.answer(form, feedback.state_of(row), text, settings.bot.prefix)
     if outcome.saved is not None:
         await feedback.save(session, settings, person, row, outcome.saved, now)

@@ -12,9 +12,10 @@ from bot.commands.framework import Arg, CommandSet, Reply, UsageError
 from bot.commands.notify import change_notices, told
 from bot.db.models import Workshop, WorkshopState
 from bot.services import changes as snapshots
-from bot.services import localtime, onboarding, rooms, workshops
+from bot.services import localtime, onboarding, rooms, windows, workshops
+from bot.services.errors import UserError
 from bot.services.roles import Role
-from bot.text import code, escape, link, span
+from bot.text import code, escape, link, span, when
 from bot.values import DateList, Slug, TimeRange, Url
 
 commands = CommandSet()
@@ -176,8 +177,18 @@ async def edit(
     if day is not None and day > len(workshop.days):
         raise UsageError(f"day={day}: {slug} has days 1-{len(workshop.days)}")
     before = await snapshots.snapshot(ctx.session, workshop)
+    kept = windows.closed_ends(ctx.settings.feedback, workshop, ctx.now())
     with usage_on_clock_change():
         workshop = await workshops.edit(ctx.session, slug, changes)
+    try:
+        windows.require_kept(ctx.settings.feedback, workshop, kept)
+    except windows.ClosedDayMoved as moved:
+        what, which = (f"about day {moved.day}", f"day {moved.day}") if moved.day else (
+            "of the forms not about one day (final, debrief)", "the last day")
+        raise UserError(ctx.showing_times(
+            f"Feedback {what} closed at {when(moved.closed_at, ctx.zone)}, so {which} keeps "
+            "its number, date and end (team leads may have seen its summary; a change "
+            "would move its responses or open its form again).")) from None
     after = await snapshots.again(ctx.session, before)
     notices = change_notices(ctx, before, after)
     text = f"Workshop {code(slug)} changed.{told(notices)}"

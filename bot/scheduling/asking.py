@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.db.models import Person, Reminder, Workshop
 from bot.forms import engine
 from bot.scheduling import planner
-from bot.services import feedback
+from bot.services import feedback, windows
 from bot.text import code
 
 
@@ -51,5 +51,7 @@ async def text_of(
     workshop = await session.get(Workshop, reminder.workshop_id)
     if workshop is None:  # pragma: no cover - the reminder is deleted with its workshop
         return text
+    if not windows.is_open(settings.feedback, workshop, day, now):
+        return text  # delivered after the form's window: nothing to answer any more
     first = await feedback.start_form(session, settings, person, workshop, form, day, now)
     return f"{text}\n\n{first}"

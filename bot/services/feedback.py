@@ -32,7 +32,7 @@ from bot.db.models import (
 )
 from bot.forms import engine
 from bot.forms.definitions import Form, load
-from bot.services import seats, tallies
+from bot.services import seats, tallies, windows
 from bot.services.errors import UserError
 from bot.text import code
 
@@ -137,8 +137,10 @@ async def start_form(
     written, and the text returned is what to send them (the first question).
 
     The caller sends it in the same transaction (a reply or an outbox notice).
+    WindowClosed when the form about that day can no longer be answered.
     """
     form = form_named(settings, form_name)
+    windows.require_open(settings.feedback, workshop, form.name, day, now)
     room_id = await _room_of(session, workshop, person, form)
     await begin(session, person, FORM, now, form=form.name, workshop=workshop,
                 day=day or 0, room_id=room_id)

@@ -152,10 +152,14 @@ async def rates(
     form: Form,
     counted: Counted,
     room: LocalRoom | None,
+    only: Mapping[int, tuple[int, int]] | None = None,
 ) -> list[Rate]:
     """Responses against people expected to answer: seated learners (staff for a staff
     form), per room; the room a response came from is kept without the person.
-    Over several days, each day counts: 3 learners and 2 days expect 6 responses."""
+    Over several days, each day counts: 3 learners and 2 days expect 6 responses.
+    `only` (room id -> its responses and days counted) rates those rooms alone, each
+    from its own released groups (`counted` may hold a pool, whose per-room counts a
+    lead may not see)."""
     roles = (MemberRole.LEARNER,) if form.audience is Audience.LEARNERS else (
         MemberRole.LEAD, MemberRole.HOST)
     query = (
@@ -167,12 +171,15 @@ async def rates(
     )
     if room is not None:
         query = query.where(LocalRoom.id == room.id)
+    if only is not None:
+        query = query.where(LocalRoom.id.in_(only))
     per_room = [(r, n) for r, n in (await session.execute(query)).all()]
     days = max(1, len(counted.days))
-    return [
-        Rate(f"{r.code} {escape(r.name)}", counted.by_room.get(r.id, 0), n * days)
-        for r, n in per_room
-    ]
+    if only is not None:
+        return [Rate(f"{r.code} {escape(r.name)}", only[r.id][0], n * only[r.id][1])
+                for r, n in per_room]
+    return [Rate(f"{r.code} {escape(r.name)}", counted.by_room.get(r.id, 0), n * days)
+            for r, n in per_room]
 
 
 def render(

@@ -18,13 +18,16 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     case,
     delete,
+    false,
     func,
     insert,
     literal,
     literal_column,
     null,
+    or_,
     select,
     update,
 )
@@ -33,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import FeedbackItem, FeedbackResponse
 from bot.forms.definitions import Form, Kind
 from bot.services import answer_items, whole_ids
+from bot.services.release import Block
 from bot.services.summary import TEXTS_SHOWN, Tally, first_texts
 
 Item = FeedbackItem
@@ -80,6 +84,8 @@ class _Scope:
     form: str
     day: int | None
     room_id: int | None
+    # Only these released groups and pools (a lead's view, bot/services/release.py).
+    blocks: tuple[Block, ...] | None = None
 
     def of(self, query: Query, table: type[Item] | type[FeedbackResponse]) -> Query:
         query = query.where(table.workshop_id == self.workshop_id, table.form == self.form)
@@ -87,14 +93,40 @@ class _Scope:
             query = query.where(table.day == self.day)
         if self.room_id is not None:
             query = query.where(table.room_id == self.room_id)
+        if self.blocks is not None:
+            query = query.where(_within(self.blocks, table))
         return query
 
 
+def _within(blocks: tuple[Block, ...], table: type[Item] | type[FeedbackResponse]
+            ) -> ColumnElement[bool]:
+    """Rows of these blocks: per room its days, and the pools' days (one term per room,
+    not per block: a planner walks the index once per term)."""
+    days: dict[int | None, list[int]] = {}
+    for block in blocks:
+        days.setdefault(block.room_id, []).append(block.day)
+    terms = [table.day.in_(numbers) if room is None
+             else and_(table.room_id == room, table.day.in_(numbers))
+             for room, numbers in days.items()]
+    return or_(false(), *terms) if len(terms) != 1 else terms[0]
+
+
+async def response_ids(
+    session: AsyncSession, workshop_id: int, form: str, blocks: tuple[Block, ...]
+) -> set[int]:
+    """The responses `count` counts for these blocks: by the same filter, to check it."""
+    scope = _Scope(workshop_id, form, None, None, blocks)
+    R = FeedbackResponse
+    return set((await session.scalars(scope.of(select(R.id), R))).all())
+
+
 async def count(
-    session: AsyncSession, workshop_id: int, form: Form, day: int | None, room_id: int | None
+    session: AsyncSession, workshop_id: int, form: Form, day: int | None, room_id: int | None,
+    blocks: tuple[Block, ...] | None = None,
 ) -> Counted:
-    """The responses to `form` in a workshop (one day, one room, when given), counted."""
-    scope = _Scope(workshop_id, form.name, day, room_id)
+    """The responses to `form` in a workshop (one day, one room, when given; only those
+    of `blocks`, when given), counted."""
+    scope = _Scope(workshop_id, form.name, day, room_id, blocks)
     tallies = {q.id: Tally.of(q) for q in form.questions}
     counted = Counted(list(tallies.values()))
     R = FeedbackResponse

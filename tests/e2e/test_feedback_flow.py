@@ -4,7 +4,8 @@ with its chart and the CSV export.
 
 The reminder is made due shortly after the set-up by configuring `[reminders]
 day_end_after` so that a day which ended two days ago is followed by its form a
-minute from now; the test then waits for the wall clock (polling, with a deadline).
+minute from now (and `[feedback] daily_window` so that the form is still open);
+the test then waits for the wall clock (polling, with a deadline).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ async def test_end_of_day_form_in_a_direct_chat_then_summary_and_export(
     olga = await make_user("olga")
     bot = await make_bot(organizers=(olga.user_id,), start=False)
     day, after = day_ending_in_the_past()
-    bot.settings = replace(bot.settings, reminders=ReminderSettings(day_end_after=after))
+    # The form stays answerable past the default 36 h after a day that ended 2 days ago.
+    bot.settings = replace(bot.settings, reminders=ReminderSettings(day_end_after=after),
+                           feedback=replace(bot.settings.feedback, daily_window="4d"))
     await bot.start()
     lars = await make_user("lars")
     room = await room_with(olga, bot)

@@ -59,6 +59,7 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
         ("[reminders]\ngrace = 'soon'\n", "reminders.grace = 'soon' is not accepted; "
          "expected a duration such as 1d, 24h, 30m or 2h30m"),
         ("[reminders]\nonboarding_before = ['24h', '1 hour']\n", "expected a duration"),
+        ("[feedback]\ndaily_window = '36 hours'\n", "feedback.daily_window = '36 hours'"),
         ("[bot\n", "not valid TOML"),
     ],
 )

@@ -79,8 +79,8 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     "announce": ("!announce all Hello <b>all</b>", ORG),
     "deliveries": ("!deliveries", ORG),
     "feedback": ("!feedback daily", ALL),
-    # Team leads see their room's summary only from 5 responses: none here.
-    "feedback summary": ("!feedback summary", ORG),
+    # Team leads are answered what of their rooms' feedback is released (none here).
+    "feedback summary": ("!feedback summary", LEADS),
     "feedback export": ("!feedback export", ORG),
     "forget-me": ("!forget-me", ALL),
 }

@@ -1,4 +1,4 @@
-"""Feedback summaries, charts and exports: exact numbers, the leads' threshold, no names."""
+"""Feedback summaries, charts and exports: exact numbers, what leads see, no names."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import csv
 import io
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -91,8 +92,8 @@ async def test_summary_chart_and_export_without_user_ids(answered: Chat) -> None
     chat = answered
     await answer_daily(chat, LEARNERS[0], "1, 6", "=HYPERLINK(\"http://x\")")
     await answer_daily(chat, LEARNERS[1], "1", "pairing")
-    lead = await chat.say(HOST, "!feedback summary daily day=1")
-    assert "has 2 responses" in lead.reply and "from 3 on" in lead.reply
+    lead = await chat.say(HOST, "!feedback summary daily day=1")  # day 1 still answerable
+    assert "nothing of it can be shown to you yet" in lead.reply and "at least 3" in lead.reply
     assert lead.messages[0].attachment is None
     await answer_daily(chat, LEARNERS[2], "3", "exercises")
     organizer = await chat.say(ORGANIZER, "!feedback summary daily day=1")
@@ -104,6 +105,7 @@ async def test_summary_chart_and_export_without_user_ids(answered: Chat) -> None
     attachment = organizer.messages[0].attachment
     assert attachment is not None and attachment.data.startswith(b"\x89PNG")
     assert attachment.content_type == "image/png"
+    chat.clock.set(datetime(2026, 3, 19, 2, 10, tzinfo=UTC))  # day 1's window closed
     lead = await chat.say(HOST, "!feedback summary daily")
     assert "3 responses" in lead.reply
     await chat.say(LEARNERS[0], "!feedback daily day=2")
