@@ -8,8 +8,10 @@ closed group of at least k (`feedback.min_responses_for_leads`) responses is
 *released* to its room's leads (SETTLE after the window's end, once a last
 answer's transaction has surely committed). A lead none of whose rooms has a released group
 for a form and day may see that day's workshop-wide *pool* instead, when it is
-closed, holds at least k, and its part outside all the lead's rooms holds 0 or
-at least k.
+closed, holds at least k, its part outside all the lead's rooms holds 0 or
+at least k, and so does its part outside every released group of that day
+(anyone's): the pool minus any union of released groups is then 0 or at least k
+too, whoever asks and whatever rooms they lead now or later.
 
 What a lead sees is a union of *blocks*: released groups of their rooms, and
 pools of days where none of their rooms has one. Blocks are disjoint (a pool is
@@ -125,8 +127,13 @@ def decide(
             continue
         pool = sum(n for (number, _), n in counts.items() if number == day)
         outside = pool - sum(own.values())
-        status = Status.POOL if pool >= least and (outside == 0 or outside >= least) else (
-            Status.WITHHELD)
+        # The pool less every released group of the day (anyone's): what the pool
+        # shows beyond the groups other leads see, or this lead would see leading
+        # another room tomorrow.
+        unreleased = pool - sum(n for (number, room), n in counts.items()
+                                if number == day and room is not None and n >= least)
+        status = Status.POOL if pool >= least and all(
+            part == 0 or part >= least for part in (outside, unreleased)) else Status.WITHHELD
         days.append(DayView(day, closes_at, status, (), withheld))
     return View(tuple(days), counts)
 

@@ -160,6 +160,13 @@ async def play(chat: Chat, world: World, rule: Rule) -> None:
             known = await own(session, workshop, [rooms[n].id for n in world.leads[lead]])
             for a, b in itertools.product(sets, [*sets, *known]):
                 assert len(a - b) == 0 or len(a - b) >= world.k, (sorted(a), sorted(b))
+        # Leads whose rooms change (a lead of one room, then of another too) are two
+        # leads here, and leads may compare what they saw: no two sets any lead saw
+        # may differ by fewer than k either.
+        everything = [shown for sets in seen.values() for shown in sets]
+        for a, b in itertools.product(everything, everything):
+            assert len(a - b) == 0 or len(a - b) >= world.k, ("across leads", sorted(a),
+                                                              sorted(b))
 
 
 async def own(session: AsyncSession, workshop: Workshop, mine: list[int]) -> list[set[int]]:
