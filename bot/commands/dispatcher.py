@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
-from bot.commands import router
+from bot.commands import limits, router
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
@@ -117,6 +117,7 @@ class Dispatcher:
         self.power_level = power_level
         self.after_change = after_change
         self.network_organizers = network_organizers
+        self.limits = limits.Limits(settings, power_level, network_organizers)
 
     def recognize(self, message: Incoming) -> Request | None:
         """Is this message meant for the bot? In rooms it needs the prefix."""
@@ -152,11 +153,14 @@ class Dispatcher:
 
     async def _handle(self, message: Incoming) -> list[Delivery]:
         message = replace(message, body=whole_characters(message.body))
-        if message.unreadable:
-            return await self._answer_unreadable(message)
-        request = self.recognize(message)
-        if request is None:
+        request = None if message.unreadable else self.recognize(message)
+        if request is None and not message.unreadable:
             return []
+        # Past the sender's limit (bot/commands/limits.py), before any database work.
+        if (held := await self.limits.held_back(message, self.clock.now())) is not None:
+            return await self._say(message, held) if held.text else []
+        if request is None:
+            return await self._answer_unreadable(message)
         reference = secrets.token_hex(3)
         try:
             return await self._run_again_on_clash(message, request, reference)
@@ -179,10 +183,7 @@ class Dispatcher:
                 "Something went wrong on my side and nothing was changed. "
                 f"If it happens again, tell an organizer the reference {code(reference)}."
             )
-        async with writing(self.sessions) as session:
-            if not await self._claim(session, message):
-                return []
-            return await self._write(session, message, sorry, reference)
+        return await self._say(message, sorry, reference)
 
     def _loggable(self, message: Incoming, request: Request) -> str:
         """What a log line may say about the message. In a room, what was typed (the
@@ -291,10 +292,14 @@ class Dispatcher:
             reply = Reply(UNREADABLE_DIRECT, notices=(Notice(message.sender, OPENED_DIRECT),))
         else:
             reply = Reply(UNREADABLE)
+        return await self._say(message, reply)
+
+    async def _say(self, message: Incoming, reply: Reply, ref: str = "") -> list[Delivery]:
+        """An answer that runs no command: its rows and the event's claim."""
         async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
-            return await self._write(session, message, reply, secrets.token_hex(3))
+            return await self._write(session, message, reply, ref or secrets.token_hex(3))
 
     async def _claim(self, session: AsyncSession, message: Incoming) -> bool:
         if message.event_id is None or await state.claim_event(
