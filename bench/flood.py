@@ -26,7 +26,7 @@ import aiohttp
 
 from bench.common import homeserver, ms, percentile, ratio, report
 from bench.matrix import Client, register, room_with, wait_joined
-from bench.processes import BOT_PASSWORD, BotProcess
+from bench.processes import BOT_PASSWORD, NO_LIMIT, BotProcess
 from bench.seed import seed
 from tests.e2e.homeserver import Homeserver
 
@@ -108,7 +108,7 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
     with homeserver(server) as hs, tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
         await seed(work / "bot.db", rooms=args.rooms)
-        extra = "\n[limits]\ncommands_per_minute = 0\n" if args.no_limit else ""
+        extra = NO_LIMIT if args.no_limit else ""
         bot = BotProcess(hs, register(hs, "bot", BOT_PASSWORD), work, extra_config=extra)
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             watcher = Client(http, hs, register(hs, "watcher"))

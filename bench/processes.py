@@ -18,9 +18,13 @@ from tests.e2e.homeserver import Homeserver, RegisteredUser
 from tests.e2e.process import BOT_PASSWORD, ChildProcess
 from tests.e2e.process import BotProcess as RunBot
 
-__all__ = ["BOT_PASSWORD", "BotProcess", "EchoProcess"]
+__all__ = ["BOT_PASSWORD", "NO_LIMIT", "BotProcess", "EchoProcess"]
 
 ECHO_READY = "READY"
+# Configuration for a bot without the per-person command limit (bot/commands/limits.py):
+# one account sending hundreds of commands is a flood to it, and bench/flood.py
+# measures that; the other benchmarks measure the commands.
+NO_LIMIT = "\n[limits]\ncommands_per_minute = 0\n"
 
 
 class BotProcess(RunBot):
