@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.commands.limits import Limits, Verdict
-from bot.config import LimitSettings, Settings
+from bot.config import ConfigError, LimitSettings, RoomSettings, Settings, from_mapping
 from bot.db.models import HandledEvent, OutboxMessage
 from bot.web import metrics
 from tests.chat import ORGANIZER, Chat
@@ -190,3 +190,31 @@ async def test_buckets_are_per_network_and_forgotten_when_full() -> None:
     later = now + timedelta(minutes=3)  # quiet over, the Zulip bucket full again
     assert (await limits.judge("test", "@someone:uni.no", later, never)).verdict is Verdict.ANSWER
     assert len(limits) == 1
+
+
+def test_the_configuration_checks_the_limits() -> None:
+    with pytest.raises(ConfigError) as caught:
+        from_mapping({"limits": {"burst": 0, "commands_per_minute": -1, "quiet_minutes": "5"},
+                      "rooms": {"max_per_person": 2.5}})
+    assert caught.value.problems == (
+        "<mapping>: rooms.max_per_person = 2.5 is not accepted; expected a whole number",
+        "<mapping>: limits.commands_per_minute = -1 is not accepted; expected a number of "
+        "at least 0",
+        "<mapping>: limits.burst = 0 is not accepted; expected a number of at least 1",
+        "<mapping>: limits.quiet_minutes = '5' is not accepted; expected a number",
+    )
+    loaded = from_mapping({"limits": {"commands_per_minute": 0}, "rooms": {"max_per_person": 0}})
+    assert loaded.limits == LimitSettings(commands_per_minute=0) and not loaded.rooms.max_per_person
+
+
+async def test_no_room_limit_with_zero(tmp_path: Path, bot_database_url: str) -> None:
+    chat = await Chat.open(tmp_path, url=bot_database_url, rooms=RoomSettings(max_per_person=0))
+    try:
+        await chat.say(ORGANIZER, "!workshop add ws title=W tz=UTC days=2026-03-17 "
+                                  "time=10:00-15:00")
+        for n in range(1, 6):
+            added = await chat.say(FLOODER, f"!room add name=R{n} org=U mode=online "
+                                            "capacity=5 public=no")
+            assert f"Registered R{n}" in added
+    finally:
+        await chat.close()
