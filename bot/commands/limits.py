@@ -13,7 +13,12 @@ few minutes, and remembering them in the database would cost every command a
 write: the very cost a flood must not have (the check runs before any database
 work, bot/commands/dispatcher.py). One process serves a database, so no other
 process needs them; a restart forgets them, which gives a flooder one fresh
-burst, no more. The time is the injected clock's (tests move it).
+burst, no more. A dropped message is not claimed (a write each, again); within
+the process its event id is remembered, so the same event handed again (its
+batch fetched again) is judged once and a dropped one is never answered later.
+After a crash, the one batch being handled is fetched again and judged anew
+against a fresh bucket: at most `burst` of its dropped messages are answered
+then. The time is the injected clock's (tests move it).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import enum
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.commands.framework import Reply
@@ -36,6 +41,8 @@ log = logging.getLogger(__name__)
 # How often buckets that are full again (their sender quiet for a while) are
 # forgotten, so the dict holds only people who wrote lately.
 SWEEP_EVERY = timedelta(minutes=1)
+# Event ids remembered per person (more than one batch of the busiest room holds).
+SEEN_PER_PERSON = 256
 
 
 class Verdict(enum.Enum):
@@ -65,6 +72,21 @@ class _Bucket:
     streak_since: datetime  # the first command since the bucket was last full
     streak: int = 0
     quiet_until: datetime | None = None
+    kept_until: datetime | None = None  # not forgotten before: it holds dropped events
+    # The verdicts on their latest events: an event handed again (its batch fetched
+    # again after the database could not be reached) is not counted twice, and one
+    # dropped stays dropped, also after the quiet period.
+    seen: dict[str, Verdict] = field(default_factory=dict)
+
+    def end_quiet(self, burst: int, now: datetime) -> None:
+        """The quiet period is over: a full bucket again."""
+        self.quiet_until, self.tokens, self.at = None, float(burst), now
+
+    def remember(self, event_id: str | None, verdict: Verdict) -> None:
+        if event_id is not None:
+            self.seen[event_id] = verdict
+            if len(self.seen) > SEEN_PER_PERSON:
+                del self.seen[next(iter(self.seen))]  # the oldest
 
 
 class Limits:
@@ -91,7 +113,7 @@ class Limits:
         """None: answer the message as usual. Else what to answer instead: the
         slow-down, or DROPPED (nothing at all) during a quiet period."""
         judged = await self.judge(message.network, message.sender, now,
-                                  lambda: self._organizer(message))
+                                  lambda: self._organizer(message), message.event_id)
         if judged.verdict is Verdict.ANSWER:
             return None
         return Reply(slow_down(judged)) if judged.verdict is Verdict.SLOW_DOWN else DROPPED
@@ -102,7 +124,8 @@ class Limits:
             self.network_organizers)
 
     async def judge(
-        self, network: str, sender: str, now: datetime, exempt: Callable[[], Awaitable[bool]]
+        self, network: str, sender: str, now: datetime, exempt: Callable[[], Awaitable[bool]],
+        event_id: str | None = None,
     ) -> Judged:
         """Take one token for a message from `sender`; what to do with the message.
         `exempt()` says whether the sender is an organizer; it is awaited only when
@@ -112,13 +135,24 @@ class Limits:
         self._sweep(now)
         key = (network, sender)
         bucket = self._buckets.get(key)
-        if bucket is not None and bucket.quiet_until is not None:
-            if now < bucket.quiet_until:
-                metrics.commands_held_back(network, "dropped")
-                return DROP
-            bucket = None  # the quiet period is over: a full bucket again
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(self.settings.burst, now, now)
+        elif event_id in bucket.seen:  # handed again: judged once
+            return ANSWER if bucket.seen[event_id] is Verdict.ANSWER else self._drop(network)
+        judged = await self._take(bucket, network, sender, now, exempt)
+        bucket.remember(event_id, judged.verdict)
+        return judged
+
+    def _drop(self, network: str) -> Judged:
+        metrics.commands_held_back(network, "dropped")
+        return DROP
+
+    async def _take(self, bucket: _Bucket, network: str, sender: str, now: datetime,
+                    exempt: Callable[[], Awaitable[bool]]) -> Judged:
+        if bucket.quiet_until is not None:
+            if now < bucket.quiet_until:
+                return self._drop(network)
+            bucket.end_quiet(self.settings.burst, now)
         self._refill(bucket, now)
         bucket.streak += 1
         if bucket.tokens >= 1:
@@ -127,10 +161,10 @@ class Limits:
         if await exempt():
             return ANSWER
         if bucket.quiet_until is not None:  # another message of theirs won while we asked
-            metrics.commands_held_back(network, "dropped")
-            return DROP
+            return self._drop(network)
         quiet = timedelta(minutes=self.settings.quiet_minutes)
         bucket.quiet_until = now + quiet
+        bucket.kept_until = now + 2 * quiet
         seconds = max(0.0, (now - bucket.streak_since).total_seconds())
         log.warning("%s on %s sent %d commands in %.0f s: not answered for %d min",
                     sender, network, bucket.streak, seconds, self.settings.quiet_minutes)
@@ -150,10 +184,10 @@ class Limits:
             return
         self._swept = now
         for key, bucket in list(self._buckets.items()):
-            if bucket.quiet_until is not None:
-                if now >= bucket.quiet_until:
-                    del self._buckets[key]
+            if bucket.kept_until is not None and now < bucket.kept_until:
                 continue
+            if bucket.quiet_until is not None and now >= bucket.quiet_until:
+                bucket.end_quiet(self.settings.burst, now)
             self._refill(bucket, now)
             if bucket.tokens >= self.settings.burst:
                 del self._buckets[key]

@@ -119,6 +119,22 @@ async def test_a_redelivered_slow_down_is_not_said_twice(limited: Chat) -> None:
     assert (await limited.say(FLOODER, "!rooms", event_id="$slow")).reply == ""
 
 
+async def test_a_message_handed_again_is_judged_once(limited: Chat) -> None:
+    """The transport hands a batch again when the database could not be reached: its
+    messages take no second token, and a dropped one stays unanswered, also after
+    the quiet period."""
+    for n in range(5):
+        assert NO_WORKSHOP in await limited.say(FLOODER, "!rooms", event_id=f"$e{n}")
+    for _ in range(3):  # the same five again: no token taken, not answered twice (claims)
+        for n in range(5):
+            assert (await limited.say(FLOODER, "!rooms", event_id=f"$e{n}")).reply == ""
+    assert "Slow down" in await limited.say(FLOODER, "!rooms", event_id="$slow")
+    assert (await limited.say(FLOODER, "!rooms", event_id="$dropped")).reply == ""
+    limited.clock.advance(timedelta(minutes=2))
+    assert (await limited.say(FLOODER, "!rooms", event_id="$dropped")).reply == ""
+    assert NO_WORKSHOP in await limited.say(FLOODER, "!rooms", event_id="$new")
+
+
 async def test_the_defaults_let_a_form_and_a_pasted_list_through(chat: Chat) -> None:
     """The default bucket (30, refilling at 30 a minute) lets a host paste 25
     commands at once and, 40 s later, send 20 answers in a direct chat at once
@@ -187,8 +203,12 @@ async def test_buckets_are_per_network_and_forgotten_when_full() -> None:
     assert verdicts[-1] is Verdict.SLOW_DOWN
     assert (await limits.judge("zulip", FLOODER, now, never)).verdict is Verdict.ANSWER
     assert len(limits) == 2
-    later = now + timedelta(minutes=3)  # quiet over, the Zulip bucket full again
-    assert (await limits.judge("test", "@someone:uni.no", later, never)).verdict is Verdict.ANSWER
+    # Kept for a second quiet period (it holds dropped events), then forgotten.
+    assert (await limits.judge("test", "@someone:uni.no", now + timedelta(minutes=3),
+                               never)).verdict is Verdict.ANSWER
+    assert len(limits) == 2
+    later = now + timedelta(minutes=5)
+    assert (await limits.judge("test", "@other:uni.no", later, never)).verdict is Verdict.ANSWER
     assert len(limits) == 1
 
 
