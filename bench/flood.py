@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,10 @@ NAME = "flood"
 def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flood", type=int, default=500, help="commands the flooder sends")
     parser.add_argument("--others", type=int, default=20, help="people sending one each")
-    parser.add_argument("--command", default="!rooms", help="what everyone sends")
+    parser.add_argument("--command", default="!rooms", help="what the others send")
+    parser.add_argument("--flood-text", default=None,
+                        help="what the flooder sends (default: --command); e.g. chatter "
+                        "not for the bot, to see what the flood costs the homeserver alone")
     parser.add_argument("--rooms", type=int, default=20, help="local rooms !rooms lists")
     parser.add_argument("--window", type=float, default=5.0, help="seconds the others span")
     parser.add_argument("--parallel", type=int, default=1, help="flooder's sends in flight")
@@ -45,9 +49,19 @@ def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-limit", action="store_true", help="the bot without [limits]")
 
 
+@dataclass
+class Sent:
+    """What the others' commands of one run met."""
+
+    latencies: list[float]  # send -> the bot's reply at the watcher
+    seen: list[float]  # send -> the command itself at the watcher: the homeserver alone
+    moments: list[float]  # when each was sent, from the start of the run
+    lost: int  # never answered within the deadline
+
+
 async def others_send(watcher: Client, others: list[Client], room: str, text: str,
-                      window: float, deadline: float) -> tuple[list[float], list[float], int]:
-    """Each of `others` sends `text`, evenly over `window`: (latencies, send moments, lost)."""
+                      window: float, deadline: float) -> Sent:
+    """Each of `others` sends `text`, evenly over `window`."""
     started = time.perf_counter()
 
     async def one(n: int, person: Client) -> tuple[float, str]:
@@ -59,8 +73,10 @@ async def others_send(watcher: Client, others: list[Client], room: str, text: st
     with contextlib.suppress(TimeoutError):
         await watcher.wait_for(lambda: all(e in watcher.replies for _, e in sent),
                                deadline, "every reply to the others")
-    latencies = [watcher.replies[e][0] - at for at, e in sent if e in watcher.replies]
-    return latencies, [at - started for at, _ in sent], len(sent) - len(latencies)
+    answered = [(at, e) for at, e in sent if e in watcher.replies]
+    return Sent([watcher.replies[e][0] - at for at, e in answered],
+                [watcher.arrived[e] - at for at, e in answered],
+                [at - started for at, _ in sent], len(sent) - len(answered))
 
 
 async def flood(flooder: Client, room: str, text: str, count: int, parallel: int,
@@ -84,20 +100,18 @@ async def flooded_run(watcher: Client, flooder: Client, others: list[Client], ro
     tenth = asyncio.Event()
     started = time.perf_counter()
     flooding = asyncio.create_task(
-        flood(flooder, room, args.command, args.flood, args.parallel, tenth))
+        flood(flooder, room, args.flood_text or args.command, args.flood, args.parallel, tenth))
     await tenth.wait()
     began = time.perf_counter() - started
-    latencies, moments, lost = await others_send(watcher, others, room, args.command,
-                                                 args.window, args.deadline)
+    found = await others_send(watcher, others, room, args.command, args.window, args.deadline)
     ids = await flooding
     flood_s = time.perf_counter() - started
     # Until the bot has read the whole flood (its answers, if any, have come).
     await watcher.wait_for(lambda: ids[-1] in watcher.arrived, args.deadline, "the flood")
     await asyncio.sleep(1.0)  # let the bot's last batch settle before the next run
-    during = sum(1 for m in moments if began + m < flood_s)
+    during = sum(1 for m in found.moments if began + m < flood_s)
     answered = sum(1 for e in ids if e in watcher.replies)
-    return {"latencies": latencies, "lost": lost, "during": during, "flood_s": flood_s,
-            "answered": answered}
+    return {"sent": found, "during": during, "flood_s": flood_s, "answered": answered}
 
 
 def figures(samples: list[float]) -> dict[str, float]:
@@ -115,9 +129,8 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
             others = [Client(http, hs, register(hs, f"other{n}")) for n in range(args.others)]
             flooders = [Client(http, hs, register(hs, f"flooder{n}"))
                         for n in range(args.repeats)]
-            samples: dict[str, list[float]] = {"quiet": [], "flooded": []}
+            sent: dict[str, list[Sent]] = {"quiet": [], "flooded": []}
             runs: list[dict[str, Any]] = []
-            lost = {"quiet": 0, "flooded": 0}
             try:
                 await bot.start()
                 await bot.ready()
@@ -125,38 +138,57 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
                 await wait_joined(watcher, room, bot.user_id)
                 await watcher.listen()
                 for n in range(args.repeats):
-                    calm, _moments, missing = await others_send(
-                        watcher, others, room, args.command, args.window, args.deadline)
-                    samples["quiet"] += calm
-                    lost["quiet"] += missing
+                    sent["quiet"].append(await others_send(
+                        watcher, others, room, args.command, args.window, args.deadline))
                     found = await flooded_run(watcher, flooders[n], others, room, args)
-                    samples["flooded"] += found.pop("latencies")
-                    lost["flooded"] += found["lost"]
+                    sent["flooded"].append(found.pop("sent"))
                     runs.append(found)
             finally:
                 await watcher.stop()
                 await bot.stop()
+    samples = {kind: [t for one in runs_of for t in one.latencies]
+               for kind, runs_of in sent.items()}
+    seen = {kind: [t for one in runs_of for t in one.seen] for kind, runs_of in sent.items()}
+    # The bot's own share: from the command reaching the watcher to the reply doing so.
+    share = {kind: [t - floor for one in runs_of
+                    for t, floor in zip(one.latencies, one.seen, strict=True)]
+             for kind, runs_of in sent.items()}
+    lost = {kind: sum(one.lost for one in runs_of) for kind, runs_of in sent.items()}
     quiet, flooded = figures(samples["quiet"]), figures(samples["flooded"])
+    floor = {kind: figures(values) for kind, values in seen.items()}
+    own = {kind: figures(values) for kind, values in share.items()}
     result: dict[str, Any] = {
         "flood": args.flood, "others": args.others, "repeats": args.repeats,
-        "command": args.command, "limits": not args.no_limit,
+        "command": args.command, "flood_text": args.flood_text or args.command,
+        "limits": not args.no_limit,
         "quiet": quiet, "flooded": flooded,
         "ratio_p50": ratio(flooded["p50_ms"], quiet["p50_ms"]),
         "ratio_p95": ratio(flooded["p95_ms"], quiet["p95_ms"]),
+        "homeserver": floor, "homeserver_ratio_p50": ratio(floor["flooded"]["p50_ms"],
+                                                           floor["quiet"]["p50_ms"]),
+        "bot_share": own, "bot_share_ratio_p50": ratio(own["flooded"]["p50_ms"],
+                                                       own["quiet"]["p50_ms"]),
         "quiet_lost": lost["quiet"], "flooded_lost": lost["flooded"],
         "others_during_flood": sum(r["during"] for r in runs),
         "flood_answered": [r["answered"] for r in runs],
         "flood_s": [round(r["flood_s"], 2) for r in runs],
     }
     report(
-        f"flood: {args.flood} x {args.command!r} from one person while {args.others} others "
+        f"flood: {args.flood} x {result['flood_text']!r} from one person while {args.others} "
+        "others "
         f"send one each ({args.repeats} runs of each, alternated; limits "
         f"{'off' if args.no_limit else 'on'})",
         ["others' replies", "n", "p50 ms", "p95 ms", "lost", "p50 ratio", "p95 ratio"],
         [["without the flood", len(samples["quiet"]), *quiet.values(), lost["quiet"],
           "1.00x", "1.00x"],
          ["during the flood", len(samples["flooded"]), *flooded.values(), lost["flooded"],
-          f"{result['ratio_p50']:.2f}x", f"{result['ratio_p95']:.2f}x"]],
+          f"{result['ratio_p50']:.2f}x", f"{result['ratio_p95']:.2f}x"],
+         *([f"{label}, {kind}", len(values[kind]), *found[kind].values(), "",
+            f"{ratio(found[kind]['p50_ms'], found['quiet']['p50_ms']):.2f}x",
+            f"{ratio(found[kind]['p95_ms'], found['quiet']['p95_ms']):.2f}x"]
+           for label, found, values in (("homeserver alone", floor, seen),
+                                        ("bot's share", own, share))
+           for kind in ("quiet", "flooded"))],
         result,
     )
     return result
