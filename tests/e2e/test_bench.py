@@ -60,5 +60,7 @@ async def test_flood(capsys: pytest.CaptureFixture[str], homeserver: Homeserver)
                                   "--window", "0.3", "--repeats", "1"], homeserver)
     assert result["quiet_lost"] == result["flooded_lost"] == 0
     assert result["limits"] and 31 <= result["flood_answered"][0] <= 33
-    assert result["quiet"]["p50_ms"] > 0 and result["flooded"]["p50_ms"] > 0
-    assert result["ratio_p50"] > 0
+    for kind in ("quiet", "flooded"):
+        assert result[kind]["p50_ms"] > 0 and result["homeserver"][kind]["p50_ms"] > 0
+        assert set(result["bot_share"][kind]) == {"p50_ms", "p95_ms"}
+    assert result["ratio_p50"] > 0 and result["homeserver_ratio_p50"] > 0
