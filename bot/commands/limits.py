@@ -11,14 +11,15 @@ the question costs nothing the rest of the time.
 The buckets live in memory, not in the database. They only need to remember a
 few minutes, and remembering them in the database would cost every command a
 write: the very cost a flood must not have (the check runs before any database
-work, bot/commands/dispatcher.py). One process serves a database, so no other
-process needs them; a restart forgets them, which gives a flooder one fresh
-burst, no more. A dropped message is not claimed (a write each, again); within
-the process its event id is remembered, so the same event handed again (its
-batch fetched again) is judged once and a dropped one is never answered later.
-After a crash, the one batch being handled is fetched again and judged anew
-against a fresh bucket: at most `burst` of its dropped messages are answered
-then. The time is the injected clock's (tests move it).
+work, bot/commands/dispatcher.py). The bot is one process (its Matrix and Zulip
+transports run in it together), so its buckets see every command; a restart
+forgets them, which gives a flooder one fresh burst, no more. A dropped message
+is not claimed (a write each, again); its event id is remembered with its bucket
+(kept for two quiet periods), so the same event handed again (its batch fetched
+again) is judged once and a dropped one is not answered later. After a crash,
+the one batch being handled is fetched again and judged anew against a fresh
+bucket: at most `burst` of its dropped messages are answered then. The time is
+the injected clock's (tests move it).
 """
 
 from __future__ import annotations
