@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bench import burst, dispatch, fanout, latency, memory, replan, summary
+from bench import burst, dispatch, fanout, flood, latency, memory, replan, summary
 
 BENCHMARKS: dict[str, ModuleType] = {
-    module.NAME: module for module in (latency, burst, fanout, summary, memory, replan, dispatch)
+    module.NAME: module
+    for module in (latency, burst, fanout, summary, memory, replan, dispatch, flood)
 }

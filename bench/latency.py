@@ -19,7 +19,7 @@ import aiohttp
 
 from bench.common import homeserver, ms, percentile, ratio, report
 from bench.matrix import Client, register, wait_joined
-from bench.processes import BOT_PASSWORD, BotProcess, EchoProcess
+from bench.processes import BOT_PASSWORD, NO_LIMIT, BotProcess, EchoProcess
 from bench.seed import seed
 from tests.e2e.homeserver import Homeserver
 
@@ -47,7 +47,7 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
     with homeserver(server) as hs, tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
         await seed(work / "bot.db", rooms=args.rooms)
-        bot = BotProcess(hs, register(hs, "bot", BOT_PASSWORD), work)
+        bot = BotProcess(hs, register(hs, "bot", BOT_PASSWORD), work, extra_config=NO_LIMIT)
         echo = EchoProcess(hs, register(hs, "echo"), work)
         async with aiohttp.ClientSession() as http:
             learner = Client(http, hs, register(hs, "learner"))

@@ -18,21 +18,26 @@ from tests.e2e.homeserver import Homeserver, RegisteredUser
 from tests.e2e.process import BOT_PASSWORD, ChildProcess
 from tests.e2e.process import BotProcess as RunBot
 
-__all__ = ["BOT_PASSWORD", "BotProcess", "EchoProcess"]
+__all__ = ["BOT_PASSWORD", "NO_LIMIT", "BotProcess", "EchoProcess"]
 
 ECHO_READY = "READY"
+# Configuration for a bot without the per-person command limit (bot/commands/limits.py):
+# one account sending hundreds of commands is a flood to it, and bench/flood.py
+# measures that; the other benchmarks measure the commands.
+NO_LIMIT = "\n[limits]\ncommands_per_minute = 0\n"
 
 
 class BotProcess(RunBot):
     """`classroom-bot run` for `account` (registered with a password), on `workdir/bot.db`."""
 
     def __init__(self, server: Homeserver, account: RegisteredUser, workdir: Path,
-                 *, organizers: tuple[str, ...] = ()) -> None:
+                 *, organizers: tuple[str, ...] = (), extra_config: str = "") -> None:
         profile = os.environ.get("BENCH_PROFILE")  # a py-spy output file: profile the bot
         wrapper = (["py-spy", "record", "--format", "raw", "-r", "500", "-o", profile, "--"]
                    if profile else [])
         # py-spy writes its profile on SIGINT (the bot stops on either).
-        super().__init__(server, workdir, account, organizers=organizers, wrapper=wrapper,
+        super().__init__(server, workdir, account, organizers=organizers,
+                         extra_config=extra_config, wrapper=wrapper,
                          stop_signal=signal.SIGINT if profile else signal.SIGTERM)
 
 

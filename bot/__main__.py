@@ -24,6 +24,7 @@ from bot.config import (
     BotSettings,
     ConfigError,
     DatabaseSettings,
+    LimitSettings,
     Settings,
     examine,
     load,
@@ -76,7 +77,9 @@ def _settings(args: argparse.Namespace, *, existing_database: bool = False) -> S
 
 
 def _console(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    # One person at one keyboard, on a clock that may stand still between `/wait`s:
+    # nobody to keep answering, so no per-person command limit (bot/commands/limits.py).
+    settings = dataclasses.replace(_settings(args), limits=LimitSettings(commands_per_minute=0))
     if args.http:
         try:
             parse_listen(args.http)

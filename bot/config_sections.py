@@ -115,6 +115,26 @@ class ReminderSettings:
     grace: str = field(default="6h", metadata={"each": "duration"})
 
 
+@dataclass(frozen=True)
+class RoomSettings:
+    # Rooms one person may register (be host of) in one workshop, withdrawn ones not
+    # counted; organizers may register any number. 0: no limit.
+    max_per_person: int = field(default=3, metadata={"min": 0})
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """How many commands one person may send (a token bucket per person and network,
+    bot/commands/limits.py); organizers are not limited."""
+
+    # The bucket refills at this pace; 0 switches the limit off.
+    commands_per_minute: int = field(default=30, metadata={"min": 0})
+    # Commands one person may send at once, with nothing sent before.
+    burst: int = field(default=30, metadata={"min": 1})
+    # Past the limit: one "slow down" answer, then nothing for this long.
+    quiet_minutes: int = field(default=5, metadata={"min": 1})
+
+
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -136,4 +156,6 @@ class Settings:
     feedback: FeedbackSettings = FeedbackSettings()
     http: HttpSettings = HttpSettings()
     reminders: ReminderSettings = ReminderSettings()
+    rooms: RoomSettings = RoomSettings()
+    limits: LimitSettings = LimitSettings()
     source: str = field(default="<defaults>", compare=False, metadata={"internal": True})

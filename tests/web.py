@@ -14,6 +14,7 @@ from bot.web.pages import Pages
 from tests.chat import ORGANIZER, Chat
 
 HOST = "@host:example.org"
+OTHER_HOST = "@host:example.org.evil"
 SCRIPT_NAME = "<script>alert(1)</script> Lab"
 
 
@@ -35,8 +36,9 @@ async def set_up_workshop(chat: Chat) -> None:
         "capacity=5 public=no",
         f"!room add name=\"{SCRIPT_NAME}\" org=Evil mode=online lang=en capacity=5 public=yes",
     ):
-        answer = await chat.say(HOST, line)
-        assert "R" in answer.reply, answer.reply
+        # One host may register 3 rooms (rooms.max_per_person): a second one adds R4.
+        answer = await chat.say(HOST if "Evil" not in line else OTHER_HOST, line)
+        assert "Registered" in answer.reply, answer.reply
     await chat.say(
         ORGANIZER,
         "!workshop add 2026-autumn title=Autumn tz=Europe/Oslo days=2026-10-20 time=09:00-12:00",

@@ -24,16 +24,17 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
-from bot.commands import router
+from bot.commands import limits, router
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
 from bot.db import state
+from bot.db.clashes import CLASH_ATTEMPTS, Clash, is_clash
 from bot.db.engine import is_unavailable, writers_waiting, writing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
@@ -68,35 +69,6 @@ OPENED_DIRECT = (
 )
 
 
-CLASH_ATTEMPTS = 5
-# PostgreSQL's unique and foreign key violations, serialization failure and
-# deadlock: what a transaction meets when another one got there first.
-CLASH_SQLSTATES = frozenset({"23505", "23503", "40001", "40P01"})
-# The same two violations as SQLite words them.
-CLASH_SQLITE = ("UNIQUE constraint failed", "FOREIGN KEY constraint failed")
-
-
-class Clash(Exception):
-    """A command kept meeting transactions that ran at the same time."""
-
-
-def is_clash(exc: Exception) -> bool:
-    """Did the database refuse the transaction because of a concurrent one? A unique
-    or foreign key violation (the other transaction took the seat, the event, the
-    name first, or deleted the row referred to), a serialization failure or
-    deadlock, or a row deleted meanwhile. Other errors (a NULL where none may be)
-    are bugs, not races."""
-    if isinstance(exc, StaleDataError):
-        return True
-    if isinstance(exc, DBAPIError):
-        driver = exc.orig
-        state = getattr(driver, "sqlstate", None) or getattr(driver, "pgcode", None)
-        if state is not None:
-            return state in CLASH_SQLSTATES
-        return isinstance(exc, IntegrityError) and str(driver).startswith(CLASH_SQLITE)
-    return False
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -117,6 +89,7 @@ class Dispatcher:
         self.power_level = power_level
         self.after_change = after_change
         self.network_organizers = network_organizers
+        self.limits = limits.Limits(settings, power_level, network_organizers)
 
     def recognize(self, message: Incoming) -> Request | None:
         """Is this message meant for the bot? In rooms it needs the prefix."""
@@ -152,11 +125,14 @@ class Dispatcher:
 
     async def _handle(self, message: Incoming) -> list[Delivery]:
         message = replace(message, body=whole_characters(message.body))
-        if message.unreadable:
-            return await self._answer_unreadable(message)
-        request = self.recognize(message)
-        if request is None:
+        request = None if message.unreadable else self.recognize(message)
+        if request is None and not message.unreadable:
             return []
+        # Past the sender's limit (bot/commands/limits.py), before any database work.
+        if (held := await self.limits.held_back(message, self.clock.now())) is not None:
+            return await self._say(message, held) if held.text else []
+        if request is None:
+            return await self._answer_unreadable(message)
         reference = secrets.token_hex(3)
         try:
             return await self._run_again_on_clash(message, request, reference)
@@ -179,10 +155,7 @@ class Dispatcher:
                 "Something went wrong on my side and nothing was changed. "
                 f"If it happens again, tell an organizer the reference {code(reference)}."
             )
-        async with writing(self.sessions) as session:
-            if not await self._claim(session, message):
-                return []
-            return await self._write(session, message, sorry, reference)
+        return await self._say(message, sorry, reference)
 
     def _loggable(self, message: Incoming, request: Request) -> str:
         """What a log line may say about the message. In a room, what was typed (the
@@ -291,10 +264,14 @@ class Dispatcher:
             reply = Reply(UNREADABLE_DIRECT, notices=(Notice(message.sender, OPENED_DIRECT),))
         else:
             reply = Reply(UNREADABLE)
+        return await self._say(message, reply)
+
+    async def _say(self, message: Incoming, reply: Reply, ref: str = "") -> list[Delivery]:
+        """An answer that runs no command: its rows and the event's claim."""
         async with writing(self.sessions) as session:
             if not await self._claim(session, message):
                 return []
-            return await self._write(session, message, reply, secrets.token_hex(3))
+            return await self._write(session, message, reply, ref or secrets.token_hex(3))
 
     async def _claim(self, session: AsyncSession, message: Incoming) -> bool:
         if message.event_id is None or await state.claim_event(

@@ -14,6 +14,7 @@ from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Rep
 from bot.commands.notify import change_notices, told
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
 from bot.services import changes, listing, rooms, seats, team, workshops
+from bot.services.errors import TooManyRooms, UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
 from bot.transport.base import Attachment
@@ -243,9 +244,19 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
 )
 async def add(ctx: Context, **fields: Annotated[Any, ROOM_OPTIONS]) -> str:
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    room = await rooms.add(
-        ctx.session, workshop, await ctx.me(), rooms.RoomFields(fields), ctx.now()
-    )
+    most = ctx.settings.rooms.max_per_person
+    try:
+        room = await rooms.add(
+            ctx.session, workshop, await ctx.me(), rooms.RoomFields(fields), ctx.now(),
+            most=None if ctx.role is Role.ORGANIZER or not most else most,
+        )
+    except TooManyRooms as exc:
+        withdraw = code(f"{ctx.prefix}room withdraw {exc.hosted[0]}")
+        raise UserError(
+            f"You host {len(exc.hosted)} rooms in {code(workshop.slug)} already "
+            f"({', '.join(exc.hosted)}), the most one person may register, so no room was "
+            f"added. Withdraw one first ({withdraw}), or ask an organizer to register it."
+        ) from None
     join_it = code(f"{ctx.prefix}join {room.code}")
     add_lead = code(f"{ctx.prefix}room lead add {room.code} @user:server")
     return (

@@ -18,6 +18,11 @@ excludes every other NO KEY UPDATE, which is all the locking here needs.
 An onboarding session's row is locked the same way by the sign-ups and capacity
 changes that count its seats.
 
+A person's row is locked by `!room add`, which counts the rooms they host before
+adding one (`rooms.max_per_person`): two of their `!room add` at once would
+otherwise both count 2 of 3 and both add one. Nothing else locks a person, and
+it is locked before any room or workshop.
+
 Locks are taken in id order, rooms and onboarding sessions before workshops, so
 two transactions never wait for each other in a circle; where that cannot be
 kept (a learner moving between rooms), PostgreSQL detects the deadlock and the
@@ -31,7 +36,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LocalRoom, OnboardingSession, Workshop
+from bot.db.models import LocalRoom, OnboardingSession, Person, Workshop
 
 
 async def lock_rooms(session: AsyncSession, rooms: Iterable[LocalRoom]) -> None:
@@ -46,6 +51,13 @@ async def lock_rooms(session: AsyncSession, rooms: Iterable[LocalRoom]) -> None:
             .with_for_update(of=LocalRoom, key_share=True)
             .execution_options(populate_existing=True)
         )
+
+
+async def lock_person(session: AsyncSession, person: Person) -> None:
+    """Lock a person's row until the transaction ends."""
+    await session.execute(
+        select(Person.id).where(Person.id == person.id).with_for_update(key_share=True)
+    )
 
 
 async def lock_onboarding(session: AsyncSession, onboarding: OnboardingSession) -> None:

@@ -54,6 +54,19 @@ async def is_organizer(
     return level is not None and level >= settings.bot.organizers_power_level
 
 
+async def organizer_without_database(
+    settings: Settings,
+    network: str,
+    user_id: str,
+    power_level: PowerLevelLookup,
+    network_organizers: NetworkOrganizers | None = None,
+) -> bool:
+    """Organizer by configuration (`bot.organizers`, the organizers' room's power
+    levels) or by what the network says: every way to be one, none needing the database."""
+    return await is_organizer(settings, network, user_id, power_level) or (
+        network_organizers is not None and await network_organizers(network, user_id))
+
+
 async def asker(
     session: AsyncSession,
     settings: Settings,
@@ -76,7 +89,7 @@ async def asker(
         .where(Person.network == network, Person.user_id == user_id)
     )).first()
     person, leads = (found[0], bool(found[1])) if found else (None, False)
-    if await is_organizer(settings, network, user_id, power_level) or (
-            network_organizers is not None and await network_organizers(network, user_id)):
+    if await organizer_without_database(settings, network, user_id, power_level,
+                                        network_organizers):
         return person, Role.ORGANIZER
     return person, Role.LEAD if leads else Role.EVERYONE

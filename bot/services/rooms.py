@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.locks import lock_rooms
+from bot.db.locks import lock_person, lock_rooms
 from bot.db.models import (
     LocalRoom,
     MemberRole,
@@ -24,7 +24,7 @@ from bot.db.models import (
     Workshop,
     WorkshopState,
 )
-from bot.services.errors import NotAllowed, UserError
+from bot.services.errors import NotAllowed, TooManyRooms, UserError
 from bot.services.seats import SEEKERS, STAFF, fill_seats, occupancy, occupancy_of
 from bot.values import DaySet, RoomCode, fold, format_days, parse_days
 
@@ -60,11 +60,18 @@ def _stored_days(days: DaySet | None, workshop: Workshop) -> str | None:
 
 
 async def add(
-    session: AsyncSession, workshop: Workshop, host: Person, fields: RoomFields, now: datetime
+    session: AsyncSession, workshop: Workshop, host: Person, fields: RoomFields, now: datetime,
+    most: int | None = None,
 ) -> LocalRoom:
-    """Register a room in a workshop; the registering person becomes its host and lead."""
+    """Register a room in a workshop; the registering person becomes its host and lead.
+    TooManyRooms when they host `most` rooms of it already (None: no limit)."""
     if workshop.state is WorkshopState.FINISHED:
         raise UserError(f"Workshop {workshop.slug} is finished; rooms can no longer be added.")
+    if most is not None:
+        await lock_person(session, host)  # their other `!room add` waits, then counts this one
+        hosted = await hosted_rooms(session, workshop, host)
+        if len(hosted) >= most:
+            raise TooManyRooms(most, [room.code for room in hosted])
     given = fields.given()
     given["days"] = _stored_days(given.get("days"), workshop)
     given.setdefault("language", "en")
@@ -78,6 +85,17 @@ async def add(
                                joined_at=now))
     await session.flush()
     return room
+
+
+async def hosted_rooms(session: AsyncSession, workshop: Workshop, host: Person) -> list[LocalRoom]:
+    """The rooms of a workshop the person hosts, withdrawn ones left out."""
+    return list(await session.scalars(
+        select(LocalRoom)
+        .join(Membership, Membership.room_id == LocalRoom.id)
+        .where(Membership.person_id == host.id, Membership.role == MemberRole.HOST,
+               LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
+        .order_by(LocalRoom.id)
+    ))
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,13 @@ SYNC_FAILURES = Counter(
     ["network"],
     registry=REGISTRY,
 )
+HELD_BACK = Counter(
+    "classroom_bot_commands_held_back",
+    "Commands of a person who sent too many (bot/commands/limits.py): slowed_down is "
+    "the one answer that starts a quiet period, dropped those not read during it",
+    ["network", "kind"],
+    registry=REGISTRY,
+)
 
 # What each outcome means: the command ran; it was refused (bad input, no right);
 # it failed with a bug (logged with a reference); no command had that name.
@@ -64,6 +71,11 @@ def command_handled(command: str | None, outcome: str) -> None:
     """Count one command. An unknown command is counted under one name, never
     under what was typed (which could be anything, a user id included)."""
     COMMANDS.labels(command=command or UNKNOWN_COMMAND, outcome=outcome).inc()
+
+
+def commands_held_back(network: str, kind: str) -> None:
+    """Count one command of a person past their limit: `slowed_down` or `dropped`."""
+    HELD_BACK.labels(network=network, kind=kind).inc()
 
 
 def exposition() -> bytes:

@@ -51,3 +51,16 @@ async def test_memory(capsys: pytest.CaptureFixture[str], homeserver: Homeserver
                                   "40", "--reminders", "20"], homeserver)
     assert result["startup_ms"] > 0
     assert 0 < result["peak_rss_start_mb"] <= result["peak_rss_mb"]
+
+
+async def test_flood(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:
+    """40 commands from one person past the default limit (30): the others all answered,
+    the flood answered 30 times and slowed down once (a token or two may refill)."""
+    result = await smoke(capsys, ["flood", "--flood", "40", "--others", "3", "--rooms", "2",
+                                  "--window", "0.3", "--repeats", "1"], homeserver)
+    assert result["quiet_lost"] == result["flooded_lost"] == 0
+    assert result["limits"] and 31 <= result["flood_answered"][0] <= 33
+    for kind in ("quiet", "flooded"):
+        assert result[kind]["p50_ms"] > 0 and result["homeserver"][kind]["p50_ms"] > 0
+        assert set(result["bot_share"][kind]) == {"p50_ms", "p95_ms"}
+    assert result["ratio_p50"] > 0 and result["homeserver_ratio_p50"] > 0

@@ -98,9 +98,9 @@ async def test_learners_joining_different_rooms_at_once_each_keep_their_reminder
         ORGANIZER, "!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00"
     )
     assert "created" in created
-    for n in range(1, 11):
-        added = await chat.say(HOST, f"!room add name=Room{n} org=U mode=online capacity=5 "
-                                     "public=no")
+    for n in range(1, 11):  # each room its own host: one may register 3 (rooms.max_per_person)
+        added = await chat.say(f"@host{n}:uni.no", f"!room add name=Room{n} org=U "
+                                                   "mode=online capacity=5 public=no")
         assert f"Registered R{n}" in added
 
     answers = await asyncio.gather(*(

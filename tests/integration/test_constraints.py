@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.commands.dispatcher import is_clash
+from bot.db.clashes import is_clash
 from bot.db.models import MemberRole, Membership, Person, Workshop
 from bot.services import seats
 from tests.chat import ORGANIZER, START, Chat

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from bot.commands.framework import Command
 from bot.commands.params import Param
 from bot.commands.registry import build_registry
+from bot.config import LimitSettings
 from bot.services import errors
 from tests.chat import ORGANIZER, Chat
 from tests.tables import dump
@@ -89,7 +90,10 @@ def runner() -> Iterator[asyncio.Runner]:
 
 @pytest.fixture(scope="module")
 def chat(runner: asyncio.Runner, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
-    chat = runner.run(Chat.open(tmp_path_factory.mktemp("hostile")))
+    # Hundreds of commands from three people on a clock that stands still: without
+    # the per-person limit (tests/unit/test_limits.py), or they would be dropped unread.
+    chat = runner.run(Chat.open(tmp_path_factory.mktemp("hostile"),
+                                limits=LimitSettings(commands_per_minute=0)))
     for who, text in [
         (ORGANIZER, "!workshop add 2026-spring title=Spring tz=Europe/Oslo "
                     "days=2026-03-17,2026-03-18 time=10:00-15:00"),
