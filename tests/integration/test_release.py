@@ -94,31 +94,41 @@ async def test_a_lead_cannot_learn_one_response_by_subtraction(chat: Chat) -> No
     assert responses_in(organizer) == 6 and "only said on day two" in organizer
 
 
-async def two_rooms(chat: Chat, second: int) -> None:
+async def two_rooms(chat: Chat, second: int, roomless: int = 0) -> None:
     """R1 with 2 answers about day 1, R2 (a host whose id the first's is a prefix of)
-    with `second`; then day 1's window closes."""
+    with `second`, and `roomless` answers of people in no room; then day 1's window
+    closes."""
     await setup(chat, learners=2)
     await chat.say(OTHER_HOST, ROOM.replace("Oslo classroom", "Bergen"))
     for n in range(1, second + 1):
         await chat.say(learner(n, "b"), "!join R2")
-    for who in (learner(1), learner(2), *(learner(n, "b") for n in range(1, second + 1))):
+    nowhere = [learner(n, "x") for n in range(1, roomless + 1)]
+    for who in (learner(1), learner(2), *(learner(n, "b") for n in range(1, second + 1)),
+                *nowhere):
         await answer_daily(chat, who, 1)
     chat.clock.set(DAY1_SHOWN)
 
 
-@pytest.mark.parametrize(("second", "first_sees", "said"), [
-    (4, 0, "R1 had fewer than 5 responses when the form closed, so it is never shown, and "
-           "the workshop-wide pool is not shown either"),
-    (5, 7, "R1 had fewer than 5 responses when the form closed, so it is never shown; "
-           "the workshop-wide pool is shown instead."),
+NOT_EITHER = ("R1 had fewer than 5 responses when the form closed, so it is never shown, and "
+              "the workshop-wide pool is not shown either")
+INSTEAD = ("R1 had fewer than 5 responses when the form closed, so it is never shown; "
+           "the workshop-wide pool is shown instead.")
+
+
+@pytest.mark.parametrize(("second", "roomless", "first_sees", "said"), [
+    (4, 0, 0, NOT_EITHER),  # the pool's rest outside R1 is 4
+    (5, 0, 0, NOT_EITHER),  # pool 7 - R2's released 5 = R1's 2
+    (5, 3, 10, INSTEAD),  # beyond R2's 5: R1's 2 and 3 without a room
 ])
 async def test_the_pool_only_when_its_rest_cannot_single_anyone_out(
-    chat: Chat, second: int, first_sees: int, said: str
+    chat: Chat, second: int, roomless: int, first_sees: int, said: str
 ) -> None:
     """Outside R1 the pool has 4 (< k): R1's lead sees nothing, R2's 4 are never shown.
-    With 5, R1's lead sees the pool (7) without per-room rates (they would tell R2's
-    count), and R2's lead R2's own 5, not the pool."""
-    await two_rooms(chat, second)
+    With 5 in R2, R2's lead sees R2's 5; a pool of 7 shown to R1's lead would differ
+    from them by R1's 2 (to R1's lead once made R2's lead too, or to both leads
+    comparing notes), so it is not shown. With 3 more answers from people in no room,
+    R1's lead sees the pool (10) without per-room rates (they would tell R2's count)."""
+    await two_rooms(chat, second, roomless)
     first = (await chat.say(HOST, "!feedback summary daily day=1")).reply
     assert responses_in(first) == first_sees and said in first
     assert "Response rate" not in first
@@ -129,17 +139,19 @@ async def test_the_pool_only_when_its_rest_cannot_single_anyone_out(
 
 async def test_a_rate_counts_only_the_rooms_released_groups(chat: Chat) -> None:
     """R1: 5 answers on day 1 (released), 2 on day 2 (in the pool R1's lead sees, with
-    R2's 5): R1's rate is 5 of 5, not 7 (its unreleased day-2 count)."""
+    R2's 5 and 3 of people in no room): R1's rate is 5 of 5, not 7 (its unreleased
+    day-2 count)."""
     await setup(chat, learners=5)
     await chat.say(OTHER_HOST, ROOM.replace("Oslo classroom", "Bergen"))
     for n in range(1, 6):
         await chat.say(learner(n, "b"), "!join R2")
     for who, day in [*((learner(n), 1) for n in range(1, 6)), (learner(1), 2),
-                     (learner(2), 2), *((learner(n, "b"), 2) for n in range(1, 6))]:
+                     (learner(2), 2), *((learner(n, "b"), 2) for n in range(1, 6)),
+                     *((learner(n, "x"), 2) for n in range(1, 4))]:
         await answer_daily(chat, who, day)
     chat.clock.set(BOTH_SHOWN)
     every = (await chat.say(HOST, "!feedback summary daily")).reply
-    assert responses_in(every) == 12
+    assert responses_in(every) == 15
     assert "Shown: day 1: R1; day 2: all rooms (the workshop-wide pool)." in every
     assert "Response rate: R1 Oslo classroom: 5 of 5 (100%)\n" in every
 
