@@ -17,11 +17,9 @@ forgets them, which gives a flooder one fresh burst, no more. A dropped message
 is not claimed (a write each, again); its event id is remembered with its bucket
 (kept for two quiet periods), so the same event handed again (its batch fetched
 again) is judged once and a dropped one is not answered later. After a crash,
-what came since the sync position was last saved is fetched again and judged
-anew against a fresh bucket: the batch being handled and, on Matrix, up to 5 s
-of batches that changed nothing (bot/transport/matrix_sync.py, IDLE_SAVE_EVERY),
-such as a flood being dropped. At most `burst` of those dropped messages are
-answered then. The time is the injected clock's (tests move it).
+the one batch being handled is fetched again and judged anew against a fresh
+bucket: at most `burst` of its dropped messages are answered then. The time is
+the injected clock's (tests move it).
 """
 
 from __future__ import annotations

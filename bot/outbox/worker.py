@@ -63,11 +63,8 @@ class Sent:
     left for the next start (the worker stopped). Cancelling a wait leaves the
     deliveries alone."""
 
-    def __init__(self, futures: Iterable[asyncio.Future[None]] = (), *,
-                 wrote: bool | None = None) -> None:
+    def __init__(self, futures: Iterable[asyncio.Future[None]] = ()) -> None:
         self._futures = list(futures)
-        # Rows were committed (also when the worker, stopping, left them pending).
-        self.wrote = bool(self._futures) if wrote is None else wrote
 
     async def wait(self) -> None:
         if self._futures:
@@ -133,9 +130,7 @@ class OutboxWorker:
         its lane, so it holds up nothing meant for the same person now.
         """
         futures = []
-        wrote = False
         for item in deliveries:
-            wrote = True
             future = self._waiting.get(item.id)
             if future is None:
                 if not self._started or self._lanes.closed:
@@ -149,7 +144,7 @@ class OutboxWorker:
                 else:
                     self._lanes.put(item.lane, item)
             futures.append(future)
-        return Sent(futures, wrote=wrote)
+        return Sent(futures)
 
     def _due(self, item: Delivery) -> None:
         self._timers.pop(item.id, None)

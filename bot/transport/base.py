@@ -126,10 +126,6 @@ class Delivered(Protocol):
     """What a handler returns: lets a transport wait until the answers went out.
     Cancelling a wait does not stop the answers."""
 
-    # Whether the handler committed anything to send: False for a message that was
-    # not a command, was dropped (bot/commands/limits.py) or was handled before.
-    wrote: bool
-
     async def wait(self) -> None: ...
 
 

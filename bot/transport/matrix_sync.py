@@ -9,13 +9,9 @@
   after every command of a batch has been handled (its answer committed to
   the outbox); the dispatcher claims each event id in the command's own
   transaction, so a batch delivered again after a crash is skipped event by
-  event. A batch that changed nothing (chatter, the bot's own replies coming
-  back, a flood being dropped) saves it at most every IDLE_SAVE_EVERY, and a
-  stop saves the last one: each save is a write transaction queued with the
-  commands' (bot/db/engine.py), and a flood brings a batch per message. A
-  command the database could not take (locked past its busy timeout) is not
-  skipped either: the batch is fetched again after a backoff, from the position
-  saved before it. After a restart the first sync starts from the saved token (with full
+  event. A command the database could not take (locked past its busy timeout)
+  is not skipped either: the batch is fetched again after a backoff, from the
+  position saved before it. After a restart the first sync starts from the saved token (with full
   state), fills a gap in a busy room's timeline from the room's history, and
   answers what is younger than `command_max_age_minutes`. The very first start
   (no saved token) answers nothing sent before it, in any room: old history is
@@ -69,10 +65,6 @@ ANSWERS_WAIT_S = 0.5
 TIMELINE_LIMIT = 50
 GAP_PAGE_SIZE = 100
 GAP_MAX_PAGES = 20
-# How often a batch that changed nothing saves the position. Refetched after a crash,
-# such batches change nothing again, but for a flood's dropped messages, which meet a
-# fresh bucket then: at most `limits.burst` of them are answered (bot/commands/limits.py).
-IDLE_SAVE_EVERY = timedelta(seconds=5)
 
 
 class MatrixSync:
@@ -100,21 +92,9 @@ class MatrixSync:
         self._since: str | None = None
         self._history_before: datetime | None = None
         self._warned_encrypted: set[str] = set()
-        self._saved_at: datetime | None = None  # when this run last saved the position
-        self._unsaved: str | None = None  # a position followed but not saved yet
         self.last_sync: datetime | None = None  # when a sync last succeeded
 
     async def run(self, handler: Handler) -> None:
-        try:
-            await self._run(handler)
-        finally:
-            if self._unsaved is not None:  # a stop: the next start goes on from here
-                try:
-                    await self.position.save_after_batch(self._unsaved)
-                except Exception:
-                    log.warning("could not save the sync position on stopping", exc_info=True)
-
-    async def _run(self, handler: Handler) -> None:
         self._since = await self.position.load()
         if self._since is None:
             # The very first start: what was said before now is history, also in rooms
@@ -131,13 +111,12 @@ class MatrixSync:
                     need_login = False
                 response = await self.supervisor.until_stopped(self._sync(first))
                 if isinstance(response, SyncResponse):
-                    answers, changed = await self._process(
+                    answers = await self._process(
                         response, handler, initial=self._since is None, full_state=first
                     )
                     # Saved only now, after every command of the batch was handled; and
-                    # followed only once saved or, the batch having changed nothing, due
-                    # to be (else the batch is fetched again).
-                    await self._keep(response.next_batch, changed)
+                    # followed only once saved (else the batch is fetched again).
+                    await self.position.save_after_batch(response.next_batch)
                     self._since = response.next_batch
                     await self._answers_on_their_way(answers)
                     if failures:
@@ -167,16 +146,6 @@ class MatrixSync:
                         failures, problem, delay)
             await self.supervisor.pause(delay)
 
-    async def _keep(self, position: str, changed: bool) -> None:
-        """Save the position after a handled batch: at once when the batch changed
-        something or this run saved none yet, else at most every IDLE_SAVE_EVERY."""
-        now = self.clock.now()
-        if changed or self._saved_at is None or now - self._saved_at >= IDLE_SAVE_EVERY:
-            await self.position.save_after_batch(position)
-            self._saved_at, self._unsaved = now, None
-        else:
-            self._unsaved = position
-
     async def _sync(self, first: bool) -> Any:
         sync_filter = {"room": {"timeline": {"limit": TIMELINE_LIMIT}}}
         if first:
@@ -198,10 +167,9 @@ class MatrixSync:
 
     async def _process(
         self, response: Any, handler: Handler, *, initial: bool, full_state: bool
-    ) -> tuple[list[Delivered], bool]:
+    ) -> list[Delivered]:
         """Everything one sync batch asks for; returns when all its commands are handled,
-        with their answers (committed, on their way) and whether the batch changed
-        anything (an answer written, an invite, a leave, a vote).
+        with their answers (committed, on their way).
 
         `initial`: the very first sync of this account's database (history is not
         answered). `full_state`: the batch carries every room's whole state, so every
@@ -210,7 +178,6 @@ class MatrixSync:
         for event in response.account_data_events:
             if getattr(event, "type", None) == "m.direct":
                 self.rooms.note_direct(getattr(event, "content", None))
-        changed = bool(response.rooms.invite or response.rooms.leave)
         for room_id in response.rooms.leave:
             self.rooms.note_left(room_id)
         for room_id, info in response.rooms.invite.items():
@@ -236,7 +203,6 @@ class MatrixSync:
                 events = [*await self._fill_gap(room_id, info.timeline.prev_batch), *events]
             for event in events:
                 if await self._vote(event):
-                    changed = True
                     continue
                 try:
                     incoming = self._incoming(room_id, event)
@@ -260,7 +226,7 @@ class MatrixSync:
                 await self.rooms.leave_if_alone(room_id)
             except Exception:
                 log.exception("could not leave the empty room %s", room_id)
-        return answers, changed or any(answer.wrote for answer in answers)
+        return answers
 
     async def _answers_on_their_way(self, answers: list[Delivered]) -> None:
         """Wait (at most ANSWERS_WAIT_S) until the batch's answers were sent before
