@@ -1,6 +1,12 @@
-"""flood: one person sends `--flood` commands as fast as the homeserver takes them while
-`--others` people send one command each during it; the others' reply latency, against
-the same run without the flood, alternated (`--repeats` of each).
+"""flood: one person sends `--flood` commands at `--rate` per second while `--others`
+people send one command each during it; the others' reply latency, against the same
+run without the flood, alternated (`--repeats` of each).
+
+The default rate is the incident of issue 19 ("a stranger registered 1,000 public
+rooms in two minutes": 1000/120 per second); `--rate 0` sends back to back, as fast
+as the homeserver takes them, which saturates the homeserver itself on a small
+machine. A paced flood keeps to a schedule (command n at n/rate seconds), so a
+slow send does not slow the rest; the others' window must fit in the flood.
 
 Everyone is in one chat room with the bot, as in a workshop's community room. A
 watcher account in that room stamps every reply as it arrives; a latency is the
@@ -32,6 +38,8 @@ from bench.seed import seed
 from tests.e2e.homeserver import Homeserver
 
 NAME = "flood"
+# The incident of issue 19: 1,000 public rooms in two minutes.
+INCIDENT_RATE = round(1000 / 120, 1)
 
 
 def options(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +51,9 @@ def options(parser: argparse.ArgumentParser) -> None:
                         "not for the bot, to see what the flood costs the homeserver alone")
     parser.add_argument("--rooms", type=int, default=20, help="local rooms !rooms lists")
     parser.add_argument("--window", type=float, default=5.0, help="seconds the others span")
+    parser.add_argument("--rate", type=float, default=INCIDENT_RATE,
+                        help="flooder's commands per second; 0: as fast as the homeserver "
+                        "takes them")
     parser.add_argument("--parallel", type=int, default=1, help="flooder's sends in flight")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each, alternated")
     parser.add_argument("--deadline", type=float, default=60.0, help="seconds to wait")
@@ -80,13 +91,17 @@ async def others_send(watcher: Client, others: list[Client], room: str, text: st
 
 
 async def flood(flooder: Client, room: str, text: str, count: int, parallel: int,
-                tenth: asyncio.Event) -> list[str]:
-    """Send `count` commands, `parallel` in flight; set `tenth` after a tenth of them."""
+                rate: float, tenth: asyncio.Event) -> list[str]:
+    """Send `count` commands, `parallel` in flight at most, command n not before n/rate
+    seconds (rate 0: back to back); set `tenth` after a tenth of them."""
     ids: list[str] = []
     numbers = iter(range(count))
+    started = time.perf_counter()
 
     async def worker() -> None:
-        for _ in numbers:
+        for n in numbers:
+            if rate > 0:  # the schedule, not a wait: a late send catches up
+                await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
             ids.append(await flooder.send(room, text))
             if len(ids) >= max(1, count // 10):
                 tenth.set()
@@ -100,7 +115,8 @@ async def flooded_run(watcher: Client, flooder: Client, others: list[Client], ro
     tenth = asyncio.Event()
     started = time.perf_counter()
     flooding = asyncio.create_task(
-        flood(flooder, room, args.flood_text or args.command, args.flood, args.parallel, tenth))
+        flood(flooder, room, args.flood_text or args.command, args.flood, args.parallel,
+              args.rate, tenth))
     await tenth.wait()
     began = time.perf_counter() - started
     found = await others_send(watcher, others, room, args.command, args.window, args.deadline)
@@ -118,7 +134,17 @@ def figures(samples: list[float]) -> dict[str, float]:
     return {f"p{p}_ms": ms(percentile(samples, p)) for p in (50, 95)}
 
 
+def check_window(args: argparse.Namespace) -> None:
+    """The others start after a tenth of the flood and span `--window`: a paced flood
+    must last that long, else some of them are measured after it."""
+    if args.rate > 0 and args.window > 0.9 * args.flood / args.rate:
+        raise SystemExit(f"--window {args.window} s outlasts the flood after its first tenth "
+                         f"({0.9 * args.flood / args.rate:.1f} s at --rate {args.rate}): "
+                         "send more (--flood), faster (--rate), or shorten --window")
+
+
 async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dict[str, Any]:
+    check_window(args)
     with homeserver(server) as hs, tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
         await seed(work / "bot.db", rooms=args.rooms)
@@ -159,6 +185,7 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
     own = {kind: figures(values) for kind, values in share.items()}
     result: dict[str, Any] = {
         "flood": args.flood, "others": args.others, "repeats": args.repeats,
+        "rate": args.rate,
         "command": args.command, "flood_text": args.flood_text or args.command,
         "limits": not args.no_limit,
         "quiet": quiet, "flooded": flooded,
@@ -174,8 +201,8 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
         "flood_s": [round(r["flood_s"], 2) for r in runs],
     }
     report(
-        f"flood: {args.flood} x {result['flood_text']!r} from one person while {args.others} "
-        "others "
+        f"flood: {args.flood} x {result['flood_text']!r} from one person "
+        f"({f'{args.rate:g}/s' if args.rate > 0 else 'back to back'}) while {args.others} others "
         f"send one each ({args.repeats} runs of each, alternated; limits "
         f"{'off' if args.no_limit else 'on'})",
         ["others' replies", "n", "p50 ms", "p95 ms", "lost", "p50 ratio", "p95 ratio"],

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench import flood
+from bench.__main__ import parser
 from tests.bench_smoke import smoke
 from tests.e2e.homeserver import Homeserver
 
@@ -54,13 +56,26 @@ async def test_memory(capsys: pytest.CaptureFixture[str], homeserver: Homeserver
 
 
 async def test_flood(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:
-    """40 commands from one person past the default limit (30): the others all answered,
-    the flood answered 30 times and slowed down once (a token or two may refill)."""
+    """40 commands from one person past the default limit (30), paced at 100 a second
+    (faster than the incident's 8.3, to stay quick): the others all answered, the flood
+    answered 30 times and slowed down once (a token or two may refill)."""
     result = await smoke(capsys, ["flood", "--flood", "40", "--others", "3", "--rooms", "2",
-                                  "--window", "0.3", "--repeats", "1"], homeserver)
+                                  "--window", "0.3", "--repeats", "1", "--rate", "100"],
+                         homeserver)
     assert result["quiet_lost"] == result["flooded_lost"] == 0
     assert result["limits"] and 31 <= result["flood_answered"][0] <= 33
+    assert result["rate"] == 100
     for kind in ("quiet", "flooded"):
         assert result[kind]["p50_ms"] > 0 and result["homeserver"][kind]["p50_ms"] > 0
         assert set(result["bot_share"][kind]) == {"p50_ms", "p95_ms"}
     assert result["ratio_p50"] > 0 and result["homeserver_ratio_p50"] > 0
+
+
+def test_a_paced_flood_must_outlast_the_others_window() -> None:
+    """Checked before any homeserver starts: at the incident's 8.3/s, 50 commands last
+    6 s, 5.4 s of them after the first tenth; a 6 s window would end after the flood."""
+    with pytest.raises(SystemExit, match="outlasts the flood"):
+        flood.check_window(parser().parse_args(["flood", "--flood", "50", "--window", "6"]))
+    flood.check_window(parser().parse_args(["flood", "--flood", "50", "--window", "5"]))
+    flood.check_window(parser().parse_args(["flood", "--flood", "50", "--window", "60",
+                                            "--rate", "0"]))  # back to back: not known
