@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.config_sections import (
     BotSettings,
+    ConversationSettings,
     DatabaseSettings,
     FeedbackSettings,
     HttpSettings,
@@ -44,6 +45,7 @@ from bot.forms import definitions
 __all__ = [
     "BotSettings",
     "ConfigError",
+    "ConversationSettings",
     "DatabaseSettings",
     "FeedbackSettings",
     "HttpSettings",
@@ -146,6 +148,13 @@ def _collect(
     return settings, problems
 
 
+# Keys an earlier version read, and what replaced them.
+RETIRED = {
+    "feedback.idle_minutes": "a form now lasts until its window closes "
+    "(feedback.daily_window, feedback.final_window), however long the pause; remove it",
+}
+
+
 class _Bad(ValueError):
     """One value that is not accepted; the loader records it and goes on."""
 
@@ -158,7 +167,9 @@ def _build(cls: type[Any], raw: Any, where: str, prefix: str, problems: list[str
         return cls()
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     for key in raw:
-        if key not in fields:
+        if (retired := RETIRED.get(prefix + key)) is not None:
+            problems.append(f"{where}{prefix + key} is no longer read: {retired}")
+        elif key not in fields:
             close = difflib.get_close_matches(key, fields, n=1)
             hint = f"; did you mean {prefix + close[0]!r}?" if close else ""
             known = ", ".join(fields)

@@ -47,6 +47,8 @@ class Form:
     title: str
     audience: Audience
     questions: tuple[Question, ...]
+    # Answered about each day (daily: `day=`, today by default), else once per workshop.
+    each_day: bool = False
 
 
 class FormsError(ValueError):
@@ -58,7 +60,7 @@ class FormsError(ValueError):
 DEFAULTS = "defaults.toml"
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 QUESTION_KEYS = {"id", "kind", "text", "choices", "min", "max", "optional"}
-FORM_KEYS = {"title", "audience", "questions"}
+FORM_KEYS = {"title", "audience", "questions", "each_day"}
 # `!feedback summary` and `!feedback export` are commands, not forms.
 RESERVED = {"summary", "export"}
 
@@ -106,6 +108,10 @@ def _form(name: str, table: Any, where: str, problems: list[str]) -> Form | None
     if audience not in set(Audience):
         problems.append(f"{where}: audience = {audience!r}; expected learners or staff")
         audience = "learners"
+    each_day = table.get("each_day", False)
+    if not isinstance(each_day, bool):
+        problems.append(f"{where}: each_day must be true or false")
+        each_day = False
     raw_questions = table.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         problems.append(f"{where}: needs at least one [[{name}.questions]]")
@@ -118,7 +124,8 @@ def _form(name: str, table: Any, where: str, problems: list[str]) -> Form | None
     ids = [q.id for q in questions]
     for twice in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{where}: question id {twice!r} is used twice")
-    return Form(name, str(table.get("title", name)), Audience(audience), tuple(questions))
+    return Form(name, str(table.get("title", name)), Audience(audience), tuple(questions),
+                each_day)
 
 
 def _question(raw: Any, where: str, problems: list[str]) -> Question | None:

@@ -176,6 +176,17 @@ ROWS: dict[str, Rows] = {
             )
         ],
     },
+    # A person's queue: the active conversation and one waiting (person 1; person 2's
+    # row from 0007, now `topic` and active).
+    "0012": {
+        "conversation": [
+            {"id": cid, "person_id": 1, "position": position, "kind": "form",
+             "topic": topic, "workshop_id": 1, "day": 0, "room_id": None, "state": state,
+             "started_at": _T, "updated_at": _T}
+            for cid, position, topic, state in (
+                (2, 0, "debrief", '{"step": 0, "answers": {}}'), (3, 1, "final", "null"))
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):
