@@ -176,15 +176,14 @@ ROWS: dict[str, Rows] = {
             )
         ],
     },
-    # A person's queue: the active conversation and one waiting (person 1; person 2's
-    # row from 0007, now `topic` and active).
+    # Person 1's active conversation (person 2's row from 0007 is now `topic`, active).
+    # A waiting row is not here: going down to 0011, whose schema holds one
+    # conversation per person, drops the waiting ones (0012's downgrade).
     "0012": {
         "conversation": [
-            {"id": cid, "person_id": 1, "position": position, "kind": "form",
-             "topic": topic, "workshop_id": 1, "day": 0, "room_id": None, "state": state,
-             "started_at": _T, "updated_at": _T}
-            for cid, position, topic, state in (
-                (2, 0, "debrief", '{"step": 0, "answers": {}}'), (3, 1, "final", "null"))
+            {"id": 2, "person_id": 1, "position": 0, "kind": "form", "topic": "debrief",
+             "workshop_id": 1, "day": 0, "room_id": None,
+             "state": '{"step": 0, "answers": {}}', "started_at": _T, "updated_at": _T},
         ],
     },
 }
