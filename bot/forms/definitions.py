@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -71,9 +71,16 @@ def load(extra: Path | None = None) -> dict[str, Form]:
     forms = parse(text, f"bot/forms/{DEFAULTS}")
     if extra is not None:
         try:
-            forms |= parse(extra.read_text(encoding="utf-8"), str(extra))
+            added = extra.read_text(encoding="utf-8")
         except OSError as exc:
             raise FormsError(f"{extra}: cannot be read ({exc.strerror or exc})") from None
+        replacing = parse(added, str(extra))
+        # A shipped form replaced without saying `each_day` keeps how it is asked
+        # (daily: about each day, as its reminders are).
+        told = {name for name, table in tomllib.loads(added).items() if "each_day" in table}
+        forms |= {name: form if name in told or name not in forms
+                  else replace(form, each_day=forms[name].each_day)
+                  for name, form in replacing.items()}
     return forms
 
 

@@ -4,7 +4,7 @@ included; a person's prompts queue and never collide; kinds as pure steps."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -151,7 +151,7 @@ async def test_a_minute_before_the_confirmation_ends_yes_still_forgets(workshop:
 
 # --- Kinds as pure steps: state + text -> state + what to say. ---
 def scene(subject: Subject, settings: Settings | None = None) -> Scene:
-    now = datetime(2026, 3, 17, 14)
+    now = datetime(2026, 3, 17, 14, tzinfo=UTC)
     return Scene(cast(Any, None), settings or Settings(), now, cast(Any, None), subject, now)
 
 
@@ -181,5 +181,5 @@ async def test_the_forget_me_kind_keeps_everything_unless_yes() -> None:
         step = await kind.answer(scene(subject), {}, text)
         assert step.ended and not step.gone and "Nothing was removed" in step.text, text
     closes = await kind.closes_at(scene(subject, settings))
-    assert closes == datetime(2026, 3, 17, 14, 3)
+    assert closes == datetime(2026, 3, 17, 14, 3, tzinfo=UTC)
     assert not kind.commands_inside

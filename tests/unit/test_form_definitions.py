@@ -34,6 +34,9 @@ def test_a_forms_file_replaces_by_name_and_adds(tmp_path: Path) -> None:
     assert set(forms) == {"daily", "final", "debrief", "lunch"}
     assert [q.id for q in forms["daily"].questions] == ["mood"]
     assert forms["lunch"].questions[0].optional
+    # Replaced without saying, daily is still about each day; an added form is not.
+    assert forms["daily"].each_day and not forms["lunch"].each_day
+    assert not forms["final"].each_day
 
 
 def test_every_problem_names_the_form_and_question() -> None:
@@ -48,6 +51,6 @@ def test_every_problem_names_the_form_and_question() -> None:
         "f.toml: form 'summary': 'summary' is a command word, not a form name",
         "f.toml: form 'summary', question 1 ('a'): kind = 'poll'; expected one of choice, "
         "multi, scale, number, text",
-        "f.toml: form 'ok': unknown key 'colour' (known: audience, questions, title)",
+        "f.toml: form 'ok': unknown key 'colour' (known: audience, each_day, questions, title)",
         "f.toml: form 'ok', question 2 ('b'): the same choice is listed twice",
     )
