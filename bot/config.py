@@ -27,8 +27,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.config_sections import (
+    RETIRED,
     BotSettings,
-    ConversationSettings,
     DatabaseSettings,
     FeedbackSettings,
     HttpSettings,
@@ -45,7 +45,6 @@ from bot.forms import definitions
 __all__ = [
     "BotSettings",
     "ConfigError",
-    "ConversationSettings",
     "DatabaseSettings",
     "FeedbackSettings",
     "HttpSettings",
@@ -146,13 +145,6 @@ def _collect(
     settings = dataclasses.replace(settings, source=source)
     problems += (f"{source}: {problem}" for problem in _whole_problems(settings))
     return settings, problems
-
-
-# Keys an earlier version read, and what replaced them.
-RETIRED = {
-    "feedback.idle_minutes": "a form now lasts until its window closes "
-    "(feedback.daily_window, feedback.final_window), however long the pause; remove it",
-}
 
 
 class _Bad(ValueError):

@@ -142,6 +142,12 @@ class LimitSettings:
     quiet_minutes: int = field(default=5, metadata={"min": 1})
 
 
+# Keys an earlier version read, and what replaced them (the loader names both).
+RETIRED = {
+    "feedback.idle_minutes": "a form now lasts until its window closes "
+    "(feedback.daily_window, feedback.final_window), however long the pause; remove it",
+}
+
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 

@@ -13,7 +13,8 @@ from bot.commands import feedback_form, forget_me
 from bot.commands.context import Context
 from bot.commands.framework import CommandSet
 from bot.commands.registry import build_kinds, build_registry
-from bot.config import ConversationSettings, Settings
+from bot.config import Settings
+from bot.config_sections import ConversationSettings
 from bot.conversations import store
 from bot.conversations.kinds import Kind, KindSet, Scene, State, Step, Subject
 from bot.db.models import Conversation
