@@ -11,12 +11,15 @@ MAX_LINES = 400
 
 
 def imports(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it (under TYPE_CHECKING, in functions),
+    `from bot.services import feedback` counted as `bot.services.feedback` too."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -58,25 +61,12 @@ FEATURES = ("bot.commands.", "bot.services.feedback", "bot.services.forget",
             "bot.forms", "bot.scheduling")
 
 
-def _imported_modules(path: Path) -> set[str]:
-    """Every module a file imports, anywhere in it (under TYPE_CHECKING, in functions),
-    `from bot.services import feedback` counted as `bot.services.feedback`."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
-
-
 def test_the_conversation_mechanism_imports_no_feature() -> None:
     """Kinds are declared in their feature modules and mounted; the mechanism knows
     them only by their declaration (bot/conversations/kinds.py)."""
     allowed = {"bot.commands.framework"}
     for path in (BOT / "conversations").glob("*.py"):
-        features = {m for m in _imported_modules(path) if m.startswith(FEATURES)
+        features = {m for m in imports(path) if m.startswith(FEATURES)
                     and not any(m == a or m.startswith(a + ".") for a in allowed)}
         assert not features, (path, features)
 
@@ -86,7 +76,7 @@ def test_no_import_cycle_among_the_services() -> None:
     those first."""
     services = {path.stem for path in (BOT / "services").glob("*.py")}
     graph = {
-        stem: {m.split(".")[2] for m in _imported_modules(path)
+        stem: {m.split(".")[2] for m in imports(path)
                if m.startswith("bot.services.") and m.split(".")[2] in services} - {stem}
         for path in (BOT / "services").glob("*.py") if (stem := path.stem)
     }
