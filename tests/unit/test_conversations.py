@@ -184,3 +184,23 @@ async def test_the_forget_me_kind_keeps_everything_unless_yes() -> None:
     closes = await kind.closes_at(scene(subject, settings))
     assert closes == datetime(2026, 3, 17, 14, 3, tzinfo=UTC)
     assert not kind.commands_inside
+
+
+async def test_feedback_alone_shows_what_is_answered_what_waits_and_what_is_open(
+    workshop: Chat,
+) -> None:
+    chat = workshop
+    await chat.say(ANA, "!tz Asia/Kolkata")
+    chat.clock.set(datetime(2026, 3, 18, 15, tzinfo=UTC))  # day 2 is over
+    await dm(chat, ANA, "feedback final")
+    await dm(chat, ANA, "!feedback daily day=2")
+    reply = await dm(chat, ANA, "!feedback")
+    lines = reply.splitlines()
+    assert lines[:3] == ["You are answering the `daily` form about day 2.",
+                         "Waiting 1: the `final` form.", "Open to answer:"]
+    # In her zone (UTC+05:30): day 1's window closes 36 h after 15:00 Oslo time.
+    assert "- `!feedback daily day=1`: until Thu 19 Mar 07:30 IST (UTC+05:30)" in lines
+    assert "- `!feedback daily day=2`: until Fri 20 Mar 07:30 IST (UTC+05:30)" in lines
+    assert lines[-1] == "(Still open: the `daily` form about day 2; type your answer here, " \
+        "or `cancel`.)"
+    assert "- `!feedback debrief`" not in reply  # for leads and hosts
