@@ -63,13 +63,14 @@ async def step(
         text = f"{what[:1].upper()}{what[1:]} {why} Your message was not used."
         return Reply(text + (f"\n\n{after}" if after else "")), False
     typed = word(message.body, prefix)
-    question = kind.question(settings, scene.subject, store.state_of(row))
     if typed == "help":
-        return Reply(kind.help(settings, scene.subject) + "\n\n" + question), False
+        return Reply(kind.help(settings, scene.subject) + "\n\n"
+                     + kind.question(settings, scene.subject, store.state_of(row))), False
     body = message.body.lstrip()
     if typed not in CONTROL and body.startswith(prefix) and registry.match(
             body[len(prefix):].lstrip()) is not None:
         if not kind.commands_inside:
+            question = kind.question(settings, scene.subject, store.state_of(row))
             return Reply(
                 f"You are in the middle of {what}. Finish it, or type {code('cancel')} to "
                 f"stop it; then {code(clip_command(body))} works again.\n\n{question}"), False
