@@ -204,3 +204,20 @@ async def test_feedback_alone_shows_what_is_answered_what_waits_and_what_is_open
     assert lines[-1] == "(Still open: the `daily` form about day 2; type your answer here, " \
         "or `cancel`.)"
     assert "- `!feedback debrief`" not in reply  # for leads and hosts
+
+
+async def test_a_form_whose_window_closed_while_waiting_is_dropped_in_one_line(
+    workshop: Chat,
+) -> None:
+    chat = workshop
+    chat.clock.set(datetime(2026, 3, 17, 15, tzinfo=UTC))  # day 1 is over
+    await dm(chat, ANA, "feedback daily")  # today: day 1
+    await dm(chat, ANA, "!feedback final")  # on top; day 1's waits
+    chat.clock.set(datetime(2026, 3, 19, 2, tzinfo=UTC))  # day 1's window: 36 h, closed
+    reply = await dm(chat, ANA, "cancel")
+    assert reply.splitlines() == [
+        "Cancelled: nothing of the final form was saved.", "",
+        "The `daily` form about day 1 was waiting, but it could be answered until "
+        "Thu 19 Mar 02:00 UTC; its window has closed, so nothing of it was saved and the "
+        "form has ended."]
+    assert await queue(chat) == []
