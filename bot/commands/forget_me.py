@@ -3,6 +3,10 @@
 top of a form in progress, which goes on afterwards; it lasts
 `conversations.confirm_minutes`, and no command runs inside it (finish or cancel
 first: a person about to be forgotten should not start something new).
+
+    !forget-me ──> confirming ──yes──> forgotten (their rows, the queue too)
+                       ├──anything else──> kept; the form under it goes on
+                       └──confirm_minutes later──> ended at the next message, kept
 """
 
 from __future__ import annotations

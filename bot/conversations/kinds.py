@@ -17,13 +17,14 @@ router's internals; `answer` is a step: state + text -> `Step`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands.framework import Notice
 from bot.config import Settings
 from bot.db.models import Person
 
@@ -69,7 +70,7 @@ class Step:
     text: str
     state: State
     ended: bool = False
-    notices: tuple[Any, ...] = ()
+    notices: tuple[Notice, ...] = ()
     action: str | None = None
     gone: bool = False
 
@@ -119,5 +120,5 @@ class Kinds:
     def get(self, name: str) -> Kind | None:
         return self._by_name.get(name)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Kind]:
         return iter(self._by_name.values())

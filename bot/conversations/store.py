@@ -6,6 +6,10 @@ command writes the rows together with what it says, so a conversation starts,
 waits or ends with the message saying so, or not at all. When the active one
 ends, the next waiting one whose subject is still answerable starts at once;
 ones that closed while waiting are dropped, each said in one line.
+
+    offer ──(none active)──> active (0) ──answer──> active ... ──ends──> gone
+      └──(one active)──> waiting (n) ──(the one before ends, still open)──> active
+    push ──> active (0), the one that was active waiting first (1), its state kept
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ async def active_of(
 async def waiting_of(session: AsyncSession, person: Person) -> list[Conversation]:
     query = select(Conversation).where(
         Conversation.person_id == person.id, Conversation.position > 0
-    ).order_by(Conversation.position)
+    ).order_by(Conversation.position, Conversation.id)
     return list((await session.execute(query)).scalars())
 
 
