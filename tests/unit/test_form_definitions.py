@@ -54,3 +54,11 @@ def test_every_problem_names_the_form_and_question() -> None:
         "f.toml: form 'ok': unknown key 'colour' (known: audience, each_day, questions, title)",
         "f.toml: form 'ok', question 2 ('b'): the same choice is listed twice",
     )
+
+
+def test_each_day_is_true_or_false_and_only_daily_ships_with_it() -> None:
+    assert {name for name, form in load().items() if form.each_day} == {"daily"}
+    with pytest.raises(FormsError) as caught:
+        parse("[lunch]\neach_day = 'yes'\n[[lunch.questions]]\nid = 'a'\nkind = 'text'\n"
+              "text = 'A?'\n", "f.toml")
+    assert caught.value.problems == ("f.toml: form 'lunch': each_day must be true or false",)
