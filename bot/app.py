@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.commands.dispatcher import Dispatcher
-from bot.commands.registry import build_registry
+from bot.commands.registry import build_kinds, build_registry
 from bot.config import ConfigError, Settings
 from bot.db import migrate
 from bot.db.engine import (
@@ -153,7 +153,7 @@ class App:
         self.dispatcher = Dispatcher(
             build_registry(), self.sessions, self.clock, settings, self._power_level,
             readers=create_reader_sessionmaker(self.engine), after_change=self.reminders.rearm,
-            network_organizers=self._network_organizer,
+            network_organizers=self._network_organizer, kinds=build_kinds(),
         )
         self.components: list[Component] = [
             self.worker, self.scheduling, self.reminders, *self.intakes

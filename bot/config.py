@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.config_sections import (
+    RETIRED,
     BotSettings,
     DatabaseSettings,
     FeedbackSettings,
@@ -158,7 +159,9 @@ def _build(cls: type[Any], raw: Any, where: str, prefix: str, problems: list[str
         return cls()
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
     for key in raw:
-        if key not in fields:
+        if (retired := RETIRED.get(prefix + key)) is not None:
+            problems.append(f"{where}{prefix + key} is no longer read: {retired}")
+        elif key not in fields:
             close = difflib.get_close_matches(key, fields, n=1)
             hint = f"; did you mean {prefix + close[0]!r}?" if close else ""
             known = ", ".join(fields)

@@ -86,12 +86,19 @@ class FeedbackSettings:
     forms_file: str | None = field(
         default=None, metadata={"doc": "TOML file of forms replacing or adding to the defaults"}
     )
-    idle_minutes: int = field(default=720, metadata={"min": 1})
     min_responses_for_leads: int = field(default=5, metadata={"min": 1})
     # How long after its day ends a daily form is answerable (../shared/PRODUCT.md 12).
     daily_window: str = field(default="36h", metadata={"each": "duration"})
     # How long after the last day ends final, debrief (any form not about a day) are.
     final_window: str = field(default="7d", metadata={"each": "duration"})
+
+
+@dataclass(frozen=True)
+class ConversationSettings:
+    """Conversations in a direct chat (bot/conversations/): a form lasts until its
+    window closes; a confirmation this many minutes."""
+
+    confirm_minutes: int = field(default=10, metadata={"min": 1})
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,12 @@ class LimitSettings:
     quiet_minutes: int = field(default=5, metadata={"min": 1})
 
 
+# Keys an earlier version read, and what replaced them (the loader names both).
+RETIRED = {
+    "feedback.idle_minutes": "a form now lasts until its window closes "
+    "(feedback.daily_window, feedback.final_window), however long the pause; remove it",
+}
+
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -154,6 +167,7 @@ class Settings:
     matrix: MatrixSettings | None = None
     zulip: ZulipSettings | None = None
     feedback: FeedbackSettings = FeedbackSettings()
+    conversations: ConversationSettings = ConversationSettings()
     http: HttpSettings = HttpSettings()
     reminders: ReminderSettings = ReminderSettings()
     rooms: RoomSettings = RoomSettings()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.commands.framework import Registry, UsageError
 from bot.config import Settings
+from bot.conversations.kinds import Kinds
 from bot.db.models import Person
 from bot.services import people
 from bot.services.roles import Role
@@ -28,6 +29,8 @@ class Context:
     registry: Registry
     role: Role
     person: Person | None
+    # The mounted conversation kinds (bot/commands/registry.py).
+    kinds: Kinds = field(default_factory=lambda: Kinds(()))
 
     @property
     def prefix(self) -> str:

@@ -1,7 +1,7 @@
 """From an incoming message to the replies: the one path every command takes.
 
 recognize -> open a transaction -> claim the event -> a conversation in
-progress takes the message (bot/commands/router.py), else find the asker and
+progress takes the message (bot/conversations/router.py), else find the asker and
 their role -> bind the arguments -> run the handler -> re-plan the reminders ->
 write the answer (and notices to others) as outbox rows -> commit -> hand the
 rows to the outbox worker.
@@ -29,10 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import Clock
-from bot.commands import limits, router
+from bot.commands import limits
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.config import Settings
+from bot.conversations import router
+from bot.conversations.kinds import Kinds
 from bot.db import state
 from bot.db.clashes import CLASH_ATTEMPTS, Clash, is_clash
 from bot.db.engine import is_unavailable, writers_waiting, writing
@@ -80,8 +82,10 @@ class Dispatcher:
         readers: async_sessionmaker[AsyncSession] | None = None,
         after_change: Callable[[], Awaitable[None]] | None = None,
         network_organizers: roles.NetworkOrganizers | None = None,
+        kinds: Kinds | None = None,
     ) -> None:
         self.registry = registry
+        self.kinds = kinds or Kinds(())
         self.sessions = sessions
         self.readers = readers
         self.clock = clock
@@ -126,6 +130,8 @@ class Dispatcher:
     async def _handle(self, message: Incoming) -> list[Delivery]:
         message = replace(message, body=whole_characters(message.body))
         request = None if message.unreadable else self.recognize(message)
+        if request is None and message.is_direct and not message.unreadable:
+            request = self._for_a_conversation(message)
         if request is None and not message.unreadable:
             return []
         # Past the sender's limit (bot/commands/limits.py), before any database work.
@@ -156,6 +162,12 @@ class Dispatcher:
                 f"If it happens again, tell an organizer the reference {code(reference)}."
             )
         return await self._say(message, sorry, reference)
+
+    def _for_a_conversation(self, message: Incoming) -> Request | None:
+        """In a direct chat, text that is no command (`!!! loved it`) may still be an
+        answer to a conversation in progress (bot/conversations/router.py)."""
+        text = message.body.strip().removeprefix(self.settings.bot.prefix).strip()
+        return Request(text) if text else None
 
     def _loggable(self, message: Incoming, request: Request) -> str:
         """What a log line may say about the message. In a room, what was typed (the
@@ -208,14 +220,15 @@ class Dispatcher:
             try:
                 async with session.begin_nested():
                     touched = watch(session)
-                    routed = await router.route(session, self.settings, self.clock, message)
-                    reply = routed or await self._counted(session, message, request)
+                    reply, ran = await router.step(
+                        session, self.settings, self.clock, message, self.kinds,
+                        self.registry, lambda: self._counted(session, message, request))
                     # Reminders follow the facts they are planned from, in the
                     # same transaction (bot/scheduling/reminders.py): those of the
                     # people, rooms and workshops the command touched. A form's
                     # answers change none of them.
                     await session.flush()
-                    changed = routed is None and matched is not None and (
+                    changed = ran and matched is not None and (
                         await reminders.replan(session, self.settings, self.clock.now(),
                                                touched.copy())
                     )
@@ -322,7 +335,8 @@ class Dispatcher:
                 f"{code(prefix + command.name)} is for {command.role.label}; "
                 "you are not registered as one."
             )
-        ctx = Context(message, session, self.clock, self.settings, self.registry, role, person)
+        ctx = Context(message, session, self.clock, self.settings, self.registry, role, person,
+                      self.kinds)
         try:
             args, kwargs = bind(command, arguments)
             result = await command.handler(ctx, *args, **kwargs)

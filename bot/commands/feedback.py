@@ -1,20 +1,20 @@
 """Feedback: starting a form (asked in the direct chat), summaries with a chart,
-CSV exports, and forget-me. Forms are answered through bot/commands/router.py.
+CSV exports. Forms are answered as conversations (bot/commands/feedback_form.py).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from bot.commands import lead_summary
+from bot.commands import feedback_form, feedback_status, lead_summary
 from bot.commands.context import Context
-from bot.commands.framework import Arg, CommandSet, Notice, Reply
+from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
+from bot.conversations import store
 from bot.db.models import Workshop
 from bot.forms.definitions import Audience
 from bot.services import (
     charts,
     feedback,
-    forget,
     polls,
     rooms,
     summary,
@@ -51,45 +51,52 @@ def _today(workshop: Workshop, ctx: Context) -> int:
 
 
 async def _form_and_day(
-    ctx: Context, workshop: Workshop, form: str | None, day: int | None
+    ctx: Context, workshop: Workshop, form: str, day: int | None
 ) -> tuple[str, int | None]:
-    if form is None:
-        form = "debrief" if ctx.role >= Role.LEAD else "daily"
-    if feedback.form_named(ctx.settings, form).audience is Audience.STAFF and ctx.role < Role.LEAD:
+    definition = feedback.form_named(ctx.settings, form)
+    if definition.audience is Audience.STAFF and ctx.role < Role.LEAD:
         raise NotAllowed(f"The {code(form)} form is for team leads and hosts.")
+    if day is not None and not definition.each_day:
+        raise UsageError(f"the {code(form)} form is answered once per workshop, not per "
+                         "day: leave out day=")
     if day is not None and day not in {d.number for d in workshop.days}:
         raise UserError(f"{code(workshop.slug)} has no day {day}; it has {len(workshop.days)}.")
-    if day is None and form == "daily":
+    if day is None and definition.each_day:
         day = _today(workshop, ctx)
     return form, day
 
 
 @commands.command(
     "feedback",
-    help="Answer a feedback form, one question at a time in a direct chat "
-    "(daily for learners, debrief for leads and hosts, unless you name one).",
+    help="Answer a feedback form, one question at a time in a direct chat; alone, what "
+    "you are answering, what waits and which forms are open.",
     example="!feedback daily day=1",
 )
 async def start(ctx: Context, form: FormName | None = None, *, day: DayNumber | None = None
                 ) -> Reply:
     _enabled(ctx)
     workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    if form is None:
+        if day is not None:
+            raise UsageError("name the form to answer, e.g. daily")
+        return Reply(await feedback_status.text(ctx, workshop))
     form, day = await _form_and_day(ctx, workshop, form, day)
+    me = await ctx.me()
     try:
-        question = await feedback.start_form(
-            ctx.session, ctx.settings, await ctx.me(), workshop, form, day, ctx.now()
-        )
+        about = await feedback_form.subject(
+            ctx.session, ctx.settings, me, workshop, form, day, ctx.now())
     except windows.WindowClosed as closed:
-        about = f" about day {day}" if day else ""
+        on = f" about day {day}" if day else ""
         raise UserError(ctx.showing_times(
-            f"The {code(form)} form{about} could be answered until "
+            f"The {code(form)} form{on} could be answered until "
             f"{when(closed.closed_at, ctx.zone)}; its window has closed, so it takes no "
             "more answers.")) from None
+    said = await store.push(ctx.session, ctx.settings, ctx.kinds, me, about, ctx.now())
     if ctx.message.is_direct:
-        return Reply(question)
+        return Reply(said)
     return Reply(
         f"I sent you a direct message with the {code(form)} form.",
-        notices=(Notice(ctx.sender, question),),
+        notices=(Notice(ctx.sender, said),),
     )
 
 
@@ -156,20 +163,4 @@ async def export(ctx: Context, form: FormName = "daily", *, day: DayNumber | Non
     return Reply(
         f"{len(found)} response{'s' if len(found) != 1 else ''} to the {code(form)} form.",
         attachment=Attachment(name, "text/csv", data),
-    )
-
-
-@commands.command(
-    "forget-me",
-    help="Remove your user id and everything about you from the bot (asks to confirm).",
-    example="!forget-me",
-)
-async def forget_me(ctx: Context) -> Reply:
-    if ctx.person is None:
-        return Reply("The bot has nothing about you to forget.")
-    await feedback.begin(ctx.session, ctx.person, forget.KIND, ctx.now())
-    if ctx.message.is_direct:
-        return Reply(forget.QUESTION)
-    return Reply(
-        "I sent you a direct message to confirm.", notices=(Notice(ctx.sender, forget.QUESTION),)
     )

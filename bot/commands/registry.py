@@ -1,4 +1,5 @@
-"""Every feature's commands, mounted in the order `!help` lists them."""
+"""Every feature's commands, mounted in the order `!help` lists them, and every
+feature's conversation kinds (bot/conversations/kinds.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from bot.commands import (
     announce,
     deliveries,
     feedback,
+    feedback_form,
+    forget_me,
     help,
     onboarding,
     profile,
@@ -16,6 +19,7 @@ from bot.commands import (
     workshops,
 )
 from bot.commands.framework import CommandSet, Registry
+from bot.conversations.kinds import Kinds, KindSet
 
 COMMAND_SETS: tuple[CommandSet, ...] = (
     help.commands,
@@ -29,8 +33,19 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     announce.commands,
     deliveries.commands,
     feedback.commands,
+    forget_me.commands,
 )
+
+KIND_SETS: tuple[KindSet, ...] = (feedback_form.kinds, forget_me.kinds)
 
 
 def build_registry(*extra: CommandSet) -> Registry:
     return Registry([*COMMAND_SETS, *extra])
+
+
+def build_kinds(*extra: KindSet) -> Kinds:
+    return Kinds([*KIND_SETS, *extra])
+
+
+# What a reminder that asks offers through (bot/scheduling/asking.py).
+KINDS = build_kinds()

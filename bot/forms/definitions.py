@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,8 @@ class Form:
     title: str
     audience: Audience
     questions: tuple[Question, ...]
+    # Answered about each day (daily: `day=`, today by default), else once per workshop.
+    each_day: bool = False
 
 
 class FormsError(ValueError):
@@ -58,7 +60,7 @@ class FormsError(ValueError):
 DEFAULTS = "defaults.toml"
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 QUESTION_KEYS = {"id", "kind", "text", "choices", "min", "max", "optional"}
-FORM_KEYS = {"title", "audience", "questions"}
+FORM_KEYS = {"title", "audience", "questions", "each_day"}
 # `!feedback summary` and `!feedback export` are commands, not forms.
 RESERVED = {"summary", "export"}
 
@@ -69,9 +71,16 @@ def load(extra: Path | None = None) -> dict[str, Form]:
     forms = parse(text, f"bot/forms/{DEFAULTS}")
     if extra is not None:
         try:
-            forms |= parse(extra.read_text(encoding="utf-8"), str(extra))
+            added = extra.read_text(encoding="utf-8")
         except OSError as exc:
             raise FormsError(f"{extra}: cannot be read ({exc.strerror or exc})") from None
+        replacing = parse(added, str(extra))
+        # A shipped form replaced without saying `each_day` keeps how it is asked
+        # (daily: about each day, as its reminders are).
+        told = {name for name, table in tomllib.loads(added).items() if "each_day" in table}
+        forms |= {name: form if name in told or name not in forms
+                  else replace(form, each_day=forms[name].each_day)
+                  for name, form in replacing.items()}
     return forms
 
 
@@ -106,6 +115,10 @@ def _form(name: str, table: Any, where: str, problems: list[str]) -> Form | None
     if audience not in set(Audience):
         problems.append(f"{where}: audience = {audience!r}; expected learners or staff")
         audience = "learners"
+    each_day = table.get("each_day", False)
+    if not isinstance(each_day, bool):
+        problems.append(f"{where}: each_day must be true or false")
+        each_day = False
     raw_questions = table.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         problems.append(f"{where}: needs at least one [[{name}.questions]]")
@@ -118,7 +131,8 @@ def _form(name: str, table: Any, where: str, problems: list[str]) -> Form | None
     ids = [q.id for q in questions]
     for twice in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{where}: question id {twice!r} is used twice")
-    return Form(name, str(table.get("title", name)), Audience(audience), tuple(questions))
+    return Form(name, str(table.get("title", name)), Audience(audience), tuple(questions),
+                each_day)
 
 
 def _question(raw: Any, where: str, problems: list[str]) -> Question | None:

@@ -265,6 +265,12 @@ def day_of(key: str) -> int:
     return int(key.split(":")[2])
 
 
+def asked_day(kind: str, key: str) -> int | None:
+    """The day a reminder of `FORM_OF` asks about (from its dedupe key), None for a form
+    not about one day (final, debrief)."""
+    return day_of(key) if kind == DAY_END else None
+
+
 def _day_ends(
     workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str]
 ) -> Iterator[Planned]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bot.forms.definitions import Kind
 
 if TYPE_CHECKING:
-    from bot.services.summary import Tally
+    from bot.services.counted import Tally
 
 WIDTH = 7.0  # inches
 ROW = 0.28  # inches per choice, and per question title

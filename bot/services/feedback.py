@@ -1,7 +1,7 @@
 """Feedback forms in progress and saved responses, keyed by pseudonyms.
 
-A person's form in progress is a `Conversation` row (the engine's state as
-JSON); a saved form is a `FeedbackResponse` carrying a keyed pseudonym of the
+A person's form in progress is a conversation (bot/commands/feedback_form.py);
+a saved form is a `FeedbackResponse` carrying a keyed pseudonym of the
 respondent (HMAC-SHA256 with `feedback.key` over the person's network and user
 id), never a user id. Answering the same form again (same workshop and day)
 replaces the earlier response; the confirmation before saving says so.
@@ -14,16 +14,15 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, forms_path
 from bot.db.models import (
-    Conversation,
     FeedbackResponse,
     MemberRole,
     Person,
@@ -36,7 +35,18 @@ from bot.services import seats, tallies, windows
 from bot.services.errors import UserError
 from bot.text import code
 
-FORM = "form"
+
+@dataclass(frozen=True)
+class Answered:
+    """Which response a form's answers are: the form, the workshop and day (0: not about
+    one day), the room they count for."""
+
+    form: str
+    workshop_id: int
+    day: int
+    room_id: int | None
+
+
 # Where the console keeps the key it generated when none is configured.
 KEY_ROW = ("bot", "feedback_key")
 
@@ -81,50 +91,7 @@ def pseudonym_of(key: bytes, address: str) -> str:
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
-async def conversation_of(
-    session: AsyncSession, person: Person, *, lock: bool = False
-) -> Conversation | None:
-    query = select(Conversation).where(Conversation.person_id == person.id)
-    if lock:
-        query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
-
-
-async def begin(
-    session: AsyncSession,
-    person: Person,
-    kind: str,
-    now: datetime,
-    *,
-    form: str | None = None,
-    workshop: Workshop | None = None,
-    day: int = 0,
-    room_id: int | None = None,
-    state: engine.State | None = None,
-) -> Conversation:
-    """A new conversation for the person, replacing one in progress."""
-    await session.execute(delete(Conversation).where(Conversation.person_id == person.id))
-    row = Conversation(
-        person_id=person.id, kind=kind, form=form,
-        workshop_id=workshop.id if workshop else None, day=day, room_id=room_id,
-        state=json.dumps(asdict(state or engine.State())), started_at=now, updated_at=now,
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
-def state_of(row: Conversation) -> engine.State:
-    raw = json.loads(row.state)
-    return engine.State(step=int(raw["step"]), answers=dict(raw["answers"]))
-
-
-def store_state(row: Conversation, state: engine.State, now: datetime) -> None:
-    row.state = json.dumps(asdict(state))
-    row.updated_at = now
-
-
-async def start_form(
+async def form_subject(
     session: AsyncSession,
     settings: Settings,
     person: Person,
@@ -132,26 +99,20 @@ async def start_form(
     form_name: str,
     day: int | None,
     now: datetime,
-) -> str:
-    """Start a form for a person (a command or a reminder): the conversation row is
-    written, and the text returned is what to send them (the first question).
-
-    The caller sends it in the same transaction (a reply or an outbox notice).
-    WindowClosed when the form about that day can no longer be answered.
-    """
+) -> tuple[Form, int | None]:
+    """The form about `day` and the room the person answers it for; WindowClosed when
+    it can no longer be answered."""
     form = form_named(settings, form_name)
     windows.require_open(settings.feedback, workshop, form.name, day, now)
-    room_id = await _room_of(session, workshop, person, form)
-    await begin(session, person, FORM, now, form=form.name, workshop=workshop,
-                day=day or 0, room_id=room_id)
-    _, question = engine.start(form, settings.bot.prefix)
+    return form, await _room_of(session, workshop, person, form)
+
+
+async def answered_before(
+    session: AsyncSession, settings: Settings, person: Person, form: str, workshop_id: int,
+    day: int,
+) -> bool:
     key = await feedback_key(session, settings)
-    earlier = await _response(session, pseudonym(key, person), form.name, workshop.id, day or 0)
-    about = f" about day {day}" if day else ""
-    intro = f"Here is the {code(form.name)} form{about}, one question at a time."
-    if earlier is not None:
-        intro += " You answered it before: saving again replaces your earlier answers."
-    return f"{intro}\n{question}"
+    return await _response(session, pseudonym(key, person), form, workshop_id, day) is not None
 
 
 async def _room_of(
@@ -182,25 +143,26 @@ async def save(
     session: AsyncSession,
     settings: Settings,
     person: Person,
-    row: Conversation,
+    answered: Answered,
     answers: dict[str, engine.Value],
     now: datetime,
-) -> None:
-    """Store the confirmed answers under the person's pseudonym (replacing earlier ones)."""
-    if row.form is None or row.workshop_id is None:
-        raise ValueError("only a form conversation is saved")
+) -> bool:
+    """Store the confirmed answers under the person's pseudonym; True when they replaced
+    an earlier response (the same form, workshop and day)."""
     respondent = pseudonym(await feedback_key(session, settings), person)
-    response = await _response(session, respondent, row.form, row.workshop_id, row.day)
+    response = await _response(session, respondent, answered.form, answered.workshop_id,
+                               answered.day)
+    replaced = response is not None
     if response is None:
-        response = FeedbackResponse(
-            form=row.form, workshop_id=row.workshop_id, day=row.day, respondent=respondent
-        )
+        response = FeedbackResponse(form=answered.form, workshop_id=answered.workshop_id,
+                                    day=answered.day, respondent=respondent)
         session.add(response)
-    response.room_id = row.room_id
+    response.room_id = answered.room_id
     response.answers = json.dumps(answers, ensure_ascii=False)
     response.submitted_at = now
     await session.flush()
     await tallies.index(session, response)
+    return replaced
 
 
 async def responses(

@@ -15,7 +15,6 @@ poll's counts next to the form's, labelled as the poll's.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -26,6 +25,7 @@ from bot.db.models import FeedbackPoll, OutboxMessage, PollVote, Workshop
 from bot.forms.definitions import Form, Kind, Question
 from bot.outbox import rows
 from bot.services import feedback
+from bot.services.counted import PollCount
 from bot.text import escape
 from bot.transport.base import POLL_ROOM, Outgoing, Poll, Vote
 
@@ -98,14 +98,6 @@ async def record_vote(
             session.add(PollVote(poll_id=poll.id, respondent=respondent, choice=choice,
                                  voted_at=now))
     return True
-
-
-@dataclass
-class PollCount:
-    """The votes on a question's polls: voters, and votes per choice."""
-
-    voters: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 async def counts(

@@ -12,7 +12,7 @@ SQLite and PostgreSQL; `summary.tally` counts the same in Python.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -36,24 +36,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import FeedbackItem, FeedbackResponse
 from bot.forms.definitions import Form, Kind
 from bot.services import answer_items, whole_ids
+from bot.services.counted import TEXTS_SHOWN, Counted, Tally, first_texts
 from bot.services.release import Block
-from bot.services.summary import TEXTS_SHOWN, Tally, first_texts
 
 Item = FeedbackItem
 # `position = 0` written out, not as a parameter: the condition of the partial index
 # of first items (a planner cannot match a parameter to it).
 FIRST: ColumnElement[int] = literal_column("0")
 Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
-
-
-@dataclass
-class Counted:
-    """A form's responses (for a day, a room), counted."""
-
-    tallies: list[Tally]
-    responses: int = 0
-    by_room: dict[int | None, int] = field(default_factory=dict)
-    days: set[int] = field(default_factory=set)
 
 
 async def index(session: AsyncSession, response: FeedbackResponse) -> None:

@@ -176,6 +176,16 @@ ROWS: dict[str, Rows] = {
             )
         ],
     },
+    # Person 1's active conversation (person 2's row from 0007 is now `topic`, active).
+    # A waiting row is not here: going down to 0011, whose schema holds one
+    # conversation per person, drops the waiting ones (0012's downgrade).
+    "0012": {
+        "conversation": [
+            {"id": 2, "person_id": 1, "position": 0, "kind": "form", "topic": "debrief",
+             "workshop_id": 1, "day": 0, "room_id": None,
+             "state": '{"step": 0, "answers": {}}', "started_at": _T, "updated_at": _T},
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):

@@ -27,7 +27,7 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
     settings = config.load(example, environ={"CLASSROOM_BOT_MATRIX_PASSWORD": "x"})
     assert settings.matrix is not None and settings.matrix.homeserver.startswith("https://")
     written = example.read_text()
-    for section in ("bot", "database", "matrix", "feedback"):
+    for section in ("bot", "database", "matrix", "feedback", "conversations"):
         cls = type(getattr(settings, section))
         for field in cls.__dataclass_fields__:
             assert f"{field} =" in written, f"{section}.{field} is not documented"
@@ -60,6 +60,9 @@ def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
          "expected a duration such as 1d, 24h, 30m or 2h30m"),
         ("[reminders]\nonboarding_before = ['24h', '1 hour']\n", "expected a duration"),
         ("[feedback]\ndaily_window = '36 hours'\n", "feedback.daily_window = '36 hours'"),
+        ("[feedback]\nidle_minutes = 720\n", "feedback.idle_minutes is no longer read: a form "
+         "now lasts until its window closes (feedback.daily_window, feedback.final_window)"),
+        ("[conversations]\nconfirm_minutes = 0\n", "a number of at least 1"),
         ("[bot\n", "not valid TOML"),
     ],
 )

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import migrate
@@ -110,3 +111,29 @@ async def test_0009_repairs_what_its_constraints_would_refuse(engine: AsyncEngin
     # The first seat stays (not the earlier waitlist place), and the lead's place.
     assert [tuple(row) for row in kept] == [(2, 1, "learner"), (4, 1, "lead")]
     assert [tuple(row) for row in current] == [(1,)]
+
+
+async def test_0012_makes_each_conversation_active_and_allows_one_active_per_person(
+    engine: AsyncEngine,
+) -> None:
+    await migrate.upgrade(engine, "0011")
+    at = "'2026-03-02 09:00:00+00:00'"
+    row = ("INSERT INTO conversation (id, person_id, kind, {what}, day, state, started_at, "
+           "updated_at{extra}) VALUES ({id}, 1, 'form', 'final', 0, 'null', {at}, {at}{more})")
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO person (id, network, user_id, reminders, "
+                                      f"created_at) VALUES (1, 'm', '@a:x', true, {at})"))
+        await connection.execute(text(row.format(what="form", extra="", id=1, at=at, more="")))
+    await migrate.upgrade(engine)
+    async with engine.connect() as connection:
+        found = (await connection.execute(
+            text("SELECT id, position, topic FROM conversation"))).all()
+    assert [tuple(r) for r in found] == [(1, 0, "final")]
+    async with engine.begin() as connection:  # waiting ones: as many as wanted
+        for cid in (2, 3):
+            await connection.execute(text(row.format(
+                what="topic", extra=", position", id=cid, at=at, more=", 1")))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:  # a second active one: refused
+            await connection.execute(text(row.format(
+                what="topic", extra=", position", id=4, at=at, more=", 0")))

@@ -71,9 +71,9 @@ async def test_forget_me_leaves_no_user_id_display_name_or_pseudonym(chat: Chat)
         assert person is not None
         pseudonym = feedback.pseudonym(await feedback.feedback_key(session, chat.app.settings),
                                        person)
-    await chat.say(ZEB, "!feedback debrief day=1")
+    await chat.say(ZEB, "!feedback debrief")
     await say_in_dm(chat, ZEB, "2", "4", "good", "more", "yes", "yes")
-    await chat.say(ZEB, "!feedback debrief day=2")  # a form left in progress
+    await chat.say(ZEB, "!feedback final")  # a form left in progress
     async with chat.app.sessions() as session, session.begin():  # a poll Zeb votes on
         session.add(FeedbackPoll(
             network=chat.transport.network, workshop_id=1, day=1, form="daily",

@@ -19,7 +19,8 @@ from bot.db.models import FeedbackItem, FeedbackResponse, LocalRoom, Workshop
 from bot.forms.definitions import Form, parse
 from bot.forms.engine import Value
 from bot.services import answer_items, tallies
-from bot.services.summary import TEXTS_SHOWN, Tally, render, tally
+from bot.services.counted import TEXTS_SHOWN, Tally
+from bot.services.summary import render, tally
 from tests.chat import ORGANIZER, Chat
 
 LONG_CHOICE = "a very long choice " * 12  # over answer_items.LABEL characters

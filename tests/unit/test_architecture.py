@@ -11,12 +11,15 @@ MAX_LINES = 400
 
 
 def imports(path: Path) -> set[str]:
+    """Every module a file imports, anywhere in it (under TYPE_CHECKING, in functions),
+    `from bot.services import feedback` counted as `bot.services.feedback` too."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -51,3 +54,43 @@ def test_only_the_zulip_modules_know_zulips_api() -> None:
         assert not [word for word in api_words if word in text], path
         zulip_imports = {m for m in imports(path) if m.startswith("bot.transport.zulip")}
         assert not zulip_imports or path == BOT / "app.py", path
+
+
+FEATURES = ("bot.commands.", "bot.services.feedback", "bot.services.forget",
+            "bot.services.polls", "bot.services.summary", "bot.services.tallies",
+            "bot.forms", "bot.scheduling")
+
+
+def test_the_conversation_mechanism_imports_no_feature() -> None:
+    """Kinds are declared in their feature modules and mounted; the mechanism knows
+    them only by their declaration (bot/conversations/kinds.py)."""
+    allowed = {"bot.commands.framework"}
+    for path in (BOT / "conversations").glob("*.py"):
+        features = {m for m in imports(path) if m.startswith(FEATURES)
+                    and not any(m == a or m.startswith(a + ".") for a in allowed)}
+        assert not features, (path, features)
+
+
+def test_no_import_cycle_among_the_services() -> None:
+    """Counting imports under TYPE_CHECKING and inside functions: a circle hides in
+    those first."""
+    services = {path.stem for path in (BOT / "services").glob("*.py")}
+    graph = {
+        stem: {m.split(".")[2] for m in imports(path)
+               if m.startswith("bot.services.") and m.split(".")[2] in services} - {stem}
+        for path in (BOT / "services").glob("*.py") if (stem := path.stem)
+    }
+
+    def cycle_from(start: str) -> list[str] | None:
+        stack = [(start, [start])]
+        while stack:
+            node, trail = stack.pop()
+            for nxt in graph.get(node, ()):
+                if nxt == start:
+                    return [*trail, start]
+                if nxt not in trail:
+                    stack.append((nxt, [*trail, nxt]))
+        return None
+
+    cycles = [c for node in sorted(graph) if (c := cycle_from(node))]
+    assert not cycles, cycles[0]

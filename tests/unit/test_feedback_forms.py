@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -94,12 +94,13 @@ async def test_wrong_answers_say_what_is_accepted_and_repeat_the_question(worksh
 
 
 async def test_debrief_cancel_and_other_commands(workshop: Chat) -> None:
-    reply = await dm(workshop, HOST, "feedback")  # a host gets the debrief
+    reply = await dm(workshop, HOST, "feedback debrief")
     assert "How many learners attended" in reply
     assert "at least 0" in await dm(workshop, HOST, "-2")
+    # A known command typed inside the form runs; the form stays open and says so.
     reply = await dm(workshop, HOST, "!myroom")
-    assert "in the middle of" in reply and "`cancel`" in reply
-    assert "How many learners attended" in reply
+    assert "R1" in reply and "in the middle of" not in reply
+    assert reply.endswith("(Still open: the `debrief` form; type your answer here, or `cancel`.)")
     reply = await dm(workshop, HOST, "help")
     assert "one question at a time" in reply and "How many learners attended" in reply
     assert "room setup" in await dm(workshop, HOST, "4")
@@ -108,6 +109,19 @@ async def test_debrief_cancel_and_other_commands(workshop: Chat) -> None:
     assert "R1" in await dm(workshop, HOST, "myroom")
 
 
+async def test_inside_a_form_only_a_known_command_is_one(workshop: Chat) -> None:
+    await dm(workshop, ANA, "feedback daily day=1")
+    await dm(workshop, ANA, "1")
+    # Excitement and unknown words after the prefix are answers, not commands.
+    assert "question 3 of 4" in await dm(workshop, ANA, "!!! loved it")
+    assert "Any other feedback?" in await dm(workshop, ANA, "!nonsense more breaks")
+    # Without the prefix a command's name is an answer too.
+    assert "`yes`" in await dm(workshop, ANA, "rooms")
+    assert "saved" in await dm(workshop, ANA, "yes")
+    (saved,) = await responses(workshop)
+    answers = json.loads(saved.answers)
+    assert answers["good"] == "!!! loved it" and answers["improve"] == "!nonsense more breaks"
+    assert answers["other"] == "rooms"
 async def test_form_survives_a_restart(
     workshop: Chat, tmp_path: Path, bot_database_url: str
 ) -> None:
@@ -136,14 +150,38 @@ async def test_two_messages_racing_are_answered_in_turn(workshop: Chat) -> None:
         assert json.loads(row.state)["step"] in (1, 2)
 
 
-async def test_an_idle_form_expires_and_says_so(workshop: Chat) -> None:
+async def test_a_paused_form_lasts_until_its_window_closes(workshop: Chat) -> None:
     await dm(workshop, ANA, "feedback daily day=1")
+    # Paused overnight (the old idle timeout was 12 h): the form is still there.
     workshop.clock.advance(timedelta(hours=13))
-    reply = await dm(workshop, ANA, "1")
-    assert "expired after 12 h" in reply and "nothing of it was saved" in reply
-    assert "`!feedback daily` starts it again" in reply
+    assert "question 2 of 4" in await dm(workshop, ANA, "1")
+    # Day 1 ends 2026-03-17 14:00 UTC; its window 36 h later.
+    workshop.clock.advance(datetime(2026, 3, 19, 2, tzinfo=UTC) - workshop.clock.now())
+    reply = await dm(workshop, ANA, "the exercises")
+    assert reply.startswith("The `daily` form about day 1 could be answered until ")
+    assert "its window has closed, so nothing of it was saved" in reply
+    assert "Your message was not used." in reply
     assert "I don't know the command" in await dm(workshop, ANA, "1")
     assert await responses(workshop) == []
+
+
+async def test_day_is_refused_for_a_form_answered_once(workshop: Chat) -> None:
+    reply = await dm(workshop, ANA, "feedback final day=2")
+    assert "answered once per workshop" in reply and "Usage: `!feedback [form]" in reply
+    async with workshop.app.sessions() as session:
+        assert (await session.scalars(select(Conversation))).all() == []
+
+
+async def test_a_once_per_workshop_form_answered_again_replaces(workshop: Chat) -> None:
+    for attended in ("1", "2"):
+        reply = await dm(workshop, ANA, "feedback final")
+        assert ("replaces your earlier answers" in reply) == (attended == "2")
+        for text in ("9", attended, "pairing", "nothing"):
+            await dm(workshop, ANA, text)
+        saved = await dm(workshop, ANA, "yes")
+        assert ("They replace your earlier answers." in saved) == (attended == "2")
+    (only,) = await responses(workshop)
+    assert only.day == 0 and json.loads(only.answers)["attended"] == "with colleagues"
 
 
 async def test_answering_again_replaces_after_asking(workshop: Chat) -> None:
@@ -161,7 +199,7 @@ async def test_a_form_taken_out_of_the_configuration_ends(workshop: Chat) -> Non
     await dm(workshop, ANA, "feedback daily day=1")
     async with workshop.app.sessions() as session, session.begin():
         (row,) = (await session.scalars(select(Conversation))).all()
-        row.form = "gone"
+        row.topic = "gone"
     assert "no longer exists" in await dm(workshop, ANA, "cancel")
     assert "I don't know the command" in await dm(workshop, ANA, "3")
 

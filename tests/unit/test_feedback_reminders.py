@@ -29,9 +29,11 @@ async def until(chat: Chat, instant: datetime) -> None:
 
 
 async def conversations(chat: Chat) -> list[tuple[str | None, int]]:
+    """Each person's conversations in their order (the active one first)."""
     async with chat.app.sessions() as session:
-        return [(form, day) for form, day in await session.execute(
-            select(Conversation.form, Conversation.day))]
+        return [(topic, day) for topic, day in await session.execute(
+            select(Conversation.topic, Conversation.day)
+            .order_by(Conversation.person_id, Conversation.position))]
 
 
 async def test_the_day_ends_with_its_form_and_the_learner_answers_right_away(
@@ -72,12 +74,18 @@ async def test_a_form_in_progress_is_not_clobbered(workshop: Chat) -> None:
     assert "question 2 of 4" in await dm(chat, ANA, "3")
     await until(chat, DAY_1_END)
     (arrived,) = [t for t in to(chat, ANA) if "is over" in t]
-    assert "You are in the middle of the `daily` form, so this one waits" in arrived
-    assert "`!feedback daily day=1` starts it" in arrived
-    assert "question 1 of 4" not in arrived
-    # Her form goes on where she was.
+    assert arrived.splitlines()[-1] == (
+        "The `daily` form about day 1 waits: it starts here when you finish or cancel "
+        "the `daily` form about day 2.")
+    # Her form goes on where she was; day 1's waits behind it.
     assert "question 3 of 4" in await dm(chat, ANA, "the exercises")
-    assert await conversations(chat) == [("daily", 2)]
+    assert await conversations(chat) == [("daily", 2), ("daily", 1)]
+    await dm(chat, ANA, "breaks")
+    await dm(chat, ANA, "skip")
+    saved = await dm(chat, ANA, "yes")
+    assert "saved" in saved and "Next: Here is the `daily` form about day 1" in saved
+    assert "question 1 of 4" in saved
+    assert await conversations(chat) == [("daily", 1)]
 
 
 async def test_the_same_form_started_by_hand_goes_on_where_it_is(workshop: Chat) -> None:
@@ -87,32 +95,52 @@ async def test_the_same_form_started_by_hand_goes_on_where_it_is(workshop: Chat)
     await dm(chat, ANA, "3")
     await until(chat, DAY_1_END)
     (arrived,) = [t for t in to(chat, ANA) if "is over" in t]
-    assert "You have already started this form; here is where you are:" in arrived
-    assert "question 2 of 4" in arrived and "starts it" not in arrived
+    assert "You have already started the `daily` form about day 1; here is where you are:" \
+        in arrived
+    assert "question 2 of 4" in arrived and "waits" not in arrived
     assert "question 3 of 4" in await dm(chat, ANA, "the exercises")
 
 
-async def test_after_the_last_day_learners_get_final_and_hosts_debrief(workshop: Chat) -> None:
+async def test_after_the_last_day_the_final_form_follows_the_daily_one(workshop: Chat) -> None:
     chat = workshop
     await until(chat, DAY_2_END + timedelta(hours=1))
     (final,) = [t for t in to(chat, ANA) if t.startswith("Thank you")]
     (debrief,) = [t for t in to(chat, HOST) if t.startswith("Thank you")]
     assert "Here is the `daily` form about day 2" not in final
-    # Ana's day-2 form, an hour old, is in progress: the final one waits.
-    assert "`!feedback final` starts it" in final
+    # Ana has not answered day 1's form yet (open for 36 h): day 2's and the final one
+    # wait behind it, each said in one line.
+    assert final.splitlines()[-1] == (
+        "The `final` form waits: it starts here when you finish or cancel the `daily` "
+        "form about day 1.")
+    assert await conversations(chat) == [("debrief", 0), ("daily", 1), ("daily", 2), ("final", 0)]
     assert "Here is the `debrief` form" in debrief and "How many learners attended" in debrief
     assert "question 2 of 5" in await dm(chat, HOST, "4")
     assert {k for _, k, *_ in await reminders(chat)} >= {"day-end", "final", "debrief"}
+    # She finishes each daily form: the next one starts in the same answer.
+    for day, following in ((1, "the `daily` form about day 2"), (2, "the `final` form")):
+        for text in ("2", "pairing", "breaks", "skip"):
+            await dm(chat, ANA, text)
+        saved = await dm(chat, ANA, "yes")
+        assert "Your answers to the daily form are saved" in saved, day
+        assert f"Next: Here is {following}, one question at a time." in saved
+    assert "recommend this workshop" in saved
+    for text in ("9", "1", "pairing", "nothing"):
+        await dm(chat, ANA, text)
+    assert "final form are saved" in await dm(chat, ANA, "yes")
+    assert sorted((r.form, r.day) for r in await responses(chat)) == [
+        ("daily", 1), ("daily", 2), ("final", 0)]
 
 
 async def test_the_final_form_starts_when_nothing_is_in_progress(workshop: Chat) -> None:
     chat = workshop
     await until(chat, DAY_2_END)
+    cancelled = await dm(chat, ANA, "cancel")  # day 1's form; day 2's was waiting
+    assert "Cancelled" in cancelled and "Next: Here is the `daily` form about day 2" in cancelled
     assert "Cancelled" in await dm(chat, ANA, "cancel")
     await until(chat, DAY_2_END + timedelta(hours=1))
     (final,) = [t for t in to(chat, ANA) if t.startswith("Thank you")]
     assert "Here is the `final` form" in final and "recommend this workshop" in final
-    assert await conversations(chat) == [("debrief", 0), ("final", 0)]
+    assert sorted(await conversations(chat)) == [("debrief", 0), ("final", 0)]
 
 
 async def test_a_crash_before_the_question_is_written_leaves_no_form(

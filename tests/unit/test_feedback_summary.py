@@ -14,8 +14,9 @@ import pytest
 
 from bot.config import FeedbackSettings
 from bot.forms.definitions import load
+from bot.services.counted import TEXTS_SHOWN
 from bot.services.polls import PollCount
-from bot.services.summary import TEXTS_SHOWN, bar, render, tally
+from bot.services.summary import bar, render, tally
 from tests.chat import ORGANIZER, Chat
 
 HOST = "@host:uni.no"

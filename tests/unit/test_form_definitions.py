@@ -34,6 +34,9 @@ def test_a_forms_file_replaces_by_name_and_adds(tmp_path: Path) -> None:
     assert set(forms) == {"daily", "final", "debrief", "lunch"}
     assert [q.id for q in forms["daily"].questions] == ["mood"]
     assert forms["lunch"].questions[0].optional
+    # Replaced without saying, daily is still about each day; an added form is not.
+    assert forms["daily"].each_day and not forms["lunch"].each_day
+    assert not forms["final"].each_day
 
 
 def test_every_problem_names_the_form_and_question() -> None:
@@ -48,6 +51,14 @@ def test_every_problem_names_the_form_and_question() -> None:
         "f.toml: form 'summary': 'summary' is a command word, not a form name",
         "f.toml: form 'summary', question 1 ('a'): kind = 'poll'; expected one of choice, "
         "multi, scale, number, text",
-        "f.toml: form 'ok': unknown key 'colour' (known: audience, questions, title)",
+        "f.toml: form 'ok': unknown key 'colour' (known: audience, each_day, questions, title)",
         "f.toml: form 'ok', question 2 ('b'): the same choice is listed twice",
     )
+
+
+def test_each_day_is_true_or_false_and_only_daily_ships_with_it() -> None:
+    assert {name for name, form in load().items() if form.each_day} == {"daily"}
+    with pytest.raises(FormsError) as caught:
+        parse("[lunch]\neach_day = 'yes'\n[[lunch.questions]]\nid = 'a'\nkind = 'text'\n"
+              "text = 'A?'\n", "f.toml")
+    assert caught.value.problems == ("f.toml: form 'lunch': each_day must be true or false",)

@@ -63,7 +63,7 @@ def test_the_rest_of_the_configuration_does_not() -> None:
     other = changed(
         bot=BotSettings(organizers=("@someone:else.org",), log_level="DEBUG"),
         database=DatabaseSettings(url="sqlite+aiosqlite:////elsewhere.db"),
-        feedback=FeedbackSettings(key="k" * 32, idle_minutes=5),
+        feedback=FeedbackSettings(key="k" * 32, min_responses_for_leads=2),
         http=HttpSettings(listen="127.0.0.1:8080"),
     )
     assert fingerprint(other) == fingerprint(BASE)

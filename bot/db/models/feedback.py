@@ -12,20 +12,27 @@ from bot.db.models.base import IDENTITY, Base, only_where
 
 
 class Conversation(Base):
-    """A person's conversation in progress in their direct chat (a form, or the
-    confirmation of forget-me): at most one per person, kept across restarts.
+    """A person's conversation in their direct chat (a form, the confirmation of
+    forget-me, any kind bot/conversations/ knows), kept across restarts.
 
-    `state` is the engine's state as JSON (question index and answers so far).
+    `position` 0 is the active one (at most one per person, the partial unique
+    index); 1, 2... wait in that order and start when the one before ends
+    (bot/conversations/store.py). `topic` is what it is about within its kind (a
+    form's name); `state` is the kind's own JSON (`null`: not started yet).
     """
 
     __tablename__ = "conversation"
+    __table_args__ = (
+        Index("uq_conversation_one_active", "person_id", unique=True,
+              **only_where("position = 0")),
+        Index("ix_conversation_queue", "person_id", "position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), unique=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(32))
-    form: Mapped[str | None] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(32))
     workshop_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshop.id", ondelete="CASCADE")
     )
