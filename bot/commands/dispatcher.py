@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Request:
-    """A message recognized as a command: the text after the prefix."""
+    """A message recognized as a command: the text after the prefix (and the
+    spaces or repeated prefixes after it); empty for a lone prefix."""
 
     text: str
 
@@ -96,18 +97,22 @@ class Dispatcher:
         self.limits = limits.Limits(settings, power_level, network_organizers)
 
     def recognize(self, message: Incoming) -> Request | None:
-        """Is this message meant for the bot? In rooms it needs the prefix."""
-        body = message.body.lstrip()
+        """Is this message meant for the bot? In a direct chat every message is, so
+        every one is answered (a lone prefix or an emoji too). In a room it starts
+        with the prefix: spaces after it are allowed (`! rooms`), and so is the prefix
+        typed twice (`!!rooms`); a lone `!` asks for the help hint. What reads as
+        excitement stays unanswered: `!!!`, `!!! wow`, `!2`, `!?`."""
         prefix = self.settings.bot.prefix
-        if body.startswith(prefix):
-            text = body[len(prefix) :]
-            if not text[:1].isalpha():
-                return None  # "!!!" or "! " is excitement, not a command
-        elif message.is_direct:
-            text = body
-        else:
+        text, prefixes, spaced = message.body.strip(), 0, False
+        while text.startswith(prefix):
+            text, prefixes = text[len(prefix):], prefixes + 1
+            spaced = spaced or text[:1].isspace()
+            text = text.lstrip()
+        if message.is_direct:
+            return Request(text)
+        if prefixes == 0 or (prefixes > 1 and (spaced or not text)):
             return None
-        return Request(text) if text.strip() else None
+        return Request(text) if not text or text[:1].isalpha() else None
 
     async def handle(self, message: Incoming) -> list[Delivery]:
         """Run the command the message holds; the committed outbox rows of its answer.
@@ -358,6 +363,9 @@ class Dispatcher:
 
     def _unknown(self, text: str, role: roles.Role) -> str:
         prefix = self.settings.bot.prefix
+        if not text.strip():  # a lone prefix, or a blank message in a direct chat
+            return (f"Commands start with {code(prefix)}: {code(prefix + 'help')} lists "
+                    "the commands you can use.")
         typed = code(prefix + clip(text.split()[0], 40))
         close = self.registry.suggest(text, role)
         if close:

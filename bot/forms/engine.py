@@ -3,7 +3,14 @@
 
     question 1 --answer/skip--> question 2 ... --> confirm --yes--> saved
         ^------------back----------'                  |--cancel--> dropped
-A wrong answer keeps the state and says what is accepted, then the question again.
+A wrong answer keeps the state and says what is accepted, then the question again;
+so does anything but yes, back or cancel at the confirmation (`no` says nothing
+was saved yet), so no message there ends the form unless it says so.
+
+What was typed is taken literally: only `cancel`, `back` and `skip`, bare or with
+the prefix, move the form. At a question whose choices include one of those
+words, the bare word is the choice and only the prefixed one (`!cancel`) moves,
+and the question says so; `!!! loved it` is an answer like any other text.
 """
 
 from __future__ import annotations
@@ -12,12 +19,16 @@ import re
 from dataclasses import dataclass, field
 
 from bot.forms.definitions import Form, Kind, Question
-from bot.text import code, escape
+from bot.text import clip, code, escape
 
 Value = str | int | list[str] | None
 
 MAX_TEXT = 2000
 YES = {"yes", "y", "save", "ok"}
+# At the confirmation these say "not (yet)": answered with what was kept, not a refusal.
+NO = {"no", "n", "nope", "nah", "nein", "non", "nee"}
+# The words that move a form at a question (help belongs to the router).
+MOVES = ("skip", "back", "cancel")
 
 
 @dataclass
@@ -47,13 +58,31 @@ def ask(form: Form, state: State, prefix: str) -> str:
     lines = [f"**{escape(form.title)}**, question {state.step + 1} of {len(form.questions)}:",
              escape(question.text)]
     lines += [f"{n}. {escape(choice)}" for n, choice in enumerate(question.choices, start=1)]
+    if question.id in state.answers:  # back here: the person's own words, shown as typed
+        lines.append(f"Your answer was: {escape(shown(state.answers[question.id]))} "
+                     "(a new answer replaces it).")
     lines.append(_hint(question))
-    moves = ["`skip`"] if question.optional else []
-    if state.step > 0:
-        moves.append("`back`")
-    moves.append("`cancel`")
-    lines.append("You can also type " + ", ".join(moves) + ".")
+    lines.append(_moves(question, state, prefix))
     return "\n".join(lines)
+
+
+def _moves(question: Question, state: State, prefix: str) -> str:
+    """The control words open at this question; those that are also choices here
+    only with the prefix, and the line says why."""
+    words = [w for w in MOVES if (w != "skip" or question.optional)
+             and (w != "back" or state.step > 0)]
+    clashes = [w for w in words if _is_choice(question, w)]
+    line = "You can also type " + ", ".join(
+        code(prefix + w) if w in clashes else code(w) for w in words)
+    if not clashes:
+        return line + "."
+    *others, last = [code(w) for w in clashes]
+    names = f"{', '.join(others)} and {last} are choices" if others else f"{last} is a choice"
+    return f"{line} (with the {code(prefix)}: here {names})."
+
+
+def _is_choice(question: Question, text: str) -> bool:
+    return question.kind in (Kind.CHOICE, Kind.MULTI) and _choice(question, text) is not None
 
 
 def _hint(question: Question) -> str:
@@ -109,8 +138,21 @@ def word(text: str, prefix: str) -> str:
     return text.strip().casefold()
 
 
-def answer(form: Form, state: State, text: str, prefix: str) -> Outcome:
+def control(form: Form, state: State, text: str, prefix: str) -> str | None:
+    """The control word `text` means here, or None when it is an answer: a bare
+    word that is one of this question's choices is that choice."""
     typed = word(text, prefix)
+    if state.step >= len(form.questions):  # "Yes!" from a phone is a yes
+        typed = typed.rstrip(".!")
+        return typed if typed in {"cancel", "back"} | YES | NO else None
+    if typed not in MOVES:
+        return None
+    prefixed = text.strip().startswith(prefix)
+    return typed if prefixed or not _is_choice(form.questions[state.step], typed) else None
+
+
+def answer(form: Form, state: State, text: str, prefix: str) -> Outcome:
+    typed = control(form, state, text, prefix)
     if typed == "cancel":
         return Outcome(f"Cancelled: nothing of the {form.name} form was saved.", None)
     if typed == "back":
@@ -122,8 +164,11 @@ def answer(form: Form, state: State, text: str, prefix: str) -> Outcome:
         if typed in YES:
             return Outcome(f"Thank you! Your answers to the {form.name} form are saved.",
                            None, saved=dict(state.answers))
-        return Outcome(f"⚠️ Please type `yes`, `back` or `cancel`.\n{ask(form, state, prefix)}",
-                       state)
+        if typed in NO:
+            return Outcome(f"Nothing was saved yet; your answers are kept.\n"
+                           f"{ask(form, state, prefix)}", state)
+        return Outcome(f"⚠️ I did not understand {code(clip(text.strip(), 40))}; nothing was "
+                       f"saved yet.\n{ask(form, state, prefix)}", state)
     question = form.questions[state.step]
     if typed == "skip":
         if not question.optional:

@@ -53,7 +53,7 @@ async def test_unknown_command_gets_did_you_mean(chat: Chat) -> None:
 async def test_rooms_need_the_prefix_direct_chats_do_not(chat: Chat) -> None:
     assert (await chat.say(ANA, "help")).messages == []
     assert "`!tz [Area/City]`" in await chat.say(ANA, "help", direct=True)
-    for noise in ("!!!", "! ", "!", "   ", "!2"):
+    for noise in ("!!!", "!!! wow", "   ", "!2"):  # a lone "!" gets the hint (test_recognize)
         assert (await chat.say(ANA, noise)).messages == []
 
 

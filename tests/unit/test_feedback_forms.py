@@ -81,12 +81,15 @@ async def test_wrong_answers_say_what_is_accepted_and_repeat_the_question(worksh
     assert "needs an answer" in reply and "How did you attend?" in reply
     assert "What was most useful?" in await dm(workshop, ANA, "With colleagues")
     # back returns to the previous question, and the answer can be changed.
-    assert "How did you attend?" in await dm(workshop, ANA, "back")
+    reply = await dm(workshop, ANA, "back")
+    assert "How did you attend?" in reply and "Your answer was: with colleagues" in reply
     assert "What was most useful?" in await dm(workshop, ANA, "3")
     await dm(workshop, ANA, "pairing")
     reply = await dm(workshop, ANA, "=cmd|' /C calc'!A0")
     assert "in a local room" in reply
-    assert "Please type `yes`" in await dm(workshop, ANA, "maybe")
+    assert "I did not understand `maybe`" in await dm(workshop, ANA, "maybe")
+    reply = await dm(workshop, ANA, "no")
+    assert "Nothing was saved yet" in reply and "in a local room" in reply
     await dm(workshop, ANA, "yes")
     (saved,) = await responses(workshop)
     assert json.loads(saved.answers)["attended"] == "in a local room"
