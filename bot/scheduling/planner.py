@@ -158,10 +158,15 @@ def _key(workshop: WorkshopFacts, *parts: object) -> str:
 
 
 def _label(offset: timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
+    """An offset in a dedupe key, exact: two offsets have the same label only when they
+    are the same (60s and 90s were both `1m`, and the second reminder clashed)."""
+    seconds = int(offset.total_seconds())
+    if seconds % 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
     if minutes % 60 == 0 and minutes:
         return f"{minutes // 60}h"
-    return f"{minutes}m" if minutes else f"{int(offset.total_seconds())}s"
+    return f"{minutes}m"
 
 
 def _links(workshop: WorkshopFacts) -> list[str]:
@@ -195,7 +200,7 @@ def _onboarding(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[Planned]:
         zone = workshop.people[person_id].zone
         ends_at = session.starts_at + timedelta(minutes=session.minutes)
         where = f" Join at {link(session.link)}" if session.link else ""
-        for offset in offsets.onboarding_before:
+        for offset in dict.fromkeys(offsets.onboarding_before):  # `1h` and `60m`: once
             yield Planned(
                 _key(workshop, ONBOARDING, session.code, person_id, _label(offset)),
                 person_id,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.commands.reminders import KIND_LABELS
 from bot.config import ConfigError, FeedbackSettings, ReminderSettings, from_mapping
 from bot.scheduling import planner
 from bot.scheduling.night import is_night
@@ -148,3 +149,17 @@ def test_onboarding_reminders_at_odd_offsets_each_say_which_they_are() -> None:
     assert texts == [
         f"⏰ Your onboarding session O2 for Workshop is {words}, on Tue 2 Mar 14:00–15:00 CET."
         for words in ("in 90 seconds", "in 25 hours", "tomorrow")]
+
+
+def test_onboarding_offsets_that_are_the_same_or_close_do_not_clash() -> None:
+    facts = workshop("Europe/Oslo", date(2027, 3, 8), signups={LEAD: 2},
+                     sessions=(SessionFacts(2, datetime(2027, 3, 2, 13, tzinfo=UTC)),))
+    offsets = Offsets(onboarding_before=(timedelta(hours=1), timedelta(minutes=60),
+                                         timedelta(seconds=60), timedelta(seconds=90)))
+    keys = [p.key for p in planner.plan(facts, offsets, "!") if p.kind == planner.ONBOARDING]
+    assert keys == ["w1:onboarding:O2:1:1h", "w1:onboarding:O2:1:1m",
+                    "w1:onboarding:O2:1:90s"]
+
+
+def test_every_kind_is_named_in_the_pending_list() -> None:
+    assert set(planner.KINDS) <= set(KIND_LABELS)
