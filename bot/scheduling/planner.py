@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.scheduling.night import out_of_night
+from bot.scheduling import night
 from bot.text import ahead, code, escape, link
 from bot.text import span as _span
 from bot.text import when as _when
@@ -29,6 +29,7 @@ from bot.text import when as _when
 span = functools.lru_cache(maxsize=4096)(_span)
 when = functools.lru_cache(maxsize=4096)(_when)
 escape = functools.lru_cache(maxsize=4096)(escape)
+out_of_night = functools.lru_cache(maxsize=4096)(night.out_of_night)
 
 ONBOARDING = "onboarding"
 PICK_SESSION = "pick-session"
@@ -368,6 +369,7 @@ def _closings(
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def _until(instant: datetime, zone: ZoneInfo) -> str:
     """`Wed 17 Mar 21:00 (Asia/Kolkata)`: the zone by its name, which says where."""
     local = instant.astimezone(zone)
