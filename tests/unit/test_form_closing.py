@@ -4,7 +4,7 @@ for everyone once the window has closed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -68,6 +68,20 @@ async def test_only_those_who_have_not_saved_that_day_are_reminded(workshop: Cha
         (ANA, "daily-closing:2"): "skipped", (BO, "daily-closing:2"): "sent",
     }
     assert got[(HOST, "debrief-closing")] == "pending"
+
+
+async def test_one_who_joined_after_a_form_was_asked_is_not_reminded_of_it(
+    workshop: Chat,
+) -> None:
+    chat = workshop
+    await until(chat, DAY_1_END + timedelta(hours=1))
+    await chat.say(BO, "!join R1")  # day 1's form went out an hour ago, not to Bo
+    await until(chat, DAY_2_CLOSING)
+    assert reminded(chat, BO, 1) == []
+    assert len(reminded(chat, BO, 2)) == 1
+    assert len(reminded(chat, ANA, 1)) == 1
+    got = await closings(chat)
+    assert (got[(BO, "daily-closing:1")], got[(BO, "daily-closing:2")]) == ("skipped", "sent")
 
 
 async def test_found_after_the_window_closed_it_is_skipped_not_missed(workshop: Chat) -> None:
