@@ -14,6 +14,7 @@ bot/scheduling/asking.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,35 +28,50 @@ from bot.services import feedback, windows
 # Each closing kind -> the kind of the reminder that asks its form.
 ASKED_BY = {closing: asking for asking, closing in planner.CLOSING_OF.items()}
 KINDS = frozenset(ASKED_BY)
-# An asking reminder in these states asked the person (or would have: missed).
-ASKED = (ReminderStatus.SENT, ReminderStatus.MISSED)
+
+
+def _asked_key(reminder: Reminder) -> str:
+    """The dedupe key of the reminder that asked the form (`w1:daily-closing:2:7` ->
+    `w1:day-end:2:7`)."""
+    kind = reminder.kind
+    return reminder.dedupe_key.replace(f":{kind}:", f":{ASKED_BY[kind]}:", 1)
 
 
 async def not_needed(
-    session: AsyncSession, settings: Settings, reminder: Reminder, person: Person,
+    session: AsyncSession, settings: Settings, found: Sequence[tuple[Reminder, Person]],
     now: datetime,
-) -> bool:
-    """Whether `reminder` is one before a window closes that has nothing left to ask."""
-    if reminder.kind not in KINDS:
-        return False
-    form = planner.FORM_OF[reminder.kind]
-    day = planner.asked_day(reminder.kind, reminder.dedupe_key)
-    workshop = await session.get(Workshop, reminder.workshop_id)
-    if workshop is None or not windows.is_open(settings.feedback, workshop, day, now):
-        return True
-    kind = reminder.kind
-    asked_key = reminder.dedupe_key.replace(f":{kind}:", f":{ASKED_BY[kind]}:", 1)
-    asked = await session.scalar(
-        select(Reminder.id).where(Reminder.dedupe_key == asked_key, Reminder.status.in_(ASKED)))
-    if asked is None:
-        return True
+) -> set[int]:
+    """The ids of the reminders of `found` (a batch of due ones) that are before a window
+    closes and have nothing left to ask; three queries for the whole batch.
+
+    An asking reminder that is not cancelled asked (sent, missed, or pending and so
+    delivered in this run, perhaps later in the same batch).
+    """
+    closing = [(reminder, person) for reminder, person in found if reminder.kind in KINDS]
+    if not closing:
+        return set()
+    workshops = {w.id: w for w in await session.scalars(
+        select(Workshop).where(Workshop.id.in_({r.workshop_id for r, _ in closing})))}
+    asked = set(await session.scalars(select(Reminder.dedupe_key).where(
+        Reminder.dedupe_key.in_([_asked_key(r) for r, _ in closing]),
+        Reminder.status != ReminderStatus.CANCELLED)))
     key = await feedback.feedback_key(session, settings)
-    saved = await session.scalar(
-        select(FeedbackResponse.id).where(
-            FeedbackResponse.respondent == feedback.pseudonym(key, person),
-            FeedbackResponse.workshop_id == reminder.workshop_id,
-            FeedbackResponse.form == form,
-            FeedbackResponse.day == (day or 0),
-        ).limit(1)
-    )
-    return saved is not None
+    names = {person.id: feedback.pseudonym(key, person) for _, person in closing}
+    saved = set((await session.execute(
+        select(FeedbackResponse.respondent, FeedbackResponse.workshop_id,
+               FeedbackResponse.form, FeedbackResponse.day)
+        .where(FeedbackResponse.respondent.in_(set(names.values())))
+    )).all())
+    skipped: set[int] = set()
+    for reminder, person in closing:
+        form = planner.FORM_OF[reminder.kind]
+        day = planner.asked_day(reminder.kind, reminder.dedupe_key)
+        workshop = workshops.get(reminder.workshop_id)
+        if (
+            workshop is None
+            or not windows.is_open(settings.feedback, workshop, day, now)
+            or _asked_key(reminder) not in asked
+            or (names[person.id], reminder.workshop_id, form, day or 0) in saved
+        ):
+            skipped.add(reminder.id)
+    return skipped

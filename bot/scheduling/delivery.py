@@ -94,8 +94,9 @@ async def deliver_due(
             polled: set[tuple[int, int]] = set()  # (workshop, day): asked once a batch
             due_of: dict[str, Due] = {}  # outbox key -> when its reminder was due, where
             skipped = 0
+            unneeded = await closing.not_needed(session, settings, found, now)
             for reminder, person in found:
-                if await closing.not_needed(session, settings, reminder, person, now):
+                if reminder.id in unneeded:
                     reminder.status = ReminderStatus.SKIPPED
                     skipped += 1
                     continue
