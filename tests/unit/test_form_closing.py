@@ -84,6 +84,21 @@ async def test_one_who_joined_after_a_form_was_asked_is_not_reminded_of_it(
     assert (got[(BO, "daily-closing:1")], got[(BO, "daily-closing:2")]) == ("skipped", "sent")
 
 
+async def test_when_the_form_was_missed_the_closing_reminder_is_the_one_chance(
+    workshop: Chat,
+) -> None:
+    chat = workshop
+    # The bot was down from before day 1 ended until an hour after its closing reminder
+    # was due: day 1's form is missed (past the grace); the closing one, in the same
+    # batch, goes out late (how it starts or queues the form is bot/scheduling/asking.py's).
+    chat.clock.set(DAY_2_END + timedelta(hours=1))
+    await chat.app.reminders.run_due()
+    await chat.app.worker.wait_idle()
+    (late,) = reminded(chat, ANA, 1)
+    assert "(delayed 60 min)" in late
+    assert (await closings(chat))[(ANA, "daily-closing:1")] == "sent"
+
+
 async def test_found_after_the_window_closed_it_is_skipped_not_missed(workshop: Chat) -> None:
     chat = workshop
     chat.clock.set(AFTER_DAY_1_CLOSED)  # the bot was down from before day 1 ended
