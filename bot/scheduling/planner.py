@@ -312,10 +312,6 @@ def _day_ends(
             )
 
 
-# What the final and debrief reminders add when they ask a form (and nothing without it).
-_ASKS = " Tell us how it went, right here."
-
-
 def _final(workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str]) -> Iterator[Planned]:
     """After the last day: learners get the `final` form, leads and hosts the `debrief`
     form (the thanks alone when that form is not in use)."""
@@ -331,7 +327,7 @@ def _final(workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str]) -> 
             person_id,
             kind,
             due,
-            thanks + (_ASKS if asks else ""),
+            thanks + (" Tell us how it went, right here." if asks else ""),
         )
 
 
