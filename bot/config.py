@@ -39,6 +39,7 @@ from bot.config_sections import (
     Settings,
     ZulipSettings,
     parse_duration,
+    parse_optional_duration,
 )
 from bot.forms import definitions
 
@@ -61,6 +62,7 @@ __all__ = [
     "organizers_on",
     "parse_duration",
     "parse_listen",
+    "parse_optional_duration",
     "poll_networks",
     "run_problems",
 ]
@@ -241,11 +243,12 @@ def _check_item(item: str, spec: dataclasses.Field[Any]) -> None:
             raise _Bad("an IANA time zone such as Europe/Oslo or UTC") from None
     elif kind == "listen address":
         _check_listen(item)
-    elif kind == "duration":
+    elif kind in ("duration", "duration or off"):
         try:
-            parse_duration(item)
+            (parse_optional_duration if kind == "duration or off" else parse_duration)(item)
         except ValueError:
-            raise _Bad("a duration such as 1d, 24h, 30m or 2h30m") from None
+            off = ', or "0" for none' if kind == "duration or off" else ""
+            raise _Bad(f"a duration such as 1d, 24h, 30m or 2h30m{off}") from None
     elif kind == "database url":
         _check_database_url(item)
 

@@ -119,6 +119,9 @@ class ReminderSettings:
     day_start_before: str = field(default="30m", metadata={"each": "duration"})
     day_end_after: str = field(default="0m", metadata={"each": "duration"})
     final_after: str = field(default="1h", metadata={"each": "duration"})
+    # Before a form's window closes, one reminder to each person asked it who has not
+    # saved it; "0" (any zero duration) or "" sends none.
+    form_closing_before: str = field(default="12h", metadata={"each": "duration or off"})
     grace: str = field(default="6h", metadata={"each": "duration"})
 
 
@@ -149,6 +152,13 @@ RETIRED = {
 }
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_optional_duration(text: str) -> timedelta | None:
+    """A duration that may be switched off: `""`, `0` or a zero duration -> None."""
+    if text.strip() in ("", "0"):
+        return None
+    return parse_duration(text) or None
 
 
 def parse_duration(text: str) -> timedelta:

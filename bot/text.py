@@ -167,3 +167,31 @@ _SAMPLED_YEARS = (2015, 2040)
 def clip(text: str, limit: int = 80) -> str:
     """Shorten text quoted back to a person so a huge message is not echoed whole."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+
+
+def ahead(offset: timedelta) -> str:
+    """How far ahead something is, as a reminder that far ahead says it: `tomorrow`,
+    `in one hour`, `in 30 minutes`, `in 25 hours`, `in 90 seconds`. Reminders of one
+    kind at several offsets (24 h and 1 h before a session) then say which they are.
+
+    The largest unit the offset is a whole number of; a count past a few of a
+    smaller unit (1d1m would be 1441 minutes) is rounded to the larger one, "about".
+    """
+    seconds = int(offset.total_seconds())
+    if seconds <= 0:
+        return "now"
+    if seconds == 86_400:
+        return "tomorrow"
+    for index, (unit, size) in enumerate(_UNITS):
+        if seconds % size:
+            continue
+        count = seconds // size
+        larger, larger_size = _UNITS[index - 1] if index else (unit, size)
+        if count > 3 * (larger_size // size) and larger_size > size:
+            rounded = round(seconds / larger_size)
+            return f"in about {rounded} {larger}{'s' if rounded != 1 else ''}"
+        return f"in {'one' if count == 1 else count} {unit}{'s' if count != 1 else ''}"
+    raise AssertionError("a whole number of seconds is always found")  # pragma: no cover

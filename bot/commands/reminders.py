@@ -25,6 +25,9 @@ KIND_LABELS = {
     "day-end": "day ends, the day's form to learners",
     "final": "after the last day, the final form to learners",
     "debrief": "after the last day, the debrief form to team leads and hosts",
+    "daily-closing": "before a day's form closes, to learners who have not saved it",
+    "final-closing": "before the final form closes, to learners who have not saved it",
+    "debrief-closing": "before the debrief form closes, to leads and hosts who have not",
 }
 
 

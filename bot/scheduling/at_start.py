@@ -3,16 +3,17 @@
 Commands keep the reminder table in step with the database's facts (each re-plans
 what it touched, bot/scheduling/reminders.py). What they cannot see is a change
 outside the database between two runs: the `[reminders]` section (offsets,
-`enabled`), the command prefix and default time zone the texts use, the feedback
-forms in use (`[feedback] enabled`, the shipped forms and `forms_file`), the zone
-rules the texts are written with, and the code (the bot's version, its source and
-its migrations). `fingerprint(settings)` is a hash of all of them;
-`replan_if_changed` re-plans every unfinished workshop only when the database has
-no fingerprint (a first start, or a database from before fingerprints) or another
-one, and stores the new one in the same transaction as the plan, in the bot's
-key/value row `("bot", "reminders_planned_with")` of `transport_state`.
-A start with nothing changed skips the re-plan (about 1.3 s on 10,000 learners,
-README "Performance").
+`enabled`, `form_closing_before`), the feedback windows (the reminder before a
+form's window closes is due from them), the command prefix and default time
+zone the texts use, the feedback forms in use (`[feedback] enabled`, the
+shipped forms and `forms_file`), the zone rules the texts are written with, and
+the code (the bot's version, its source and its migrations).
+`fingerprint(settings)` is a hash of all of them; `replan_if_changed` re-plans
+every unfinished workshop only when the database has no fingerprint (a first
+start, or a database from before fingerprints) or another one, and stores the
+new one in the same transaction as the plan, in the bot's key/value row
+`("bot", "reminders_planned_with")` of `transport_state`. A start with nothing
+changed skips the re-plan (about 1.3 s on 10,000 learners, README "Performance").
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def fingerprint(settings: Settings) -> str:
         "prefix": settings.bot.prefix,
         "default_timezone": settings.bot.default_timezone,
         "forms": {name: repr(form) for name, form in sorted(forms.items())},
+        # When the windows close moves the reminders due before they do.
+        "windows": [settings.feedback.daily_window, settings.feedback.final_window],
         "zone_rules": _zone_rules(),
         "code": _code(),
     }

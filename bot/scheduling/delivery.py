@@ -3,7 +3,9 @@
 `deliver_due` takes the pending reminders whose time has come and, in one
 transaction per batch, flips each to `sent` and writes its outbox row (dedupe
 key `reminder:<reminder key>`, unique, so even a second writer could not add a
-second row). The outbox worker then sends the row once. The first end-of-day
+second row). The outbox worker then sends the row once. A reminder before a
+form's window closes that is no longer needed is marked `skipped` instead
+(bot/scheduling/closing.py). The first end-of-day
 reminder of a day also writes the day's poll, where one is configured
 (bot/services/polls.py). A reminder found late
 (the bot was down, or busy) is sent marked "(delayed N min)" when it is less
@@ -23,6 +25,7 @@ command that may have changed the reminder table. The console's `/wait` uses
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -39,10 +42,10 @@ from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
-from bot.scheduling import asking, at_start, planner
+from bot.scheduling import asking, at_start, closing, planner
 from bot.services import polls
 from bot.text import code
-from bot.transport.base import Outgoing
+from bot.transport.base import Due, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,14 @@ async def deliver_due(
             written: list[OutboxMessage] = []
             missed: list[tuple[Reminder, str]] = []
             polled: set[tuple[int, int]] = set()  # (workshop, day): asked once a batch
+            due_of: dict[str, Due] = {}  # outbox key -> when its reminder was due, where
+            skipped = 0
+            unneeded = await closing.not_needed(session, settings, found, now)
             for reminder, person in found:
+                if reminder.id in unneeded:
+                    reminder.status = ReminderStatus.SKIPPED
+                    skipped += 1
+                    continue
                 late = now - reminder.due_at
                 if late >= DELAY_SHOWN_FROM:
                     reminder.late_minutes = int(late.total_seconds() // 60)
@@ -99,8 +109,11 @@ async def deliver_due(
                     continue
                 note = f"\n(delayed {reminder.late_minutes} min)" if reminder.late_minutes else ""
                 text = await asking.text_of(session, settings, reminder, person, now, note)
+                key = reminder_key(reminder.dedupe_key)
+                due_of[key] = Due(reminder.due_at,
+                                  person.timezone or settings.bot.default_timezone)
                 written.append(rows.add(
-                    session, key=reminder_key(reminder.dedupe_key), network=person.network,
+                    session, key=key, network=person.network,
                     message=Outgoing(text=text, user=person.user_id), reference="reminder",
                     now=now,
                 ))
@@ -113,12 +126,20 @@ async def deliver_due(
                         written += await polls.post_daily(session, settings, *day, now)
             written += _tell_organizers(session, settings, missed, now)
             await session.flush()
-            batch = [rows.delivery(row) for row in written]
+            batch = [_shown(rows.delivery(row), due_of) for row in written]
         deliveries += batch
         if hand is not None:
             hand(batch)
-        log.info("reminders due at %s: %d sent, %d missed", now, len(found) - len(missed),
-                 len(missed))
+        log.info("reminders due at %s: %d sent, %d missed, %d not needed", now,
+                 len(found) - len(missed) - skipped, len(missed), skipped)
+
+
+def _shown(delivery: Delivery, due_of: dict[str, Due]) -> Delivery:
+    """The delivery of a reminder's row carrying when it was due (for the console)."""
+    due = due_of.get(delivery.message.key or "")
+    if due is None:
+        return delivery
+    return dataclasses.replace(delivery, message=dataclasses.replace(delivery.message, due=due))
 
 
 def _tell_organizers(

@@ -7,7 +7,9 @@ recipient's zone. Dedupe keys are built from what survives edits (the
 workshop id, the session's `O` number, the day's number, the person), so a
 moved session or day moves its reminders instead of creating new ones.
 The schedule is ../shared/PRODUCT.md section 4; every offset comes from the
-`[reminders]` configuration section.
+`[reminders]` configuration section. Before a form's window closes
+(../shared/PRODUCT.md section 12, bot/services/windows.py) each person asked it
+gets one more reminder, kept out of their night (bot/scheduling/night.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.text import code, escape, link
+from bot.scheduling import night
+from bot.text import ahead, code, escape, link
 from bot.text import span as _span
 from bot.text import when as _when
 
@@ -26,6 +29,7 @@ from bot.text import when as _when
 span = functools.lru_cache(maxsize=4096)(_span)
 when = functools.lru_cache(maxsize=4096)(_when)
 escape = functools.lru_cache(maxsize=4096)(escape)
+out_of_night = functools.lru_cache(maxsize=4096)(night.out_of_night)
 
 ONBOARDING = "onboarding"
 PICK_SESSION = "pick-session"
@@ -34,9 +38,16 @@ DAY_START = "day-start"
 DAY_END = "day-end"
 FINAL = "final"
 DEBRIEF = "debrief"
-KINDS = (ONBOARDING, PICK_SESSION, LEARNER_DAY_BEFORE, DAY_START, DAY_END, FINAL, DEBRIEF)
+DAILY_CLOSING = "daily-closing"
+FINAL_CLOSING = "final-closing"
+DEBRIEF_CLOSING = "debrief-closing"
+KINDS = (ONBOARDING, PICK_SESSION, LEARNER_DAY_BEFORE, DAY_START, DAY_END, FINAL, DEBRIEF,
+         DAILY_CLOSING, FINAL_CLOSING, DEBRIEF_CLOSING)
 # The feedback form each kind starts when it is delivered (bot/scheduling/delivery.py).
-FORM_OF = {DAY_END: "daily", FINAL: "final", DEBRIEF: "debrief"}
+FORM_OF = {DAY_END: "daily", FINAL: "final", DEBRIEF: "debrief",
+           DAILY_CLOSING: "daily", FINAL_CLOSING: "final", DEBRIEF_CLOSING: "debrief"}
+# The reminder before the window of the form a kind asks closes.
+CLOSING_OF = {DAY_END: DAILY_CLOSING, FINAL: FINAL_CLOSING, DEBRIEF: DEBRIEF_CLOSING}
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,11 @@ class Offsets:
     day_start_before: timedelta = timedelta(minutes=30)
     day_end_after: timedelta = timedelta(0)
     final_after: timedelta = timedelta(hours=1)
+    # How long before a form's window closes its last reminder is due; None: none.
+    form_closing_before: timedelta | None = timedelta(hours=12)
+    # The windows themselves (`[feedback]` daily_window, final_window).
+    daily_window: timedelta = timedelta(hours=36)
+    final_window: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -134,6 +150,7 @@ def plan(
         *_day_ends(workshop, offsets, forms),
         *_final(workshop, offsets, forms),
     ]
+    found += _closings(workshop, offsets, forms, found)
     return [p for p in found if workshop.people[p.person_id].reminders]
 
 
@@ -142,10 +159,15 @@ def _key(workshop: WorkshopFacts, *parts: object) -> str:
 
 
 def _label(offset: timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
+    """An offset in a dedupe key, exact: two offsets have the same label only when they
+    are the same (60s and 90s were both `1m`, and the second reminder clashed)."""
+    seconds = int(offset.total_seconds())
+    if seconds % 60:
+        return f"{seconds}s"
+    minutes = seconds // 60
     if minutes % 60 == 0 and minutes:
         return f"{minutes // 60}h"
-    return f"{minutes}m" if minutes else f"{int(offset.total_seconds())}s"
+    return f"{minutes}m"
 
 
 def _links(workshop: WorkshopFacts) -> list[str]:
@@ -179,14 +201,14 @@ def _onboarding(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[Planned]:
         zone = workshop.people[person_id].zone
         ends_at = session.starts_at + timedelta(minutes=session.minutes)
         where = f" Join at {link(session.link)}" if session.link else ""
-        for offset in offsets.onboarding_before:
+        for offset in dict.fromkeys(offsets.onboarding_before):  # `1h` and `60m`: once
             yield Planned(
                 _key(workshop, ONBOARDING, session.code, person_id, _label(offset)),
                 person_id,
                 ONBOARDING,
                 session.starts_at - offset,
                 f"⏰ Your onboarding session {session.code} for {escape(workshop.title)} "
-                f"is on {span(session.starts_at, ends_at, zone)}.{where}",
+                f"is {ahead(offset)}, on {span(session.starts_at, ends_at, zone)}.{where}",
             )
 
 
@@ -266,9 +288,9 @@ def day_of(key: str) -> int:
 
 
 def asked_day(kind: str, key: str) -> int | None:
-    """The day a reminder of `FORM_OF` asks about (from its dedupe key), None for a form
-    not about one day (final, debrief)."""
-    return day_of(key) if kind == DAY_END else None
+    """The day a FORM_OF reminder is about (`w1:daily-closing:2:7` -> 2); None for the
+    forms not about one day (final, debrief) and for kinds that ask no form."""
+    return day_of(key) if FORM_OF.get(kind) == FORM_OF[DAY_END] else None
 
 
 def _day_ends(
@@ -307,3 +329,44 @@ def _final(workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str]) -> 
             due,
             thanks + (" Tell us how it went, right here." if asks else ""),
         )
+
+
+def _closings(
+    workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str], asking: list[Planned]
+) -> Iterator[Planned]:
+    """Before each asked form's window closes, one reminder to the person asked it, due
+    `form_closing_before` ahead of the close and kept out of their night. None when that
+    would be due when the form is asked or earlier (a window shorter than the offset)."""
+    before = offsets.form_closing_before
+    if not before:
+        return
+    ends = {day.number: day.ends_at for day in workshop.days}
+    last = max(ends.values())
+    for asked in asking:
+        closing = CLOSING_OF.get(asked.kind)
+        if closing is None or FORM_OF[asked.kind] not in forms:
+            continue
+        form = FORM_OF[asked.kind]
+        day = asked_day(asked.kind, asked.key)
+        closes = (ends[day] + offsets.daily_window if day
+                  else last + offsets.final_window)
+        due = closes - before
+        if due <= asked.due_at:
+            continue
+        zone = workshop.people[asked.person_id].zone
+        about = f"about day {day} of" if day else "of"
+        yield Planned(
+            asked.key.replace(f":{asked.kind}:", f":{closing}:", 1),
+            asked.person_id,
+            closing,
+            out_of_night(due, zone, asked.due_at, closes),
+            f"⏳ The {code(form)} form {about} {escape(workshop.title)} can be answered "
+            f"until {_until(closes, zone)}.",
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def _until(instant: datetime, zone: ZoneInfo) -> str:
+    """`Wed 17 Mar 21:00 (Asia/Kolkata)`: the zone by its name, which says where."""
+    local = instant.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %H:%M} ({zone.key})"

@@ -5,8 +5,8 @@ that is not finished (a finished one's pending reminders are cancelled), plans,
 and reconciles the `reminder` table with the
 plan in the caller's transaction: new reminders are inserted, pending ones
 whose time or text changed are moved, pending ones no longer planned are
-cancelled; sent and missed ones are history and never touched. A new or moved
-reminder whose time has already passed is not sent late: it is cancelled (or
+cancelled; sent, missed and skipped ones are history and never touched. A new
+or moved reminder whose time has already passed is not sent late: it is cancelled (or
 not created), as it would be news about something already under way.
 
 The dispatcher calls it after every command that may change something, before
@@ -29,7 +29,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import ReminderSettings, Settings, parse_duration
+from bot.config import (
+    FeedbackSettings,
+    ReminderSettings,
+    Settings,
+    parse_duration,
+    parse_optional_duration,
+)
 from bot.db.locks import lock_workshops
 from bot.db.models import (
     LocalRoom,
@@ -66,7 +72,9 @@ NARROW_AT_MOST = 5_000
 CHUNK = 2_000
 
 
-def offsets_of(settings: ReminderSettings) -> Offsets:
+def offsets_of(settings: ReminderSettings, windows: FeedbackSettings) -> Offsets:
+    """The planner's offsets from the `[reminders]` section and, for the reminder before
+    a form's window closes, the windows of the `[feedback]` section."""
     return Offsets(
         onboarding_before=tuple(parse_duration(text) for text in settings.onboarding_before),
         pick_session_before=parse_duration(f"{settings.pick_session_days_before}d"),
@@ -74,6 +82,9 @@ def offsets_of(settings: ReminderSettings) -> Offsets:
         day_start_before=parse_duration(settings.day_start_before),
         day_end_after=parse_duration(settings.day_end_after),
         final_after=parse_duration(settings.final_after),
+        form_closing_before=parse_optional_duration(settings.form_closing_before),
+        daily_window=parse_duration(windows.daily_window),
+        final_window=parse_duration(windows.final_window),
     )
 
 
@@ -252,7 +263,8 @@ async def _replan_workshop(
     planned: list[Planned] = []
     if settings.reminders.enabled:
         inputs = await facts(session, workshop, settings.bot.default_timezone, people_of)
-        planned = planner.plan(inputs, offsets_of(settings.reminders), settings.bot.prefix,
+        planned = planner.plan(inputs, offsets_of(settings.reminders, settings.feedback),
+                               settings.bot.prefix,
                                forms_in_use(settings))
         if people_of is not None:
             planned = [p for p in planned if p.person_id in people_of]
@@ -289,7 +301,7 @@ async def reconcile(
                 })
             continue
         rid, status, due_at, text, _ = found
-        if status in (ReminderStatus.SENT, ReminderStatus.MISSED):
+        if status in (ReminderStatus.SENT, ReminderStatus.MISSED, ReminderStatus.SKIPPED):
             continue
         same = due_at == item.due_at and text == item.text
         if status is ReminderStatus.PENDING and same:

@@ -92,6 +92,16 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Due:
+    """When a reminder was due, and its recipient's zone: presentation only, for a
+    transport that shows it (the console on a simulated clock); never stored, so a
+    row sent after a restart comes without it."""
+
+    at: datetime
+    zone: str
+
+
+@dataclass(frozen=True)
 class Outgoing:
     """Something the bot says. Text is Markdown; user-supplied parts are escaped.
 
@@ -116,6 +126,8 @@ class Outgoing:
     direct: bool = False
     # Not a message but something to do (`FORGET_DIRECT`), for transports that `Act`.
     action: str | None = None
+    # A reminder's due instant and recipient's zone (see `Due`); None for the rest.
+    due: Due | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if (self.room is None) == (self.user is None):

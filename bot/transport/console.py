@@ -6,7 +6,9 @@ is a direct chat, so the prefix is optional.
 `/as @other:host` switches who is typing; `/quit` (or end of input) stops.
 With a simulated clock (`console --clock 2027-03-08T09:00Z`), `/wait 2d3h`
 moves it forward and delivers every reminder that falls due on the way, in
-order (the rehearsal of a workshop week).
+order (the rehearsal of a workshop week): each reminder is shown with when it
+was due, in UTC and in its recipient's zone, so who hears what, when, can be
+read off.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.config import parse_duration
-from bot.transport.base import DatabaseUnavailable, Handler, Incoming, Outgoing
+from bot.transport.base import DatabaseUnavailable, Due, Handler, Incoming, Outgoing
 from bot.transport.render import plain_text
 from bot.values import UserId
 
@@ -123,7 +126,8 @@ class ConsoleTransport:
                 file.write(message.attachment.data)
             text += f"\n[file {message.attachment.filename} saved to {path}]"
         if message.user is not None and message.user != self.user:
-            self._print(f"[direct message to {message.user}]\n" + _indent(text))
+            self._print(f"[direct message to {message.user}{_due(message.due)}]\n"
+                        + _indent(text))
         else:
             self._print(_indent(text))
 
@@ -148,6 +152,17 @@ class ConsoleTransport:
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
         self.stdout.flush()
+
+
+def _due(due: Due | None) -> str:
+    """` · due Mon 15 Mar 08:00 UTC · 09:00 Europe/Oslo`: when a reminder was due, in UTC
+    and in its recipient's zone (with the date too when it is another day there)."""
+    if due is None:
+        return ""
+    utc = due.at.astimezone(UTC)
+    local = due.at.astimezone(ZoneInfo(due.zone))
+    day = "" if local.date() == utc.date() else f"{local:%a} {local.day} {local:%b} "
+    return f" · due {utc:%a} {utc.day} {utc:%b %H:%M} UTC · {day}{local:%H:%M} {due.zone}"
 
 
 def _indent(text: str) -> str:

@@ -37,7 +37,7 @@ DELIVERY_FAILURES = Counter(
 )
 REMINDERS = Gauge(
     "classroom_bot_reminders",
-    "Reminders by status (pending, sent, delayed, missed)",
+    "Reminders by status (pending, sent, delayed, missed, skipped)",
     ["status"],
     registry=REGISTRY,
 )

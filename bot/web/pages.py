@@ -186,7 +186,7 @@ class Pages:
                     .group_by(Reminder.status, Reminder.late_minutes.is_not(None))
                 )
             metrics.OUTBOX_DEPTH.set(int(pending or 0))
-            by_status = dict.fromkeys(("pending", "sent", "delayed", "missed"), 0)
+            by_status = dict.fromkeys(("pending", "sent", "delayed", "missed", "skipped"), 0)
             for status, late, count in reminders:
                 by_status[status.value] += count
                 if status is ReminderStatus.SENT and late:

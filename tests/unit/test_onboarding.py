@@ -105,7 +105,7 @@ async def test_reminders_are_delivered_once_in_the_recipients_zone(room: Chat) -
     await chat.say(HOST, "!onboarding join O1")
     await chat.app.reminders.advance(chat.clock, timedelta(days=7, hours=4))  # to 9 Mar 13:00
     assert to(chat, HOST) == [
-        "⏰ Your onboarding session O1 for Spring is on Tue 10 Mar 09:00–10:00 EDT. "
+        "⏰ Your onboarding session O1 for Spring is tomorrow, on Tue 10 Mar 09:00–10:00 EDT. "
         "Join at <https://meet.example.org/o>"
     ]
     await chat.app.reminders.run_due()
@@ -152,7 +152,8 @@ async def test_a_learner_who_leaves_gets_no_reminders(room: Chat) -> None:
     chat = await in_oslo(room, HOST)
     await chat.say(ANA, "!join R1")
     assert [k for u, k, *_ in await reminders(chat) if u == ANA] == [
-        "learner-day-before", "day-end", "day-end", "final"
+        "learner-day-before", "day-end", "day-end", "daily-closing", "daily-closing", "final",
+        "final-closing",
     ]
     await chat.say(ANA, "!leave")
     assert {s for u, *_, s in await reminders(chat) if u == ANA} == {"cancelled"}

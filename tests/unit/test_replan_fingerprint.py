@@ -40,8 +40,12 @@ def forms_file(tmp_path: Path) -> Settings:
     changed(bot=BotSettings(organizers=("@org:uni.no",), prefix=".")),
     changed(bot=BotSettings(organizers=("@org:uni.no",), default_timezone="Europe/Oslo")),
     changed(feedback=FeedbackSettings(enabled=False)),
+    changed(reminders=ReminderSettings(form_closing_before="6h")),
+    changed(reminders=ReminderSettings(form_closing_before="0")),
+    changed(feedback=FeedbackSettings(daily_window="48h")),
+    changed(feedback=FeedbackSettings(final_window="3d")),
 ], ids=["offset", "onboarding offsets", "reminders off", "prefix", "default zone",
-        "feedback off"])
+        "feedback off", "closing offset", "closing off", "daily window", "final window"])
 def test_what_the_plan_is_made_from_changes_it(other: Settings) -> None:
     assert fingerprint(other) != fingerprint(BASE)
 

@@ -16,6 +16,9 @@ class ReminderStatus(enum.StrEnum):
     SENT = "sent"
     MISSED = "missed"
     CANCELLED = "cancelled"
+    # Due, but not needed by then: the reminder before a form's window closes, to a
+    # person who had already saved the form (bot/scheduling/closing.py). Nothing sent.
+    SKIPPED = "skipped"
 
 
 class Reminder(Base):
@@ -23,7 +26,7 @@ class Reminder(Base):
 
     `dedupe_key` names what it is about in terms that survive edits (session and
     day numbers, never a row an edit recreates); pending rows are moved or
-    cancelled when the plan changes, sent and missed ones are history.
+    cancelled when the plan changes, sent, missed and skipped ones are history.
     """
 
     __tablename__ = "reminder"
