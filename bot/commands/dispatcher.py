@@ -135,8 +135,6 @@ class Dispatcher:
     async def _handle(self, message: Incoming) -> list[Delivery]:
         message = replace(message, body=whole_characters(message.body))
         request = None if message.unreadable else self.recognize(message)
-        if request is None and message.is_direct and not message.unreadable:
-            request = self._for_a_conversation(message)
         if request is None and not message.unreadable:
             return []
         # Past the sender's limit (bot/commands/limits.py), before any database work.
@@ -167,12 +165,6 @@ class Dispatcher:
                 f"If it happens again, tell an organizer the reference {code(reference)}."
             )
         return await self._say(message, sorry, reference)
-
-    def _for_a_conversation(self, message: Incoming) -> Request | None:
-        """In a direct chat, text that is no command (`!!! loved it`) may still be an
-        answer to a conversation in progress (bot/conversations/router.py)."""
-        text = message.body.strip().removeprefix(self.settings.bot.prefix).strip()
-        return Request(text) if text else None
 
     def _loggable(self, message: Incoming, request: Request) -> str:
         """What a log line may say about the message. In a room, what was typed (the

@@ -114,7 +114,7 @@ async def offer(session: AsyncSession, settings: Settings, kinds: Kinds, person:
     to tell the person (the intro and first question, or one line)."""
     said, active = await _current(session, settings, kinds, person, now)
     if active is not None and subject_of(active).same(subject):
-        return said + _where_you_are(settings, kinds, active)
+        return said.rstrip() if said else _where_you_are(settings, kinds, active)
     if active is None:
         return said + await _start(session, settings, kinds, person, subject, now, 0)
     waiting = await waiting_of(session, person)
@@ -134,7 +134,7 @@ async def push(session: AsyncSession, settings: Settings, kinds: Kinds, person: 
     ends. One already waiting comes to the top with its answers so far."""
     said, active = await _current(session, settings, kinds, person, now)
     if active is not None and subject_of(active).same(subject):
-        return said + _where_you_are(settings, kinds, active)
+        return said.rstrip() if said else _where_you_are(settings, kinds, active)
     waiting = await waiting_of(session, person)
     chosen = next((row for row in waiting if subject_of(row).same(subject)), None)
     kept = ""
