@@ -14,21 +14,22 @@ import json
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import FeedbackResponse, LocalRoom, MemberRole, Membership, Workshop
+from bot.db.models import FeedbackResponse, LocalRoom, SeatKind, Workshop
 from bot.forms.definitions import Audience, Form, Kind, Question
 from bot.forms.engine import Value, shown
+from bot.services import seat_history
 from bot.services.answer_items import items
 from bot.services.cells import spreadsheet_cell
 from bot.text import escape
 
 if TYPE_CHECKING:
     from bot.services.polls import PollCount
-    from bot.services.tallies import Counted
 
 BAR = 10
 # Free-text answers shown per question in a chat summary; the export has them all.
@@ -146,40 +147,47 @@ class Rate:
         return f"{self.label}: {self.responses} of {self.expected}{share}"
 
 
+Groups = Mapping[int, Mapping[int, int]]  # room id -> day (0: none) -> its responses
+
+
+def every_room(
+    counts: Mapping[tuple[int, int | None], int], room_ids: Iterable[int], day: int | None
+) -> dict[int, dict[int, int]]:
+    """What an organizer's summary rates: each room over `day`, or over every day that
+    has responses (day 0 when none has: the form's end), from responses per (day, room)."""
+    days = {day} if day is not None else ({number for number, _ in counts} or {0})
+    return {room: {d: counts.get((d, room), 0) for d in days} for room in room_ids}
+
+
 async def rates(
-    session: AsyncSession,
-    workshop: Workshop,
-    form: Form,
-    counted: Counted,
-    room: LocalRoom | None,
-    only: Mapping[int, tuple[int, int]] | None = None,
+    session: AsyncSession, workshop: Workshop, form: Form, groups: Groups, now: datetime
 ) -> list[Rate]:
-    """Responses against people expected to answer: seated learners (staff for a staff
-    form), per room; the room a response came from is kept without the person.
-    Over several days, each day counts: 3 learners and 2 days expect 6 responses.
-    `only` (room id -> its responses and days counted) rates those rooms alone, each
-    from its own released groups (`counted` may hold a pool, whose per-room counts a
-    lead may not see)."""
-    roles = (MemberRole.LEARNER,) if form.audience is Audience.LEARNERS else (
-        MemberRole.LEAD, MemberRole.HOST)
-    query = (
-        select(LocalRoom, func.count(func.distinct(Membership.person_id)))
-        .join(Membership, Membership.room_id == LocalRoom.id)
-        .where(LocalRoom.workshop_id == workshop.id, Membership.role.in_(roles))
-        .group_by(LocalRoom.id)
-        .order_by(LocalRoom.id)
-    )
-    if room is not None:
-        query = query.where(LocalRoom.id == room.id)
-    if only is not None:
-        query = query.where(LocalRoom.id.in_(only))
-    per_room = [(r, n) for r, n in (await session.execute(query)).all()]
-    days = max(1, len(counted.days))
-    if only is not None:
-        return [Rate(f"{r.code} {escape(r.name)}", only[r.id][0], n * only[r.id][1])
-                for r, n in per_room]
-    return [Rate(f"{r.code} {escape(r.name)}", counted.by_room.get(r.id, 0), n * days)
-            for r, n in per_room]
+    """Responses against people expected to answer, per room of `groups` over its days:
+    the learners (staff for a staff form) seated at the day's end, from the seat history
+    (bot/services/seat_history.py): a day not over yet counts who is seated now, a form
+    not about a day (day 0) who was at the last day's end. Over several days each day
+    counts: 3 learners and 2 days expect 6 responses. A response from someone not
+    seated then (who left, or joined later and answered about that day) counts as a
+    response, and a day never expects fewer than it has: no rate goes above 100 %.
+    The room a response came from is kept without the person."""
+    kind = SeatKind.LEARNER if form.audience is Audience.LEARNERS else SeatKind.STAFF
+    ends = {d.number: d.ends_at for d in workshop.days}
+    last = max(ends.values(), default=now)
+
+    def end_of(day: int) -> datetime:
+        return min(ends.get(day, last), now)
+
+    days = {d for per in groups.values() for d in per}
+    held = await seat_history.seated_at(session, list(groups), kind, map(end_of, days))
+    found = await session.scalars(
+        select(LocalRoom).where(LocalRoom.id.in_(groups)).order_by(LocalRoom.id))
+    rated = []
+    for r in found:
+        per = groups[r.id]
+        expected = sum(max(held[end_of(d)].get(r.id, 0), n) for d, n in per.items())
+        if expected:
+            rated.append(Rate(f"{r.code} {escape(r.name)}", sum(per.values()), expected))
+    return rated
 
 
 def render(
