@@ -23,7 +23,7 @@ from bot.forms.definitions import Kind
 if TYPE_CHECKING:
     from bot.services.summary import Tally
 
-UNSAFE = re.compile(r"[^A-Za-z0-9_]+")  # in a file name part; `-` joins the parts
+UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")  # replaced in each part of a file name
 NAMED_ROOMS = 3  # a chart of more rooms says how many
 
 
@@ -36,7 +36,7 @@ def file_name(slug: str, form: str, day: int | None, rooms: Sequence[str], at: d
     shown = list(rooms) if len(rooms) <= NAMED_ROOMS else [f"{len(rooms)}rooms"]
     parts = ["feedback", slug, form, *([f"day{day}"] if day else []), *shown,
              at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")]
-    return "-".join(UNSAFE.sub("_", part).strip("_") or "_" for part in parts) + ".png"
+    return "-".join(UNSAFE.sub("_", part).strip("_-") or "_" for part in parts) + ".png"
 
 
 WIDTH = 7.0  # inches
