@@ -16,7 +16,8 @@ def test_the_name_says_what_the_chart_shows_and_when_in_utc() -> None:
     made = datetime(2027, 3, 16, 21, 0, 59, tzinfo=KOLKATA)  # 15:30 UTC
     assert (file_name("spring", "daily", 2, ["R7"], made)
             == "feedback-spring-daily-day2-R7-20270316T1530Z.png")
-    assert file_name("spring", "final", None, [], made) == "feedback-spring-final-20270316T1530Z.png"
+    assert (file_name("spring", "final", None, [], made)
+            == "feedback-spring-final-20270316T1530Z.png")
 
 
 def test_names_differ_where_the_charts_do() -> None:
