@@ -142,3 +142,22 @@ async def test_each_chart_has_its_own_file_name(chat: Chat) -> None:
     assert names == ["feedback-2026-spring-daily-20260317T1005Z.png",
                      "feedback-2026-spring-daily-day1-20260317T1005Z.png",
                      "feedback-2026-spring-daily-day1-R1-20260317T1005Z.png"]
+
+
+async def test_a_leads_summary_rates_and_names_its_chart_alike(chat: Chat) -> None:
+    """Five of six answer day 1; the sixth leaves on day 2. Day 1's group is shown to
+    the room's host from its window's end (36 h) and 10 minutes on: 5 of the 6 seated
+    when the day ended (counted from who is seated now: 5 of 5)."""
+    await rooms(chat)
+    for n in range(1, 7):
+        await chat.say(learner(n), "!join R1")
+    chat.clock.set(DAY1)
+    for n in range(1, 6):
+        await answer_daily(chat, learner(n), 1)
+    chat.clock.set(DAY2)
+    await chat.say(learner(6), "!leave")
+    chat.clock.set(datetime(2026, 3, 18, 21, 45, tzinfo=UTC))
+    answer = await chat.say(host(1), "!feedback summary daily day=1")
+    assert "Response rate: R1 Room1: 5 of 6 (83%)" in answer.reply
+    assert [m.attachment.filename for m in answer.messages if m.attachment is not None] == [
+        "feedback-2026-spring-daily-day1-R1-20260318T2145Z.png"]
