@@ -128,8 +128,9 @@ async def show_summary(
         f", {chosen.code}" if chosen else "") + ")"
     counts = await release.group_counts(ctx.session, workshop.id, form)
     rooms_rated = [chosen.id] if chosen else list(await summary.room_codes(ctx.session, workshop))
+    days = counted.days or ({day} if day else set())
     rates = await summary.rates(ctx.session, workshop, definition,
-                                summary.every_room(counts, rooms_rated, day), ctx.now())
+                                summary.every_room(counts, rooms_rated, days), ctx.now())
     export = code(f"{ctx.prefix}feedback export {form}" + (f" day={day}" if day else ""))
     # Votes carry no room: a room's summary shows the form's answers only.
     voted = None if chosen else await polls.counts(ctx.session, workshop, form, day)

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -151,12 +151,13 @@ Groups = Mapping[int, Mapping[int, int]]  # room id -> day (0: none) -> its resp
 
 
 def every_room(
-    counts: Mapping[tuple[int, int | None], int], room_ids: Iterable[int], day: int | None
+    counts: Mapping[tuple[int, int | None], int], room_ids: Iterable[int],
+    days: Collection[int],
 ) -> dict[int, dict[int, int]]:
-    """What an organizer's summary rates: each room over `day`, or over every day that
-    has responses (day 0 when none has: the form's end), from responses per (day, room)."""
-    days = {day} if day is not None else ({number for number, _ in counts} or {0})
-    return {room: {d: counts.get((d, room), 0) for d in days} for room in room_ids}
+    """What an organizer's summary rates: each room over the days its summary counts
+    (those it has responses about; none: day 0, the form's end), from the responses
+    per (day, room)."""
+    return {room: {d: counts.get((d, room), 0) for d in days or (0,)} for room in room_ids}
 
 
 async def rates(

@@ -82,6 +82,7 @@ async def test_a_learner_who_joins_on_day_3_leaves_day_1s_rate_as_it_was(chat: C
     chat.clock.set(DAY3)
     await chat.say(learner(3), "!join R1")
     assert await rate(chat, " day=1") == "R1 Room1: 1 of 2 (50%)"
+    assert await rate(chat, " day=2") == "R1 Room1: 0 of 2 (0%)"  # nobody answered it
     await answer_daily(chat, learner(3), 3)
     assert await rate(chat, " day=3") == "R1 Room1: 1 of 3 (33%)"
 
