@@ -16,6 +16,7 @@ from bot.services import (
     charts,
     feedback,
     polls,
+    release,
     rooms,
     summary,
     tallies,
@@ -132,7 +133,11 @@ async def show_summary(
     found = counted.responses
     title = f"{definition.title} ({form}" + (f", day {day}" if day else "") + (
         f", {chosen.code}" if chosen else "") + ")"
-    rates = await summary.rates(ctx.session, workshop, definition, counted, chosen)
+    counts = await release.group_counts(ctx.session, workshop.id, form)
+    rooms_rated = [chosen.id] if chosen else list(await summary.room_codes(ctx.session, workshop))
+    days = counted.days or ({day} if day else set())
+    rates = await summary.rates(ctx.session, workshop, definition,
+                                summary.every_room(counts, rooms_rated, days), ctx.now())
     export = code(f"{ctx.prefix}feedback export {form}" + (f" day={day}" if day else ""))
     # Votes carry no room: a room's summary shows the form's answers only.
     voted = None if chosen else await polls.counts(ctx.session, workshop, form, day)
@@ -140,7 +145,9 @@ async def show_summary(
     image = charts.distributions(title, counted.tallies)
     attachment = None
     if image is not None:
-        attachment = Attachment(f"feedback-{form}.png", "image/png", image)
+        name = charts.file_name(workshop.slug, form, day, [chosen.code] if chosen else [],
+                                ctx.now())
+        attachment = Attachment(name, "image/png", image)
     return Reply(text, attachment=attachment)
 
 

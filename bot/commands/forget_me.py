@@ -52,7 +52,7 @@ async def _answer(scene: Scene, _state: State, text: str) -> Step:
         return Step("Nothing was removed; the bot still knows you.", None, ended=True)
     key = await feedback.feedback_key(scene.session, scene.settings)
     chats = (scene.chat,) if scene.chat else ()
-    moved = await forget.forget(scene.session, key, scene.person, direct_rooms=chats)
+    moved = await forget.forget(scene.session, key, scene.person, scene.now, direct_rooms=chats)
     return Step(
         "Done: the bot no longer has your user id or anything about you. If you write "
         f"again, you start afresh (e.g. {code(prefix + 'help')}).", None, ended=True,

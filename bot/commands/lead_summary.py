@@ -52,7 +52,7 @@ async def reply(
         text = "\n".join(lines)
         return Reply(ctx.showing_times(text) if timed else text)
     counted = await tallies.count(ctx.session, workshop.id, form, None, None, blocks)
-    rates = await summary.rates(ctx.session, workshop, form, counted, None, view.released())
+    rates = await summary.rates(ctx.session, workshop, form, view.released(), ctx.now())
     text = summary.render(title, counted.tallies, counted.responses, rates)
     covered = "; ".join(_covered(d, names) for d in view.days if d.status in (
         Status.RELEASED, Status.POOL))
@@ -60,7 +60,9 @@ async def reply(
     image = charts.distributions(title, counted.tallies)
     attachment = None
     if image is not None:
-        attachment = Attachment(f"feedback-{form.name}.png", "image/png", image)
+        name = charts.file_name(workshop.slug, form.name, day, [names[r] for r in shown],
+                                ctx.now())
+        attachment = Attachment(name, "image/png", image)
     return Reply(ctx.showing_times(text) if timed else text, attachment=attachment)
 
 

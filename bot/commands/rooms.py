@@ -295,6 +295,7 @@ async def edit(
         held,
         ctx.role is Role.ORGANIZER,
         ctx.prefix,
+        ctx.now(),
     )
     keys = {o.field: o.key for o in ROOM_OPTIONS.options} | {"status": "status"}
     text = f"{room.code} changed: {', '.join(sorted(keys[f] for f in fields))}."
@@ -322,7 +323,7 @@ async def edit(
 )
 async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
     room, _ = await managed_room(ctx, room_code)
-    told = await rooms.withdraw(ctx.session, room)
+    told = await rooms.withdraw(ctx.session, room, ctx.now())
     notices = tuple(
         Notice(
             p.user_id,

@@ -61,7 +61,7 @@ async def leave(ctx: Context) -> Reply:
             f"You are a host or team lead of {room.code}, not a learner there. To step down, "
             f"use {code(f'{ctx.prefix}room step-down {room.code}')}."
         )
-    result = await seats.leave(ctx.session, workshop, ctx.person)
+    result = await seats.leave(ctx.session, workshop, ctx.person, ctx.now())
     where = "the waitlist of " if result.was is MemberRole.WAITLIST else ""
     return Reply(
         f"You left {where}{result.room.code} {escape(result.room.name)}.",

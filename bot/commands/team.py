@@ -80,7 +80,7 @@ async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
     user = ctx.someone(user)
     room, _ = await managed_room(ctx, room_code)
     person = await people.find(ctx.session, ctx.message.network, user)
-    await team.remove_lead(ctx.session, room, person)
+    await team.remove_lead(ctx.session, room, person, ctx.now())
     if user == ctx.sender:
         return Reply(f"You are no longer a team lead of {room.code}.")
     told = Notice(
@@ -99,6 +99,6 @@ async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
 )
 async def step_down(ctx: Context, room_code: RoomCode) -> str:
     room, _ = await managed_room(ctx, room_code)
-    gave_up = await team.step_down(ctx.session, room, ctx.person, ctx.prefix)
+    gave_up = await team.step_down(ctx.session, room, ctx.person, ctx.prefix, ctx.now())
     roles = " and ".join(ROLE_LABELS[r] for r in gave_up)
     return f"You are no longer {roles} of {room.code} {escape(room.name)}."

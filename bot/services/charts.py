@@ -12,13 +12,32 @@ drawn once (~25 ms) instead of laid out, drawn twice and measured (~150-250 ms).
 from __future__ import annotations
 
 import io
+import re
 import textwrap
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.forms.definitions import Kind
 
 if TYPE_CHECKING:
     from bot.services.counted import Tally
+
+UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")  # replaced in each part of a file name
+NAMED_ROOMS = 3  # a chart of more rooms says how many
+
+
+def file_name(slug: str, form: str, day: int | None, rooms: Sequence[str], at: datetime
+              ) -> str:
+    """A chart's own file name, from what it shows and when it was made (UTC, to the
+    minute): `feedback-spring-daily-day2-R7-20270316T1530Z.png`. Letters, digits, `_`
+    and `-` only, so it is a file name on every system (no `:`, `/` or space), and
+    charts saved from one chat do not replace each other."""
+    shown = list(rooms) if len(rooms) <= NAMED_ROOMS else [f"{len(rooms)}rooms"]
+    parts = ["feedback", slug, form, *([f"day{day}"] if day else []), *shown,
+             at.astimezone(UTC).strftime("%Y%m%dT%H%MZ")]
+    return "-".join(UNSAFE.sub("_", part).strip("_-") or "_" for part in parts) + ".png"
+
 
 WIDTH = 7.0  # inches
 ROW = 0.28  # inches per choice, and per question title

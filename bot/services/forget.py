@@ -16,6 +16,7 @@ part (an outbox action, written by the command with its answer).
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Enum, String, Table, Text, delete, or_, select, update
@@ -31,7 +32,7 @@ from bot.db.models import (
     Person,
     PollVote,
 )
-from bot.services import feedback, seats, tallies, whole_ids
+from bot.services import feedback, seat_history, seats, tallies, whole_ids
 from bot.text import escape
 
 KIND = "forget-me"
@@ -45,14 +46,18 @@ GONE = "[forgotten]"
 
 
 async def forget(
-    session: AsyncSession, key: bytes, person: Person, direct_rooms: Collection[str] = ()
+    session: AsyncSession, key: bytes, person: Person, now: datetime,
+    direct_rooms: Collection[str] = (),
 ) -> list[tuple[LocalRoom, list[Person]]]:
     """Forget the person (`direct_rooms`: their direct chats the bot knows of, e.g.
     where they confirmed); the seats they held go to the next on the waitlists
-    (returned per room, so they are told)."""
+    (returned per room, so they are told), and the seat history (anonymous, kept)
+    says they were given up `now` (the clock's time)."""
     user_id = person.user_id
-    held = await session.scalars(select(Membership).where(Membership.person_id == person.id))
+    held = list(await session.scalars(
+        select(Membership).where(Membership.person_id == person.id)))
     rooms = {m.room.id: m.room for m in held if m.role is MemberRole.LEARNER}
+    places = {m.room.id: m.room for m in held}
     for answered in (FeedbackResponse, PollVote):
         await session.execute(
             update(answered).where(answered.respondent == feedback.pseudonym(key, person))
@@ -75,7 +80,8 @@ async def forget(
         for column in table.columns:
             if _free_text(column):
                 await _replace_in(session, table, column, user_id)
-    return [(room, await seats.fill_seats(session, room)) for room in rooms.values()]
+    await seat_history.sync(session, places.values(), now)
+    return [(room, await seats.fill_seats(session, room, now)) for room in rooms.values()]
 
 
 def _free_text(column: Column[Any]) -> bool:

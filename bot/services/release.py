@@ -76,14 +76,13 @@ class View:
     # Responses per (day, room id): the counts the decision was made on.
     counts: Mapping[tuple[int, int | None], int] = field(default_factory=dict)
 
-    def released(self) -> dict[int, tuple[int, int]]:
-        """Per room whose groups are shown: its responses in them, and how many days."""
-        found: dict[int, tuple[int, int]] = {}
+    def released(self) -> dict[int, dict[int, int]]:
+        """Per room whose groups are shown: the days shown, each with its responses."""
+        found: dict[int, dict[int, int]] = {}
         for block in self.blocks:
             if block.room_id is not None:
-                n, days = found.get(block.room_id, (0, 0))
-                found[block.room_id] = (n + self.counts.get((block.day, block.room_id), 0),
-                                        days + 1)
+                found.setdefault(block.room_id, {})[block.day] = self.counts.get(
+                    (block.day, block.room_id), 0)
         return found
 
     @property

@@ -24,6 +24,7 @@ from bot.db.models import (
     Workshop,
     WorkshopState,
 )
+from bot.services import seat_history
 from bot.services.errors import NotAllowed, TooManyRooms, UserError
 from bot.services.seats import SEEKERS, STAFF, fill_seats, occupancy, occupancy_of
 from bot.values import DaySet, RoomCode, fold, format_days, parse_days
@@ -83,7 +84,7 @@ async def add(
     for role in STAFF:
         session.add(Membership(room=room, workshop_id=room.workshop_id, person=host, role=role,
                                joined_at=now))
-    await session.flush()
+    await seat_history.sync(session, [room], now)
     return room
 
 
@@ -111,6 +112,7 @@ async def edit(
     held: set[MemberRole],
     is_organizer: bool,
     prefix: str,
+    now: datetime,
 ) -> Edited:
     """Change a room. A new mode clears what applied only to the old one unless given anew."""
     if room.status is RoomStatus.WITHDRAWN:
@@ -145,7 +147,7 @@ async def edit(
         setattr(room, name, value)
     _check_place(room)
     await session.flush()
-    return Edited(await fill_seats(session, room), cleared)
+    return Edited(await fill_seats(session, room, now), cleared)
 
 
 def _check_place(room: LocalRoom) -> None:
@@ -153,7 +155,7 @@ def _check_place(room: LocalRoom) -> None:
         raise UserError("An in-person room needs its city: add city=…")
 
 
-async def withdraw(session: AsyncSession, room: LocalRoom) -> list[Person]:
+async def withdraw(session: AsyncSession, room: LocalRoom, now: datetime) -> list[Person]:
     """Withdraw a room; its learners and waiting learners lose their place and are returned."""
     await lock_rooms(session, [room])
     if room.status is RoomStatus.WITHDRAWN:
@@ -166,7 +168,7 @@ async def withdraw(session: AsyncSession, room: LocalRoom) -> list[Person]:
         delete(Membership).where(Membership.room_id == room.id, Membership.role.in_(SEEKERS))
     )
     room.status = RoomStatus.WITHDRAWN
-    await session.flush()
+    await seat_history.sync(session, [room], now)
     return told
 
 

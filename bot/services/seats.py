@@ -29,6 +29,7 @@ from bot.db.models import (
     Workshop,
     WorkshopState,
 )
+from bot.services import seat_history
 from bot.services.errors import UserError
 
 STAFF = (MemberRole.HOST, MemberRole.LEAD)
@@ -78,11 +79,12 @@ async def roles_in(
     return set(found)
 
 
-async def fill_seats(session: AsyncSession, room: LocalRoom) -> list[Person]:
+async def fill_seats(session: AsyncSession, room: LocalRoom, now: datetime) -> list[Person]:
     """Move the first waiting learners into free seats; returns who moved up."""
     await lock_rooms(session, [room])
     free = (await occupancy_of(session, room)).seats_left(room)
     if free <= 0:
+        await seat_history.sync(session, [room], now)  # the seat the caller freed, if any
         return []
     waiting = await session.scalars(
         select(Membership)
@@ -94,7 +96,7 @@ async def fill_seats(session: AsyncSession, room: LocalRoom) -> list[Person]:
     for membership in waiting:
         membership.role = MemberRole.LEARNER
         promoted.append(membership.person)
-    await session.flush()
+    await seat_history.sync(session, [room], now)
     return promoted
 
 
@@ -158,7 +160,7 @@ async def join(
         await lock_rooms(session, [result_moved])
         await session.delete(current)
         await session.flush()
-        promoted = await fill_seats(session, result_moved)
+        promoted = await fill_seats(session, result_moved, now)
     taken = await occupancy_of(session, room)
     role = MemberRole.LEARNER
     if taken.seats_left(room) == 0 or taken.waiting > 0:
@@ -167,7 +169,7 @@ async def join(
         room=room, workshop_id=room.workshop_id, person=person, role=role, joined_at=now
     )
     session.add(membership)
-    await session.flush()
+    await seat_history.sync(session, [room], now)
     position = await waitlist_position(session, membership) if role is MemberRole.WAITLIST else None
     return JoinResult(membership, position, moved_from=result_moved, promoted_elsewhere=promoted)
 
@@ -179,7 +181,9 @@ class LeaveResult:
     promoted: list[Person]
 
 
-async def leave(session: AsyncSession, workshop: Workshop, person: Person | None) -> LeaveResult:
+async def leave(
+    session: AsyncSession, workshop: Workshop, person: Person | None, now: datetime
+) -> LeaveResult:
     current = await seeker_membership(session, workshop.id, person) if person else None
     if current is None:
         raise UserError(f"You are not in a local room of {workshop.slug}.")
@@ -187,7 +191,7 @@ async def leave(session: AsyncSession, workshop: Workshop, person: Person | None
     await lock_rooms(session, [room])
     await session.delete(current)
     await session.flush()
-    return LeaveResult(room, was, await fill_seats(session, room))
+    return LeaveResult(room, was, await fill_seats(session, room, now))
 
 
 async def my_memberships(

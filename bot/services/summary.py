@@ -11,18 +11,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import FeedbackResponse, LocalRoom, MemberRole, Membership, Workshop
+from bot.db.models import FeedbackResponse, LocalRoom, SeatKind, Workshop
 from bot.forms.definitions import Audience, Form, Kind
 from bot.forms.engine import Value, shown
+from bot.services import seat_history
 from bot.services.answer_items import items
 from bot.services.cells import spreadsheet_cell
-from bot.services.counted import Counted, PollCount, Tally, first_texts
+from bot.services.counted import PollCount, Tally, first_texts
 from bot.text import escape
 
 BAR = 10
@@ -67,40 +69,48 @@ class Rate:
         return f"{self.label}: {self.responses} of {self.expected}{share}"
 
 
+Groups = Mapping[int, Mapping[int, int]]  # room id -> day (0: none) -> its responses
+
+
+def every_room(
+    counts: Mapping[tuple[int, int | None], int], room_ids: Iterable[int],
+    days: Collection[int],
+) -> dict[int, dict[int, int]]:
+    """What an organizer's summary rates: each room over the days its summary counts
+    (those it has responses about; none: day 0, the form's end), from the responses
+    per (day, room)."""
+    return {room: {d: counts.get((d, room), 0) for d in days or (0,)} for room in room_ids}
+
+
 async def rates(
-    session: AsyncSession,
-    workshop: Workshop,
-    form: Form,
-    counted: Counted,
-    room: LocalRoom | None,
-    only: Mapping[int, tuple[int, int]] | None = None,
+    session: AsyncSession, workshop: Workshop, form: Form, groups: Groups, now: datetime
 ) -> list[Rate]:
-    """Responses against people expected to answer: seated learners (staff for a staff
-    form), per room; the room a response came from is kept without the person.
-    Over several days, each day counts: 3 learners and 2 days expect 6 responses.
-    `only` (room id -> its responses and days counted) rates those rooms alone, each
-    from its own released groups (`counted` may hold a pool, whose per-room counts a
-    lead may not see)."""
-    roles = (MemberRole.LEARNER,) if form.audience is Audience.LEARNERS else (
-        MemberRole.LEAD, MemberRole.HOST)
-    query = (
-        select(LocalRoom, func.count(func.distinct(Membership.person_id)))
-        .join(Membership, Membership.room_id == LocalRoom.id)
-        .where(LocalRoom.workshop_id == workshop.id, Membership.role.in_(roles))
-        .group_by(LocalRoom.id)
-        .order_by(LocalRoom.id)
-    )
-    if room is not None:
-        query = query.where(LocalRoom.id == room.id)
-    if only is not None:
-        query = query.where(LocalRoom.id.in_(only))
-    per_room = [(r, n) for r, n in (await session.execute(query)).all()]
-    days = max(1, len(counted.days))
-    if only is not None:
-        return [Rate(f"{r.code} {escape(r.name)}", only[r.id][0], n * only[r.id][1])
-                for r, n in per_room]
-    return [Rate(f"{r.code} {escape(r.name)}", counted.by_room.get(r.id, 0), n * days)
-            for r, n in per_room]
+    """Responses against people expected to answer, per room of `groups` over its days:
+    the learners (staff for a staff form) seated at the day's end, from the seat history
+    (bot/services/seat_history.py): a day not over yet counts who is seated now, a form
+    not about a day (day 0) who was at the last day's end. Over several days each day
+    counts: 3 learners and 2 days expect 6 responses. A response from someone not
+    seated then (who left, or joined later and answered about that day) counts as a
+    response, and a day never expects fewer than it has: no rate goes above 100 %.
+    The room a response came from is kept without the person."""
+    kind = SeatKind.LEARNER if form.audience is Audience.LEARNERS else SeatKind.STAFF
+    ends = {d.number: d.ends_at for d in workshop.days}
+    last = max(ends.values(), default=now)
+
+    def end_of(day: int) -> datetime:
+        return min(ends.get(day, last), now)
+
+    days = {d for per in groups.values() for d in per}
+    held = await seat_history.seated_at(session, list(groups), kind, map(end_of, days))
+    found = await session.scalars(
+        select(LocalRoom).where(LocalRoom.id.in_(groups)).order_by(LocalRoom.id))
+    rated = []
+    for r in found:
+        per = groups[r.id]
+        expected = sum(max(held[end_of(d)].get(r.id, 0), n) for d, n in per.items())
+        if expected:
+            rated.append(Rate(f"{r.code} {escape(r.name)}", sum(per.values()), expected))
+    return rated
 
 
 def render(

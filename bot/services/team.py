@@ -24,6 +24,7 @@ from bot.db.models import (
     Workshop,
     WorkshopState,
 )
+from bot.services import seat_history
 from bot.services.errors import NotAllowed, UserError
 from bot.services.seats import SEEKERS, STAFF, fill_seats, roles_in
 
@@ -103,15 +104,17 @@ async def add_lead(
     was = next((role for role in SEEKERS if role in held), None)
     promoted: list[Person] = []
     if was is not None:
-        await _drop(session, room, person, SEEKERS)
-        promoted = await fill_seats(session, room)
+        await _drop(session, room, person, SEEKERS, now)
+        promoted = await fill_seats(session, room, now)
     session.add(Membership(room=room, workshop_id=room.workshop_id, person=person,
                            role=MemberRole.LEAD, joined_at=now))
-    await session.flush()
+    await seat_history.sync(session, [room], now)
     return NewLead(was, promoted)
 
 
-async def remove_lead(session: AsyncSession, room: LocalRoom, person: Person | None) -> None:
+async def remove_lead(
+    session: AsyncSession, room: LocalRoom, person: Person | None, now: datetime
+) -> None:
     membership = None
     if person is not None:
         membership = await session.scalar(
@@ -125,11 +128,11 @@ async def remove_lead(session: AsyncSession, room: LocalRoom, person: Person | N
         who = person.user_id if person else "That person"
         raise UserError(f"{who} is not a team lead of {room.code}.")
     await session.delete(membership)
-    await session.flush()
+    await seat_history.sync(session, [room], now)
 
 
 async def step_down(
-    session: AsyncSession, room: LocalRoom, person: Person | None, prefix: str
+    session: AsyncSession, room: LocalRoom, person: Person | None, prefix: str, now: datetime
 ) -> tuple[MemberRole, ...]:
     """The person stops being host and lead of the room; returns the roles they gave up.
 
@@ -154,12 +157,13 @@ async def step_down(
             f"Add someone first with `{prefix}room lead add {room.code} @user:server`, "
             f"or withdraw the room with `{prefix}room withdraw {room.code}`."
         )
-    await _drop(session, room, person, STAFF)
+    await _drop(session, room, person, STAFF, now)
     return held
 
 
 async def _drop(
-    session: AsyncSession, room: LocalRoom, person: Person, roles: tuple[MemberRole, ...]
+    session: AsyncSession, room: LocalRoom, person: Person, roles: tuple[MemberRole, ...],
+    now: datetime,
 ) -> None:
     await session.execute(
         delete(Membership).where(
@@ -168,4 +172,4 @@ async def _drop(
             Membership.role.in_(roles),
         )
     )
-    await session.flush()
+    await seat_history.sync(session, [room], now)

@@ -186,9 +186,18 @@ ROWS: dict[str, Rows] = {
              "state": '{"step": 0, "answers": {}}', "started_at": _T, "updated_at": _T},
         ],
     },
+    # A learner seat given up and one still held (0013 also backfills the memberships'
+    # seats, from id 1: see DERIVED).
+    "0013": {
+        "seat_history": [
+            {"id": hid, "workshop_id": 1, "room_id": 1, "kind": "learner", "since": _T,
+             "until": until}
+            for hid, until in ((100, "2026-03-17 14:00:00.000000"), (101, None))
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):
 # upgrading through it adds rows that no fixture names.
-DERIVED: dict[str, set[str]] = {"0010": {"feedback_item"}}
+DERIVED: dict[str, set[str]] = {"0010": {"feedback_item"}, "0013": {"seat_history"}}
 

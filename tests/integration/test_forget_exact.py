@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -171,8 +172,27 @@ def expected_after(before: Rows, gone: str, dm: str) -> Rows:
     return kept
 
 
+def seats_follow(before: Rows, after: Rows) -> None:
+    """The seat history is anonymous, so forget-me keeps it: a closed row stays as it
+    was, an open one may be closed (the seats given up) and new ones opened (the seats
+    taken from the waitlist); what stays open is what the memberships hold."""
+    old, new = before["seat_history"], after["seat_history"]
+    for key, row in old.items():
+        assert new[key] == row or (row["until"] is None and new[key] == {
+            **row, "until": new[key]["until"]}), (key, row, new[key])
+    assert all(new[key]["until"] is None for key in set(new) - set(old))
+    held = Counter((r["room_id"], r["kind"]) for r in new.values() if r["until"] is None)
+    members = after["membership"].values()
+    assert held == Counter(
+        [(m["room_id"], "learner") for m in members if m["role"] == "learner"]
+        + list({(m["room_id"], m["person_id"]): (m["room_id"], "staff") for m in members
+                if m["role"] in ("host", "lead")}.values()))
+
+
 def compare(after: Rows, expected: Rows, gone: str, dm: str) -> None:
     for table, rows in expected.items():
+        if table == "seat_history":
+            continue  # seats_follow
         new = {k: v for k, v in after[table].items() if k not in rows}
         if table == "outbox_message":  # the answers to forget-me, and the seat notices:
             # all to direct chats, so sent with nothing kept of what they said
@@ -220,7 +240,9 @@ async def forget_one(request: pytest.FixtureRequest, kind: str, network: str,
         await say(chat, gone, "!forget-me", direct=True)
         done = await chat.say(gone, "yes", direct=True)
         assert "no longer has your user id" in done.reply
-        compare(await snapshot(chat), expected_after(before, gone, dm), gone, dm)
+        after = await snapshot(chat)
+        compare(after, expected_after(before, gone, dm), gone, dm)
+        seats_follow(before, after)
 
 
 EXAMPLES = settings(max_examples=25, deadline=None, database=None, suppress_health_check=[

@@ -151,6 +151,28 @@ async def test_0010_itemizes_the_responses_saved_before_it(engine: AsyncEngine) 
     ]
 
 
+async def test_0013_backfills_a_seat_for_every_seat_held(engine: AsyncEngine) -> None:
+    """A learner seat each, and one team place per person and room (person 1 hosts and
+    leads room 1: one place); waiting learners hold no seat."""
+    await fill_up_to(engine, "0011")
+    await migrate.upgrade(engine)
+    async with engine.connect() as connection:
+        seats = (await connection.execute(sa.text(
+            "SELECT workshop_id, room_id, kind, since, until FROM seat_history"
+            " ORDER BY room_id, kind"
+        ))).all()
+    held = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    assert [(w, r, kind, until) for w, r, kind, _, until in seats] == [
+        (1, 1, "learner", None), (1, 1, "staff", None), (1, 3, "learner", None)]
+    assert all(_aware(since) == held for *_, since, _ in seats)
+
+
+def _aware(value: Any) -> datetime:
+    """A stored time as UTC (SQLite gives the text it keeps)."""
+    found = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
+
+
 async def test_down_and_up_again_keeps_the_rows_of_the_tables_that_stay(
     engine: AsyncEngine,
 ) -> None:

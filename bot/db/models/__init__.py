@@ -14,7 +14,15 @@ from bot.db.models.onboarding import Audience, OnboardingSession, OnboardingSign
 from bot.db.models.outbox import DeliveryStatus, HandledEvent, OutboxMessage, TransportState
 from bot.db.models.people import Person
 from bot.db.models.reminders import Reminder, ReminderStatus
-from bot.db.models.rooms import LocalRoom, MemberRole, Membership, RoomMode, RoomStatus
+from bot.db.models.rooms import (
+    LocalRoom,
+    MemberRole,
+    Membership,
+    RoomMode,
+    RoomStatus,
+    SeatHistory,
+    SeatKind,
+)
 from bot.db.models.workshops import Workshop, WorkshopDay, WorkshopState
 
 __all__ = [
@@ -22,6 +30,7 @@ __all__ = [
     "FeedbackItem", "FeedbackPoll",
     "FeedbackResponse", "HandledEvent", "LocalRoom", "MemberRole", "Membership",
     "OnboardingSession", "OnboardingSignup", "OutboxMessage", "Person", "PollVote",
-    "Reminder", "ReminderStatus", "RoomMode", "RoomStatus", "TransportState", "Workshop",
+    "Reminder", "ReminderStatus", "RoomMode", "RoomStatus", "SeatHistory", "SeatKind",
+    "TransportState", "Workshop",
     "WorkshopDay", "WorkshopState", "only_where", "stored_enum",
 ]

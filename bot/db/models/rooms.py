@@ -86,3 +86,31 @@ class Membership(Base):
 
     room: Mapped[LocalRoom] = relationship(lazy="joined")
     person: Mapped[Person] = relationship(lazy="joined")
+
+
+class SeatKind(enum.StrEnum):
+    """Who a form expects: a learner's seat, or a place in a room's team (host, lead
+    or both: one place per person)."""
+
+    LEARNER = "learner"
+    STAFF = "staff"
+
+
+class SeatHistory(Base):
+    """When seats were held, without who held them (bot/services/seat_history.py).
+
+    One row per held seat or team place: opened when it is taken, closed (`until`)
+    when it is given up, so a past day's response rate counts who was seated at that
+    day's end. No person id: the history is anonymous, and forget-me leaves it (and
+    so past rates) as it was. The waitlist is not a seat and has no rows.
+    """
+
+    __tablename__ = "seat_history"
+    __table_args__ = (Index("ix_seat_history_room_kind_until", "room_id", "kind", "until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("local_room.id", ondelete="CASCADE"))
+    kind: Mapped[SeatKind] = mapped_column(stored_enum(SeatKind))
+    since: Mapped[datetime]
+    until: Mapped[datetime | None]
