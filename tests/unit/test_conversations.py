@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import feedback_form, forget_me
 from bot.commands.context import Context
@@ -17,7 +18,8 @@ from bot.config import Settings
 from bot.config_sections import ConversationSettings
 from bot.conversations import store
 from bot.conversations.kinds import Kind, KindSet, Scene, State, Step, Subject
-from bot.db.models import Conversation
+from bot.db.models import Conversation, Person
+from bot.services import people
 from tests.chat import Chat
 from tests.unit.test_feedback_forms import ANA, dm, responses, workshop
 
@@ -63,6 +65,12 @@ async def colour(ctx: Context) -> str:
 def mount(chat: Chat) -> None:
     chat.app.dispatcher.registry = build_registry(extra)
     chat.app.dispatcher.kinds = build_kinds(colours)
+
+
+async def ana_in(session: AsyncSession) -> Person:
+    found = await people.find(session, "test", ANA)
+    assert found is not None
+    return found
 
 
 async def queue(chat: Chat) -> list[tuple[int, str, str | None, int]]:
@@ -221,3 +229,29 @@ async def test_a_form_whose_window_closed_while_waiting_is_dropped_in_one_line(
         "Thu 19 Mar 02:00 UTC; its window has closed, so nothing of it was saved and the "
         "form has ended."]
     assert await queue(chat) == []
+
+
+async def test_a_reminder_for_the_form_that_just_started_asks_its_question_once(
+    workshop: Chat,
+) -> None:
+    """The closing reminder of a waiting form comes after the form ahead of it closed:
+    ending that one starts the waiting one, whose question is then said once, not a
+    second time as "you have already started it"."""
+    chat = workshop
+    chat.clock.set(datetime(2026, 3, 18, 15, tzinfo=UTC))  # day 2, the last, is over
+    await dm(chat, ANA, "feedback daily day=2")
+    final = Subject(feedback_form.FORM, "final", workshop_id=1)
+    settings, kinds = chat.app.settings, chat.app.dispatcher.kinds
+    async with chat.app.sessions() as session, session.begin():
+        said = await store.offer(session, settings, kinds, await ana_in(session), final,
+                                 chat.clock.now())
+    assert said == ("The `final` form waits: it starts here when you finish or cancel the "
+                    "`daily` form about day 2.")
+    chat.clock.set(datetime(2026, 3, 20, 3, tzinfo=UTC))  # day 2's window closed at 02:00
+    async with chat.app.sessions() as session, session.begin():
+        said = await store.offer(session, settings, kinds, await ana_in(session), final,
+                                 chat.clock.now())
+    assert said.count("How likely are you to recommend this workshop") == 1
+    assert "already started" not in said
+    assert said.startswith("The `daily` form about day 2 could be answered until")
+    assert await queue(chat) == [(0, feedback_form.FORM, "final", 0)]
