@@ -6,8 +6,7 @@ The loader gathers every problem of a file before it gives up (one ConfigError
 lists them all), and each names the file, the key and what is accepted. Secrets
 may come from environment variables instead of the file (see `SECRET_ENV`).
 
-What only `run` needs (the Matrix login) is not a loading error: `run_problems`
-lists it, so console, migrate and export-rooms work with the same file.
+What only `run` needs (the Matrix login) is listed by `run_problems`, not refused.
 """
 
 from __future__ import annotations
@@ -62,7 +61,6 @@ __all__ = [
     "organizers_on",
     "parse_duration",
     "parse_listen",
-    "parse_optional_duration",
     "poll_networks",
     "run_problems",
 ]

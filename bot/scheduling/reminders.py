@@ -34,8 +34,8 @@ from bot.config import (
     ReminderSettings,
     Settings,
     parse_duration,
-    parse_optional_duration,
 )
+from bot.config_sections import parse_optional_duration
 from bot.db.locks import lock_workshops
 from bot.db.models import (
     LocalRoom,
