@@ -19,11 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot import networks
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.transport.base import Handler, Incoming, Outgoing, PermanentDeliveryError
 from tests.databases import sqlite_url
+
+# The transcript tests' own network: people written as on Matrix.
+TEST_NETWORK = networks.register(dataclasses.replace(
+    networks.get("console"), name="test", title="the test network"))
 
 ORGANIZER = "@org:example.org"
 ROOM = "!community:example.org"

@@ -38,6 +38,7 @@ from bot.conversations.kinds import Kinds
 from bot.db import state
 from bot.db.clashes import CLASH_ATTEMPTS, Clash, is_clash
 from bot.db.engine import is_unavailable, writers_waiting, writing
+from bot.networks import Network
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
@@ -338,19 +339,19 @@ class Dispatcher:
             args, kwargs = bind(command, arguments)
             result = await command.handler(ctx, *args, **kwargs)
         except UsageError as exc:
-            raise UserError(self._usage_answer(command, exc.message)) from None
+            raise UserError(self._usage_answer(command, exc.message, ctx.network)) from None
         return result if isinstance(result, Reply) else Reply(result)
 
-    def _usage_answer(self, command: Command, problem: str) -> str:
+    def _usage_answer(self, command: Command, problem: str, network: Network) -> str:
         prefix = self.settings.bot.prefix
-        example = command.example.replace("!", prefix, 1)
+        problem = network.example(problem)  # a person it names, as on the asker's network
         if not re.match(r"[a-z-]+=", problem):  # keep `mode=` as typed
             problem = problem[:1].upper() + problem[1:]
         stop = "" if problem.endswith((".", "?", "!")) else "."
         return (
             f"⚠️ {problem}{stop}\n"
-            f"Usage: {code(command.usage(prefix))}\n"
-            f"Example: {code(example)}"
+            f"Usage: {code(command.usage(prefix, network))}\n"
+            f"Example: {code(command.example_for(prefix, network))}"
         )
 
     def _unknown(self, text: str, role: roles.Role) -> str:

@@ -169,7 +169,8 @@ class TransientDeliveryError(DeliveryError):
 
 
 class Transport(Protocol):
-    """What the rest of the bot needs from a chat network."""
+    """What the rest of the bot needs from every chat network; what only some can
+    do are the protocols of bot/transport/capabilities.py (and `Acts` below)."""
 
     network: str
 
@@ -189,12 +190,6 @@ class Transport(Protocol):
 
     async def stop(self) -> None:
         """Stop receiving; let messages already being handled finish."""
-        ...
-
-    async def power_level(self, room: str, user: str) -> int | None:
-        """The power level of a current member (joined) of a room; None for anyone
-        else (invited, left, kicked, banned, never in it) and where the network has
-        no power levels."""
         ...
 
 

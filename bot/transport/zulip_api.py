@@ -20,9 +20,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.config import ZulipSettings
 from bot.transport.base import Attachment
 from bot.transport.pacing import Pacer
+from bot.transport.zulip_network import ZulipSettings
 from bot.web import metrics
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import ZulipSettings
 from bot.transport.zulip_api import ZulipApi
 from bot.transport.zulip_format import user_number
+from bot.transport.zulip_network import ZulipSettings
 
 log = logging.getLogger(__name__)
 

@@ -29,12 +29,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.config import ZulipSettings
 from bot.transport.base import DatabaseUnavailable, Handler, Incoming, VoteHandler
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 from bot.transport.zulip_api import NETWORK, Unreachable, ZulipApi, ZulipError
 from bot.transport.zulip_format import ZulipMessage, command_text, read_message, user_key
+from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_polls import read_vote
 from bot.web import metrics
