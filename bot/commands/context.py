@@ -73,7 +73,7 @@ class Context:
             return user
         owner = networks.owner_of(user)
         where = f"a person on {owner.title}" if owner is not None else "nobody"
-        raise UsageError(f"{code(user)} is {where}, not here: name someone of "
+        raise UsageError(f"{code(user)} is {where}, not here: name someone on "
                          f"{here.title} like {code(here.person_example)}")
 
     async def me(self) -> Person:

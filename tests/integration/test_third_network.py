@@ -198,7 +198,7 @@ async def test_a_person_of_another_network_or_no_person_is_refused_in_its_words(
     await bot.say(ANA, ROOM)
     matrix = await bot.say(ANA, "!room lead add R1 @bo:uni.no")
     assert "`@bo:uni.no` is a person on Matrix, not here" in matrix
-    assert "name someone of Relay like `+ana`" in matrix
+    assert "name someone on Relay like `+ana`" in matrix
     unknown = await bot.say(ANA, "!room lead add R1 bob")
     assert "'bob' does not name a person" in unknown
     assert "Usage: `!room lead add R7 +name`" in unknown
