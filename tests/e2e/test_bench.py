@@ -1,5 +1,5 @@
 """Smoke runs of the benchmarks that need a homeserver, tiny sizes, on the session's
-Synapse: each runs and reports its figures (not their values: see README, Performance)."""
+Synapse: each runs and reports its figures (not their values: see docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@
   busy timeout (2 s here): the commands are handled again until the database is
   free and answered then, once; nothing half written, the bot keeps running.
 
-Each test records its figures in the "e2e timings" section (README, "Reliability").
+Each test records its figures in the "e2e timings" section (docs/reliability.md).
 """
 
 from __future__ import annotations

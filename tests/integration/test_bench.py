@@ -1,5 +1,5 @@
 """Smoke runs of the benchmarks that need no homeserver, tiny sizes: each runs and
-reports its figures (not their values: see README, Performance)."""
+reports its figures (not their values: see docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The sync loop asks for the next batch once the answers of the last one went out
 (at most ANSWERS_WAIT_S later): a sync waiting at the homeserver while the answers
 are sent is woken by each of them at the same moment as the asker's own, which
-measurably delayed every answer (README, Performance)."""
+measurably delayed every answer (bench/FINDINGS.md)."""
 
 from __future__ import annotations
 
