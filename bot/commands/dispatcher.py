@@ -5,13 +5,14 @@ progress takes the message (bot/conversations/router.py), else find the asker an
 their role -> bind the arguments -> run the handler -> re-plan the reminders ->
 write the answer (and notices to others) as outbox rows -> commit -> hand the
 rows to the outbox worker.
-A UserError rolls the command's changes back (the refusal is still a row), so
-a refused command changes nothing. A transaction the database refuses because
-of another one running at the same time (PostgreSQL: a unique index filled
-first, a deadlock) is run again from the start; after CLASH_ATTEMPTS the person
-is told to send it again. Any other exception rolls everything back
-and is logged with a short reference the person also sees, in a row written
-in a fresh transaction together with the event's claim. A database that cannot
+A UserError rolls the command's changes back (the refusal is still a row, worded
+by bot/commands/wording.py), so a refused command changes nothing. A transaction
+the database refuses because of another one running at the same time
+(PostgreSQL: a unique index filled first, a deadlock) is run again from the
+start; after CLASH_ATTEMPTS the person is told to send it again. Any other
+exception rolls everything back and is logged with a short reference the person
+also sees, in a row written in a fresh transaction together with the event's
+claim. A database that cannot
 be reached (locked past the busy timeout) is not the person's problem: nothing
 is written and the transport hands the message again later.
 """
@@ -32,6 +33,7 @@ from bot.clock import Clock
 from bot.commands import limits
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
+from bot.commands.wording import word
 from bot.config import Settings
 from bot.conversations import router
 from bot.conversations.kinds import Kinds
@@ -230,7 +232,7 @@ class Dispatcher:
                                                touched.copy())
                     )
             except UserError as exc:
-                reply, changed = Reply(exc.message), False
+                reply, changed = Reply(word(exc, self.settings.bot.prefix)), False
             written = await self._write(session, message, reply, reference)
         if changed and self.after_change is not None:
             await self.after_change()
@@ -265,7 +267,7 @@ class Dispatcher:
         try:
             return await self._counted(session, message, request)
         except UserError as exc:
-            return Reply(exc.message)
+            return Reply(word(exc, self.settings.bot.prefix))
 
     async def _answer_unreadable(self, message: Incoming) -> list[Delivery]:
         """Say where the message came from that it could not be read; a direct chat
