@@ -96,7 +96,7 @@ async def step_down(session: AsyncSession, rng: random.Random, now: datetime) ->
 async def capacity(session: AsyncSession, rng: random.Random, now: datetime) -> object:
     room = await pick_room(session, rng)
     wanted = rooms.RoomFields({"capacity": room.capacity + rng.choice((-1, 1, 2))})
-    return await rooms.edit(session, room, wanted, set(), True, "!", now)
+    return await rooms.edit(session, room, wanted, set(), True, now)
 
 
 async def withdraw(session: AsyncSession, rng: random.Random, now: datetime) -> object:
