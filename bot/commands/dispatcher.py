@@ -232,6 +232,7 @@ class Dispatcher:
                                                touched.copy())
                     )
             except UserError as exc:
+                # A conversation's answer may be refused by a service too.
                 reply, changed = Reply(word(exc, self.settings.bot.prefix)), False
             written = await self._write(session, message, reply, reference)
         if changed and self.after_change is not None:
@@ -267,7 +268,7 @@ class Dispatcher:
         try:
             return await self._counted(session, message, request)
         except UserError as exc:
-            return Reply(word(exc, self.settings.bot.prefix))
+            return Reply(exc.message)
 
     async def _answer_unreadable(self, message: Incoming) -> list[Delivery]:
         """Say where the message came from that it could not be read; a direct chat
@@ -310,9 +311,11 @@ class Dispatcher:
         name = matched[0].name if matched is not None else None
         try:
             reply = await self._invoke(session, message, request)
-        except UserError:
+        except UserError as exc:
             metrics.command_handled(name, "refused")
-            raise
+            # Worded here, where it leaves the command: a conversation that lets the
+            # command through adds its own line to the words, not to the facts.
+            raise UserError(word(exc, self.settings.bot.prefix)) from None
         except Exception:
             metrics.command_handled(name, "error")
             raise

@@ -20,7 +20,6 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands import wording
 from bot.commands.framework import Registry, Reply
 from bot.config import Settings
 from bot.conversations import store
@@ -79,7 +78,7 @@ async def step(
         try:
             reply = await command()
         except UserError as refused:
-            raise UserError(wording.word(refused, prefix) + still) from None
+            raise UserError(refused.message + still) from None
         current = await store.active_of(session, person)
         if current is not None and current.id == row.id:
             reply = replace(reply, text=reply.text + still)
