@@ -12,9 +12,9 @@ the database refuses because of another one running at the same time
 start; after CLASH_ATTEMPTS the person is told to send it again. Any other
 exception rolls everything back and is logged with a short reference the person
 also sees, in a row written in a fresh transaction together with the event's
-claim. A database that cannot
-be reached (locked past the busy timeout) is not the person's problem: nothing
-is written and the transport hands the message again later.
+claim. A database that cannot be reached (locked past the busy timeout) is not
+the person's problem: nothing is written and the transport hands the message
+again later.
 """
 
 from __future__ import annotations

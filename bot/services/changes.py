@@ -1,11 +1,11 @@
 """Who is told what when a workshop's days or times, or a room's venue, mode or days change.
 
 The command takes a `snapshot` before and after its change; `messages` compares
-the two and writes one direct message per affected person (the seated learners,
-team leads and hosts of the rooms concerned), in that person's zone, listing
-every change that concerns them. Someone whose rooms are untouched by the change
-(a room that does not meet on the day that moved) is not told; neither is the
-person who made the change, who reads it in the reply.
+the two and lists, for each affected person (the seated learners, team leads and
+hosts of the rooms concerned), every change that concerns them, in that person's
+zone; the command adds what to type to see more. Someone whose rooms are
+untouched by the change (a room that does not meet on the day that moved) is not
+told; neither is the person who made the change, who reads it in the reply.
 """
 
 from __future__ import annotations
