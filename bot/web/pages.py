@@ -86,7 +86,7 @@ class Pages:
         slug = request.match_info.get("slug")
         try:
             if slug is None:
-                return await workshops.require_current(session, self.prefix)
+                return await workshops.require_current(session)
             return await workshops.by_slug(session, slug)
         except UserError:
             what = f"There is no workshop {slug!r}." if slug else "No workshop is set up yet."
