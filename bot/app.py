@@ -31,7 +31,7 @@ from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import logs
+from bot import logs, metrics
 from bot.clock import Clock, SystemClock
 from bot.commands.dispatcher import Dispatcher
 from bot.commands.registry import build_kinds, build_registry
@@ -54,7 +54,6 @@ from bot.scheduling.housekeeping import (
 from bot.scheduling.scheduler import create_scheduler
 from bot.services import polls
 from bot.transport.base import Handler, Incoming, LoginFailed, Transport, Vote
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

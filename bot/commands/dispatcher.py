@@ -28,6 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot import metrics
 from bot.clock import Clock
 from bot.commands import limits
 from bot.commands.context import Context
@@ -47,7 +48,6 @@ from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
 from bot.transport.base import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.values import whole_characters
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

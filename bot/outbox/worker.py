@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.clock import Clock
 from bot.db.engine import is_unavailable, writing
 from bot.outbox import rows
@@ -33,7 +34,6 @@ from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
 from bot.transport.base import Acts, Outgoing, PermanentDeliveryError, Transport
 from bot.transport.retry import backoff_delay
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
