@@ -44,6 +44,7 @@ from bot.db.engine import (
     exposed,
 )
 from bot.db.state import StateStore
+from bot.messages import Handler, Incoming, LoginFailed, Vote
 from bot.outbox.worker import OutboxWorker, Sent
 from bot.scheduling.delivery import ReminderService
 from bot.scheduling.housekeeping import (
@@ -53,7 +54,7 @@ from bot.scheduling.housekeeping import (
 )
 from bot.scheduling.scheduler import create_scheduler
 from bot.services import polls
-from bot.transport.base import Handler, Incoming, LoginFailed, Transport, Vote
+from bot.transport.base import Transport
 
 log = logging.getLogger(__name__)
 

@@ -39,6 +39,7 @@ from bot.conversations.kinds import Kinds
 from bot.db import state
 from bot.db.clashes import CLASH_ATTEMPTS, Clash, is_clash
 from bot.db.engine import is_unavailable, writers_waiting, writing
+from bot.messages import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
@@ -46,7 +47,6 @@ from bot.scheduling.touched import watch
 from bot.services import roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
-from bot.transport.base import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.values import whole_characters
 
 log = logging.getLogger(__name__)

@@ -25,10 +25,10 @@ from typing import Any
 
 from bot.commands.params import Arg, Option, Options, Param, Rest, params_of
 from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokenize
+from bot.messages import Attachment
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import clip, code, escape, quoted
-from bot.transport.base import Attachment
 
 __all__ = [
     "MAX_ARGUMENT_BYTES",

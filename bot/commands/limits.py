@@ -34,8 +34,8 @@ from datetime import datetime, timedelta
 from bot import metrics
 from bot.commands.framework import Reply
 from bot.config_sections import Settings
+from bot.messages import Incoming
 from bot.services import roles
-from bot.transport.base import Incoming
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from bot.commands.framework import Registry, Reply
 from bot.config import Settings
 from bot.conversations import store
 from bot.conversations.kinds import Kinds
+from bot.messages import Incoming
 from bot.services import people
 from bot.services.errors import UserError
 from bot.text import code
-from bot.transport.base import Incoming
 
 # Words a conversation understands, typed with or without the prefix.
 CONTROL = {"help", "cancel", "back", "skip", "yes", "y", "save", "ok"}

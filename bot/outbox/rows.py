@@ -17,8 +17,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DeliveryStatus, FeedbackPoll, OutboxMessage
+from bot.messages import Attachment, Origin, Outgoing, Poll
 from bot.outbox.marks import DROP_IF_DIRECT, MARK_SENT
-from bot.transport.base import Attachment, Origin, Outgoing, Poll
 
 
 @dataclass(frozen=True)

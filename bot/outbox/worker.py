@@ -28,11 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import metrics
 from bot.clock import Clock
 from bot.db.engine import is_unavailable, writing
+from bot.messages import Outgoing, PermanentDeliveryError
 from bot.outbox import rows
 from bot.outbox.lanes import Lanes
 from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
-from bot.transport.base import Acts, Outgoing, PermanentDeliveryError, Transport
+from bot.transport.base import Acts, Transport
 from bot.transport.retry import backoff_delay
 
 log = logging.getLogger(__name__)

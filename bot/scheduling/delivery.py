@@ -39,13 +39,13 @@ from bot.config import Settings, organizers_on, parse_duration
 from bot.db.engine import is_unavailable, writing
 from bot.db.locks import lock_workshops
 from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
+from bot.messages import Due, Outgoing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
 from bot.scheduling import asking, at_start, closing, planner
 from bot.services import polls
 from bot.text import code
-from bot.transport.base import Due, Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings, poll_networks
 from bot.db.models import FeedbackPoll, OutboxMessage, PollVote, Workshop
 from bot.forms.definitions import Form, Kind, Question
+from bot.messages import POLL_ROOM, Outgoing, Poll, Vote
 from bot.outbox import rows
 from bot.services import feedback
 from bot.services.counted import PollCount
 from bot.text import escape
-from bot.transport.base import POLL_ROOM, Outgoing, Poll, Vote
 
 FORM = "daily"
 

@@ -22,7 +22,7 @@ from nio import AsyncClient, JoinResponse
 
 from bot.app import EXIT_LOGIN_FAILED, run
 from bot.config import DatabaseSettings, MatrixSettings, Settings
-from bot.transport.base import Delivered, Handler, Incoming
+from bot.messages import Delivered, Handler, Incoming
 from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_SYNC_TOKEN
 from tests.e2e.conftest import unique
 from tests.e2e.homeserver import Homeserver

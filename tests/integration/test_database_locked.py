@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from bot.config import DatabaseSettings
 from bot.db.models import DeliveryStatus, OutboxMessage
+from bot.messages import DatabaseUnavailable, Incoming, Outgoing
 from bot.outbox import rows
 from bot.outbox.worker import OutboxWorker, Sent
 from bot.scheduling.delivery import JOB_ID, UNAVAILABLE_RETRY, ReminderService
 from bot.scheduling.scheduler import create_scheduler
-from bot.transport.base import DatabaseUnavailable, Incoming, Outgoing
 from bot.transport.console import ConsoleTransport
 from tests.chat import ORGANIZER, ROOM, START, Chat
 from tests.tables import dump

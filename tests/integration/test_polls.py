@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from bot.config import FeedbackSettings, Settings, ZulipSettings
 from bot.db.models import FeedbackPoll, OutboxMessage, PollVote, Workshop
+from bot.messages import POLL_ROOM, Poll, Vote
 from bot.outbox import rows
 from bot.services import feedback, polls
-from bot.transport.base import POLL_ROOM, Poll, Vote
 from tests.chat import ORGANIZER, Chat
 
 WORKSHOP = ("!workshop add 2026-spring title=Spring tz=Europe/Oslo "

@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 
 from bot.db.models import Base, FeedbackPoll, FeedbackResponse, Person, PollVote
 from bot.forms import engine
+from bot.messages import Vote
 from bot.services import feedback
-from bot.transport.base import Vote
 from tests.chat import ORGANIZER, Chat
 from tests.web import web_client
 

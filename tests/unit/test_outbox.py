@@ -16,16 +16,16 @@ from bot.commands.context import Context
 from bot.commands.framework import CommandSet
 from bot.commands.registry import build_registry
 from bot.db.models import DeliveryStatus, HandledEvent, OutboxMessage, Person
-from bot.outbox import rows
-from bot.outbox.worker import OutboxWorker
-from bot.services import people
-from bot.transport.base import (
+from bot.messages import (
     Attachment,
     Origin,
     Outgoing,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from bot.outbox import rows
+from bot.outbox.worker import OutboxWorker
+from bot.services import people
 from tests.chat import ORGANIZER, ROOM, Chat
 
 ANA, BO = "@ana:uni.no", "@bo:uni.no"

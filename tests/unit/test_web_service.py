@@ -14,7 +14,7 @@ from aiohttp import ClientSession
 
 from bot import metrics
 from bot.config import ConfigError, HttpSettings, from_mapping
-from bot.transport.base import Incoming
+from bot.messages import Incoming
 from tests.chat import ORGANIZER, Chat
 from tests.web import sample, set_up_workshop, web_client
 
