@@ -30,11 +30,11 @@ from bot.clock import Clock
 from bot.db.engine import is_unavailable, writing
 from bot.messages import Outgoing, PermanentDeliveryError
 from bot.outbox import rows
+from bot.outbox.deliverers import Actor, Deliverer
 from bot.outbox.lanes import Lanes
 from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
-from bot.transport.base import Acts, Transport
-from bot.transport.retry import backoff_delay
+from bot.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,12 @@ Sleep = Callable[[float], Awaitable[Any]]
 Later = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
 
 
-async def _hand_over(transport: Transport, message: Outgoing) -> str | None:
-    """Send a message, or do an action (a transport that cannot has nothing to do)."""
+async def _hand_over(deliverer: Deliverer, message: Outgoing) -> str | None:
+    """Send a message, or do an action (a deliverer that cannot has nothing to do)."""
     if message.action is None:
-        return await transport.deliver(message)
-    if isinstance(transport, Acts):
-        await transport.act(message)
+        return await deliverer.deliver(message)
+    if isinstance(deliverer, Actor):
+        await deliverer.act(message)
     return None
 
 
@@ -81,7 +81,7 @@ class OutboxWorker:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
-        transports: Mapping[str, Transport],
+        transports: Mapping[str, Deliverer],
         *,
         sleep: Sleep = asyncio.sleep,
         later: Later | None = None,
