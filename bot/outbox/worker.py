@@ -193,7 +193,7 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                if item.message.poll is not None:  # its message id goes on the poll
+                if item.message.poll is not None:  # votes will name its message
                     await self._write(rows.mark_sent, item.id, self.clock.now(), sent_as)
                 else:
                     await self._recording(lambda: self._marks.mark(item.id), item.id)

@@ -72,7 +72,9 @@ async def sent_poll(chat: Chat, ref: str = "4711") -> FeedbackPoll:
         await rows.mark_sent(session, row.id, chat.clock.now(), ref)
     async with chat.app.sessions() as session:
         poll = await session.scalar(select(FeedbackPoll))
-    assert poll is not None and poll.message_ref == ref
+        kept = await session.get(OutboxMessage, row.id)
+    assert poll is not None and kept is not None and kept.network_message_id == ref
+    assert poll.outbox_key == kept.dedupe_key
     return poll
 
 
