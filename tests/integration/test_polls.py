@@ -96,6 +96,11 @@ async def test_votes_count_as_each_voter_left_them(chat: Chat) -> None:
     assert await vote(chat, "zulip:12", 1)
     assert not await vote(chat, "zulip:12", 9)  # no such choice
     assert not await vote(chat, "zulip:12", 0, poll="999")  # not one of the bot's polls
+    assert not await vote(chat, "zulip:12", 0, poll="471")  # nor is what its id begins with
+    async with chat.app.sessions() as session, session.begin():  # the same id elsewhere
+        assert not await polls.record_vote(session, chat.app.settings,
+                                           Vote("matrix", "@x:uni.no", "4711", (0,)),
+                                           chat.clock.now())
     async with chat.app.sessions() as session:
         workshop = await session.scalar(select(Workshop))
         assert workshop is not None
