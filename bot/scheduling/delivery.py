@@ -34,7 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock, FrozenClock
+from bot.clock import Clock, SetClock
 from bot.config import Settings, organizers_on, parse_duration
 from bot.db.engine import is_unavailable, writing
 from bot.db.locks import lock_workshops
@@ -226,7 +226,7 @@ class ReminderService:
                 raise
             log.warning("database unavailable for the due reminders; trying again in %d s: %s",
                         UNAVAILABLE_RETRY.total_seconds(), str(exc).splitlines()[0])
-            if not isinstance(self.clock, FrozenClock):  # a simulated clock moves by advance
+            if self.clock.moves_by_itself:  # a simulated one moves by `advance`
                 self._arm(self.clock.now() + UNAVAILABLE_RETRY)
             return
         await self.rearm()
@@ -236,7 +236,7 @@ class ReminderService:
         if not self.running:
             return
         due = await next_due(self.sessions)
-        if due is None or isinstance(self.clock, FrozenClock):
+        if due is None or not self.clock.moves_by_itself:
             # A simulated clock moves only by `advance`; no real timer can match it.
             if self.scheduler.get_job(JOB_ID) is not None:
                 self.scheduler.remove_job(JOB_ID)
@@ -248,7 +248,7 @@ class ReminderService:
             self.run_due, "date", run_date=when, id=JOB_ID, replace_existing=True
         )
 
-    async def advance(self, clock: FrozenClock, by: timedelta) -> int:
+    async def advance(self, clock: SetClock, by: timedelta) -> int:
         """Move a simulated clock forward, delivering everything due on the way, in order;
         how many outbox rows were written. Returns when they are all sent."""
         target = clock.now() + by

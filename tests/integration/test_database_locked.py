@@ -139,7 +139,10 @@ async def test_a_lock_shorter_than_the_busy_timeout_is_waited_out(
 
 
 class FixedClock:
-    """A clock that is not a FrozenClock (whose runs the console's /wait drives)."""
+    """A clock that stands still yet claims to move by itself, as the system's does
+    (a simulated clock's runs are driven by the console's /wait instead)."""
+
+    moves_by_itself = True
 
     def now(self) -> datetime:
         return START
