@@ -42,6 +42,7 @@ from bot.db.engine import (
     create_reader_sessionmaker,
     create_sessionmaker,
     exposed,
+    writing,
 )
 from bot.db.state import StateStore
 from bot.messages import Handler, Incoming, LoginFailed, Vote
@@ -198,8 +199,9 @@ class App:
             self._started.append(component)
 
     async def handle_vote(self, vote: Vote) -> None:
-        """Record a vote on one of the bot's polls (bot/services/polls.py)."""
-        async with self.sessions() as session, session.begin():
+        """Record a vote on one of the bot's polls (bot/services/polls.py), queued
+        behind the other writes like any of them."""
+        async with writing(self.sessions) as session:
             await polls.record_vote(session, self.settings, vote, self.clock.now())
 
     async def handle(self, message: Incoming) -> Sent:

@@ -5,11 +5,16 @@ the form's answers in the summary, and their pseudonyms cleared by forget-me."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from collections.abc import AsyncIterator
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import app
 from bot.config import FeedbackSettings, Settings, ZulipSettings
 from bot.db.models import FeedbackPoll, OutboxMessage, PollVote, Workshop
 from bot.messages import POLL_ROOM, Poll, Vote
@@ -135,3 +140,25 @@ async def test_a_response_that_replaces_the_voters_selection(chat: Chat) -> None
         async with chat.app.sessions() as session:
             stored = sorted(v.choice for v in await session.scalars(select(PollVote)))
         assert stored == list(choices)
+
+
+async def test_a_vote_is_written_through_the_writer_queue(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like every other write (on SQLite the writes of this process queue there, first
+    come first served, instead of meeting SQLite's busy handler)."""
+    await sent_poll(chat)
+    queued: list[object] = []
+    through_the_queue = app.writing
+
+    @contextlib.asynccontextmanager
+    async def counted(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        queued.append(sessions)
+        async with through_the_queue(sessions) as session:
+            yield session
+
+    monkeypatch.setattr(app, "writing", counted)
+    await chat.app.handle_vote(Vote("zulip", "zulip:11", "4711", (0,)))
+    assert queued == [chat.app.sessions]
+    async with chat.app.sessions() as session:
+        assert [v.choice for v in await session.scalars(select(PollVote))] == [0]
