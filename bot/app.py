@@ -33,8 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import logs, metrics
 from bot.clock import Clock, SystemClock
+from bot.commands import feedback_form
 from bot.commands.dispatcher import Dispatcher
-from bot.commands.registry import build_kinds, build_registry
+from bot.commands.registry import KINDS, build_kinds, build_registry
 from bot.config import ConfigError, Settings
 from bot.db import migrate
 from bot.db.engine import (
@@ -47,6 +48,7 @@ from bot.db.engine import (
 from bot.db.state import StateStore
 from bot.messages import Handler, Incoming, LoginFailed, Vote
 from bot.outbox.worker import OutboxWorker, Sent
+from bot.scheduling.asking import Asker
 from bot.scheduling.delivery import ReminderService
 from bot.scheduling.housekeeping import (
     PRUNE_INTERVAL,
@@ -148,8 +150,10 @@ class App:
         self.worker = OutboxWorker(self.sessions, self.clock, self.transports)
         self.scheduling = SchedulerService(self.sessions, self.clock)
         self.scheduler = self.scheduling.scheduler  # where timed jobs are added
+        # Reminders that ask offer a form as the commands declare it.
         self.reminders = ReminderService(
-            self.sessions, self.clock, settings, self.worker, self.scheduler
+            self.sessions, self.clock, settings, self.worker, self.scheduler,
+            asker=Asker(KINDS, feedback_form.subject),
         )
         self.dispatcher = Dispatcher(
             build_registry(), self.sessions, self.clock, settings, self._power_level,

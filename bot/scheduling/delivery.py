@@ -43,7 +43,8 @@ from bot.messages import Due, Outgoing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
-from bot.scheduling import asking, at_start, closing, planner
+from bot.scheduling import at_start, closing, planner
+from bot.scheduling.asking import Asker
 from bot.services import polls
 from bot.text import code
 
@@ -63,9 +64,10 @@ def reminder_key(dedupe_key: str) -> str:
 
 async def deliver_due(
     sessions: async_sessionmaker[AsyncSession], now: datetime, settings: Settings,
-    hand: Callable[[list[Delivery]], object] | None = None,
+    hand: Callable[[list[Delivery]], object] | None = None, *, asker: Asker,
 ) -> list[Delivery]:
-    """Turn every reminder due at `now` into an outbox row (or mark it missed).
+    """Turn every reminder due at `now` into an outbox row (or mark it missed); a
+    reminder that asks offers its form through `asker`.
 
     `hand` gets each batch's rows as soon as the batch is committed, so the first
     reminders are on their way while the next batch is written (bench/fanout.py).
@@ -108,7 +110,7 @@ async def deliver_due(
                     missed.append((reminder, person.network))
                     continue
                 note = f"\n(delayed {reminder.late_minutes} min)" if reminder.late_minutes else ""
-                text = await asking.text_of(session, settings, reminder, person, now, note)
+                text = await asker.text_of(session, settings, reminder, person, now, note)
                 key = reminder_key(reminder.dedupe_key)
                 due_of[key] = Due(reminder.due_at,
                                   person.timezone or settings.bot.default_timezone)
@@ -182,8 +184,11 @@ class ReminderService:
         settings: Settings,
         worker: OutboxWorker,
         scheduler: AsyncIOScheduler,
+        *,
+        asker: Asker,
     ) -> None:
         self.sessions = sessions
+        self.asker = asker
         self.clock = clock
         self.settings = settings
         self.worker = worker
@@ -220,7 +225,8 @@ class ReminderService:
             if not self.replanned:
                 await self.replan_all()
                 self.replanned = True
-            await deliver_due(self.sessions, self.clock.now(), self.settings, self.worker.hand)
+            await deliver_due(self.sessions, self.clock.now(), self.settings, self.worker.hand,
+                              asker=self.asker)
         except Exception as exc:
             if not is_unavailable(exc) or not self.running:
                 raise
@@ -255,7 +261,8 @@ class ReminderService:
         written = 0
         while (due := await next_due(self.sessions)) is not None and due <= target:
             clock.set(max(due, clock.now()))
-            deliveries = await deliver_due(self.sessions, clock.now(), self.settings)
+            deliveries = await deliver_due(self.sessions, clock.now(), self.settings,
+                                           asker=self.asker)
             written += len(deliveries)
             await self.worker.hand(deliveries).wait()
         clock.set(target)

@@ -153,7 +153,7 @@ async def test_due_reminders_try_again_while_the_database_is_locked(
 ) -> None:
     scheduler = create_scheduler()  # not started: its jobs are only looked at
     service = ReminderService(impatient.app.sessions, FixedClock(), impatient.app.settings,
-                              impatient.app.worker, scheduler)
+                              impatient.app.worker, scheduler, asker=impatient.app.reminders.asker)
     service.running = True
     other = lock(tmp_path / "bot.db")
     try:

@@ -54,7 +54,7 @@ async def test_a_timer_waits_for_the_next_reminder_only_on_a_clock_that_moves(
     monkeypatch.setattr(delivery, "next_due", next_due)
     scheduler = create_scheduler()  # not started: its jobs are only looked at
     service = ReminderService(cast(Any, None), clock, cast(Any, None), cast(Any, None),
-                              scheduler)
+                              scheduler, asker=cast(Any, None))
     service.running = True
     await service.rearm()
     job = scheduler.get_job(JOB_ID)
