@@ -136,6 +136,28 @@ class Outgoing:
             raise ValueError("an Outgoing message needs exactly one of room or user")
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A direct message to someone other than the asker (e.g. "you got a seat")."""
+
+    user: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a command handler or a conversation answers (handlers may also return plain
+    text); the dispatcher writes it, and its notices, as outbox rows."""
+
+    text: str
+    notices: tuple[Notice, ...] = ()
+    attachment: Attachment | None = None
+    mentions: tuple[str, ...] = ()
+    # Something for the transport to do about the asker in this chat once the answer
+    # is out (`FORGET_DIRECT`).
+    action: str | None = None
+
+
 class Delivered(Protocol):
     """What a handler returns: lets a transport wait until the answers went out.
     Cancelling a wait does not stop the answers."""
