@@ -7,7 +7,6 @@ import ast
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
-MIGRATIONS = BOT.parent / "migrations" / "versions"
 MAX_LINES = 400
 
 
@@ -95,17 +94,3 @@ def test_no_import_cycle_among_the_services() -> None:
     cycles = [c for node in sorted(graph) if (c := cycle_from(node))]
     assert not cycles, cycles[0]
 
-
-# What a migration may import of the bot: the column types its tables are declared
-# with. Anything else (a service's rules, a command's) it keeps a frozen copy of.
-MIGRATION_MAY_IMPORT = {"bot.db.types"}
-
-
-def test_a_migration_imports_nothing_of_the_bot_but_column_types() -> None:
-    paths = sorted(MIGRATIONS.glob("*.py"))
-    assert len(paths) >= 14
-    for path in paths:
-        of_the_bot = {m for m in imports(path) if m == "bot" or m.startswith("bot.")}
-        wrong = {m for m in of_the_bot
-                 if not any(m == a or m.startswith(a + ".") for a in MIGRATION_MAY_IMPORT)}
-        assert not wrong, (path.name, wrong)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT = ROOT / "bot"
+MIGRATIONS = ROOT / "migrations" / "versions"
 
 # Package (or top-level module) of bot -> what its modules must not import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -179,6 +180,25 @@ def test_every_exception_is_still_needed() -> None:
         assert module in imports_anywhere(sources[path], path), (path, module)
 
 
+# What a migration may import of the bot: the column types its tables are declared
+# with. Anything else (a service's rules, a command's) it keeps a frozen copy of.
+MIGRATION_MAY_IMPORT = {"bot.db.types"}
+
+
+def migration_violations(source: str) -> set[str]:
+    """What a migration imports of the bot beyond what it may."""
+    of_the_bot = {m for m in imports_anywhere(source, "migration.py") if _within(m, "bot")}
+    return {m for m in of_the_bot if not any(_within(m, a) for a in MIGRATION_MAY_IMPORT)}
+
+
+def test_a_migration_imports_nothing_of_the_bot_but_column_types() -> None:
+    paths = sorted(MIGRATIONS.glob("*.py"))
+    assert len(paths) >= 14
+    for path in paths:
+        wrong = migration_violations(path.read_text(encoding="utf-8"))
+        assert not wrong, (path.name, wrong)
+
+
 # The rules fail on planted imports.
 
 def test_a_planted_import_of_a_transport_in_the_outbox_is_found() -> None:
@@ -223,3 +243,10 @@ def test_a_planted_circle_is_found_and_a_type_checking_import_makes_none() -> No
              "try:\n    import bot.services.c\nexcept ImportError:\n    pass",
              "services/c.py": "from bot.outbox import a"}
     assert a_cycle(package_graph(three)) == ["outbox", "scheduling", "services", "outbox"]
+
+
+def test_a_planted_import_of_a_service_in_a_migration_is_found() -> None:
+    assert migration_violations("from bot.services.answer_items import rows") == {
+        "bot.services.answer_items", "bot.services.answer_items.rows"}
+    assert migration_violations("def later():\n    import bot.commands.rooms\n")
+    assert migration_violations("import bot.db.types\nimport sqlalchemy as sa\n") == set()
