@@ -93,4 +93,3 @@ def test_no_import_cycle_among_the_services() -> None:
 
     cycles = [c for node in sorted(graph) if (c := cycle_from(node))]
     assert not cycles, cycles[0]
-
