@@ -22,7 +22,7 @@ from typing import Any
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
-from bot.transport.base import Handler, Incoming, Outgoing, PermanentDeliveryError
+from bot.messages import Handler, Incoming, Outgoing, PermanentDeliveryError
 from tests.databases import sqlite_url
 
 ORGANIZER = "@org:example.org"

@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot import metrics
 from bot.clock import Clock
 from bot.commands import limits
 from bot.commands.context import Context
@@ -40,6 +41,7 @@ from bot.conversations.kinds import Kinds
 from bot.db import state
 from bot.db.clashes import CLASH_ATTEMPTS, Clash, is_clash
 from bot.db.engine import is_unavailable, writers_waiting, writing
+from bot.messages import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
@@ -47,9 +49,7 @@ from bot.scheduling.touched import watch
 from bot.services import roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
-from bot.transport.base import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.values import whole_characters
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
 from bot.conversations import store
 from bot.db.models import Workshop
 from bot.forms.definitions import Audience
+from bot.messages import Attachment
 from bot.services import (
     charts,
     feedback,
@@ -27,7 +28,6 @@ from bot.services import (
 from bot.services.errors import NotAllowed, UserError
 from bot.services.roles import Role
 from bot.text import code, when
-from bot.transport.base import Attachment
 from bot.values import RoomCode
 
 commands = CommandSet()

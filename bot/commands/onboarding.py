@@ -11,11 +11,11 @@ from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
 from bot.commands.workshops import usage_on_clock_change
 from bot.db.models import Audience, OnboardingSession, Person, Workshop
+from bot.messages import Attachment
 from bot.services import calendars, localtime, onboarding, people, workshops
 from bot.services.onboarding import SessionCode
 from bot.services.roles import Role
 from bot.text import code, link, span
-from bot.transport.base import Attachment
 from bot.values import Url
 
 commands = CommandSet()

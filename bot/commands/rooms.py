@@ -13,11 +13,11 @@ from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Reply, UsageError
 from bot.commands.notify import change_notices, told
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
+from bot.messages import Attachment
 from bot.services import changes, listing, rooms, seats, team, workshops
 from bot.services.errors import TooManyRooms, UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
-from bot.transport.base import Attachment
 from bot.values import DaySet, Language, RoomCode, Url, format_days, language_name
 
 commands = CommandSet()

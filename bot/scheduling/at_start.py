@@ -13,7 +13,7 @@ every unfinished workshop only when the database has no fingerprint (a first
 start, or a database from before fingerprints) or another one, and stores the
 new one in the same transaction as the plan, in the bot's key/value row
 `("bot", "reminders_planned_with")` of `transport_state`. A start with nothing
-changed skips the re-plan (about 1.3 s on 10,000 learners, README "Performance").
+changed skips the re-plan (about 1.3 s on 10,000 learners, docs/performance.md).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ workshops whose rows were added, changed or deleted. The dispatcher gives it
 to `reminders.replan` so only the reminders those facts feed are re-planned
 (bot/scheduling/reminders.py). What cannot be narrowed safely (a bulk
 statement on a planner table, a deleted person, room or workshop, a change
-to the reminder table itself) asks for a re-plan of everything, as before.
+to the reminder table itself) asks for a re-plan of everything.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from aiohttp import web
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.clock import Clock
 from bot.db.models import (
     DeliveryStatus,
@@ -33,7 +34,6 @@ from bot.services import calendars, listing, onboarding, workshops
 from bot.services.errors import UserError
 from bot.text import span
 from bot.values import language_name
-from bot.web import metrics
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),

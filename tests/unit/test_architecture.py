@@ -66,11 +66,10 @@ FEATURES = ("bot.commands.", "bot.services.feedback", "bot.services.forget",
 
 def test_the_conversation_mechanism_imports_no_feature() -> None:
     """Kinds are declared in their feature modules and mounted; the mechanism knows
-    them only by their declaration (bot/conversations/kinds.py)."""
-    allowed = {"bot.commands.framework"}
+    them only by their declaration (bot/conversations/kinds.py), and the commands
+    through a protocol (bot/conversations/router.py)."""
     for path in (BOT / "conversations").glob("*.py"):
-        features = {m for m in imports(path) if m.startswith(FEATURES)
-                    and not any(m == a or m.startswith(a + ".") for a in allowed)}
+        features = {m for m in imports(path) if m.startswith(FEATURES)}
         assert not features, (path, features)
 
 

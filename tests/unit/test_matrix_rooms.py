@@ -12,7 +12,7 @@ from bot.clock import SystemClock
 from bot.config import MatrixSettings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.state import StateStore
-from bot.transport.base import Outgoing
+from bot.messages import Outgoing
 from bot.transport.matrix import MatrixTransport
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_session import MatrixSession
