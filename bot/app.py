@@ -31,10 +31,11 @@ from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import logs, networks
+from bot import logs, metrics, networks
 from bot.clock import Clock, SystemClock
+from bot.commands import feedback_form
 from bot.commands.dispatcher import Dispatcher
-from bot.commands.registry import build_kinds, build_registry
+from bot.commands.registry import KINDS, build_kinds, build_registry
 from bot.config import ConfigError, Settings
 from bot.db import migrate
 from bot.db.engine import (
@@ -42,10 +43,13 @@ from bot.db.engine import (
     create_reader_sessionmaker,
     create_sessionmaker,
     exposed,
+    writing,
 )
 from bot.db.state import StateStore
+from bot.messages import Handler, Incoming, LoginFailed, Vote
 from bot.networks import Wiring
 from bot.outbox.worker import OutboxWorker, Sent
+from bot.scheduling.asking import Asker
 from bot.scheduling.delivery import ReminderService
 from bot.scheduling.housekeeping import (
     PRUNE_INTERVAL,
@@ -54,9 +58,8 @@ from bot.scheduling.housekeeping import (
 )
 from bot.scheduling.scheduler import create_scheduler
 from bot.services import polls
-from bot.transport.base import Handler, Incoming, LoginFailed, Transport, Vote
+from bot.transport.base import Transport
 from bot.transport.capabilities import DecidesOrganizers, PowerLevels
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +152,10 @@ class App:
         self.worker = OutboxWorker(self.sessions, self.clock, self.transports)
         self.scheduling = SchedulerService(self.sessions, self.clock)
         self.scheduler = self.scheduling.scheduler  # where timed jobs are added
+        # Reminders that ask offer a form as the commands declare it.
         self.reminders = ReminderService(
-            self.sessions, self.clock, settings, self.worker, self.scheduler
+            self.sessions, self.clock, settings, self.worker, self.scheduler,
+            asker=Asker(KINDS, feedback_form.subject),
         )
         self.dispatcher = Dispatcher(
             build_registry(), self.sessions, self.clock, settings, self._power_level,
@@ -202,8 +207,9 @@ class App:
             self._started.append(component)
 
     async def handle_vote(self, vote: Vote) -> None:
-        """Record a vote on one of the bot's polls (bot/services/polls.py)."""
-        async with self.sessions() as session, session.begin():
+        """Record a vote on one of the bot's polls (bot/services/polls.py), queued
+        behind the other writes like any of them."""
+        async with writing(self.sessions) as session:
             await polls.record_vote(session, self.settings, vote, self.clock.now())
 
     async def handle(self, message: Incoming) -> Sent:

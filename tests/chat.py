@@ -23,7 +23,7 @@ from bot import networks
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
-from bot.transport.base import Handler, Incoming, Outgoing, PermanentDeliveryError
+from bot.messages import Handler, Incoming, Outgoing, PermanentDeliveryError
 from tests.databases import sqlite_url
 
 # The transcript tests' own network: people written as on Matrix.

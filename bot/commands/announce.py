@@ -37,7 +37,7 @@ async def announce(
 ) -> Reply:
     if not text.strip():
         raise UsageError("the text to send is missing")
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     found = await ctx.session.scalars(
         select(Person)
         .join(Membership, Membership.person_id == Person.id)

@@ -14,11 +14,11 @@ from bot.commands.framework import Registry, UsageError
 from bot.config import Settings
 from bot.conversations.kinds import Kinds
 from bot.db.models import Person
+from bot.messages import Incoming
 from bot.networks import Network
 from bot.services import people
 from bot.services.roles import Role
 from bot.text import code, default_zone_note
-from bot.transport.base import Incoming
 from bot.values import UserId
 
 

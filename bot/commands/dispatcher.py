@@ -5,15 +5,16 @@ progress takes the message (bot/conversations/router.py), else find the asker an
 their role -> bind the arguments -> run the handler -> re-plan the reminders ->
 write the answer (and notices to others) as outbox rows -> commit -> hand the
 rows to the outbox worker.
-A UserError rolls the command's changes back (the refusal is still a row), so
-a refused command changes nothing. A transaction the database refuses because
-of another one running at the same time (PostgreSQL: a unique index filled
-first, a deadlock) is run again from the start; after CLASH_ATTEMPTS the person
-is told to send it again. Any other exception rolls everything back
-and is logged with a short reference the person also sees, in a row written
-in a fresh transaction together with the event's claim. A database that cannot
-be reached (locked past the busy timeout) is not the person's problem: nothing
-is written and the transport hands the message again later.
+A UserError rolls the command's changes back (the refusal is still a row, worded
+by bot/commands/wording.py), so a refused command changes nothing. A transaction
+the database refuses because of another one running at the same time
+(PostgreSQL: a unique index filled first, a deadlock) is run again from the
+start; after CLASH_ATTEMPTS the person is told to send it again. Any other
+exception rolls everything back and is logged with a short reference the person
+also sees, in a row written in a fresh transaction together with the event's
+claim. A database that cannot be reached (locked past the busy timeout) is not
+the person's problem: nothing is written and the transport hands the message
+again later.
 """
 
 from __future__ import annotations
@@ -28,16 +29,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot import metrics
 from bot.clock import Clock
 from bot.commands import limits
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
+from bot.commands.wording import refusal
 from bot.config import Settings
 from bot.conversations import router
 from bot.conversations.kinds import Kinds
 from bot.db import state
 from bot.db.clashes import CLASH_ATTEMPTS, Clash, is_clash
 from bot.db.engine import is_unavailable, writers_waiting, writing
+from bot.messages import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.networks import Network
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
@@ -46,9 +50,7 @@ from bot.scheduling.touched import watch
 from bot.services import roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
-from bot.transport.base import DatabaseUnavailable, Incoming, Origin, Outgoing
 from bot.values import whole_characters
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +233,9 @@ class Dispatcher:
                                                touched.copy())
                     )
             except UserError as exc:
-                reply, changed = Reply(exc.message), False
+                # A conversation's answer may be refused by a service too.
+                reply = Reply(refusal(exc, self.settings.bot.prefix, message.network))
+                changed = False
             written = await self._write(session, message, reply, reference)
         if changed and self.after_change is not None:
             await self.after_change()
@@ -309,9 +313,11 @@ class Dispatcher:
         name = matched[0].name if matched is not None else None
         try:
             reply = await self._invoke(session, message, request)
-        except UserError:
+        except UserError as exc:
             metrics.command_handled(name, "refused")
-            raise
+            # Worded here, where it leaves the command: a conversation that lets the
+            # command through adds its own line to the words, not to the facts.
+            raise UserError(refusal(exc, self.settings.bot.prefix, message.network)) from None
         except Exception:
             metrics.command_handled(name, "error")
             raise

@@ -12,6 +12,7 @@ from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
 from bot.conversations import store
 from bot.db.models import Workshop
 from bot.forms.definitions import Audience
+from bot.messages import Attachment
 from bot.services import (
     charts,
     feedback,
@@ -27,7 +28,6 @@ from bot.services import (
 from bot.services.errors import NotAllowed, UserError
 from bot.services.roles import Role
 from bot.text import code, when
-from bot.transport.base import Attachment
 from bot.values import RoomCode
 
 commands = CommandSet()
@@ -76,7 +76,7 @@ async def _form_and_day(
 async def start(ctx: Context, form: FormName | None = None, *, day: DayNumber | None = None
                 ) -> Reply:
     _enabled(ctx)
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     if form is None:
         if day is not None:
             raise UsageError("name the form to answer, e.g. daily")
@@ -118,12 +118,12 @@ async def show_summary(
     room: RoomCode | None = None,
 ) -> Reply:
     _enabled(ctx)
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     form = form or "daily"
     definition = feedback.form_named(ctx.settings, form)
     chosen = None
     if room is not None:
-        chosen = await rooms.get(ctx.session, room, ctx.prefix)
+        chosen = await rooms.get(ctx.session, room)
         await team.require_manager(ctx.session, chosen, ctx.person, ctx.role >= Role.ORGANIZER)
     if ctx.role < Role.ORGANIZER:  # the release model: bot/services/release.py
         return await lead_summary.reply(ctx, workshop, definition, day, chosen)
@@ -161,7 +161,7 @@ async def show_summary(
 async def export(ctx: Context, form: FormName = "daily", *, day: DayNumber | None = None
                  ) -> Reply:
     _enabled(ctx)
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     definition = feedback.form_named(ctx.settings, form)
     found = await feedback.responses(ctx.session, workshop, form, day, None)
     names = await summary.room_codes(ctx.session, workshop)

@@ -19,9 +19,9 @@ from bot.commands.rooms import notice_promoted
 from bot.config import Settings
 from bot.conversations import store
 from bot.conversations.kinds import Kind, KindSet, Scene, State, Step, Subject
+from bot.messages import FORGET_DIRECT
 from bot.services import feedback, forget
 from bot.text import code
-from bot.transport.base import FORGET_DIRECT
 
 commands = CommandSet()
 kinds = KindSet()

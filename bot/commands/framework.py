@@ -25,11 +25,11 @@ from typing import Any
 
 from bot.commands.params import Arg, Option, Options, Param, Rest, params_of
 from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokenize
+from bot.messages import Notice, Reply
 from bot.networks import Network
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import clip, code, escape, quoted
-from bot.transport.base import Attachment
 
 __all__ = [
     "MAX_ARGUMENT_BYTES",
@@ -51,27 +51,6 @@ MAX_ARGUMENT_BYTES = 4096
 
 class UsageError(UserError):
     """The command was typed wrongly: answered with the usage line and an example."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A direct message to someone other than the asker (e.g. "you got a seat")."""
-
-    user: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What a handler answers. Handlers may also return plain text."""
-
-    text: str
-    notices: tuple[Notice, ...] = ()
-    attachment: Attachment | None = None
-    mentions: tuple[str, ...] = ()
-    # Something for the transport to do about the asker in this chat once the answer
-    # is out (transport.base.FORGET_DIRECT).
-    action: str | None = None
 
 
 Handler = Callable[..., Awaitable["str | Reply"]]

@@ -14,11 +14,11 @@ from bot.commands.context import Context
 from bot.commands.framework import Reply
 from bot.db.models import LocalRoom, Workshop
 from bot.forms.definitions import Form
+from bot.messages import Attachment
 from bot.services import charts, release, seats, summary, tallies
 from bot.services.errors import NotAllowed
 from bot.services.release import DayView, Status
 from bot.text import code, when
-from bot.transport.base import Attachment
 
 
 async def my_rooms(ctx: Context, workshop: Workshop) -> list[int]:

@@ -31,11 +31,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.commands.framework import Reply
 from bot.config_sections import Settings
+from bot.messages import Incoming
 from bot.services import roles
-from bot.transport.base import Incoming
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

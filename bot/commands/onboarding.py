@@ -11,11 +11,11 @@ from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
 from bot.commands.workshops import usage_on_clock_change
 from bot.db.models import Audience, OnboardingSession, Person, Workshop
+from bot.messages import Attachment
 from bot.services import calendars, localtime, onboarding, people, workshops
 from bot.services.onboarding import SessionCode
 from bot.services.roles import Role
 from bot.text import code, link, span
-from bot.transport.base import Attachment
 from bot.values import Url
 
 commands = CommandSet()
@@ -61,7 +61,7 @@ def _zone_for(ctx: Context, workshop: Workshop, tz: ZoneInfo | None) -> ZoneInfo
     read_only=True,
 )
 async def show(ctx: Context) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     rows = await onboarding.sessions_of(ctx.session, workshop)
     if not rows:
         return f"{code(workshop.slug)} has no onboarding sessions yet."
@@ -86,7 +86,7 @@ async def show(ctx: Context) -> str:
     read_only=True,
 )
 async def ics(ctx: Context) -> Reply:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     rows = await onboarding.sessions_of(ctx.session, workshop)
     if not rows:
         return Reply(f"{code(workshop.slug)} has no onboarding sessions yet.")
@@ -120,7 +120,7 @@ async def add(
     for_: For = "all",
     minutes: Minutes = 60,
 ) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     with usage_on_clock_change():
         starts_at = localtime.instant(day, at, _zone_for(ctx, workshop, tz))
     if starts_at <= ctx.now():
@@ -154,18 +154,10 @@ async def edit(
     given = (date_, time_, tz, link, capacity, for_, minutes)
     if all(value is None for value in given):
         raise UsageError("give at least one key=value to change")
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    row = await onboarding.get(ctx.session, workshop, number, ctx.prefix)
-    if capacity is not None:
-        # No waitlist for sessions: a capacity below the sign-ups would leave some
-        # without a seat, unsaid. The organizer decides who moves first.
-        signed = await onboarding.taken(ctx.session, row)
-        if capacity < signed:
-            raise UsageError(
-                f"{signed} {'are' if signed != 1 else 'is'} signed up for {row.code}, so its "
-                f"capacity cannot be less than {signed} (capacity={capacity} was asked)"
-            )
+    workshop = await workshops.require_current(ctx.session)
+    row = await onboarding.get(ctx.session, workshop, number)
     before = (row.starts_at, row.minutes, row.link)
+    starts_at = None
     if date_ is not None or time_ is not None or tz is not None:
         zone = _zone_for(ctx, workshop, tz)
         local = row.starts_at.astimezone(zone)
@@ -173,16 +165,10 @@ async def edit(
             starts_at = localtime.instant(date_ or local.date(), time_ or local.time(), zone)
         if starts_at <= ctx.now():
             raise UsageError("that time has already passed")
-        row.starts_at = starts_at
-    if link is not None:
-        row.link = link
-    if capacity is not None:
-        row.capacity = capacity
-    if for_ is not None:
-        row.audience = Audience(for_)
-    if minutes is not None:
-        row.minutes = minutes
-    await ctx.session.flush()
+    await onboarding.edit(
+        ctx.session, row, starts_at=starts_at, minutes=minutes, link=link, capacity=capacity,
+        audience=None if for_ is None else Audience(for_),
+    )
     notices: tuple[Notice, ...] = ()
     if (row.starts_at, row.minutes, row.link) != before:
         notices = _tell(
@@ -220,8 +206,8 @@ def _tell(
     role=Role.ORGANIZER,
 )
 async def remove(ctx: Context, number: SessionCode) -> Reply:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    row = await onboarding.get(ctx.session, workshop, number, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
+    row = await onboarding.get(ctx.session, workshop, number)
     gone = await onboarding.remove(ctx.session, row)
     notices = _tell(
         gone, ctx,
@@ -239,8 +225,8 @@ async def remove(ctx: Context, number: SessionCode) -> Reply:
     role=Role.LEAD,
 )
 async def join(ctx: Context, number: SessionCode) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
-    row = await onboarding.get(ctx.session, workshop, number, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
+    row = await onboarding.get(ctx.session, workshop, number)
     joined = await onboarding.join(ctx.session, workshop, row, await ctx.me(), ctx.now())
     moved = f" You are no longer signed up for {joined.left.code}." if joined.left else ""
     return ctx.showing_times(
@@ -256,7 +242,7 @@ async def join(ctx: Context, number: SessionCode) -> str:
     role=Role.LEAD,
 )
 async def leave(ctx: Context) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     left = await onboarding.leave(ctx.session, workshop, ctx.person)
     return (
         f"You are no longer signed up for {left.code}. "

@@ -47,5 +47,5 @@ def build_kinds(*extra: KindSet) -> Kinds:
     return Kinds([*KIND_SETS, *extra])
 
 
-# What a reminder that asks offers through (bot/scheduling/asking.py).
+# What a reminder that asks offers through (given to the reminders by bot/app.py).
 KINDS = build_kinds()

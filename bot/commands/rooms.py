@@ -13,12 +13,12 @@ from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Reply, UsageError
 from bot.commands.notify import change_notices, told
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
+from bot.messages import Attachment
 from bot.networks import PERSON
 from bot.services import changes, listing, rooms, seats, team, workshops
 from bot.services.errors import TooManyRooms, UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
-from bot.transport.base import Attachment
 from bot.values import DaySet, Language, RoomCode, Url, format_days, language_name
 
 commands = CommandSet()
@@ -143,7 +143,7 @@ def notice_promoted(promoted: list[Person], room: LocalRoom, prefix: str) -> lis
 
 async def managed_room(ctx: Context, room_code: RoomCode) -> tuple[LocalRoom, set[MemberRole]]:
     """The room, once the asker is known to be one of its hosts or leads, or an organizer."""
-    room = await rooms.get(ctx.session, room_code, ctx.prefix)
+    room = await rooms.get(ctx.session, room_code)
     held = await team.require_manager(ctx.session, room, ctx.person, ctx.role is Role.ORGANIZER)
     return room, held
 
@@ -163,7 +163,7 @@ async def find(
     city: Annotated[str, Arg(column=LocalRoom.city)] | None = None,
     page: Annotated[int, Arg(min=1, max=10_000)] = 1,
 ) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     found = await rooms.search(ctx.session, workshop, words, mode, lang, city)
     if not found:
         filtered = words or mode or lang or city
@@ -199,7 +199,7 @@ async def find(
     "room", help="All details of one local room.", example="!room R7", read_only=True
 )
 async def show(ctx: Context, room_code: RoomCode) -> str:
-    room = await rooms.get(ctx.session, room_code, ctx.prefix)
+    room = await rooms.get(ctx.session, room_code)
     taken = await seats.occupancy_of(ctx.session, room)
     members = await team.members(ctx.session, room)
     days = sorted(rooms.covered_days(room))
@@ -244,7 +244,7 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     'country=NL lang=en capacity=20 days=1-3 public=yes who="TU Delft staff and students"',
 )
 async def add(ctx: Context, **fields: Annotated[Any, ROOM_OPTIONS]) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     most = ctx.settings.rooms.max_per_person
     try:
         room = await rooms.add(
@@ -295,7 +295,6 @@ async def edit(
         rooms.RoomFields(fields),
         held,
         ctx.role is Role.ORGANIZER,
-        ctx.prefix,
         ctx.now(),
     )
     keys = {o.field: o.key for o in ROOM_OPTIONS.options} | {"status": "status"}
@@ -344,7 +343,7 @@ async def withdraw(ctx: Context, room_code: RoomCode) -> Reply:
     read_only=True,
 )
 async def export(ctx: Context, format: Literal["md", "json", "csv"] = "md") -> Reply:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     entries = await listing.public_rooms(ctx.session, workshop)
     data = listing.render(entries, format)
     return Reply(

@@ -19,8 +19,8 @@ commands = CommandSet()
     example="!join R7",
 )
 async def join(ctx: Context, room_code: RoomCode) -> Reply:
-    room = await rooms.get(ctx.session, room_code, ctx.prefix)
-    result = await seats.join(ctx.session, room, await ctx.me(), ctx.now(), ctx.prefix)
+    room = await rooms.get(ctx.session, room_code)
+    result = await seats.join(ctx.session, room, await ctx.me(), ctx.now())
     label = f"{room.code} {escape(room.name)}"
     if result.position is not None:
         verb = "are" if result.already else "are now"
@@ -53,7 +53,7 @@ async def join(ctx: Context, room_code: RoomCode) -> Reply:
     example="!leave",
 )
 async def leave(ctx: Context) -> Reply:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     mine = await seats.my_memberships(ctx.session, workshop, ctx.person)
     if mine and all(m.role in seats.STAFF for m in mine):
         room = mine[0].room
@@ -76,7 +76,7 @@ async def leave(ctx: Context) -> Reply:
     read_only=True,
 )
 async def myroom(ctx: Context) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     mine = await seats.my_memberships(ctx.session, workshop, ctx.person)
     if not mine:
         return (

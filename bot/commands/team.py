@@ -99,6 +99,6 @@ async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
 )
 async def step_down(ctx: Context, room_code: RoomCode) -> str:
     room, _ = await managed_room(ctx, room_code)
-    gave_up = await team.step_down(ctx.session, room, ctx.person, ctx.prefix, ctx.now())
+    gave_up = await team.step_down(ctx.session, room, ctx.person, ctx.now())
     roles = " and ".join(ROLE_LABELS[r] for r in gave_up)
     return f"You are no longer {roles} of {room.code} {escape(room.name)}."

@@ -78,7 +78,7 @@ async def list_workshops(ctx: Context) -> str:
 )
 async def show(ctx: Context, slug: Slug | None = None) -> str:
     if slug is None:
-        workshop = await workshops.require_current(ctx.session, ctx.prefix)
+        workshop = await workshops.require_current(ctx.session)
     else:
         workshop = await workshops.by_slug(ctx.session, slug)
     return describe(workshop, ctx)
@@ -214,7 +214,7 @@ def usage_on_clock_change() -> Iterator[None]:
     role=Role.ORGANIZER,
 )
 async def stats(ctx: Context) -> str:
-    workshop = await workshops.require_current(ctx.session, ctx.prefix)
+    workshop = await workshops.require_current(ctx.session)
     numbers = await rooms.statistics(ctx.session, workshop)
     without = await onboarding.staff_without_session(ctx.session, workshop)
     return "\n".join(

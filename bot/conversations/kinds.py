@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands.framework import Notice
 from bot.config import Settings
 from bot.db.models import Person
+from bot.messages import Notice
 
 # A kind's state: anything JSON can hold (None: not started yet).
 State = Any

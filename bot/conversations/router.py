@@ -16,18 +16,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.commands.framework import Registry, Reply
 from bot.config import Settings
 from bot.conversations import store
 from bot.conversations.kinds import Kinds
+from bot.messages import Incoming, Reply
 from bot.services import people
 from bot.services.errors import UserError
 from bot.text import code
-from bot.transport.base import Incoming
+
+
+class Commands(Protocol):
+    """The commands, as far as the router needs them: whether a text names one (the
+    command registry, bot/commands/framework.py)."""
+
+    def match(self, text: str) -> object | None: ...
+
 
 # Words a conversation understands, typed with or without the prefix.
 CONTROL = {"help", "cancel", "back", "skip", "yes", "y", "save", "ok"}
@@ -43,7 +51,7 @@ def word(text: str, prefix: str) -> str:
 
 async def step(
     session: AsyncSession, settings: Settings, clock: Clock, message: Incoming, kinds: Kinds,
-    registry: Registry, command: Callable[[], Awaitable[Reply]],
+    registry: Commands, command: Callable[[], Awaitable[Reply]],
 ) -> tuple[Reply, bool]:
     """The answer to the message, and whether it ran as a command."""
     if not message.is_direct:

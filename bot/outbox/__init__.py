@@ -2,5 +2,7 @@
 
 `rows` writes and reads the rows (inside the caller's transaction); `worker`
 hands them to the transports, in order per target, and marks them sent or
-failed; `lanes` is the in-memory ordering the worker uses.
+failed (`marks` groups the sent marks); `lanes` is the in-memory ordering the
+worker uses; `deliverers` says what the worker needs of a transport, so the
+outbox imports none.
 """

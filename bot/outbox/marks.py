@@ -1,11 +1,11 @@
 """Marking sent rows, many in one transaction (a group commit).
 
-Each delivered row is marked sent before its lane moves on, as before; but
-lanes that finish while a mark is being written wait for the next write, which
-marks all of them at once. One person's reply still costs one small
-transaction. Sends that finish together share one (a recording transport, a
-burst); on a real homeserver the sends of an announcement finish one by one,
-and most marks are still a transaction each (README, Performance, finding 9).
+Each delivered row is marked sent before its lane moves on; lanes that finish
+while a mark is being written wait for the next write, which marks all of them
+at once. One person's reply costs one small transaction. Sends that finish
+together share one (a recording transport, a burst); on a real homeserver the
+sends of an announcement finish one by one, and most marks are still a
+transaction each (bench/fanout.py, docs/performance.md).
 """
 
 from __future__ import annotations

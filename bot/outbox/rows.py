@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import DeliveryStatus, FeedbackPoll, OutboxMessage
+from bot.db.models import DeliveryStatus, OutboxMessage
+from bot.messages import Attachment, Origin, Outgoing, Poll
 from bot.outbox.marks import DROP_IF_DIRECT, MARK_SENT
-from bot.transport.base import Attachment, Origin, Outgoing, Poll
 
 
 @dataclass(frozen=True)
@@ -188,18 +188,13 @@ async def pending(session: AsyncSession, networks: Iterable[str]) -> list[Delive
 
 
 async def mark_sent(
-    session: AsyncSession, row_id: int, now: datetime, poll_ref: str | None = None
+    session: AsyncSession, row_id: int, now: datetime, message_id: str | None = None
 ) -> None:
-    """Mark a row sent; for a poll, note the network's id of its message (`poll_ref`)
-    on the poll it posted, so the votes naming that message count for it."""
-    await session.execute(MARK_SENT, {"ids": [row_id], "now": now})
-    if poll_ref is not None:
-        key = select(OutboxMessage.dedupe_key).where(OutboxMessage.id == row_id)
-        await session.execute(
-            update(FeedbackPoll)
-            .where(FeedbackPoll.outbox_key == key.scalar_subquery())
-            .values(message_ref=poll_ref)
-        )
+    """Mark a row sent, keeping the network's id of its message where given (for a
+    message the network names back later: votes name their poll's)."""
+    marked = MARK_SENT if message_id is None else MARK_SENT.values(
+        network_message_id=message_id)
+    await session.execute(marked, {"ids": [row_id], "now": now})
 
 
 async def mark_failed(session: AsyncSession, row_id: int, reason: str) -> None:
@@ -235,10 +230,12 @@ async def failed(session: AsyncSession, limit: int) -> tuple[int, Sequence[Outbo
 
 
 async def forget_sent_before(session: AsyncSession, cutoff: datetime) -> int:
-    """Delete rows sent before `cutoff` (failed and pending rows are kept)."""
+    """Delete rows sent before `cutoff`. Failed and pending rows are kept, and so are
+    rows whose message the network names back (a poll's: a late vote still finds it)."""
     result = await session.execute(
         delete(OutboxMessage).where(
-            OutboxMessage.status == DeliveryStatus.SENT, OutboxMessage.sent_at < cutoff
+            OutboxMessage.status == DeliveryStatus.SENT, OutboxMessage.sent_at < cutoff,
+            OutboxMessage.network_message_id.is_(None),
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)

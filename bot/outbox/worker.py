@@ -25,15 +25,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.clock import Clock
 from bot.db.engine import is_unavailable, writing
+from bot.messages import Outgoing, PermanentDeliveryError
 from bot.outbox import rows
+from bot.outbox.deliverers import Actor, Deliverer
 from bot.outbox.lanes import Lanes
 from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
-from bot.transport.base import Acts, Outgoing, PermanentDeliveryError, Transport
-from bot.transport.retry import backoff_delay
-from bot.web import metrics
+from bot.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +50,12 @@ Sleep = Callable[[float], Awaitable[Any]]
 Later = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
 
 
-async def _hand_over(transport: Transport, message: Outgoing) -> str | None:
-    """Send a message, or do an action (a transport that cannot has nothing to do)."""
+async def _hand_over(deliverer: Deliverer, message: Outgoing) -> str | None:
+    """Send a message, or do an action (a deliverer that cannot has nothing to do)."""
     if message.action is None:
-        return await transport.deliver(message)
-    if isinstance(transport, Acts):
-        await transport.act(message)
+        return await deliverer.deliver(message)
+    if isinstance(deliverer, Actor):
+        await deliverer.act(message)
     return None
 
 
@@ -80,7 +81,7 @@ class OutboxWorker:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
-        transports: Mapping[str, Transport],
+        transports: Mapping[str, Deliverer],
         *,
         sleep: Sleep = asyncio.sleep,
         later: Later | None = None,
@@ -192,7 +193,7 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                if item.message.poll is not None:  # its message id goes on the poll
+                if item.message.poll is not None:  # votes will name its message
                     await self._write(rows.mark_sent, item.id, self.clock.now(), sent_as)
                 else:
                     await self._recording(lambda: self._marks.mark(item.id), item.id)

@@ -1,6 +1,6 @@
 """Reminders that ask: the end-of-day, final and debrief reminders offer a form.
 
-`text_of` is called by the delivery (bot/scheduling/delivery.py) in the
+`Asker.text_of` is called by the delivery (bot/scheduling/delivery.py) in the
 transaction that marks the reminder sent and writes its outbox row, so the
 form's conversation row and the message carrying its first question are
 committed together or not at all. A person in the middle of another
@@ -8,38 +8,57 @@ conversation is not interrupted: the form waits in their queue and starts when
 the current one ends (bot/conversations/store.py). With feedback switched off,
 the form taken out of the configuration since it was planned, or its window
 closed, the reminder's own text is all that is sent.
+
+The conversation kinds, and what a form conversation is about, are the
+commands' to declare: the app hands them in (`Asker`), so scheduling needs no
+command module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import feedback_form
-from bot.commands.registry import KINDS
 from bot.config import Settings
 from bot.conversations import store
+from bot.conversations.kinds import Kinds, Subject
 from bot.db.models import Person, Reminder, Workshop
 from bot.scheduling import planner
 from bot.services import feedback, windows
 
+# What a form conversation offered to a person is about: (session, settings,
+# person, workshop, form name, day, now) -> its subject.
+FormSubject = Callable[
+    [AsyncSession, Settings, Person, Workshop, str, int | None, datetime], Awaitable[Subject]
+]
 
-async def text_of(
-    session: AsyncSession, settings: Settings, reminder: Reminder, person: Person,
-    now: datetime, note: str = "",
-) -> str:
-    """What the reminder says; for a reminder that asks, the form is offered here."""
-    text = reminder.text + note
-    form = planner.FORM_OF.get(reminder.kind)
-    if form is None or not settings.feedback.enabled or form not in feedback.forms(settings):
-        return text
-    day = planner.asked_day(reminder.kind, reminder.dedupe_key)
-    workshop = await session.get(Workshop, reminder.workshop_id)
-    if workshop is None:  # pragma: no cover - the reminder is deleted with its workshop
-        return text
-    if not windows.is_open(settings.feedback, workshop, day, now):
-        return text  # delivered after the form's window: nothing to answer any more
-    about = await feedback_form.subject(session, settings, person, workshop, form, day, now)
-    said = await store.offer(session, settings, KINDS, person, about, now)
-    return f"{text}\n\n{said}"
+
+@dataclass(frozen=True)
+class Asker:
+    """How a reminder that asks offers its form: through these conversation kinds, as
+    a conversation about what `subject` says."""
+
+    kinds: Kinds
+    subject: FormSubject
+
+    async def text_of(
+        self, session: AsyncSession, settings: Settings, reminder: Reminder, person: Person,
+        now: datetime, note: str = "",
+    ) -> str:
+        """What the reminder says; for a reminder that asks, the form is offered here."""
+        text = reminder.text + note
+        form = planner.FORM_OF.get(reminder.kind)
+        if form is None or not settings.feedback.enabled or form not in feedback.forms(settings):
+            return text
+        day = planner.asked_day(reminder.kind, reminder.dedupe_key)
+        workshop = await session.get(Workshop, reminder.workshop_id)
+        if workshop is None:  # pragma: no cover - the reminder is deleted with its workshop
+            return text
+        if not windows.is_open(settings.feedback, workshop, day, now):
+            return text  # delivered after the form's window: nothing to answer any more
+        about = await self.subject(session, settings, person, workshop, form, day, now)
+        said = await store.offer(session, settings, self.kinds, person, about, now)
+        return f"{text}\n\n{said}"

@@ -34,18 +34,19 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock, FrozenClock
+from bot.clock import Clock, SetClock
 from bot.config import Settings, organizers_on, parse_duration
 from bot.db.engine import is_unavailable, writing
 from bot.db.locks import lock_workshops
 from bot.db.models import OutboxMessage, Person, Reminder, ReminderStatus
+from bot.messages import Due, Outgoing
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.outbox.worker import OutboxWorker
-from bot.scheduling import asking, at_start, closing, planner
+from bot.scheduling import at_start, closing, planner
+from bot.scheduling.asking import Asker
 from bot.services import polls
 from bot.text import code
-from bot.transport.base import Due, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ def reminder_key(dedupe_key: str) -> str:
 
 async def deliver_due(
     sessions: async_sessionmaker[AsyncSession], now: datetime, settings: Settings,
-    hand: Callable[[list[Delivery]], object] | None = None,
+    hand: Callable[[list[Delivery]], object] | None = None, *, asker: Asker,
 ) -> list[Delivery]:
-    """Turn every reminder due at `now` into an outbox row (or mark it missed).
+    """Turn every reminder due at `now` into an outbox row (or mark it missed); a
+    reminder that asks offers its form through `asker`.
 
     `hand` gets each batch's rows as soon as the batch is committed, so the first
     reminders are on their way while the next batch is written (bench/fanout.py).
@@ -108,7 +110,7 @@ async def deliver_due(
                     missed.append((reminder, person.network))
                     continue
                 note = f"\n(delayed {reminder.late_minutes} min)" if reminder.late_minutes else ""
-                text = await asking.text_of(session, settings, reminder, person, now, note)
+                text = await asker.text_of(session, settings, reminder, person, now, note)
                 key = reminder_key(reminder.dedupe_key)
                 due_of[key] = Due(reminder.due_at,
                                   person.timezone or settings.bot.default_timezone)
@@ -182,8 +184,11 @@ class ReminderService:
         settings: Settings,
         worker: OutboxWorker,
         scheduler: AsyncIOScheduler,
+        *,
+        asker: Asker,
     ) -> None:
         self.sessions = sessions
+        self.asker = asker
         self.clock = clock
         self.settings = settings
         self.worker = worker
@@ -220,13 +225,14 @@ class ReminderService:
             if not self.replanned:
                 await self.replan_all()
                 self.replanned = True
-            await deliver_due(self.sessions, self.clock.now(), self.settings, self.worker.hand)
+            await deliver_due(self.sessions, self.clock.now(), self.settings, self.worker.hand,
+                              asker=self.asker)
         except Exception as exc:
             if not is_unavailable(exc) or not self.running:
                 raise
             log.warning("database unavailable for the due reminders; trying again in %d s: %s",
                         UNAVAILABLE_RETRY.total_seconds(), str(exc).splitlines()[0])
-            if not isinstance(self.clock, FrozenClock):  # a simulated clock moves by advance
+            if self.clock.moves_by_itself:  # a simulated one moves by `advance`
                 self._arm(self.clock.now() + UNAVAILABLE_RETRY)
             return
         await self.rearm()
@@ -236,7 +242,7 @@ class ReminderService:
         if not self.running:
             return
         due = await next_due(self.sessions)
-        if due is None or isinstance(self.clock, FrozenClock):
+        if due is None or not self.clock.moves_by_itself:
             # A simulated clock moves only by `advance`; no real timer can match it.
             if self.scheduler.get_job(JOB_ID) is not None:
                 self.scheduler.remove_job(JOB_ID)
@@ -248,14 +254,15 @@ class ReminderService:
             self.run_due, "date", run_date=when, id=JOB_ID, replace_existing=True
         )
 
-    async def advance(self, clock: FrozenClock, by: timedelta) -> int:
+    async def advance(self, clock: SetClock, by: timedelta) -> int:
         """Move a simulated clock forward, delivering everything due on the way, in order;
         how many outbox rows were written. Returns when they are all sent."""
         target = clock.now() + by
         written = 0
         while (due := await next_due(self.sessions)) is not None and due <= target:
             clock.set(max(due, clock.now()))
-            deliveries = await deliver_due(self.sessions, clock.now(), self.settings)
+            deliveries = await deliver_due(self.sessions, clock.now(), self.settings,
+                                           asker=self.asker)
             written += len(deliveries)
             await self.worker.hand(deliveries).wait()
         clock.set(target)

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 # Long past any redelivery: transports answer missed commands for minutes, not days.
 HANDLED_EVENT_RETENTION = timedelta(days=7)
 # Sent messages are kept a while for inspection; failed ones until an organizer
-# has seen them (they are never pruned), pending ones until they are sent.
+# has seen them (they are never pruned), pending ones until they are sent, and a
+# sent poll for good (one row a network and workshop day: votes find it by its id).
 SENT_MESSAGE_RETENTION = timedelta(days=30)
 PRUNE_INTERVAL = timedelta(hours=1)
 

@@ -1,11 +1,11 @@
 """Who is told what when a workshop's days or times, or a room's venue, mode or days change.
 
 The command takes a `snapshot` before and after its change; `messages` compares
-the two and writes one direct message per affected person (the seated learners,
-team leads and hosts of the rooms concerned), in that person's zone, listing
-every change that concerns them. Someone whose rooms are untouched by the change
-(a room that does not meet on the day that moved) is not told; neither is the
-person who made the change, who reads it in the reply.
+the two and lists, for each affected person (the seated learners, team leads and
+hosts of the rooms concerned), every change that concerns them, in that person's
+zone; the command adds what to type to see more. Someone whose rooms are
+untouched by the change (a room that does not meet on the day that moved) is not
+told; neither is the person who made the change, who reads it in the reply.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, MemberRole, Membership, RoomMode, RoomStatus, Workshop
 from bot.services import rooms as room_service
-from bot.text import code, default_zone_note, escape, span
+from bot.text import code, escape, span
 
 TOLD = (MemberRole.HOST, MemberRole.LEAD, MemberRole.LEARNER)
 
@@ -105,10 +105,19 @@ async def again(session: AsyncSession, before: Snapshot) -> Snapshot:
     return await snapshot(session, workshop, room)
 
 
-def messages(
-    before: Snapshot, after: Snapshot, *, editor: str, default_zone: str, prefix: str
-) -> list[tuple[str, str]]:
-    """(user id, text): one message for each person the change concerns, in their zone."""
+@dataclass(frozen=True)
+class Told:
+    """What one person is told: the changes that concern them, shown in `zone`
+    (the default zone when `own_zone` is false); the caller adds what to type next."""
+
+    user_id: str
+    lines: tuple[str, ...]
+    zone: ZoneInfo
+    own_zone: bool
+
+
+def messages(before: Snapshot, after: Snapshot, *, editor: str, default_zone: str) -> list[Told]:
+    """One message for each person the change concerns, in their zone."""
     told = []
     for member in before.members.values():
         if member.user_id == editor:
@@ -121,15 +130,11 @@ def messages(
             continue
         labels = [before.rooms[r].label for r in member.rooms]
         whose = "your local room" if len(labels) == 1 else "your local rooms"
-        text = [
+        text = (
             f"Changes for {whose} {' and '.join(labels)} in workshop {code(before.slug)}:",
             *(f"- {line}" for line in lines),
-            f"{code(prefix + 'myroom')} shows your room; "
-            f"{code(prefix + 'workshop ' + before.slug)} shows all days.",
-        ]
-        if member.timezone is None:
-            text.append(default_zone_note(zone, prefix))
-        told.append((member.user_id, "\n".join(text)))
+        )
+        told.append(Told(member.user_id, text, zone, own_zone=member.timezone is not None))
     return told
 
 

@@ -22,7 +22,7 @@ from bot.db.models import (
     RoomStatus,
     Workshop,
 )
-from bot.services.errors import UserError
+from bot.services.errors import BelowSignedUp, NoSuchSession, UserError
 from bot.text import code, quoted
 
 STAFF = (MemberRole.HOST, MemberRole.LEAD)
@@ -57,14 +57,11 @@ async def sessions_of(session: AsyncSession, workshop: Workshop) -> list[Onboard
 
 
 async def get(
-    session: AsyncSession, workshop: Workshop, number: int, prefix: str
+    session: AsyncSession, workshop: Workshop, number: int
 ) -> OnboardingSession:
     found = await session.get(OnboardingSession, number)
     if found is None or found.workshop_id != workshop.id:
-        raise UserError(
-            f"There is no onboarding session O{number} in {code(workshop.slug)}. "
-            f"{code(prefix + 'onboarding')} lists them."
-        )
+        raise NoSuchSession(number, workshop.slug)
     return found
 
 
@@ -86,6 +83,38 @@ async def add(
     session.add(row)
     await session.flush()
     return row
+
+
+async def edit(
+    session: AsyncSession,
+    onboarding: OnboardingSession,
+    *,
+    starts_at: datetime | None = None,
+    minutes: int | None = None,
+    link: str | None = None,
+    capacity: int | None = None,
+    audience: Audience | None = None,
+) -> None:
+    """Change what is given of a session (None: unchanged).
+
+    BelowSignedUp when the capacity is less than the sign-ups: there is no waitlist
+    for sessions, so some would be left without a seat, unsaid. The organizer
+    decides who moves first.
+    """
+    if capacity is not None:
+        signed = await taken(session, onboarding)  # locks the row and reloads it
+        if capacity < signed:
+            raise BelowSignedUp(onboarding.code, signed, capacity)
+        onboarding.capacity = capacity
+    if starts_at is not None:
+        onboarding.starts_at = starts_at
+    if minutes is not None:
+        onboarding.minutes = minutes
+    if link is not None:
+        onboarding.link = link
+    if audience is not None:
+        onboarding.audience = audience
+    await session.flush()
 
 
 async def signed_up(session: AsyncSession, onboarding: OnboardingSession) -> list[Person]:

@@ -3,11 +3,12 @@
 When a day's end-of-day reminders go out (bot/scheduling/delivery.py), the
 first multiple-choice question of the `daily` form is posted once per
 workshop day on every network configured for polls (`config.poll_networks`),
-as an outbox row in the same transaction as the reminder that caused it. The
-network's id of the poll message is noted when it was sent (`rows.mark_sent`);
-votes naming that message are stored like form responses: under the voter's
-keyed pseudonym, never a user id, one row per chosen choice, so a voter's
-current set of choices is what counts (withdrawing a vote deletes its row).
+as an outbox row in the same transaction as the reminder that caused it. That
+row keeps the network's id of the poll message once sent (`rows.mark_sent`),
+and a vote finds its poll through it. Votes are stored like form responses:
+under the voter's keyed pseudonym, never a user id, one row per chosen choice,
+so a voter's current set of choices is what counts (withdrawing a vote deletes
+its row).
 Forget-me clears the pseudonym (bot/services/forget.py). Summaries show the
 poll's counts next to the form's, labelled as the poll's.
 """
@@ -23,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings, poll_networks
 from bot.db.models import FeedbackPoll, OutboxMessage, PollVote, Workshop
 from bot.forms.definitions import Form, Kind, Question
+from bot.messages import POLL_ROOM, Outgoing, Poll, Vote
 from bot.outbox import rows
 from bot.services import feedback
 from bot.services.counted import PollCount
 from bot.text import escape
-from bot.transport.base import POLL_ROOM, Outgoing, Poll, Vote
 
 FORM = "daily"
 
@@ -80,8 +81,11 @@ async def record_vote(
 ) -> bool:
     """Store votes (or their withdrawal) on one of the bot's polls; False when they
     are not about one (another poll, an unknown choice: nothing is stored)."""
-    poll = await session.scalar(select(FeedbackPoll).where(
-        FeedbackPoll.network == vote.network, FeedbackPoll.message_ref == vote.poll))
+    poll = await session.scalar(
+        select(FeedbackPoll)
+        .join(OutboxMessage, OutboxMessage.dedupe_key == FeedbackPoll.outbox_key)
+        .where(OutboxMessage.network == vote.network,
+               OutboxMessage.network_message_id == vote.poll))
     if poll is None or not all(0 <= c < len(json.loads(poll.choices)) for c in vote.choices):
         return False
     key = await feedback.feedback_key(session, settings)

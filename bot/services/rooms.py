@@ -25,7 +25,14 @@ from bot.db.models import (
     WorkshopState,
 )
 from bot.services import seat_history
-from bot.services.errors import NotAllowed, TooManyRooms, UserError
+from bot.services.errors import (
+    BelowSeated,
+    NoSuchRoom,
+    NotAllowed,
+    TooManyRooms,
+    UserError,
+    WithdrawInstead,
+)
 from bot.services.seats import SEEKERS, STAFF, fill_seats, occupancy, occupancy_of
 from bot.values import DaySet, RoomCode, fold, format_days, parse_days
 
@@ -43,10 +50,10 @@ class RoomFields:
         return dict(self.values)
 
 
-async def get(session: AsyncSession, code: RoomCode, prefix: str) -> LocalRoom:
+async def get(session: AsyncSession, code: RoomCode) -> LocalRoom:
     room = await session.get(LocalRoom, code.number)
     if room is None:
-        raise UserError(f"There is no room {code}. `{prefix}rooms` lists the rooms.")
+        raise NoSuchRoom(str(code))
     return room
 
 
@@ -111,7 +118,6 @@ async def edit(
     fields: RoomFields,
     held: set[MemberRole],
     is_organizer: bool,
-    prefix: str,
     now: datetime,
 ) -> Edited:
     """Change a room. A new mode clears what applied only to the old one unless given anew."""
@@ -123,16 +129,12 @@ async def edit(
             "Only the room's host, or an organizer, may change public listing consent."
         )
     if changes.get("status") is RoomStatus.WITHDRAWN:
-        raise UserError(f"To withdraw {room.code}, use `{prefix}room withdraw {room.code}`.")
+        raise WithdrawInstead(room.code)
     if "capacity" in changes:
         await lock_rooms(session, [room])
         seated = (await occupancy_of(session, room)).learners
         if changes["capacity"] < seated:
-            raise UserError(
-                f"{room.code} has {seated} learner{'s' if seated != 1 else ''} with a seat, "
-                f"so its capacity cannot be less than {seated} (capacity={changes['capacity']} "
-                "was asked)."
-            )
+            raise BelowSeated(room.code, seated, changes["capacity"])
     if "days" in changes:
         changes["days"] = _stored_days(changes["days"], room.workshop)
     cleared = []

@@ -30,7 +30,7 @@ from bot.db.models import (
     WorkshopState,
 )
 from bot.services import seat_history
-from bot.services.errors import UserError
+from bot.services.errors import RoomWithdrawn, UserError
 
 STAFF = (MemberRole.HOST, MemberRole.LEAD)
 SEEKERS = (MemberRole.LEARNER, MemberRole.WAITLIST)
@@ -136,11 +136,11 @@ class JoinResult:
 
 
 async def join(
-    session: AsyncSession, room: LocalRoom, person: Person, now: datetime, prefix: str
+    session: AsyncSession, room: LocalRoom, person: Person, now: datetime
 ) -> JoinResult:
     await lock_rooms(session, [room])
     if room.status is RoomStatus.WITHDRAWN:
-        raise UserError(f"{room.code} was withdrawn. `{prefix}rooms` lists the open rooms.")
+        raise RoomWithdrawn(room.code)
     if room.workshop.state is WorkshopState.FINISHED:
         raise UserError(f"Workshop {room.workshop.slug} is finished.")
     held = await roles_in(session, room, person)

@@ -25,7 +25,7 @@ from bot.db.models import (
     WorkshopState,
 )
 from bot.services import seat_history
-from bot.services.errors import NotAllowed, UserError
+from bot.services.errors import LastLead, NotAllowed, UserError
 from bot.services.seats import SEEKERS, STAFF, fill_seats, roles_in
 
 
@@ -132,7 +132,7 @@ async def remove_lead(
 
 
 async def step_down(
-    session: AsyncSession, room: LocalRoom, person: Person | None, prefix: str, now: datetime
+    session: AsyncSession, room: LocalRoom, person: Person | None, now: datetime
 ) -> tuple[MemberRole, ...]:
     """The person stops being host and lead of the room; returns the roles they gave up.
 
@@ -152,11 +152,7 @@ async def step_down(
         .limit(1)
     )
     if others is None and room.status is not RoomStatus.WITHDRAWN:
-        raise UserError(
-            f"You are the last host or team lead of {room.code}, so nobody would run it. "
-            f"Add someone first with `{prefix}room lead add {room.code} @user:server`, "
-            f"or withdraw the room with `{prefix}room withdraw {room.code}`."
-        )
+        raise LastLead(room.code)
     await _drop(session, room, person, STAFF, now)
     return held
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, Workshop, WorkshopDay, WorkshopState
 from bot.services import localtime, rooms
-from bot.services.errors import UserError
+from bot.services.errors import NoCurrentWorkshop, UserError
 from bot.values import TimeRange, format_days
 
 
@@ -48,12 +48,10 @@ async def current(session: AsyncSession) -> Workshop | None:
     return await session.scalar(select(Workshop).where(Workshop.is_current))
 
 
-async def require_current(session: AsyncSession, prefix: str = "!") -> Workshop:
+async def require_current(session: AsyncSession) -> Workshop:
     workshop = await current(session)
     if workshop is None:
-        raise UserError(
-            f"No workshop is set up yet. An organizer adds one with `{prefix}workshop add`."
-        )
+        raise NoCurrentWorkshop()
     return workshop
 
 

@@ -2,7 +2,8 @@
 
 The `Transport` protocol (bot/transport/base.py) holds what every network does.
 A transport that can do more implements one of these; the rest of the bot asks
-with `isinstance`, never by an attribute's name.
+with `isinstance`, never by an attribute's name. Doing an `Outgoing.action` is
+the outbox's `Actor` (bot/outbox/deliverers.py), declared where it is used.
 """
 
 from __future__ import annotations

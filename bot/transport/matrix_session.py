@@ -16,12 +16,11 @@ from typing import Any
 
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
 
-from bot import logs
+from bot import logs, metrics
 from bot.db.state import StateStore
 from bot.transport.base import LoginFailed
 from bot.transport.matrix_network import MatrixSettings
 from bot.transport.pacing import Pacer
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from nio import MessageDirection, RoomMessagesResponse, SyncResponse
 
+from bot import metrics
 from bot.clock import Clock
 from bot.transport.base import DatabaseUnavailable, Delivered, Handler, Incoming, VoteHandler
 from bot.transport.matrix_format import read_text_message
@@ -50,7 +51,6 @@ from bot.transport.matrix_session import (
 )
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

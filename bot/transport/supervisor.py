@@ -14,7 +14,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.transport.retry import backoff_delay
+from bot.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import aiohttp
 
+from bot import metrics
 from bot.transport.base import Attachment
 from bot.transport.pacing import Pacer
 from bot.transport.zulip_network import ZulipSettings
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

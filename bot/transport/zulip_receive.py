@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot import metrics
 from bot.clock import Clock
 from bot.transport.base import DatabaseUnavailable, Handler, Incoming, VoteHandler
 from bot.transport.position import SyncPosition
@@ -37,7 +38,6 @@ from bot.transport.zulip_format import ZulipMessage, command_text, read_message,
 from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_polls import read_vote
-from bot.web import metrics
 
 log = logging.getLogger(__name__)
 

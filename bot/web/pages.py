@@ -21,6 +21,7 @@ from aiohttp import web
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.clock import Clock
 from bot.db.models import (
     DeliveryStatus,
@@ -34,7 +35,6 @@ from bot.services.errors import UserError
 from bot.text import span
 from bot.transport.capabilities import SyncHealth
 from bot.values import language_name
-from bot.web import metrics
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -87,7 +87,7 @@ class Pages:
         slug = request.match_info.get("slug")
         try:
             if slug is None:
-                return await workshops.require_current(session, self.prefix)
+                return await workshops.require_current(session)
             return await workshops.by_slug(session, slug)
         except UserError:
             what = f"There is no workshop {slug!r}." if slug else "No workshop is set up yet."

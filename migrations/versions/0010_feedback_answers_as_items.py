@@ -3,7 +3,8 @@
 `feedback_item` holds each answered item of a saved response (each pick of a
 multiple choice is one), taken from the response's JSON answers, which stay the
 source of truth; `bot/services/answer_items.py` says what each answer counts as.
-Existing responses are itemized here. An index over `feedback_response` lets a
+Existing responses are itemized here, by a frozen copy of those rules as they
+were (below), so later edits of the service never change what this revision does. An index over `feedback_response` lets a
 summary count responses per day and room without reading the rows.
 
 Revision ID: 0010
@@ -13,14 +14,13 @@ Create Date: 2026-11-22 09:00:56.914644
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import json
+import re
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
-
-from bot.services.answer_items import rows as item_rows
 
 revision: str = '0010'
 down_revision: str | None = '0009'
@@ -92,10 +92,55 @@ def _itemize() -> None:
                 decoded = json.loads(answers)
             except ValueError:
                 decoded = None
-            found += item_rows(rid, workshop_id, form, day, room_id, decoded)
+            found += _item_rows(rid, workshop_id, form, day, room_id, decoded)
         if found:
             bind.execute(items.insert(), found)
         last = page[-1][0]
+
+
+# A frozen copy of bot/services/answer_items.py (and the question id pattern of
+# bot/forms/definitions.py) as this revision itemizes with: no import, so the
+# service may change without changing an old migration.
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_LABEL = 200
+_SORT = 100
+_NUMBERS = range(-(2**31), 2**31)
+
+
+def _item_rows(
+    response_id: int, workshop_id: int, form: str, day: int, room_id: int | None,
+    answers: object,
+) -> list[dict[str, Any]]:
+    """The `feedback_item` rows of one response's decoded answers: one per entry of a
+    list, else one; a whole number in 32 bits is a number, a string a text."""
+    if not isinstance(answers, dict):
+        return []
+    found = []
+    for question, value in answers.items():
+        if not (isinstance(question, str) and _NAME.fullmatch(question)):
+            continue
+        if value is None or value == []:
+            continue
+        for position, item in enumerate(value if isinstance(value, list) else [value]):
+            number = item if type(item) is int and item in _NUMBERS else None
+            text = _clean(item) if isinstance(item, str) else None
+            found.append({
+                "response_id": response_id, "workshop_id": workshop_id, "form": form,
+                "day": day, "room_id": room_id, "question": question, "position": position,
+                "number": number, **_text_columns(text),
+            })
+    return found
+
+
+def _clean(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def _text_columns(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {"text": None, "label": None, "sort_key": None}
+    return {"text": text, "label": text if len(text) <= _LABEL else None,
+            "sort_key": text.casefold()[:_SORT].encode("utf-8")}
 
 
 def downgrade() -> None:

@@ -20,7 +20,7 @@ from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import OutboxMessage
 from bot.db.state import StateStore
-from bot.transport.base import Handler
+from bot.messages import Handler
 from bot.transport.matrix import NETWORK, MatrixTransport
 from bot.transport.matrix_network import MatrixSettings
 from tests.e2e.homeserver import Homeserver, RegisteredUser

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from nio import RoomRedactResponse
 
-from bot.transport.base import Outgoing, PermanentDeliveryError
+from bot.messages import Outgoing, PermanentDeliveryError
 from bot.transport.matrix_policy import CREATOR_POWER_LEVEL
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from nio import RoomCreateResponse, RoomLeaveResponse, RoomPreset
 
 from bot.commands.dispatcher import OPENED_DIRECT, UNREADABLE_DIRECT
-from bot.transport.base import Outgoing
+from bot.messages import Outgoing
 from tests.e2e.conftest import poll_until
 
 if TYPE_CHECKING:

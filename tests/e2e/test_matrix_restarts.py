@@ -22,7 +22,7 @@ from nio import AsyncClient, JoinResponse
 
 from bot.app import EXIT_LOGIN_FAILED, run
 from bot.config import DatabaseSettings, MatrixSettings, Settings
-from bot.transport.base import Delivered, Handler, Incoming
+from bot.messages import Delivered, Handler, Incoming
 from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_SYNC_TOKEN
 from tests.e2e.conftest import unique
 from tests.e2e.homeserver import Homeserver
@@ -43,6 +43,8 @@ OUTAGE_S = 6.0
 
 class OffsetClock:
     """The real time, shifted: lets a test make the bot believe messages are old."""
+
+    moves_by_itself = True
 
     def __init__(self) -> None:
         self.offset = timedelta(0)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bot.transport.base import Attachment, Outgoing
+from bot.messages import Attachment, Outgoing
 from tests.e2e.conftest import poll_until, unique
 from tests.e2e.homeserver import Homeserver
 

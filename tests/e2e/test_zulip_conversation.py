@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.transport.base import Outgoing
+from bot.messages import Outgoing
 from tests.zulip.bots import ZulipBot
 from tests.zulip.people import Org
 from tests.zulip.realm import ADMINISTRATOR

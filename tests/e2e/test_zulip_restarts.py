@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.db.state import StateStore
-from bot.transport.base import Outgoing
+from bot.messages import Outgoing
 from tests.zulip.bots import ZulipBot, ZulipBotProcess
 from tests.zulip.double import Call, ZulipDouble
 from tests.zulip.people import Org

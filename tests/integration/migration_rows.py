@@ -195,6 +195,26 @@ ROWS: dict[str, Rows] = {
             for hid, until in ((100, "2026-03-17 14:00:00.000000"), (101, None))
         ],
     },
+    # A sent poll whose row keeps its message id, and its poll (0014 moves the ids of
+    # earlier polls onto their rows, or a row made for them).
+    "0014": {
+        "outbox_message": [
+            {"id": 70, "dedupe_key": "poll:matrix:w1:day2:daily", "network": "matrix",
+             "room": "poll", "person": None, "direct": False, "action": None,
+             "text": "Today was", "reply_to_event": None, "reply_to_room": None,
+             "thread_root": None, "mentions": None, "attachment_name": None,
+             "attachment_type": None, "attachment_data": None,
+             "poll": '{"question": "Today was", "choices": ["too fast", "too slow"]}',
+             "not_before": _T, "status": "sent", "attempts": 0, "reference": "poll",
+             "error": None, "created_at": _T, "sent_at": _T,
+             "network_message_id": "$poll2"},
+        ],
+        "feedback_poll": [
+            {"id": 2, "network": "matrix", "workshop_id": 1, "day": 2, "form": "daily",
+             "question": "today", "choices": '["too fast", "too slow"]',
+             "outbox_key": "poll:matrix:w1:day2:daily", "created_at": _T},
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):

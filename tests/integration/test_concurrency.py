@@ -247,7 +247,8 @@ async def test_a_reminder_being_moved_is_not_delivered_meanwhile(
             moving = asyncio.create_task(chat.say(ORGANIZER, "!workshop edit ws time=12:00-17:00"))
             await paused.wait()
             delivering.append(asyncio.create_task(
-                deliver_due(chat.app.sessions, chat.clock.now(), chat.app.settings)
+                deliver_due(chat.app.sessions, chat.clock.now(), chat.app.settings,
+                            asker=chat.app.reminders.asker)
             ))
             await asyncio.wait_for(asyncio.gather(moving, delivering[0]), 60)
 

@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from bot.config import DatabaseSettings
 from bot.db.models import DeliveryStatus, OutboxMessage
+from bot.messages import DatabaseUnavailable, Incoming, Outgoing
 from bot.outbox import rows
 from bot.outbox.worker import OutboxWorker, Sent
 from bot.scheduling.delivery import JOB_ID, UNAVAILABLE_RETRY, ReminderService
 from bot.scheduling.scheduler import create_scheduler
-from bot.transport.base import DatabaseUnavailable, Incoming, Outgoing
 from bot.transport.console import ConsoleTransport
 from tests.chat import ORGANIZER, ROOM, START, Chat
 from tests.tables import dump
@@ -139,7 +139,10 @@ async def test_a_lock_shorter_than_the_busy_timeout_is_waited_out(
 
 
 class FixedClock:
-    """A clock that is not a FrozenClock (whose runs the console's /wait drives)."""
+    """A clock that stands still yet claims to move by itself, as the system's does
+    (a simulated clock's runs are driven by the console's /wait instead)."""
+
+    moves_by_itself = True
 
     def now(self) -> datetime:
         return START
@@ -150,7 +153,7 @@ async def test_due_reminders_try_again_while_the_database_is_locked(
 ) -> None:
     scheduler = create_scheduler()  # not started: its jobs are only looked at
     service = ReminderService(impatient.app.sessions, FixedClock(), impatient.app.settings,
-                              impatient.app.worker, scheduler)
+                              impatient.app.worker, scheduler, asker=impatient.app.reminders.asker)
     service.running = True
     other = lock(tmp_path / "bot.db")
     try:

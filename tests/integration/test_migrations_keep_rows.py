@@ -167,6 +167,54 @@ async def test_0013_backfills_a_seat_for_every_seat_held(engine: AsyncEngine) ->
     assert all(_aware(since) == held for *_, since, _ in seats)
 
 
+async def test_0014_moves_each_polls_message_id_onto_its_outbox_row(
+    engine: AsyncEngine,
+) -> None:
+    """Onto the row still there (poll 1's, from 0008), or onto a sent row made for a
+    poll whose row was pruned already; a poll never sent has none. Going down puts
+    the ids back on the polls."""
+    await fill_up_to(engine, "0013")
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text(
+            "INSERT INTO feedback_poll (id, network, workshop_id, day, form, question,"
+            " choices, outbox_key, message_ref, created_at) VALUES"
+            " (3, 'zulip', 1, 2, 'daily', 'today', '[]', 'poll:zulip:w1:day2:daily', '1234', :at),"
+            " (4, 'zulip', 1, 3, 'daily', 'today', '[]', 'poll:zulip:w1:day3:daily', NULL, :at)"
+        ), {"at": at})
+        await connection.execute(sa.text(
+            "INSERT INTO outbox_message (id, dedupe_key, network, room, text, not_before,"
+            " status, attempts, reference, created_at) VALUES"
+            " (80, 'poll:zulip:w1:day3:daily', 'zulip', 'poll', 'Today was', :at, 'pending',"
+            " 0, 'poll', :at)"
+        ), {"at": at})
+        if connection.dialect.name == "postgresql":  # the fixtures' own ids skip the sequence
+            await connection.execute(sa.text(
+                "SELECT setval(pg_get_serial_sequence('outbox_message', 'id'),"
+                " (SELECT MAX(id) FROM outbox_message))"))
+    await migrate.upgrade(engine, "0014")
+    async with engine.connect() as connection:
+        found = (await connection.execute(sa.text(
+            "SELECT dedupe_key, status, network_message_id FROM outbox_message"
+            " WHERE dedupe_key LIKE 'poll:zulip:%' ORDER BY dedupe_key"
+        ))).all()
+        voted = (await connection.execute(sa.text(
+            "SELECT feedback_poll.id FROM feedback_poll JOIN outbox_message"
+            " ON outbox_message.dedupe_key = feedback_poll.outbox_key"
+            " WHERE outbox_message.network = 'zulip'"
+            " AND outbox_message.network_message_id = '123'"
+        ))).all()
+    assert [tuple(row) for row in found] == [
+        ("poll:zulip:w1:day1:daily", "sent", "123"), ("poll:zulip:w1:day2:daily", "sent", "1234"),
+        ("poll:zulip:w1:day3:daily", "pending", None)]
+    assert [tuple(row) for row in voted] == [(1,)]  # not poll 3, whose id it begins
+    await migrate.downgrade(engine, "0013")
+    async with engine.connect() as connection:
+        back = (await connection.execute(sa.text(
+            "SELECT id, message_ref FROM feedback_poll ORDER BY id"))).all()
+    assert [tuple(row) for row in back] == [(1, "123"), (3, "1234"), (4, None)]
+
+
 def _aware(value: Any) -> datetime:
     """A stored time as UTC (SQLite gives the text it keeps)."""
     found = datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -5,16 +5,21 @@ the form's answers in the summary, and their pseudonyms cleared by forget-me."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from collections.abc import AsyncIterator
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import app
 from bot.config import FeedbackSettings, Settings
 from bot.db.models import FeedbackPoll, OutboxMessage, PollVote, Workshop
+from bot.messages import POLL_ROOM, Poll, Vote
 from bot.outbox import rows
 from bot.services import feedback, polls
-from bot.transport.base import POLL_ROOM, Poll, Vote
 from bot.transport.zulip_network import ZulipSettings
 from tests.chat import ORGANIZER, Chat
 
@@ -73,7 +78,9 @@ async def sent_poll(chat: Chat, ref: str = "4711") -> FeedbackPoll:
         await rows.mark_sent(session, row.id, chat.clock.now(), ref)
     async with chat.app.sessions() as session:
         poll = await session.scalar(select(FeedbackPoll))
-    assert poll is not None and poll.message_ref == ref
+        kept = await session.get(OutboxMessage, row.id)
+    assert poll is not None and kept is not None and kept.network_message_id == ref
+    assert poll.outbox_key == kept.dedupe_key
     return poll
 
 
@@ -95,6 +102,11 @@ async def test_votes_count_as_each_voter_left_them(chat: Chat) -> None:
     assert await vote(chat, "zulip:12", 1)
     assert not await vote(chat, "zulip:12", 9)  # no such choice
     assert not await vote(chat, "zulip:12", 0, poll="999")  # not one of the bot's polls
+    assert not await vote(chat, "zulip:12", 0, poll="471")  # nor is what its id begins with
+    async with chat.app.sessions() as session, session.begin():  # the same id elsewhere
+        assert not await polls.record_vote(session, chat.app.settings,
+                                           Vote("matrix", "@x:uni.no", "4711", (0,)),
+                                           chat.clock.now())
     async with chat.app.sessions() as session:
         workshop = await session.scalar(select(Workshop))
         assert workshop is not None
@@ -129,3 +141,25 @@ async def test_a_response_that_replaces_the_voters_selection(chat: Chat) -> None
         async with chat.app.sessions() as session:
             stored = sorted(v.choice for v in await session.scalars(select(PollVote)))
         assert stored == list(choices)
+
+
+async def test_a_vote_is_written_through_the_writer_queue(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like every other write (on SQLite the writes of this process queue there, first
+    come first served, instead of meeting SQLite's busy handler)."""
+    await sent_poll(chat)
+    queued: list[object] = []
+    through_the_queue = app.writing
+
+    @contextlib.asynccontextmanager
+    async def counted(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+        queued.append(sessions)
+        async with through_the_queue(sessions) as session:
+            yield session
+
+    monkeypatch.setattr(app, "writing", counted)
+    await chat.app.handle_vote(Vote("zulip", "zulip:11", "4711", (0,)))
+    assert queued == [chat.app.sessions]
+    async with chat.app.sessions() as session:
+        assert [v.choice for v in await session.scalars(select(PollVote))] == [0]

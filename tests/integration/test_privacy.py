@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 
 from bot.db.models import Base, FeedbackPoll, FeedbackResponse, Person, PollVote
 from bot.forms import engine
+from bot.messages import POLL_ROOM, Outgoing, Poll, Vote
+from bot.outbox import rows
 from bot.services import feedback
-from bot.transport.base import Vote
 from tests.chat import ORGANIZER, Chat
 from tests.web import web_client
 
@@ -77,8 +78,13 @@ async def test_forget_me_leaves_no_user_id_display_name_or_pseudonym(chat: Chat)
     async with chat.app.sessions() as session, session.begin():  # a poll Zeb votes on
         session.add(FeedbackPoll(
             network=chat.transport.network, workshop_id=1, day=1, form="daily",
-            question="today", choices='["too fast"]', outbox_key="poll:1", message_ref="m1",
+            question="today", choices='["too fast"]', outbox_key="poll:1",
             created_at=chat.clock.now()))
+        posted = rows.add(session, key="poll:1", network=chat.transport.network,
+                          reference="poll", now=chat.clock.now(), message=Outgoing(
+                              text="today", room=POLL_ROOM, poll=Poll("today", ("too fast",))))
+        await session.flush()
+        await rows.mark_sent(session, posted.id, chat.clock.now(), "m1")
     await chat.app.handle_vote(Vote(chat.transport.network, ZEB, "m1", (0,)))
     needles = {"user id": ZEB, "display name": DISPLAY_NAME, "pseudonym": pseudonym}
     before = await columns_holding(chat, needles)

@@ -79,5 +79,6 @@ async def test_due_reminders_are_handed_on_batch_by_batch(chat: Chat) -> None:
     def hand(batch: list[Delivery]) -> None:
         handed.append(len(batch))
 
-    found = await deliver_due(chat.app.sessions, now, chat.app.settings, hand)
+    found = await deliver_due(chat.app.sessions, now, chat.app.settings, hand,
+                              asker=chat.app.reminders.asker)
     assert handed == [BATCH, 20] and len(found) == BATCH + 20

@@ -59,7 +59,7 @@ async def pick_person(session: AsyncSession, rng: random.Random) -> Person:
 
 async def join(session: AsyncSession, rng: random.Random, now: datetime) -> object:
     room, person = await pick_room(session, rng), await pick_person(session, rng)
-    return await seats.join(session, room, person, now, "!")
+    return await seats.join(session, room, person, now)
 
 
 async def leave(session: AsyncSession, rng: random.Random, now: datetime) -> object:
@@ -90,13 +90,13 @@ async def remove_lead(session: AsyncSession, rng: random.Random, now: datetime) 
 
 async def step_down(session: AsyncSession, rng: random.Random, now: datetime) -> object:
     room, person = await pick_staff(session, rng, seats.STAFF)
-    return await team.step_down(session, room, person, "!", now)
+    return await team.step_down(session, room, person, now)
 
 
 async def capacity(session: AsyncSession, rng: random.Random, now: datetime) -> object:
     room = await pick_room(session, rng)
     wanted = rooms.RoomFields({"capacity": room.capacity + rng.choice((-1, 1, 2))})
-    return await rooms.edit(session, room, wanted, set(), True, "!", now)
+    return await rooms.edit(session, room, wanted, set(), True, now)
 
 
 async def withdraw(session: AsyncSession, rng: random.Random, now: datetime) -> object:

@@ -15,9 +15,9 @@ from bot.db import migrate
 from bot.db.engine import create_engine, create_sessionmaker, writing
 from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.db.state import StateStore
+from bot.messages import Outgoing
 from bot.outbox import rows
 from bot.outbox.marks import SentMarks
-from bot.transport.base import Outgoing
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

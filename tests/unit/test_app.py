@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.config import BotSettings, DatabaseSettings, Settings
-from bot.transport.base import Incoming
+from bot.messages import Incoming
 from tests.chat import RecordingTransport
 
 

@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 BOT = Path(__file__).resolve().parents[2] / "bot"
 MAX_LINES = 400
 
@@ -64,11 +66,10 @@ FEATURES = ("bot.commands.", "bot.services.feedback", "bot.services.forget",
 
 def test_the_conversation_mechanism_imports_no_feature() -> None:
     """Kinds are declared in their feature modules and mounted; the mechanism knows
-    them only by their declaration (bot/conversations/kinds.py)."""
-    allowed = {"bot.commands.framework"}
+    them only by their declaration (bot/conversations/kinds.py), and the commands
+    through a protocol (bot/conversations/router.py)."""
     for path in (BOT / "conversations").glob("*.py"):
-        features = {m for m in imports(path) if m.startswith(FEATURES)
-                    and not any(m == a or m.startswith(a + ".") for a in allowed)}
+        features = {m for m in imports(path) if m.startswith(FEATURES)}
         assert not features, (path, features)
 
 
@@ -132,3 +133,58 @@ def test_capabilities_are_typed_not_probed_by_attribute_name() -> None:
             assert not attribute_probes(path.read_text(encoding="utf-8")), path
     assert attribute_probes('check = getattr(self.transports.get(n), "is_organizer", None)')
     assert attribute_probes('if hasattr(transport, "last_sync"): pass')
+
+
+# What the bot asks a person to type is chat text: the command layer words it
+# (bot/commands/wording.py). A docstring may name a command; a literal may not.
+COMMAND_FORM = re.compile(r"`!|\{prefix\}|^![a-z]")
+HAS_DOCSTRING = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def chat_words(source: str) -> list[str]:
+    """Where a service's source writes chat text: a function taking a `prefix`, any
+    `prefix` it reads, a string literal with a command in it (`` `!rooms` ``, `{prefix}`)."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, HAS_DOCSTRING) and node.body
+        and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            given = node.args
+            named = [*given.posonlyargs, *given.args, *given.kwonlyargs, given.vararg, given.kwarg]
+            if any(arg is not None and arg.arg == "prefix" for arg in named):
+                found.append(f"line {node.lineno}: a function takes a prefix")
+        elif (isinstance(node, ast.Name) and node.id == "prefix") or (
+            isinstance(node, ast.Attribute) and node.attr == "prefix"
+        ):
+            found.append(f"line {node.lineno}: reads a prefix")
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and id(node) not in docstrings and COMMAND_FORM.search(node.value)):
+            found.append(f"line {node.lineno}: {node.value!r} names a command")
+    return found
+
+
+def test_no_service_writes_what_to_type() -> None:
+    for path in sorted((BOT / "services").glob("*.py")):
+        assert not chat_words(path.read_text(encoding="utf-8")), path
+
+
+@pytest.mark.parametrize("planted", [
+    "async def get(session, code, prefix):\n    pass\n",
+    "def hint(*, prefix='!'):\n    pass\n",
+    "def hint(settings):\n    return settings.bot.prefix\n",
+    "def hint(code):\n    return f'`!join {code}`'\n",
+    "def hint(code):\n    return code('!rooms')\n",
+    "HINT = 'type `{prefix}rooms`'\n",
+])
+def test_a_planted_prefix_or_command_is_found(planted: str) -> None:
+    assert chat_words(planted), planted
+
+
+def test_a_docstring_naming_a_command_is_no_chat_text() -> None:
+    source = '"""What `!room add` sets."""\n\ndef f():\n    """`!rooms` lists them."""\n'
+    assert chat_words(source) == []
+    assert chat_words("NOT_ALLOWED = 'Hello!'\nROOM = 'R1'\nX = a != b\n") == []

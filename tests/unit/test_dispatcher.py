@@ -16,9 +16,9 @@ from bot.commands.framework import CommandSet, Registry, UsageError
 from bot.commands.registry import build_registry
 from bot.config import LimitSettings
 from bot.db.models import HandledEvent, Person
+from bot.messages import Incoming
 from bot.services import people
 from bot.services.roles import Role
-from bot.transport.base import Incoming
 from tests.chat import ORGANIZER, Chat
 
 ANA = "@ana:example.org"

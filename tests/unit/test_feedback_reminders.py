@@ -155,7 +155,8 @@ async def test_a_crash_before_the_question_is_written_leaves_no_form(
     monkeypatch.setattr(delivery.rows, "add", crash)
     chat.clock.set(DAY_1_END)
     with pytest.raises(RuntimeError):
-        await delivery.deliver_due(chat.app.sessions, chat.clock.now(), chat.app.settings)
+        await delivery.deliver_due(chat.app.sessions, chat.clock.now(), chat.app.settings,
+                                  asker=chat.app.reminders.asker)
     assert await conversations(chat) == []
     assert {s for _, k, _, s in await reminders(chat, "day-end") if k} == {"pending"}
     monkeypatch.setattr(delivery.rows, "add", real)

@@ -102,7 +102,8 @@ async def test_when_the_form_was_missed_the_closing_reminder_is_the_one_chance(
 async def test_found_after_the_window_closed_it_is_skipped_not_missed(workshop: Chat) -> None:
     chat = workshop
     chat.clock.set(AFTER_DAY_1_CLOSED)  # the bot was down from before day 1 ended
-    await delivery.deliver_due(chat.app.sessions, chat.clock.now(), chat.app.settings)
+    await delivery.deliver_due(chat.app.sessions, chat.clock.now(), chat.app.settings,
+                              asker=chat.app.reminders.asker)
     got = await closings(chat)
     assert got[(ANA, "daily-closing:1")] == "skipped"
     assert got[(ANA, "daily-closing:2")] == "pending"

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.db.models import DeliveryStatus, HandledEvent, OutboxMessage
+from bot.outbox import rows
 from bot.scheduling.housekeeping import (
     HANDLED_EVENT_RETENTION,
     SENT_MESSAGE_RETENTION,
@@ -40,6 +41,22 @@ async def test_old_sent_messages_are_forgotten_failed_ones_kept(chat: Chat) -> N
     async with chat.app.sessions() as session:
         left = set(await session.scalars(select(OutboxMessage.dedupe_key)))
     assert left == {"reply:test:$failed", "reply:test:$new"}
+
+
+async def test_a_sent_message_the_network_names_back_is_kept(chat: Chat) -> None:
+    """A poll's row keeps its message id, which a vote days later finds its poll by."""
+    await chat.say("@a:b.c", "!tz UTC", event_id="$poll")
+    await chat.say("@a:b.c", "!tz UTC", event_id="$old")
+    async with chat.app.sessions() as session, session.begin():
+        poll = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == "reply:test:$poll"))
+        assert poll is not None
+        await rows.mark_sent(session, poll.id, chat.clock.now(), "$poll-message")
+    chat.clock.advance(SENT_MESSAGE_RETENTION + timedelta(minutes=1))
+    assert await prune_sent_messages(chat.app.sessions, chat.clock) == 1
+    async with chat.app.sessions() as session:
+        left = set(await session.scalars(select(OutboxMessage.dedupe_key)))
+    assert left == {"reply:test:$poll"}
 
 
 async def test_the_app_schedules_the_pruning_jobs(chat: Chat) -> None:

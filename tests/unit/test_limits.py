@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot import metrics
 from bot.commands.limits import Limits, Verdict
 from bot.config import ConfigError, LimitSettings, RoomSettings, Settings, from_mapping
 from bot.db.models import HandledEvent, OutboxMessage
-from bot.web import metrics
 from tests.chat import ORGANIZER, Chat
 
 FLOODER = "@ana:uni.no"

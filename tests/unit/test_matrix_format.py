@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from bot.messages import Attachment
 from bot.text import escape
-from bot.transport.base import Attachment
 from bot.transport.matrix_format import (
     direct_rooms,
     file_content,

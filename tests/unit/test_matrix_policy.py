@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.retry import backoff_delay
 from bot.transport.matrix_policy import (
     CREATOR_POWER_LEVEL,
     creators_outrank_everyone,
@@ -17,7 +18,6 @@ from bot.transport.matrix_policy import (
     server_of,
     too_old,
 )
-from bot.transport.retry import backoff_delay
 
 # -- backoff ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.transport.base import Poll, Vote
+from bot.messages import Poll, Vote
 from bot.transport.matrix_polls import poll_start_content, read_poll_response
 
 BOT = "@bot:example.org"

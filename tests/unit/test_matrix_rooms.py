@@ -11,7 +11,7 @@ from nio import MatrixRoom, RoomMemberEvent
 from bot.clock import SystemClock
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.state import StateStore
-from bot.transport.base import Outgoing
+from bot.messages import Outgoing
 from bot.transport.matrix import MatrixTransport
 from bot.transport.matrix_network import MatrixSettings
 from bot.transport.matrix_rooms import MatrixRooms

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from nio import SyncResponse
 
+from bot.messages import Incoming
 from bot.outbox.worker import Sent
 from bot.transport import matrix_sync
-from bot.transport.base import Incoming
 from bot.transport.matrix_sync import MatrixSync
 from bot.transport.supervisor import Stopped
 from tests.unit.test_hostile_events import sync

@@ -68,7 +68,7 @@ async def test_capacity_below_the_sign_ups_is_refused_and_nothing_changes(room: 
     refused = await chat.say(ORGANIZER, "!onboarding edit O1 capacity=1 time=16:00")
     assert "2 are signed up for O1, so its capacity cannot be less than 2 (capacity=1 was " \
         "asked)." in refused.reply
-    assert "Usage: `!onboarding edit" in refused.reply and not refused.notices
+    assert "Usage:" not in refused.reply and not refused.notices  # asked right, refused
     listed = (await chat.say(ORGANIZER, "!onboarding")).reply
     assert "O1: Tue 10 Mar 14:00–15:00 CET, 3 of 5 seats left" in listed  # time unchanged too
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import BotSettings, DatabaseSettings, Settings
-from bot.transport.base import Incoming
+from bot.messages import Incoming
 from tests.chat import Chat, RecordingTransport
 
 ORGANIZERS = "!organizers:example.org"

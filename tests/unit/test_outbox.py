@@ -16,16 +16,19 @@ from bot.commands.context import Context
 from bot.commands.framework import CommandSet
 from bot.commands.registry import build_registry
 from bot.db.models import DeliveryStatus, HandledEvent, OutboxMessage, Person
-from bot.outbox import rows
-from bot.outbox.worker import OutboxWorker
-from bot.services import people
-from bot.transport.base import (
+from bot.messages import (
+    FORGET_DIRECT,
+    POLL_ROOM,
     Attachment,
     Origin,
     Outgoing,
     PermanentDeliveryError,
+    Poll,
     TransientDeliveryError,
 )
+from bot.outbox import rows
+from bot.outbox.worker import OutboxWorker
+from bot.services import people
 from tests.chat import ORGANIZER, ROOM, Chat
 
 ANA, BO = "@ana:uni.no", "@bo:uni.no"
@@ -255,3 +258,48 @@ async def test_rows_written_together_roll_back_together(chat: Chat) -> None:
                                          ("k-1", Outgoing(text="again", user=ANA))],
                                network="test", reference="ref", now=chat.clock.now())
     assert [row.dedupe_key for row in await outbox(chat)] == ["k-1"]
+
+
+class NamingDeliverer:
+    """Only what the worker needs (`bot.outbox.deliverers`): a network, `deliver`
+    answering each message's network id, and `act`."""
+
+    network = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.acted: list[str] = []
+
+    async def deliver(self, message: Outgoing) -> str:
+        self.sent.append(message.text)
+        return f"$id-{message.text}"
+
+    async def act(self, message: Outgoing) -> None:
+        self.acted.append(message.text)
+
+
+async def test_a_sent_poll_keeps_its_message_id_and_an_action_is_done(chat: Chat) -> None:
+    deliverer = NamingDeliverer()
+    worker = OutboxWorker(chat.app.sessions, chat.clock, {"test": deliverer})
+    async with chat.app.sessions() as session, session.begin():
+        written = [
+            rows.add(session, key=key, network="test", reference="r", now=chat.clock.now(),
+                     message=message)
+            for key, message in [
+                ("k-poll", Outgoing(text="poll", room=POLL_ROOM, poll=Poll("Today?", ("a",)))),
+                ("k-plain", Outgoing(text="plain", room="!a")),
+                ("k-act", Outgoing(text="act", user=ANA, action=FORGET_DIRECT)),
+            ]
+        ]
+        await session.flush()
+        deliveries = [rows.delivery(row) for row in written]
+    await worker.start()
+    await worker.hand(deliveries).wait()
+    await worker.stop()
+
+    assert (deliverer.sent, deliverer.acted) == (["poll", "plain"], ["act"])
+    by_key = {row.dedupe_key: row for row in await outbox(chat)}
+    assert all(row.status == DeliveryStatus.SENT for row in by_key.values())
+    # Only a poll's id is named back by the network (votes): the others keep none.
+    assert [by_key[k].network_message_id for k in ("k-poll", "k-plain", "k-act")] == [
+        "$id-poll", None, None]

@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from bot.commands.dispatcher import Dispatcher, Request
-from bot.transport.base import Incoming
+from bot.messages import Incoming
 from tests.chat import Chat
 
 ANA = "@ana:example.org"

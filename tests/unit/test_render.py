@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
+from bot.messages import Outgoing
 from bot.text import code, escape
-from bot.transport.base import Outgoing
 from bot.transport.console import ConsoleTransport
 from bot.transport.render import html, plain_text
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
+from bot import metrics
 from bot.config import ConfigError, HttpSettings, from_mapping
-from bot.transport.base import Incoming
-from bot.web import metrics
+from bot.messages import Incoming
 from tests.chat import ORGANIZER, Chat
 from tests.web import sample, set_up_workshop, web_client
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.transport.base import Poll, Vote
+from bot.messages import Poll, Vote
 from bot.transport.zulip_polls import poll_content, read_vote
 
 BOT = 7

@@ -104,8 +104,9 @@ class FeedbackItem(Base):
 
 class FeedbackPoll(Base):
     """A form's question posted as a poll on a network (the daily "Today was"), once
-    per workshop day. `message_ref` is the network's id of the poll message, known
-    once it was sent (votes name it); `choices` the posted choices as JSON."""
+    per workshop day, as the outbox row whose dedupe key is `outbox_key`: that row
+    keeps the network's id of the poll message once sent (votes name it);
+    `choices` are the posted choices as JSON."""
 
     __tablename__ = "feedback_poll"
     __table_args__ = (UniqueConstraint("network", "workshop_id", "day", "form"),)
@@ -118,7 +119,6 @@ class FeedbackPoll(Base):
     question: Mapped[str] = mapped_column(String(64))  # the question's id in the form
     choices: Mapped[str] = mapped_column(Text)
     outbox_key: Mapped[str] = mapped_column(String(255), unique=True, info=IDENTITY)
-    message_ref: Mapped[str | None] = mapped_column(String(255), index=True, info=IDENTITY)
     created_at: Mapped[datetime]
 
 

@@ -39,7 +39,7 @@ class OutboxMessage(Base):
     # only what dedupe and `!deliveries` need stays (bot/outbox/marks.py).
     direct: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Not a message: something the transport does in the target's chat
-    # (transport.base.FORGET_DIRECT); the person it is about is in `mentions`.
+    # (messages.FORGET_DIRECT); the person it is about is in `mentions`.
     action: Mapped[str | None] = mapped_column(String(32), info=IDENTITY)
     text: Mapped[str] = mapped_column(Text)
     # What it answers: the command's event, its room and thread.
@@ -51,7 +51,7 @@ class OutboxMessage(Base):
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # A poll to post (transport.base.Poll as JSON: question, choices).
+    # A poll to post (messages.Poll as JSON: question, choices).
     poll: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime]
     status: Mapped[DeliveryStatus] = mapped_column(
@@ -63,6 +63,10 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The network's id of the message sent, for a message the network names back
+    # later (votes name their poll's message; polls find their row by it).
+    network_message_id: Mapped[str | None] = mapped_column(String(255), index=True,
+                                                           info=IDENTITY)
 
 
 class HandledEvent(Base):

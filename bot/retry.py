@@ -1,4 +1,5 @@
-"""Retry delays shared by every network and by the outbox worker."""
+"""Retry delays shared by every network, the outbox worker and anything else that
+retries (ground level: it imports nothing of the bot)."""
 
 from __future__ import annotations
 
