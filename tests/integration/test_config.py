@@ -193,6 +193,13 @@ def test_organizers_are_told_on_their_own_network() -> None:
     assert config.organizers_on(settings, "matrix") == ("@ana:uni.no",)
     assert config.organizers_on(settings, "zulip") == ("zulip:1234",)
     assert config.organizers_on(config.from_mapping({}), "zulip") == ()
+    # `bot.organizers` takes an id of any network; each network tells its own.
+    mixed = config.from_mapping({"bot": {"organizers": ["@ana:uni.no", "zulip:9"]},
+                                 "zulip": {"organizers": ["9", "12"]}})
+    assert config.organizers_on(mixed, "matrix") == ("@ana:uni.no",)
+    assert config.organizers_on(mixed, "zulip") == ("zulip:9", "zulip:12")
+    with pytest.raises(config.ConfigError, match=r"a user id like @ana:example\.org or zulip:1234"):
+        config.from_mapping({"bot": {"organizers": ["ana"]}})
 
 
 def test_polls_are_posted_on_the_networks_with_a_poll_room_or_channel() -> None:
