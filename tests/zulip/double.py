@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from aiohttp import BasicAuth, web
 
 from tests.zulip.realm import (
+    EVERYONE,
     ApiError,
     Message,
     Realm,
@@ -132,9 +133,12 @@ class ZulipDouble:
     # -- what tests control ------------------------------------------------------
 
     def add_user(self, full_name: str, email: str, *, role: int = 400,
-                 is_bot: bool = False) -> User:
+                 is_bot: bool = False, address_visibility: int = EVERYONE) -> User:
+        """A person; `email` is their real address (what they log in with), shown as
+        the API's `email` only when `address_visibility` is EVERYONE."""
         return self._do(lambda: self.realm.add_user(full_name, email, role=role,
-                                                    is_bot=is_bot))
+                                                    is_bot=is_bot,
+                                                    address_visibility=address_visibility))
 
     def add_stream(self, name: str, *members: User) -> Stream:
         return self._do(lambda: self.realm.add_stream(name, members))
@@ -208,7 +212,7 @@ class ZulipDouble:
             auth = BasicAuth.decode(header)
         except ValueError:
             raise ApiError("Missing 'Authorization' header", "UNAUTHORIZED", 401) from None
-        user = self.realm.by_email(auth.login)
+        user = self.realm.by_login(auth.login)
         if user is None or not secrets.compare_digest(user.api_key, auth.password):
             raise ApiError("Invalid API key", "UNAUTHORIZED", 401)
         return user
@@ -364,14 +368,15 @@ class ZulipDouble:
         return web.Response(body=found[1], content_type=found[0].split(";")[0])
 
     async def _users(self, request: web.Request) -> web.Response:
-        return self._ok(members=[u.member() for u in self.realm.users.values()])
+        viewer = request[USER]
+        return self._ok(members=[u.member(viewer) for u in self.realm.users.values()])
 
     async def _me(self, request: web.Request) -> web.Response:
-        return self._ok(**request[USER].member())
+        return self._ok(**request[USER].member(request[USER]))
 
     async def _user(self, request: web.Request) -> web.Response:
         user = self.realm.person(int(request.match_info["user_id"]))
-        return self._ok(user=user.member())
+        return self._ok(user=user.member(request[USER]))
 
     async def _subscribe(self, request: web.Request) -> web.Response:
         params = await self._params(request)

@@ -1,0 +1,89 @@
+"""The Zulip transport the documented way, against the API double on 127.0.0.1:
+hidden e-mail addresses, the server's message size, a `Retry-After` without a
+JSON body, and a `register` answer without `max_message_id`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import ZulipSettings
+from bot.transport.zulip_api import ZulipApi
+from bot.transport.zulip_people import Directory
+from tests.zulip.bots import ZulipBot
+from tests.zulip.double import ZulipDouble
+from tests.zulip.people import Org
+from tests.zulip.realm import ADMINS, MEMBERS, NOBODY, User
+
+WORKSHOP = ("!workshop add 2027-spring title=Spring tz=Europe/Oslo days=2027-03-17 "
+            "time=10:00-15:00")
+
+
+def settings_for(double: ZulipDouble, bot: User, **more: tuple[str, ...]) -> ZulipSettings:
+    return ZulipSettings(site=double.url, email=bot.email, api_key=bot.api_key,
+                         max_retry_wait_seconds=0.5, **more)
+
+
+@pytest.fixture
+async def directory(double: ZulipDouble) -> AsyncIterator[tuple[ZulipDouble, Directory]]:
+    """The bot's view of the people, organizers named by real addresses."""
+    bot = double.add_user("Classroom Bot", "classroom-bot@zulip.test", is_bot=True)
+    settings = settings_for(double, bot, organizers=(
+        "ana@uni.test", "eve@uni.test", "bo@uni.test"))
+    api = ZulipApi(settings)
+    try:
+        yield double, Directory(api, settings)
+    finally:
+        await api.close()
+
+
+async def test_an_organizer_by_real_address_is_one_when_the_api_shows_a_fake_email(
+    directory: tuple[ZulipDouble, Directory],
+) -> None:
+    double, people = directory
+    ana = double.add_user("Ana Lopez", "ana@uni.test", address_visibility=MEMBERS)
+    bo = double.add_user("Bo Berg", "bo@uni.test")  # shows the address to everyone
+    # Addresses that start or end like an organizer's are someone else.
+    near = [double.add_user("Ana Lopez", address, address_visibility=MEMBERS)
+            for address in ("ana@uni.test.evil.test", "xana@uni.test", "ana@uni")]
+    await people.refresh()
+    seen = people.users[ana.user_id]
+    assert seen.email == f"user{ana.user_id}@hidden.zulip.test"
+    assert seen.delivery_email == "ana@uni.test"
+    assert await people.is_organizer(f"zulip:{ana.user_id}")
+    assert await people.is_organizer(f"zulip:{bo.user_id}")
+    for other in near:
+        assert not await people.is_organizer(f"zulip:{other.user_id}")
+
+
+async def test_a_hidden_address_the_bot_may_not_see_names_nobody(
+    directory: tuple[ZulipDouble, Directory],
+) -> None:
+    """Only admins see Eve's address (`delivery_email` is null for the bot): her
+    address in the settings cannot be matched, which is why user ids are the
+    configuration to use."""
+    double, people = directory
+    eve = double.add_user("Eve Holm", "eve@uni.test", address_visibility=ADMINS)
+    nobody = double.add_user("Nils Holm", "ana@uni.test", address_visibility=NOBODY)
+    await people.refresh()
+    assert people.users[eve.user_id].delivery_email is None
+    assert not await people.is_organizer(f"zulip:{eve.user_id}")
+    assert not await people.is_organizer(f"zulip:{nobody.user_id}")
+
+
+async def test_the_bot_takes_commands_from_an_organizer_whose_address_is_hidden(
+    org: Org, tmp_path: Path
+) -> None:
+    ana = org.person("Ana Lopez", email="ana@uni.test", address_visibility=MEMBERS)
+    bo = org.person("Bo Berg", email="bo@uni.test", address_visibility=ADMINS)
+    running = ZulipBot(org, tmp_path / "bot.db", organizers=("ana@uni.test", "bo@uni.test"))
+    await running.start()
+    try:
+        await bo.say(WORKSHOP)
+        await bo.expect(r"is for an organizer")
+        await ana.say(WORKSHOP)
+        await ana.expect(r"2027-spring")
+    finally:
+        await running.stop()
