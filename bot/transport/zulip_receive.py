@@ -34,7 +34,13 @@ from bot.transport.base import DatabaseUnavailable, Handler, Incoming, VoteHandl
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 from bot.transport.zulip_api import NETWORK, Unreachable, ZulipApi, ZulipError
-from bot.transport.zulip_format import ZulipMessage, command_text, read_message, user_key
+from bot.transport.zulip_format import (
+    MAX_LENGTH,
+    ZulipMessage,
+    command_text,
+    read_message,
+    user_key,
+)
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_polls import read_vote
 from bot.web import metrics
@@ -67,6 +73,8 @@ class ZulipReceiver:
         self.settings = settings
         self.prefix = prefix
         self.ready = asyncio.Event()  # set once the first queue is registered and caught up
+        self.registered = asyncio.Event()  # set once a `register` answered (limits known)
+        self.max_message_length = MAX_LENGTH  # the server's, once registered
         self.last_sync: datetime | None = None  # when the server last answered a poll
         self.last_message_id: int | None = None  # the last one handled
         self.last_sent_id = 0  # the last one the bot sent
@@ -108,10 +116,15 @@ class ZulipReceiver:
                 await self.supervisor.pause(delay)
 
     async def _register(self) -> dict[str, Any]:
+        # `realm` in fetch_event_types brings the server's `max_message_length`;
+        # `message` brings `max_message_id`. Neither adds events to the queue.
         answer = await self.api.paced("POST", "register", {
-            "event_types": ["message", "submessage"], "apply_markdown": False,
-            "client_gravatar": True,
+            "event_types": ["message", "submessage"], "fetch_event_types": ["message", "realm"],
+            "apply_markdown": False, "client_gravatar": True,
         })
+        longest = answer.get("max_message_length")
+        self.max_message_length = (longest if isinstance(longest, int) and longest > 0
+                                   else MAX_LENGTH)
         if self.last_message_id is None:
             # The very first start: what was said before is history, not commands.
             newest = answer.get("max_message_id")
@@ -120,6 +133,7 @@ class ZulipReceiver:
             log.info("first start on Zulip: messages up to %s are left unanswered",
                      self.last_message_id)
         self.last_sync = self.clock.now()
+        self.registered.set()
         return answer
 
     async def _catch_up(self, handler: Handler) -> None:

@@ -11,6 +11,7 @@ email:api_key; errors have Zulip's JSON shape.
 
 Faults a test switches on: `outage(True)` (every request answers 502 as a proxy
 in front of a stopped server would, long-polls included), `expire_queues()`,
+`omit_from_register(...)` (fields a `register` answer leaves out),
 `rate_limit(n)` (the next n matching requests get 429 `RATE_LIMIT_HIT` with
 `Retry-After`). `calls` records every request (method, path, who, status).
 """
@@ -30,6 +31,7 @@ from aiohttp import BasicAuth, web
 
 from tests.zulip.realm import (
     EVERYONE,
+    MAX_MESSAGE_LENGTH,
     ApiError,
     Message,
     Realm,
@@ -66,14 +68,16 @@ class ZulipDouble:
     """The server and its realm; control methods may be called from any thread."""
 
     def __init__(self, *, longpoll_timeout_s: float = 90.0, heartbeat_s: float = 10.0,
-                 queue_idle_timeout_s: float = 600.0) -> None:
-        self.realm = Realm()
+                 queue_idle_timeout_s: float = 600.0,
+                 max_message_length: int = MAX_MESSAGE_LENGTH) -> None:
+        self.realm = Realm(max_message_length=max_message_length)
         self.longpoll_timeout_s = longpoll_timeout_s
         self.heartbeat_s = heartbeat_s
         self.queue_idle_timeout_s = queue_idle_timeout_s
         self.calls: list[Call] = []
         self._limits: list[RateLimit] = []
         self._doomed_polls = 0  # polls answered BAD_EVENT_QUEUE_ID at once (a broken server)
+        self._register_omits: frozenset[str] = frozenset()
         self._down = asyncio.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
@@ -170,6 +174,11 @@ class ZulipDouble:
         limit = RateLimit(calls, retry_after, None if who is None else who.email, path)
         self._do(lambda: self._limits.append(limit))
 
+    def omit_from_register(self, *fields: str) -> None:
+        """`register` answers leave these fields out (`max_message_id`,
+        `max_message_length`), as an older or differently configured server may."""
+        self._do(lambda: setattr(self, "_register_omits", frozenset(fields)))
+
     def lose_queues_at_first_poll(self, polls: int) -> None:
         """The next `polls` event polls find their queue gone, however new it is."""
         self._do(lambda: setattr(self, "_doomed_polls", polls))
@@ -250,10 +259,17 @@ class ZulipDouble:
         queue = self.realm.register(
             request[USER], None if types is None else tuple(types),
             json_param(params, "apply_markdown", False))
+        # The initial state comes for `fetch_event_types`, else for `event_types`.
+        fetch = json_param(params, "fetch_event_types", types)
+        state: dict[str, Any] = {}
+        if fetch is None or "message" in fetch:
+            state["max_message_id"] = self.realm.max_message_id
+        if fetch is None or "realm" in fetch:
+            state["max_message_length"] = self.realm.max_message_length
+        state = {k: v for k, v in state.items() if k not in self._register_omits}
         return self._ok(queue_id=queue.queue_id, last_event_id=-1,
                         event_queue_longpoll_timeout_seconds=self.longpoll_timeout_s,
-                        zulip_version=VERSION, zulip_feature_level=FEATURE_LEVEL,
-                        max_message_id=self.realm.max_message_id)
+                        zulip_version=VERSION, zulip_feature_level=FEATURE_LEVEL, **state)
 
     async def _events(self, request: web.Request) -> web.Response:
         params = await self._params(request)

@@ -159,7 +159,9 @@ class Queue:
 class Realm:
     """Users, channels, messages, queues and uploads of one organization."""
 
-    def __init__(self, *, monotonic: Any = time.monotonic) -> None:
+    def __init__(self, *, monotonic: Any = time.monotonic,
+                 max_message_length: int = MAX_MESSAGE_LENGTH) -> None:
+        self.max_message_length = max_message_length
         self.users: dict[int, User] = {}
         self.streams: dict[int, Stream] = {}
         self.messages: list[Message] = []
@@ -212,8 +214,8 @@ class Realm:
              topic: str = "", to: Iterable[User] = ()) -> Message:
         if not content.strip():
             raise ApiError("Message must not be empty")
-        if len(content) > MAX_MESSAGE_LENGTH:
-            content = content[: MAX_MESSAGE_LENGTH - 20] + "\n[message truncated]"
+        if len(content) > self.max_message_length:  # what Zulip does with a longer one
+            content = content[: self.max_message_length - 20] + "\n[message truncated]"
         if stream is not None and not topic.strip():
             raise ApiError("Topic can't be empty!")
         recipients = () if stream is not None else tuple(

@@ -4,18 +4,19 @@ JSON body, and a `register` answer without `max_message_id`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import ZulipSettings
+from bot.transport.base import Outgoing
 from bot.transport.zulip_api import ZulipApi
 from bot.transport.zulip_people import Directory
 from tests.zulip.bots import ZulipBot
 from tests.zulip.double import ZulipDouble
 from tests.zulip.people import Org
-from tests.zulip.realm import ADMINS, MEMBERS, NOBODY, User
+from tests.zulip.realm import ADMINS, MEMBERS, NOBODY, Message, User
 
 WORKSHOP = ("!workshop add 2027-spring title=Spring tz=Europe/Oslo days=2027-03-17 "
             "time=10:00-15:00")
@@ -87,3 +88,57 @@ async def test_the_bot_takes_commands_from_an_organizer_whose_address_is_hidden(
         await ana.expect(r"2027-spring")
     finally:
         await running.stop()
+
+
+def small_double(max_message_length: int) -> ZulipDouble:
+    return ZulipDouble(longpoll_timeout_s=10.0, heartbeat_s=1.0,
+                       max_message_length=max_message_length).start()
+
+
+@pytest.fixture
+def small_org() -> Iterator[Org]:
+    """An organization whose server takes messages of at most 300 characters."""
+    double = small_double(300)
+    try:
+        yield Org(double)
+    finally:
+        double.stop()
+
+
+def from_bot(org: Org) -> list[Message]:
+    return [m for m in org.double.messages() if m.sender.user_id == org.bot.user_id]
+
+
+LINES = [f"line {n:03} of a long listing, with some words to fill it" for n in range(40)]
+
+
+async def test_a_long_message_is_split_at_the_servers_max_message_length(
+    small_org: Org, tmp_path: Path
+) -> None:
+    ana = small_org.person("Ana Lopez")
+    running = ZulipBot(small_org, tmp_path / "bot.db")
+    await running.start()
+    try:
+        await running.transport.deliver(Outgoing("\n".join(LINES), user=ana.key, key="r:1"))
+    finally:
+        await running.stop()
+    parts = [m.content for m in from_bot(small_org)]
+    assert len(parts) >= 8 and all(len(part) <= 300 for part in parts)
+    assert "\n".join(parts).splitlines() == LINES  # nothing truncated, nothing lost
+
+
+async def test_without_max_message_length_the_documented_10000_holds(
+    org: Org, tmp_path: Path
+) -> None:
+    org.double.omit_from_register("max_message_length")
+    ana = org.person("Ana Lopez")
+    running = ZulipBot(org, tmp_path / "bot.db")
+    await running.start()
+    text = "\n".join(LINES * 6)  # about 14,000 characters
+    try:
+        await running.transport.deliver(Outgoing(text, user=ana.key, key="r:1"))
+    finally:
+        await running.stop()
+    parts = [m.content for m in from_bot(org)]
+    assert len(parts) == 2 and 9_000 < len(parts[0]) <= 10_000
+    assert "\n".join(parts) == text
