@@ -13,7 +13,8 @@ Faults a test switches on: `outage(True)` (every request answers 502 as a proxy
 in front of a stopped server would, long-polls included), `expire_queues()`,
 `omit_from_register(...)` (fields a `register` answer leaves out),
 `rate_limit(n)` (the next n matching requests get 429 `RATE_LIMIT_HIT` with
-`Retry-After`). `calls` records every request (method, path, who, status).
+`Retry-After`, or a proxy's HTML 429 with only the header). `calls` records
+every request (method, path, who, status).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class RateLimit:
     retry_after: float
     who: str | None
     path: str | None
+    by_proxy: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,9 +171,11 @@ class ZulipDouble:
                                     for q in self.realm.queues.values()))
 
     def rate_limit(self, calls: int, *, retry_after: float = 1.0, who: User | None = None,
-                   path: str | None = None) -> None:
-        """The next `calls` requests (by `who`, to `path`) are answered 429."""
-        limit = RateLimit(calls, retry_after, None if who is None else who.email, path)
+                   path: str | None = None, by_proxy: bool = False) -> None:
+        """The next `calls` requests (by `who`, to `path`) are answered 429: Zulip's
+        JSON error, or (`by_proxy`) a proxy's HTML page with only the header."""
+        limit = RateLimit(calls, retry_after, None if who is None else who.email, path,
+                          by_proxy)
         self._do(lambda: self._limits.append(limit))
 
     def omit_from_register(self, *fields: str) -> None:
@@ -204,10 +208,11 @@ class ZulipDouble:
             if request.path != "/api/v1/server_settings":
                 user = self._authenticate(request)
                 who = user.email
-            self._check_rate_limit(request, who)
+            limit = self._rate_limited(request, who)
             if user is not None:
                 request[USER] = user
-            response = await handler(request)
+            response = (_proxy_limited(limit.retry_after) if limit is not None
+                        else await handler(request))
         except ApiError as error:
             response = web.json_response(error.body(), status=error.status)
             if error.code == "RATE_LIMIT_HIT":
@@ -226,13 +231,18 @@ class ZulipDouble:
             raise ApiError("Invalid API key", "UNAUTHORIZED", 401)
         return user
 
-    def _check_rate_limit(self, request: web.Request, who: str | None) -> None:
+    def _rate_limited(self, request: web.Request, who: str | None) -> RateLimit | None:
+        """The limit a proxy in front enforces for this request, if one does; Zulip's
+        own are raised as its JSON error."""
         for limit in self._limits:
             if limit.remaining > 0 and limit.who in (None, who) and (
                     limit.path is None or request.path.endswith(limit.path)):
                 limit.remaining -= 1
+                if limit.by_proxy:
+                    return limit
                 raise ApiError("API usage exceeded rate limit", "RATE_LIMIT_HIT", 429,
                                **{"retry-after": limit.retry_after})
+        return None
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, str]:
@@ -411,6 +421,13 @@ def _bad_gateway() -> web.Response:
     """What a proxy in front of a stopped Zulip server answers."""
     return web.Response(status=502, text="<html>502 Bad Gateway</html>",
                         content_type="text/html")
+
+
+def _proxy_limited(retry_after: float) -> web.Response:
+    """What nginx's rate limiting in front of Zulip answers: a page, no JSON."""
+    return web.Response(status=429, text="<html>429 Too Many Requests</html>",
+                        content_type="text/html",
+                        headers={"Retry-After": f"{retry_after:g}"})
 
 
 def _login(request: web.Request) -> str | None:

@@ -4,6 +4,7 @@ JSON body, and a `register` answer without `max_message_id`."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 
 from bot.config import ZulipSettings
 from bot.transport.base import Outgoing
-from bot.transport.zulip_api import ZulipApi
+from bot.transport.pacing import Pacer
+from bot.transport.zulip_api import ZulipApi, header_wait
 from bot.transport.zulip_people import Directory
 from tests.zulip.bots import ZulipBot
 from tests.zulip.double import ZulipDouble
@@ -142,3 +144,61 @@ async def test_without_max_message_length_the_documented_10000_holds(
     parts = [m.content for m in from_bot(org)]
     assert len(parts) == 2 and 9_000 < len(parts[0]) <= 10_000
     assert "\n".join(parts) == text
+
+
+class FakeTime:
+    """A monotonic clock that a pacer's sleep moves forward: waits without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+async def test_a_429_page_without_json_is_waited_out_for_its_retry_after_header(
+    double: ZulipDouble,
+) -> None:
+    bot = double.add_user("Classroom Bot", "classroom-bot@zulip.test", is_bot=True)
+    api = ZulipApi(settings_for(double, bot))
+    fake = FakeTime()
+    api.other_pacer = Pacer(monotonic=fake.monotonic, sleep=fake.sleep)
+    double.rate_limit(1, retry_after=2, who=bot, path="/users/me", by_proxy=True)
+    try:
+        me = await api.paced("GET", "users/me")
+    finally:
+        await api.close()
+    assert me["user_id"] == bot.user_id
+    assert fake.slept == [2.0]  # the header's two seconds: no failure, no guess
+    assert [c.status for c in double.calls if c.path.endswith("/users/me")] == [429, 200]
+
+
+def test_retry_after_is_seconds_or_an_http_date_counted_from_the_answers_date() -> None:
+    date = "Thu, 03 Dec 2026 08:00:00 GMT"
+    assert header_wait("2", date) == 2.0
+    assert header_wait(" 0.5 ", None) == 0.5
+    assert header_wait("Thu, 03 Dec 2026 08:00:07 GMT", date) == 7.0
+    assert header_wait("Thu, 03 Dec 2026 07:59:00 GMT", date) == 0.0  # already past
+    for unreadable in ("soon", "nan", "inf", "", None):
+        assert header_wait(unreadable, date) is None
+    assert header_wait("Thu, 03 Dec 2026 08:00:07 GMT", None) is None  # no Date to count from
+
+
+async def test_the_bot_answers_once_after_a_proxys_429_on_its_send(
+    org: Org, zulip_bot: ZulipBot
+) -> None:
+    ana = org.person("Ana Lopez")
+    org.double.rate_limit(1, retry_after=1.5, who=org.bot, path="/messages", by_proxy=True)
+    started = time.monotonic()
+    await ana.say("!tz")
+    await ana.expect(r"time zone")
+    assert time.monotonic() - started >= 1.5  # the header, not a backoff
+    sends = [c.status for c in org.double.calls
+             if c.who == org.bot.email and c.method == "POST" and c.path.endswith("/messages")]
+    assert sends == [429, 200]
+    assert len(from_bot(org)) == 1
