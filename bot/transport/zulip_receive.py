@@ -14,8 +14,9 @@
   up to it was handled; each command claims its message id in its own
   transaction, so a message delivered twice (history, then the queue; or
   after a crash) is answered once. The very first start answers nothing from
-  before it; after a restart, messages older than `command_max_age_minutes`
-  are logged, not answered.
+  before it (the `register` answer's `max_message_id`, else the newest message
+  id from the history); after a restart, messages older than
+  `command_max_age_minutes` are logged, not answered.
 - Failures (server unreachable, 5xx) are retried with the shared backoff
   (`Supervisor`), capped at `max_retry_wait_seconds`.
 """
@@ -128,13 +129,29 @@ class ZulipReceiver:
         if self.last_message_id is None:
             # The very first start: what was said before is history, not commands.
             newest = answer.get("max_message_id")
-            self.last_message_id = newest if isinstance(newest, int) and newest > 0 else 0
+            self.last_message_id = (max(newest, 0) if isinstance(newest, int)
+                                    else await self._newest_message_id())
             await self.position.save_after_batch(str(self.last_message_id))
             log.info("first start on Zulip: messages up to %s are left unanswered",
                      self.last_message_id)
         self.last_sync = self.clock.now()
         self.registered.set()
         return answer
+
+    async def _newest_message_id(self) -> int:
+        """The id of the newest message the bot can see (0: none), for a `register`
+        answer without `max_message_id`: `GET /messages` with `anchor=newest` is
+        the documented way to the newest message. Message ids only grow, so the
+        cut is exact, where one by timestamp would need the server's clock and
+        ours to agree."""
+        answer = await self.api.paced("GET", "messages", {
+            "anchor": "newest", "num_before": 1, "num_after": 0, "apply_markdown": False,
+            "narrow": [],
+        })
+        raw = answer.get("messages")
+        found = raw if isinstance(raw, list) else []
+        return max((m["id"] for m in found if isinstance(m, dict) and isinstance(
+            m.get("id"), int)), default=0)
 
     async def _catch_up(self, handler: Handler) -> None:
         """Answer what came after the last handled message (a restart, a queue expiry)."""

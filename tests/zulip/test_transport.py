@@ -202,3 +202,21 @@ async def test_the_bot_answers_once_after_a_proxys_429_on_its_send(
              if c.who == org.bot.email and c.method == "POST" and c.path.endswith("/messages")]
     assert sends == [429, 200]
     assert len(from_bot(org)) == 1
+
+
+async def test_a_first_start_without_max_message_id_leaves_the_history_unanswered(
+    org: Org, tmp_path: Path
+) -> None:
+    org.double.omit_from_register("max_message_id")
+    ana = org.person("Ana Lopez")
+    org.double.post(ana.user, "!tz Europe/Berlin", stream=org.channel, topic="general")
+    org.double.post(ana.user, "tz", to=(org.bot,))
+    running = ZulipBot(org, tmp_path / "bot.db")
+    await running.start()
+    try:
+        await ana.say("!tz Europe/Oslo")
+        await ana.expect(r"Europe/Oslo")
+        assert await ana.quiet(1.0) == []
+    finally:
+        await running.stop()
+    assert len(from_bot(org)) == 1
