@@ -23,13 +23,13 @@ import asyncio
 import concurrent.futures
 import secrets
 import threading
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import BasicAuth, web
 
+from tests.zulip.faults import Call, RateLimit, bad_gateway, proxy_limited
+from tests.zulip.mentions import notifying_mentions
 from tests.zulip.realm import (
     EVERYONE,
     MAX_MESSAGE_LENGTH,
@@ -48,24 +48,6 @@ USER = web.RequestKey("user", User)
 FEATURE_LEVEL = 300
 
 
-@dataclass
-class RateLimit:
-    remaining: int
-    retry_after: float
-    who: str | None
-    path: str | None
-    by_proxy: bool = False
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str
-    who: str | None
-    status: int
-    at: float = field(default_factory=time.monotonic)
-
-
 class ZulipDouble:
     """The server and its realm; control methods may be called from any thread."""
 
@@ -77,6 +59,7 @@ class ZulipDouble:
         self.heartbeat_s = heartbeat_s
         self.queue_idle_timeout_s = queue_idle_timeout_s
         self.calls: list[Call] = []
+        self.notifying: list[str] = []  # a bot's messages that notify someone (stop() fails)
         self._limits: list[RateLimit] = []
         self._doomed_polls = 0  # polls answered BAD_EVENT_QUEUE_ID at once (a broken server)
         self._register_omits: frozenset[str] = frozenset()
@@ -121,10 +104,15 @@ class ZulipDouble:
         return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
+        """Stop the server; fail if a bot posted a message that notifies anyone (a
+        mention outside code: see `mentions`), so every test against it checks."""
         if self._runner is not None:
             self._run(self._runner.cleanup())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        if self.notifying:
+            raise AssertionError("a bot's Zulip message notifies someone it does not "
+                                 "mean to: " + "; ".join(self.notifying))
 
     def _run(self, work: Awaitable[T]) -> T:
         future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
@@ -201,7 +189,7 @@ class ZulipDouble:
         who = _login(request)  # recorded even when the request is refused
         try:
             if self._down.is_set():
-                response = _bad_gateway()
+                response = bad_gateway()
                 self.calls.append(Call(request.method, request.path, who, response.status))
                 return response
             user = None
@@ -211,7 +199,7 @@ class ZulipDouble:
             limit = self._rate_limited(request, who)
             if user is not None:
                 request[USER] = user
-            response = (_proxy_limited(limit.retry_after) if limit is not None
+            response = (proxy_limited(limit.retry_after) if limit is not None
                         else await handler(request))
         except ApiError as error:
             response = web.json_response(error.body(), status=error.status)
@@ -299,7 +287,7 @@ class ZulipDouble:
             down.cancel()
             changed.cancel()
             if self._down.is_set():
-                return _bad_gateway()
+                return bad_gateway()
             queue = self.realm.queue_of(request[USER], queue.queue_id)
             if not queue.events:
                 queue.add({"type": "heartbeat"})
@@ -317,6 +305,8 @@ class ZulipDouble:
         kind = params.get("type", "")
         to = params.get("to", "")
         content = params.get("content", "")
+        if sender.is_bot and (found := notifying_mentions(content)):
+            self.notifying.append(f"{found} in {content!r}")
         if kind in ("stream", "channel"):
             target = json_param(params, "to", to) if to.startswith("[") else to
             if isinstance(target, list):
@@ -415,19 +405,6 @@ class ZulipDouble:
                 stream = self.realm.add_stream(name)
             stream.subscribers.add(user.user_id)
         return self._ok(subscribed={}, already_subscribed={})
-
-
-def _bad_gateway() -> web.Response:
-    """What a proxy in front of a stopped Zulip server answers."""
-    return web.Response(status=502, text="<html>502 Bad Gateway</html>",
-                        content_type="text/html")
-
-
-def _proxy_limited(retry_after: float) -> web.Response:
-    """What nginx's rate limiting in front of Zulip answers: a page, no JSON."""
-    return web.Response(status=429, text="<html>429 Too Many Requests</html>",
-                        content_type="text/html",
-                        headers={"Retry-After": f"{retry_after:g}"})
 
 
 def _login(request: web.Request) -> str | None:

@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+import pytest
 import requests
 import zulip
 
@@ -222,3 +223,26 @@ def test_a_poll_message_is_a_widget_and_votes_are_submessage_events(
     quiet = ana_client.get_events(queue_id=only_messages["queue_id"], last_event_id=0,
                                   dont_block=True)["events"]
     assert not [e for e in quiet if e["type"] == "submessage"]
+
+
+def test_a_bots_message_that_notifies_someone_fails_the_test_at_stop() -> None:
+    double = ZulipDouble().start()
+    try:
+        bot = double.add_user("Bot", "bot@uni.no", is_bot=True)
+        ana = double.add_user("Ana", "ana@uni.no")
+        bot_client = zulip.Client(email=bot.email, api_key=bot.api_key, site=double.url)
+        ana_client = zulip.Client(email=ana.email, api_key=ana.api_key, site=double.url)
+        for fine in (f"Named silently: @_**Ana|{ana.user_id}**", "Type `@**Ana**`",
+                     "```\n@**all**\n```", "&#64;**Ana** shows the characters only"):
+            assert bot_client.send_message(
+                {"type": "private", "to": [ana.user_id], "content": fine})["result"] == "success"
+        ana_client.send_message({"type": "private", "to": [bot.user_id],
+                                 "content": "@**Bot** people may mention anyone"})
+        assert double.notifying == []
+        bot_client.send_message({"type": "private", "to": [ana.user_id],
+                                 "content": "mention the person, like @**Ana**"})
+    except BaseException:
+        double.stop()
+        raise
+    with pytest.raises(AssertionError, match=r"notifies someone.*@\*\*Ana\*\*"):
+        double.stop()
