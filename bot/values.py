@@ -183,7 +183,7 @@ class UserId(str):
         ):
             raise ValueError(
                 f"{quoted(text)} is not a user id; user ids look like @ana:example.org "
-                "(on Zulip, mention the person: @**Ana**)"
+                "(on Zulip, mention the person: `@**Ana**`)"
             )
         return cls(text)
 

@@ -67,7 +67,7 @@ class Context:
             raise UsageError(f"{code(user)} is a person on Zulip, not here: name someone "
                              "on this network by their user id, like @ana:example.org")
         raise UsageError(f"{code(user)} is a Matrix user id, not a person on Zulip: "
-                         "mention the person instead, like @**Ana**")
+                         "mention the person instead, like `@**Ana**`")
 
     async def me(self) -> Person:
         """The asker's row, created on first need."""

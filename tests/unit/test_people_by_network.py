@@ -17,7 +17,7 @@ ROOM = "!room add name=Lab org=U mode=online capacity=5 public=no"
 ON_ZULIP = "`zulip:7` is a person on Zulip, not here: name someone on this network by their " \
     "user id, like @ana:example.org."
 ON_MATRIX = "`@ana:uni.no` is a Matrix user id, not a person on Zulip: mention the person " \
-    "instead, like @**Ana**."
+    "instead, like `@**Ana**`."
 
 
 async def counts(chat: Chat) -> tuple[int, int]:
