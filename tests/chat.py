@@ -25,6 +25,21 @@ from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.messages import Handler, Incoming, Outgoing, PermanentDeliveryError
 from tests.databases import sqlite_url
+from tests.zulip.mentions import unmeant_notifications
+
+# The recording transports made since the last `take_notifying()`: after every
+# test tests/conftest.py checks what they delivered (not at each delivery, so
+# the benchmarks that use them time the bot alone).
+_TRANSPORTS: list[RecordingTransport] = []
+
+
+def take_notifying() -> list[str]:
+    """Whom the messages delivered by those transports would notify without meaning
+    to, on Zulip or on Matrix (tests/zulip/mentions.py); then forget them."""
+    found = [f"{problem} in {message.text!r}" for transport in _TRANSPORTS
+             for message in transport.sent for problem in unmeant_notifications(message)]
+    _TRANSPORTS.clear()
+    return found
 
 # The transcript tests' own network: people written as on Matrix.
 TEST_NETWORK = networks.register(dataclasses.replace(
@@ -55,6 +70,7 @@ class RecordingTransport:
         self.joined: dict[str, set[str]] = {}  # room -> its current members
         self.refuse: dict[str, str] = {}
         self._stopped = asyncio.Event()
+        _TRANSPORTS.append(self)  # what it delivers is checked for mentions
 
     async def run(self, handler: Handler) -> None:
         await self._stopped.wait()  # tests call App.handle directly

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat import Chat
+from tests.chat import Chat, take_notifying
 from tests.databases import POSTGRES, SQLITE, PostgresServer, sqlite_url
 
 
@@ -60,6 +60,17 @@ async def bot_database_url(
     already at the newest schema."""
     async for url in _database(request, tmp_path, database_kind, at_head=True):
         yield url
+
+
+@pytest.fixture(autouse=True)
+def _notifies_nobody_unmeant() -> Iterator[None]:
+    """Every message a test's recording transport delivered notifies, on Zulip and
+    on Matrix, only the people it means (tests/zulip/mentions.py)."""
+    take_notifying()
+    yield
+    if found := take_notifying():
+        pytest.fail("the bot's text would notify someone it does not mean to: "
+                    + "; ".join(found), pytrace=False)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@
   all of them: the daily question allows several) and, for clients that still
   speak the proposal, its unstable twin `org.matrix.msc3381.poll.start`, plus
   text fallbacks (`m.text`, `org.matrix.msc1767.text`, `body`) for clients
-  without polls.
+  without polls, and an empty `m.mentions`: nobody is pinged by a name or
+  `@room` in the question.
 - Votes: an `m.poll.response` (or `org.matrix.msc3381.poll.response`) event
   referencing the poll (`m.relates_to`, `rel_type` `m.reference`) with the
   voter's whole selection (`m.selections`, or `answers` in the unstable block):
@@ -53,6 +54,7 @@ def poll_start_content(poll: Poll, fallback: str) -> dict[str, Any]:
         "m.text": [{"body": fallback}],
         "org.matrix.msc1767.text": fallback,
         "body": fallback,
+        "m.mentions": {},
     }
 
 

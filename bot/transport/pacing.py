@@ -22,8 +22,12 @@ class Pacer:
     # token bucket refills slowly, and parallel retries would only be refused.
     SERIAL_WINDOW_S = 60.0
 
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._monotonic = monotonic
+        self._sleep = sleep
         self._lock = asyncio.Lock()
         self._not_before = 0.0
         self._serial_until = 0.0
@@ -44,7 +48,7 @@ class Pacer:
         async with self._lock:
             delay = self._not_before - self._monotonic()
             if delay > 0:
-                await asyncio.sleep(delay)  # the homeserver's retry_after_ms, not a poll
+                await self._sleep(delay)  # the homeserver's retry_after_ms, not a poll
             if self.limited:
                 return await request()
         return await request()

@@ -73,7 +73,8 @@ class ZulipTransport:
             self.api, self.directory, self.supervisor, SyncPosition(state, STATE_LAST_MESSAGE),
             clock, settings, prefix, on_vote)
         self.sender = ZulipSender(self.api, self.directory, state,
-                                  lambda: self.receiver.high_water, self.receiver.sent, settings)
+                                  lambda: self.receiver.high_water, self.receiver.sent, settings,
+                                  lambda: self.receiver.max_message_length)
         self.connected = asyncio.Event()
         self.ready = self.receiver.ready  # set once registered and caught up
 
@@ -113,15 +114,20 @@ class ZulipTransport:
         self.supervisor.stop()
 
     async def deliver(self, message: Outgoing) -> str | None:
-        """Send one message once connected (see `zulip_send`); its message id."""
+        """Send one message once connected and registered (the server's message size
+        limit known; see `zulip_send`); its message id."""
         if self.supervisor.stopping:
             raise TransientDeliveryError("the Zulip transport is stopping")
-        if not self.connected.is_set():
+        if not (self.connected.is_set() and self.receiver.registered.is_set()):
             try:
-                await self.supervisor.until_stopped(self.connected.wait())
+                await self.supervisor.until_stopped(self._usable())
             except Stopped:
                 raise TransientDeliveryError("the Zulip transport is stopping") from None
         return await self.sender.deliver(message)
+
+    async def _usable(self) -> None:
+        await self.connected.wait()
+        await self.receiver.registered.wait()
 
     async def act(self, message: Outgoing) -> None:
         """An outbox action (see `zulip_send`); nothing on the network."""

@@ -7,7 +7,10 @@ an error becomes a `ZulipError` carrying Zulip's `code` (`BAD_EVENT_QUEUE_ID`,
 `RATE_LIMIT_HIT`, `STREAM_DOES_NOT_EXIST`, ...). A server that cannot be
 reached, answers 5xx or no JSON (a proxy's error page) is `Unreachable`.
 HTTP 429s are waited out with the server's `Retry-After` (`paced`), and the
-requests that follow go one at a time for a while (`Pacer`).
+requests that follow go one at a time for a while (`Pacer`). The wait is the
+answer's `retry-after`, else its `Retry-After` header (seconds, or an HTTP date
+read against the answer's `Date`): a 429 from a proxy in front of Zulip (an
+nginx page, no JSON) is still a rate limit, not an unreachable server.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import asyncio
 import base64
 import json
 import logging
+import math
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -36,9 +41,11 @@ RATE_LIMIT_DEADLINE_S = 600.0
 class ZulipError(Exception):
     """The server answered with an error in Zulip's shape."""
 
-    def __init__(self, status: int, code: str, msg: str, body: dict[str, Any]) -> None:
+    def __init__(self, status: int, code: str, msg: str, body: dict[str, Any],
+                 header_wait: float | None = None) -> None:
         super().__init__(f"{code} ({status}): {msg}")
         self.status, self.code, self.msg, self.body = status, code, msg, body
+        self.header_wait = header_wait  # what the `Retry-After` header said, in seconds
 
     @property
     def retry_after(self) -> float | None:
@@ -46,7 +53,28 @@ class ZulipError(Exception):
         if self.status != 429 and self.code != "RATE_LIMIT_HIT":
             return None
         value = self.body.get("retry-after")
-        return max(0.05, float(value)) if isinstance(value, int | float) else 1.0
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+                value):
+            value = self.header_wait
+        if value is None:
+            return 1.0  # neither says: a short pause, then the pacer's one at a time
+        return max(0.05, float(value))
+
+
+def header_wait(retry_after: str | None, date: str | None) -> float | None:
+    """A `Retry-After` header in seconds: a number of seconds, or an HTTP date counted
+    from the answer's own `Date` (the server's clock, not ours); None if unreadable."""
+    if not retry_after:
+        return None
+    try:
+        seconds = float(retry_after.strip())
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(retry_after)
+                       - parsedate_to_datetime(date or "")).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class Unreachable(Exception):
@@ -98,12 +126,17 @@ class ZulipApi:
                 timeout=aiohttp.ClientTimeout(total=wait_s),
             ) as response:
                 status = response.status
+                wait = header_wait(response.headers.get("Retry-After"),
+                                   response.headers.get("Date"))
                 try:
                     answer = await response.json(content_type=None)
                 except (json.JSONDecodeError, UnicodeDecodeError, aiohttp.ContentTypeError):
                     answer = None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise Unreachable(f"{method} {endpoint}: {type(exc).__name__}: {exc}") from exc
+        if status == 429 and not (isinstance(answer, dict) and "result" in answer):
+            raise ZulipError(status, "RATE_LIMIT_HIT", "HTTP 429 without a Zulip answer", {},
+                             header_wait=wait)
         if not isinstance(answer, dict) or ("result" not in answer and status >= 500):
             raise Unreachable(f"{method} {endpoint}: HTTP {status} without a Zulip answer")
         if answer.get("result") == "success" and status < 400:
@@ -111,7 +144,7 @@ class ZulipApi:
         if status >= 500:
             raise Unreachable(f"{method} {endpoint}: HTTP {status}: {answer.get('msg')}")
         raise ZulipError(status, str(answer.get("code") or "BAD_REQUEST"),
-                         str(answer.get("msg") or ""), answer)
+                         str(answer.get("msg") or ""), answer, header_wait=wait)
 
     async def paced(
         self, method: str, endpoint: str, params: dict[str, Any] | None = None,

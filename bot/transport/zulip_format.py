@@ -19,8 +19,9 @@
   character references through: each escape `\\*` becomes `&#42;`, which no
   Zulip pattern (emphasis, mentions, `:emoji:`, `$$math$$`, lists...) reads as
   syntax and which shows `*`. A hard break (a backslash ending a line) becomes
-  a plain line break, Zulip's own. A message over Zulip's 10,000 characters is
-  split at line breaks.
+  a plain line break, Zulip's own. A message longer than the server takes
+  (`max_message_length` in the `register` answer; 10,000 characters, the
+  documented default, when absent) is split at line breaks.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from bot import networks
 from bot.transport.base import Transport
 
-# The roles that may make someone an organizer (`zulip.organizer_roles`).
-ROLES = ("owner", "administrator", "moderator")
+# The roles that may make someone an organizer (`zulip.organizer_roles`), with
+# Zulip's numbers for them (a user's `role` in the API).
+ROLES = {"owner": 100, "administrator": 200, "moderator": 300}
 
 
 def _organizer(item: str) -> None:

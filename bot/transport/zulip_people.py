@@ -7,6 +7,13 @@ Organizers are the configured user ids or e-mails, and, when
 `zulip.organizer_roles` says so, the organization's owners, administrators or
 moderators (Zulip's `role`, as Matrix uses power levels). Names only label
 people: a display name never grants anything.
+
+An e-mail matches `email` or `delivery_email`. An organization that hides
+addresses shows a fake `email` (`user1234@...`, usable only in the API) and
+the real address as `delivery_email` to those allowed to see it, the bot
+included when the person's setting lets members see it; otherwise
+`delivery_email` is null and only a user id can name the person. So user ids
+are the configuration that always works, as Zulip's docs recommend.
 """
 
 from __future__ import annotations
@@ -19,24 +26,26 @@ from typing import Any
 
 from bot.transport.zulip_api import ZulipApi
 from bot.transport.zulip_format import user_number
-from bot.transport.zulip_network import ZulipSettings
+from bot.transport.zulip_network import ROLES, ZulipSettings
 
 log = logging.getLogger(__name__)
 
 REFRESH_EVERY_S = 30.0
 # A role (administrator, moderator) given or taken counts after at most this long.
 ROLES_STALE_AFTER_S = 300.0
-# Zulip's `role` values (lower is more powerful).
-ROLES = {"owner": 100, "administrator": 200, "moderator": 300}
 
 
 @dataclass(frozen=True)
 class ZulipUser:
     user_id: int
-    email: str
+    email: str  # the API's address: a fake one when the person hides theirs
     full_name: str
     role: int
     is_bot: bool
+    delivery_email: str | None = None  # the real address, when the bot may see it
+
+    def addresses(self) -> set[str]:
+        return {item.casefold() for item in (self.email, self.delivery_email) if item}
 
 
 class Directory:
@@ -109,7 +118,7 @@ class Directory:
         person = self.users.get(number)
         if person is None:
             return False
-        return person.email.casefold() in emails or (
+        return bool(person.addresses() & emails) or (
             not person.is_bot and any(person.role <= role for role in roles))
 
 
@@ -120,5 +129,6 @@ def _user(raw: Any) -> ZulipUser | None:
     role = raw.get("role", 400)
     if not isinstance(uid, int) or not isinstance(email, str) or not isinstance(name, str):
         return None
+    real = raw.get("delivery_email")
     return ZulipUser(uid, email, name, role if isinstance(role, int) else 400,
-                     bool(raw.get("is_bot")))
+                     bool(raw.get("is_bot")), real if isinstance(real, str) else None)

@@ -14,8 +14,9 @@
   up to it was handled; each command claims its message id in its own
   transaction, so a message delivered twice (history, then the queue; or
   after a crash) is answered once. The very first start answers nothing from
-  before it; after a restart, messages older than `command_max_age_minutes`
-  are logged, not answered.
+  before it (the `register` answer's `max_message_id`, else the newest message
+  id from the history); after a restart, messages older than
+  `command_max_age_minutes` are logged, not answered.
 - Failures (server unreachable, 5xx) are retried with the shared backoff
   (`Supervisor`), capped at `max_retry_wait_seconds`.
 """
@@ -34,7 +35,13 @@ from bot.transport.base import DatabaseUnavailable, Handler, Incoming, VoteHandl
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 from bot.transport.zulip_api import NETWORK, Unreachable, ZulipApi, ZulipError
-from bot.transport.zulip_format import ZulipMessage, command_text, read_message, user_key
+from bot.transport.zulip_format import (
+    MAX_LENGTH,
+    ZulipMessage,
+    command_text,
+    read_message,
+    user_key,
+)
 from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_polls import read_vote
@@ -67,6 +74,8 @@ class ZulipReceiver:
         self.settings = settings
         self.prefix = prefix
         self.ready = asyncio.Event()  # set once the first queue is registered and caught up
+        self.registered = asyncio.Event()  # set once a `register` answered (limits known)
+        self.max_message_length = MAX_LENGTH  # the server's, once registered
         self.last_sync: datetime | None = None  # when the server last answered a poll
         self.last_message_id: int | None = None  # the last one handled
         self.last_sent_id = 0  # the last one the bot sent
@@ -108,19 +117,41 @@ class ZulipReceiver:
                 await self.supervisor.pause(delay)
 
     async def _register(self) -> dict[str, Any]:
+        # `realm` in fetch_event_types brings the server's `max_message_length`;
+        # `message` brings `max_message_id`. Neither adds events to the queue.
         answer = await self.api.paced("POST", "register", {
-            "event_types": ["message", "submessage"], "apply_markdown": False,
-            "client_gravatar": True,
+            "event_types": ["message", "submessage"], "fetch_event_types": ["message", "realm"],
+            "apply_markdown": False, "client_gravatar": True,
         })
+        longest = answer.get("max_message_length")
+        self.max_message_length = (longest if isinstance(longest, int) and longest > 0
+                                   else MAX_LENGTH)
         if self.last_message_id is None:
             # The very first start: what was said before is history, not commands.
             newest = answer.get("max_message_id")
-            self.last_message_id = newest if isinstance(newest, int) and newest > 0 else 0
+            self.last_message_id = (max(newest, 0) if isinstance(newest, int)
+                                    else await self._newest_message_id())
             await self.position.save_after_batch(str(self.last_message_id))
             log.info("first start on Zulip: messages up to %s are left unanswered",
                      self.last_message_id)
         self.last_sync = self.clock.now()
+        self.registered.set()
         return answer
+
+    async def _newest_message_id(self) -> int:
+        """The id of the newest message the bot can see (0: none), for a `register`
+        answer without `max_message_id`: `GET /messages` with `anchor=newest` is
+        the documented way to the newest message. Message ids only grow, so the
+        cut is exact, where one by timestamp would need the server's clock and
+        ours to agree."""
+        answer = await self.api.paced("GET", "messages", {
+            "anchor": "newest", "num_before": 1, "num_after": 0, "apply_markdown": False,
+            "narrow": [],
+        })
+        raw = answer.get("messages")
+        found = raw if isinstance(raw, list) else []
+        return max((m["id"] for m in found if isinstance(m, dict) and isinstance(
+            m.get("id"), int)), default=0)
 
     async def _catch_up(self, handler: Handler) -> None:
         """Answer what came after the last handled message (a restart, a queue expiry)."""

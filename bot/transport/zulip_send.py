@@ -1,4 +1,5 @@
-"""Sending on Zulip: one outbox message as one message (or a few, when very long).
+"""Sending on Zulip: one outbox message as one message (or a few, when longer than
+the server's `max_message_length`).
 
 A reply goes to the channel and topic, or the direct conversation, it answers;
 a message to a person (`Outgoing.user`) is a direct message. A file is
@@ -73,9 +74,10 @@ class ZulipSender:
     def __init__(
         self, api: ZulipApi, directory: Directory, state: StateStore,
         high_water: Callable[[], int], sent: Callable[[int], None],
-        settings: ZulipSettings,
+        settings: ZulipSettings, longest: Callable[[], int],
     ) -> None:
         self.settings = settings
+        self.longest = longest  # the server's `max_message_length`
         self.api = api
         self.directory = directory
         self.state = state
@@ -119,7 +121,7 @@ class ZulipSender:
             if message.attachment is not None:
                 text = (text.rstrip() + "\n\n" if text.strip() else "") + await self._upload(
                     message.attachment)
-            parts = split(text)
+            parts = split(text, self.longest())
         lane = message.room or message.user or ""
         sent: str | None = None
         for index, part in enumerate(parts):

@@ -25,6 +25,7 @@ def test_the_start_event_has_the_stable_and_unstable_poll_and_a_text_fallback() 
     assert unstable["question"] == {"org.matrix.msc1767.text": "Today was"}
     assert unstable["answers"][1] == {"id": "c1", "org.matrix.msc1767.text": "too slow"}
     assert content["body"] == content["org.matrix.msc1767.text"] == "1. too fast"
+    assert content["m.mentions"] == {}  # a name in the question pings nobody
 
 
 def event(content: Any, kind: str = "m.poll.response", sender: str = "@lars:x.org"

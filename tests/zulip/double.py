@@ -11,8 +11,10 @@ email:api_key; errors have Zulip's JSON shape.
 
 Faults a test switches on: `outage(True)` (every request answers 502 as a proxy
 in front of a stopped server would, long-polls included), `expire_queues()`,
+`omit_from_register(...)` (fields a `register` answer leaves out),
 `rate_limit(n)` (the next n matching requests get 429 `RATE_LIMIT_HIT` with
-`Retry-After`). `calls` records every request (method, path, who, status).
+`Retry-After`, or a proxy's HTML 429 with only the header). `calls` records
+every request (method, path, who, status).
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ import asyncio
 import concurrent.futures
 import secrets
 import threading
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import BasicAuth, web
 
+from tests.zulip.faults import Call, RateLimit, bad_gateway, proxy_limited
+from tests.zulip.mentions import notifying_mentions
 from tests.zulip.realm import (
+    EVERYONE,
+    MAX_MESSAGE_LENGTH,
     ApiError,
     Message,
     Realm,
@@ -44,35 +48,21 @@ USER = web.RequestKey("user", User)
 FEATURE_LEVEL = 300
 
 
-@dataclass
-class RateLimit:
-    remaining: int
-    retry_after: float
-    who: str | None
-    path: str | None
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str
-    who: str | None
-    status: int
-    at: float = field(default_factory=time.monotonic)
-
-
 class ZulipDouble:
     """The server and its realm; control methods may be called from any thread."""
 
     def __init__(self, *, longpoll_timeout_s: float = 90.0, heartbeat_s: float = 10.0,
-                 queue_idle_timeout_s: float = 600.0) -> None:
-        self.realm = Realm()
+                 queue_idle_timeout_s: float = 600.0,
+                 max_message_length: int = MAX_MESSAGE_LENGTH) -> None:
+        self.realm = Realm(max_message_length=max_message_length)
         self.longpoll_timeout_s = longpoll_timeout_s
         self.heartbeat_s = heartbeat_s
         self.queue_idle_timeout_s = queue_idle_timeout_s
         self.calls: list[Call] = []
+        self.notifying: list[str] = []  # a bot's messages that notify someone (stop() fails)
         self._limits: list[RateLimit] = []
         self._doomed_polls = 0  # polls answered BAD_EVENT_QUEUE_ID at once (a broken server)
+        self._register_omits: frozenset[str] = frozenset()
         self._down = asyncio.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
@@ -114,10 +104,15 @@ class ZulipDouble:
         return f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
+        """Stop the server; fail if a bot posted a message that notifies anyone (a
+        mention outside code: see `mentions`), so every test against it checks."""
         if self._runner is not None:
             self._run(self._runner.cleanup())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        if self.notifying:
+            raise AssertionError("a bot's Zulip message notifies someone it does not "
+                                 "mean to: " + "; ".join(self.notifying))
 
     def _run(self, work: Awaitable[T]) -> T:
         future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(
@@ -132,9 +127,12 @@ class ZulipDouble:
     # -- what tests control ------------------------------------------------------
 
     def add_user(self, full_name: str, email: str, *, role: int = 400,
-                 is_bot: bool = False) -> User:
+                 is_bot: bool = False, address_visibility: int = EVERYONE) -> User:
+        """A person; `email` is their real address (what they log in with), shown as
+        the API's `email` only when `address_visibility` is EVERYONE."""
         return self._do(lambda: self.realm.add_user(full_name, email, role=role,
-                                                    is_bot=is_bot))
+                                                    is_bot=is_bot,
+                                                    address_visibility=address_visibility))
 
     def add_stream(self, name: str, *members: User) -> Stream:
         return self._do(lambda: self.realm.add_stream(name, members))
@@ -161,10 +159,17 @@ class ZulipDouble:
                                     for q in self.realm.queues.values()))
 
     def rate_limit(self, calls: int, *, retry_after: float = 1.0, who: User | None = None,
-                   path: str | None = None) -> None:
-        """The next `calls` requests (by `who`, to `path`) are answered 429."""
-        limit = RateLimit(calls, retry_after, None if who is None else who.email, path)
+                   path: str | None = None, by_proxy: bool = False) -> None:
+        """The next `calls` requests (by `who`, to `path`) are answered 429: Zulip's
+        JSON error, or (`by_proxy`) a proxy's HTML page with only the header."""
+        limit = RateLimit(calls, retry_after, None if who is None else who.email, path,
+                          by_proxy)
         self._do(lambda: self._limits.append(limit))
+
+    def omit_from_register(self, *fields: str) -> None:
+        """`register` answers leave these fields out (`max_message_id`,
+        `max_message_length`), as an older or differently configured server may."""
+        self._do(lambda: setattr(self, "_register_omits", frozenset(fields)))
 
     def lose_queues_at_first_poll(self, polls: int) -> None:
         """The next `polls` event polls find their queue gone, however new it is."""
@@ -184,17 +189,18 @@ class ZulipDouble:
         who = _login(request)  # recorded even when the request is refused
         try:
             if self._down.is_set():
-                response = _bad_gateway()
+                response = bad_gateway()
                 self.calls.append(Call(request.method, request.path, who, response.status))
                 return response
             user = None
             if request.path != "/api/v1/server_settings":
                 user = self._authenticate(request)
                 who = user.email
-            self._check_rate_limit(request, who)
+            limit = self._rate_limited(request, who)
             if user is not None:
                 request[USER] = user
-            response = await handler(request)
+            response = (proxy_limited(limit.retry_after) if limit is not None
+                        else await handler(request))
         except ApiError as error:
             response = web.json_response(error.body(), status=error.status)
             if error.code == "RATE_LIMIT_HIT":
@@ -208,18 +214,23 @@ class ZulipDouble:
             auth = BasicAuth.decode(header)
         except ValueError:
             raise ApiError("Missing 'Authorization' header", "UNAUTHORIZED", 401) from None
-        user = self.realm.by_email(auth.login)
+        user = self.realm.by_login(auth.login)
         if user is None or not secrets.compare_digest(user.api_key, auth.password):
             raise ApiError("Invalid API key", "UNAUTHORIZED", 401)
         return user
 
-    def _check_rate_limit(self, request: web.Request, who: str | None) -> None:
+    def _rate_limited(self, request: web.Request, who: str | None) -> RateLimit | None:
+        """The limit a proxy in front enforces for this request, if one does; Zulip's
+        own are raised as its JSON error."""
         for limit in self._limits:
             if limit.remaining > 0 and limit.who in (None, who) and (
                     limit.path is None or request.path.endswith(limit.path)):
                 limit.remaining -= 1
+                if limit.by_proxy:
+                    return limit
                 raise ApiError("API usage exceeded rate limit", "RATE_LIMIT_HIT", 429,
                                **{"retry-after": limit.retry_after})
+        return None
 
     @staticmethod
     async def _params(request: web.Request) -> dict[str, str]:
@@ -246,10 +257,17 @@ class ZulipDouble:
         queue = self.realm.register(
             request[USER], None if types is None else tuple(types),
             json_param(params, "apply_markdown", False))
+        # The initial state comes for `fetch_event_types`, else for `event_types`.
+        fetch = json_param(params, "fetch_event_types", types)
+        state: dict[str, Any] = {}
+        if fetch is None or "message" in fetch:
+            state["max_message_id"] = self.realm.max_message_id
+        if fetch is None or "realm" in fetch:
+            state["max_message_length"] = self.realm.max_message_length
+        state = {k: v for k, v in state.items() if k not in self._register_omits}
         return self._ok(queue_id=queue.queue_id, last_event_id=-1,
                         event_queue_longpoll_timeout_seconds=self.longpoll_timeout_s,
-                        zulip_version=VERSION, zulip_feature_level=FEATURE_LEVEL,
-                        max_message_id=self.realm.max_message_id)
+                        zulip_version=VERSION, zulip_feature_level=FEATURE_LEVEL, **state)
 
     async def _events(self, request: web.Request) -> web.Response:
         params = await self._params(request)
@@ -269,7 +287,7 @@ class ZulipDouble:
             down.cancel()
             changed.cancel()
             if self._down.is_set():
-                return _bad_gateway()
+                return bad_gateway()
             queue = self.realm.queue_of(request[USER], queue.queue_id)
             if not queue.events:
                 queue.add({"type": "heartbeat"})
@@ -287,6 +305,8 @@ class ZulipDouble:
         kind = params.get("type", "")
         to = params.get("to", "")
         content = params.get("content", "")
+        if sender.is_bot and (found := notifying_mentions(content)):
+            self.notifying.append(f"{found} in {content!r}")
         if kind in ("stream", "channel"):
             target = json_param(params, "to", to) if to.startswith("[") else to
             if isinstance(target, list):
@@ -364,14 +384,15 @@ class ZulipDouble:
         return web.Response(body=found[1], content_type=found[0].split(";")[0])
 
     async def _users(self, request: web.Request) -> web.Response:
-        return self._ok(members=[u.member() for u in self.realm.users.values()])
+        viewer = request[USER]
+        return self._ok(members=[u.member(viewer) for u in self.realm.users.values()])
 
     async def _me(self, request: web.Request) -> web.Response:
-        return self._ok(**request[USER].member())
+        return self._ok(**request[USER].member(request[USER]))
 
     async def _user(self, request: web.Request) -> web.Response:
         user = self.realm.person(int(request.match_info["user_id"]))
-        return self._ok(user=user.member())
+        return self._ok(user=user.member(request[USER]))
 
     async def _subscribe(self, request: web.Request) -> web.Response:
         params = await self._params(request)
@@ -384,12 +405,6 @@ class ZulipDouble:
                 stream = self.realm.add_stream(name)
             stream.subscribers.add(user.user_id)
         return self._ok(subscribed={}, already_subscribed={})
-
-
-def _bad_gateway() -> web.Response:
-    """What a proxy in front of a stopped Zulip server answers."""
-    return web.Response(status=502, text="<html>502 Bad Gateway</html>",
-                        content_type="text/html")
 
 
 def _login(request: web.Request) -> str | None:

@@ -21,7 +21,7 @@ import pytest
 import zulip
 
 from tests.zulip.double import ZulipDouble
-from tests.zulip.realm import MEMBER, Stream, User
+from tests.zulip.realm import EVERYONE, MEMBER, Stream, User
 
 CHANNEL = "workshop"
 TOPIC = "general"
@@ -129,8 +129,11 @@ class Org:
         self.bot = double.add_user("Classroom Bot", "classroom-bot@zulip.test", is_bot=True)
         self.channel: Stream = double.add_stream(CHANNEL, self.bot)
 
-    def person(self, name: str, *, role: int = MEMBER, email: str | None = None) -> ZulipPerson:
+    def person(self, name: str, *, role: int = MEMBER, email: str | None = None,
+               address_visibility: int = EVERYONE) -> ZulipPerson:
+        """Someone in the `workshop` channel; `email` is their real address, which
+        `address_visibility` may hide from the API's `email`."""
         user = self.double.add_user(name, email or f"{name.lower().replace(' ', '.')}@uni.test",
-                                    role=role)
+                                    role=role, address_visibility=address_visibility)
         self.double.subscribe(self.channel, user)
         return ZulipPerson(self, user)

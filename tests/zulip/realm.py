@@ -23,8 +23,12 @@ from tests.zulip.widgets import WIDGET, WidgetError, check_poll_data, widget_of
 
 # Zulip's roles (the `role` field of a user): lower is more powerful.
 OWNER, ADMINISTRATOR, MODERATOR, MEMBER, GUEST = 100, 200, 300, 400, 600
-# The longest message Zulip accepts (its `max_message_length`).
+# The longest message Zulip accepts by default (its `max_message_length`).
 MAX_MESSAGE_LENGTH = 10_000
+# Who may see a person's real e-mail address (their `email_address_visibility`).
+EVERYONE, MEMBERS, ADMINS, NOBODY, MODERATORS = 1, 2, 3, 4, 5
+_SEES_ADDRESS = {EVERYONE: GUEST, MEMBERS: MEMBER, ADMINS: ADMINISTRATOR, NOBODY: 0,
+                 MODERATORS: MODERATOR}
 
 
 class ApiError(Exception):
@@ -46,12 +50,28 @@ class User:
     full_name: str
     role: int = MEMBER
     is_bot: bool = False
+    address_visibility: int = EVERYONE
     api_key: str = field(default_factory=lambda: secrets.token_hex(16))
 
-    def member(self) -> dict[str, Any]:
-        """The user as `GET /users` lists it."""
+    @property
+    def api_email(self) -> str:
+        """The address the API shows: the real one only when everyone may see it,
+        else a fake one that works in the API and nowhere else (bots never hide)."""
+        if self.address_visibility == EVERYONE or self.is_bot:
+            return self.email
+        return f"user{self.user_id}@hidden.zulip.test"
+
+    def delivery_email(self, viewer: User) -> str | None:
+        """The real address as `viewer` is shown it; None when they may not see it."""
+        if self.is_bot or viewer.user_id == self.user_id:
+            return self.email
+        return self.email if viewer.role <= _SEES_ADDRESS[self.address_visibility] else None
+
+    def member(self, viewer: User) -> dict[str, Any]:
+        """The user as `GET /users` lists it to `viewer`."""
         return {
-            "user_id": self.user_id, "email": self.email, "delivery_email": self.email,
+            "user_id": self.user_id, "email": self.api_email,
+            "delivery_email": self.delivery_email(viewer),
             "full_name": self.full_name, "role": self.role, "is_bot": self.is_bot,
             "is_active": True, "is_admin": self.role <= ADMINISTRATOR,
             "is_owner": self.role == OWNER, "is_guest": self.role == GUEST,
@@ -85,7 +105,8 @@ class Message:
     def as_json(self, viewer: int, *, apply_markdown: bool) -> dict[str, Any]:
         content = (f"<p>{html.escape(self.content)}</p>" if apply_markdown else self.content)
         out: dict[str, Any] = {
-            "id": self.id, "sender_id": self.sender.user_id, "sender_email": self.sender.email,
+            "id": self.id, "sender_id": self.sender.user_id,
+            "sender_email": self.sender.api_email,
             "sender_full_name": self.sender.full_name, "sender_realm_str": "zulip",
             "content": content,
             "content_type": "text/html" if apply_markdown else "text/x-markdown",
@@ -101,7 +122,7 @@ class Message:
         else:
             out.update(
                 type="private", subject="",
-                display_recipient=[{"id": u.user_id, "email": u.email,
+                display_recipient=[{"id": u.user_id, "email": u.api_email,
                                     "full_name": u.full_name, "is_mirror_dummy": False}
                                    for u in sorted(self.recipients, key=lambda u: u.user_id)],
                 recipient_id=2000 + min(u.user_id for u in self.recipients),
@@ -138,7 +159,9 @@ class Queue:
 class Realm:
     """Users, channels, messages, queues and uploads of one organization."""
 
-    def __init__(self, *, monotonic: Any = time.monotonic) -> None:
+    def __init__(self, *, monotonic: Any = time.monotonic,
+                 max_message_length: int = MAX_MESSAGE_LENGTH) -> None:
+        self.max_message_length = max_message_length
         self.users: dict[int, User] = {}
         self.streams: dict[int, Stream] = {}
         self.messages: list[Message] = []
@@ -151,13 +174,19 @@ class Realm:
     # -- people and channels ---------------------------------------------------
 
     def add_user(self, full_name: str, email: str, *, role: int = MEMBER,
-                 is_bot: bool = False) -> User:
-        user = User(next(self._ids), email, full_name, role, is_bot)
+                 is_bot: bool = False, address_visibility: int = EVERYONE) -> User:
+        user = User(next(self._ids), email, full_name, role, is_bot, address_visibility)
         self.users[user.user_id] = user
         return user
 
-    def by_email(self, email: str) -> User | None:
+    def by_login(self, email: str) -> User | None:
+        """Who logs in with this address: the API checks the real one."""
         return next((u for u in self.users.values() if u.email.lower() == email.lower()), None)
+
+    def by_email(self, email: str) -> User | None:
+        """The user whose real address (what one logs in with) or API address this is."""
+        return next((u for u in self.users.values()
+                     if email.lower() in (u.email.lower(), u.api_email.lower())), None)
 
     def add_stream(self, name: str, subscribers: Iterable[User] = ()) -> Stream:
         stream = Stream(next(self._ids), name, {u.user_id for u in subscribers})
@@ -185,8 +214,8 @@ class Realm:
              topic: str = "", to: Iterable[User] = ()) -> Message:
         if not content.strip():
             raise ApiError("Message must not be empty")
-        if len(content) > MAX_MESSAGE_LENGTH:
-            content = content[: MAX_MESSAGE_LENGTH - 20] + "\n[message truncated]"
+        if len(content) > self.max_message_length:  # what Zulip does with a longer one
+            content = content[: self.max_message_length - 20] + "\n[message truncated]"
         if stream is not None and not topic.strip():
             raise ApiError("Topic can't be empty!")
         recipients = () if stream is not None else tuple(
@@ -243,7 +272,7 @@ class Realm:
         if operator == "topic":
             return message.stream is not None and message.topic.lower() == operand.lower()
         if operator == "sender":
-            return operand in (message.sender.email, str(message.sender.user_id))
+            return operand in (message.sender.api_email, str(message.sender.user_id))
         if operator in ("pm-with", "dm"):
             wanted = {self.person(p.strip()).user_id for p in str(operand).split(",") if p}
             wanted.add(viewer)

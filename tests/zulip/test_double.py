@@ -11,12 +11,13 @@ import io
 import json
 from typing import Any
 
+import pytest
 import requests
 import zulip
 
 from tests.zulip.conftest import MakeClient
 from tests.zulip.double import ZulipDouble
-from tests.zulip.realm import ADMINISTRATOR, MODERATOR
+from tests.zulip.realm import ADMINISTRATOR, ADMINS, MODERATOR, NOBODY
 
 
 def test_the_client_connects_and_reads_its_own_profile(
@@ -37,6 +38,25 @@ def test_users_are_listed_with_their_roles(double: ZulipDouble, client_for: Make
     by_id = {m["user_id"]: m for m in members}
     assert by_id[ana.user_id]["role"] == ADMINISTRATOR and by_id[ana.user_id]["is_admin"]
     assert by_id[bot.user_id]["is_bot"] and by_id[bot.user_id]["email"] == "bot@uni.no"
+
+
+def test_a_hidden_address_is_a_fake_email_and_a_delivery_email_for_who_may_see_it(
+    double: ZulipDouble, client_for: MakeClient
+) -> None:
+    ana = double.add_user("Ana", "ana@uni.no", address_visibility=ADMINS)
+    eve = double.add_user("Eve", "eve@uni.no", address_visibility=NOBODY)
+    bo = double.add_user("Bo", "bo@uni.no")
+    admin = double.add_user("Admin", "admin@uni.no", role=ADMINISTRATOR)
+    as_bo = {m["user_id"]: m for m in client_for(bo).get_members()["members"]}
+    as_admin = {m["user_id"]: m for m in client_for(admin).get_members()["members"]}
+    assert as_bo[ana.user_id]["email"] == f"user{ana.user_id}@hidden.zulip.test"
+    assert as_bo[ana.user_id]["delivery_email"] is None
+    assert as_admin[ana.user_id]["email"] == as_bo[ana.user_id]["email"]
+    assert as_admin[ana.user_id]["delivery_email"] == "ana@uni.no"
+    assert as_admin[eve.user_id]["delivery_email"] is None
+    assert as_bo[bo.user_id]["email"] == as_bo[bo.user_id]["delivery_email"] == "bo@uni.no"
+    me = client_for(ana).get_profile()  # she logs in with her real address
+    assert me["delivery_email"] == "ana@uni.no" and me["email"] != "ana@uni.no"
 
 
 def test_a_wrong_api_key_is_an_error_in_zulips_shape(double: ZulipDouble) -> None:
@@ -203,3 +223,26 @@ def test_a_poll_message_is_a_widget_and_votes_are_submessage_events(
     quiet = ana_client.get_events(queue_id=only_messages["queue_id"], last_event_id=0,
                                   dont_block=True)["events"]
     assert not [e for e in quiet if e["type"] == "submessage"]
+
+
+def test_a_bots_message_that_notifies_someone_fails_the_test_at_stop() -> None:
+    double = ZulipDouble().start()
+    try:
+        bot = double.add_user("Bot", "bot@uni.no", is_bot=True)
+        ana = double.add_user("Ana", "ana@uni.no")
+        bot_client = zulip.Client(email=bot.email, api_key=bot.api_key, site=double.url)
+        ana_client = zulip.Client(email=ana.email, api_key=ana.api_key, site=double.url)
+        for fine in (f"Named silently: @_**Ana|{ana.user_id}**", "Type `@**Ana**`",
+                     "```\n@**all**\n```", "&#64;**Ana** shows the characters only"):
+            assert bot_client.send_message(
+                {"type": "private", "to": [ana.user_id], "content": fine})["result"] == "success"
+        ana_client.send_message({"type": "private", "to": [bot.user_id],
+                                 "content": "@**Bot** people may mention anyone"})
+        assert double.notifying == []
+        bot_client.send_message({"type": "private", "to": [ana.user_id],
+                                 "content": "mention the person, like @**Ana**"})
+    except BaseException:
+        double.stop()
+        raise
+    with pytest.raises(AssertionError, match=r"notifies someone.*@\*\*Ana\*\*"):
+        double.stop()
