@@ -1,7 +1,8 @@
-"""Benchmarks of the bot against the homeserver's own cost (issue 13).
+"""Benchmarks of the bot against the homeserver's own cost.
 
-`python -m bench NAME` (see `python -m bench --help`); README.md, section
-"Performance", has the latest figures and how they were taken.
+`python -m bench NAME` (see `python -m bench --help`); docs/performance.md has
+the targets, the latest figures and how they were taken, bench/FINDINGS.md what
+profiling found.
 """
 
 from __future__ import annotations

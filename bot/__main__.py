@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
 import bot
-from bot import logs
+from bot import logs, networks
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import (
@@ -129,7 +129,7 @@ def _clock(text: str) -> FrozenClock:
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     require_runnable(settings)
-    from bot.app import run  # nio loads only when needed
+    from bot.app import run  # a network's client library loads only when needed
 
     return run(settings)
 
@@ -194,11 +194,11 @@ def _check_config(args: argparse.Namespace) -> int:
         print(f"classroom-bot: {problem}", file=sys.stderr)
     missing = run_problems(settings, problems) if settings is not None else []
     if settings is not None and not problems:
-        named = [name for name in ("matrix", "zulip") if getattr(settings, name) is not None]
-        networks = " and ".join(named) or "no chat network"
-        organizers = len(settings.bot.organizers) + len(
-            settings.zulip.organizers if settings.zulip else ())
-        print(f"{args.config}: valid ({networks}; {organizers} organizer(s))")
+        configured = networks.configured(settings)
+        named = " and ".join(network.name for network, _ in configured) or "no chat network"
+        organizers = len(settings.bot.organizers) + sum(
+            len(network.organizers(section)) for network, section in configured)
+        print(f"{args.config}: valid ({named}; {organizers} organizer(s))")
     if missing:
         print("run also needs:" if problems else "valid for console, migrate and export-rooms; "
               "run still needs:")
@@ -218,19 +218,26 @@ def _version() -> str:
         return bot.__version__
 
 
+# The networks `run` can use, their sections and logins, as their registrations say.
+_RUNNABLE = [network for network in networks.every() if network.transport is not None]
+_TITLES = " or ".join(network.title for network in _RUNNABLE)
+_SECTIONS = ", ".join(f"[{network.name}]" for network in _RUNNABLE)
+_LOGINS = "; ".join(" or ".join(f"{network.name}.{key}" for key in network.secrets)
+                    for network in _RUNNABLE)
+
 # Each subcommand: its one-line summary (the list in --help), then what its own --help says.
 COMMANDS = {
     "console": (
         "chat with the whole bot in this terminal",
         "Chat with the whole bot (database, scheduler, commands) in this terminal, no "
-        "homeserver needed. Type help; /as @user:server switches who types, /quit stops. "
-        "Input may be piped. Needs no Matrix login, even with -c.",
+        f"chat server needed. Type help; /as {networks.get('console').person_usage} switches "
+        "who types, /quit stops. Input may be piped. Needs no chat login, even with -c.",
     ),
     "run": (
-        "run the bot on Matrix, Zulip or both",
-        "Run the bot on the networks the configuration names (its [matrix] and [zulip] "
-        "sections, one or both), until SIGTERM or Ctrl-C. The only command that needs a "
-        "login (matrix.password or matrix.access_token; zulip.api_key). Exit codes: "
+        f"run the bot on {_TITLES}, or several at once",
+        f"Run the bot on the networks whose sections the configuration holds ({_SECTIONS}: "
+        "one or several), until SIGTERM or Ctrl-C. The only command that needs a "
+        f"login ({_LOGINS}). Exit codes: "
         "0 stopped, 2 configuration or schema problem, "
         "3 cannot log in, 130 interrupted.",
     ),

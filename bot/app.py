@@ -13,9 +13,9 @@ command's answer flows: transport -> `App.handle` -> dispatcher
 (one transaction: effects + outbox rows) -> worker -> transport.
 
 `run(settings)` is the `classroom-bot run` entry point: the transports are
-chosen from the configuration's network sections (Matrix, Zulip, or both in one
-process, sharing the database; each outbox row is sent by its network's
-transport), and SIGTERM or SIGINT stop the app; a second signal stops at once.
+those of the networks whose sections the configuration holds (one, or several
+in one process sharing the database; each outbox row is sent by its network's
+transport; bot/networks.py), and SIGTERM or SIGINT stop the app; a second signal stops at once.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import logs, metrics
+from bot import logs, metrics, networks
 from bot.clock import Clock, SystemClock
 from bot.commands import feedback_form
 from bot.commands.dispatcher import Dispatcher
@@ -47,6 +47,7 @@ from bot.db.engine import (
 )
 from bot.db.state import StateStore
 from bot.messages import Handler, Incoming, LoginFailed, Vote
+from bot.networks import Wiring
 from bot.outbox.worker import OutboxWorker, Sent
 from bot.scheduling.asking import Asker
 from bot.scheduling.delivery import ReminderService
@@ -58,6 +59,7 @@ from bot.scheduling.housekeeping import (
 from bot.scheduling.scheduler import create_scheduler
 from bot.services import polls
 from bot.transport.base import Transport
+from bot.transport.capabilities import DecidesOrganizers, PowerLevels
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ EXIT_OK = 0
 EXIT_LOGIN_FAILED = 3
 EXIT_INTERRUPTED = 130
 
-# One transport, or several (Matrix and Zulip in one process).
+# One transport, or several (one per configured network, in one process).
 TransportFactory = Callable[["App"], "Transport | Sequence[Transport]"]
 
 
@@ -181,16 +183,18 @@ class App:
 
     async def _power_level(self, network: str, room: str, user: str) -> int | None:
         """A power level in the organizers' room, asked of the asker's own network only:
-        a user id of one network says nothing about a room of another (a Zulip id is
-        no member of a Matrix room, whatever the room's `users_default`)."""
+        a user id of one network says nothing about a room of another (whatever the
+        room's `users_default`)."""
         transport = self.transports.get(network)
-        return None if transport is None else await transport.power_level(room, user)
+        if not isinstance(transport, PowerLevels):
+            return None  # not running here, or a network without power levels
+        return await transport.power_level(room, user)
 
     async def _network_organizer(self, network: str, user: str) -> bool:
-        """Whether the person's own network makes them an organizer (Zulip's roles and
-        configured organizers); networks without such a notion say no."""
-        check = getattr(self.transports.get(network), "is_organizer", None)
-        return bool(await check(user)) if check is not None else False
+        """Whether the person's own network makes them an organizer (its roles, its
+        section's organizers); networks without such a notion say no."""
+        transport = self.transports.get(network)
+        return isinstance(transport, DecidesOrganizers) and await transport.is_organizer(user)
 
     async def start(self) -> None:
         """Prepare the database, then start every component in order.
@@ -265,30 +269,20 @@ class App:
 
 
 def network_app(settings: Settings, clock: Clock | None = None) -> App:
-    """The bot on the networks its configuration names: [matrix], [zulip], or both
-    (one database; a person on each network is a different person)."""
-    matrix, zulip = settings.matrix, settings.zulip
-    if matrix is None and zulip is None:
-        raise ConfigError(
-            f"{settings.source}: a [matrix] or [zulip] section is required to run the bot")
+    """The bot on the networks whose sections its configuration holds (one database;
+    a person on each network is a different person)."""
+    configured = [(network, section) for network, section in networks.configured(settings)
+                  if network.transport is not None]
+    if not configured:
+        named = " or ".join(f"[{network.name}]" for network in networks.every()
+                            if network.transport is not None)
+        raise ConfigError(f"{settings.source}: a {named} section is required to run the bot")
 
     def make_transports(app: App) -> list[Transport]:
-        made: list[Transport] = []
-        if matrix is not None:
-            from bot.transport.matrix import NETWORK, MatrixTransport  # nio loads only if used
-
-            made.append(MatrixTransport(
-                matrix, StateStore(app.sessions, NETWORK), app.clock,
-                # Organizers may always bring the bot into their rooms.
-                trusted_inviters=settings.bot.organizers, on_vote=app.handle_vote,
-            ))
-        if zulip is not None:
-            from bot.transport.zulip import NETWORK as ZULIP
-            from bot.transport.zulip import ZulipTransport
-
-            made.append(ZulipTransport(zulip, StateStore(app.sessions, ZULIP), app.clock,
-                                       prefix=settings.bot.prefix, on_vote=app.handle_vote))
-        return made
+        return [make(Wiring(settings, section, StateStore(app.sessions, network.name),
+                            app.clock, app.handle_vote))
+                for network, section in configured
+                if (make := network.transport) is not None]
 
     app = App(settings, make_transports, clock)
     for problem in exposed(settings.database.url):
@@ -306,8 +300,8 @@ def run(settings: Settings) -> int:
     and exits; their answers that were not sent yet go out at the next start.
     A second signal stops at once.
     """
-    # The bot's own loggers at bot.log_level, libraries' at WARNING (nio logs every
-    # event, aiosqlite every SQL parameter), and no secret in any record.
+    # The bot's own loggers at bot.log_level, libraries' at WARNING (a network client logs
+    # every event, aiosqlite every SQL parameter), and no secret in any record.
     logs.configure(settings)
     try:
         return asyncio.run(_serve(settings))

@@ -4,9 +4,11 @@ Every section is a frozen dataclass; the loader walks their fields, so the
 dataclasses below are the one description of what a configuration may hold.
 The loader gathers every problem of a file before it gives up (one ConfigError
 lists them all), and each names the file, the key and what is accepted. Secrets
-may come from environment variables instead of the file (see `SECRET_ENV`).
+may come from environment variables instead of the file (see `secret_env`).
 
-What only `run` needs (the Matrix login) is listed by `run_problems`, not refused.
+A chat network's section (`[NAME]`) is the dataclass its registration names
+(bot/networks.py), kept in `Settings.networks`. What only `run` needs (a
+network's login) is listed by `run_problems`, not refused.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot import networks
 from bot.config_sections import (
     RETIRED,
     BotSettings,
@@ -32,11 +35,9 @@ from bot.config_sections import (
     FeedbackSettings,
     HttpSettings,
     LimitSettings,
-    MatrixSettings,
     ReminderSettings,
     RoomSettings,
     Settings,
-    ZulipSettings,
     parse_duration,
     parse_optional_duration,
 )
@@ -49,11 +50,9 @@ __all__ = [
     "FeedbackSettings",
     "HttpSettings",
     "LimitSettings",
-    "MatrixSettings",
     "ReminderSettings",
     "RoomSettings",
     "Settings",
-    "ZulipSettings",
     "examine",
     "forms_path",
     "from_mapping",
@@ -65,16 +64,6 @@ __all__ = [
     "run_problems",
 ]
 
-USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
-# `!opaque:server`, or from room version 12 on `!` and an opaque id alone (the hash of
-# the room's create event, URL-safe base64). Never read a server out of either.
-ROOM_ID = re.compile(r"^!(?:[^:\s]+:\S+|[A-Za-z0-9_-]+)$")
-
-
-# The Zulip roles that may make someone an organizer (`zulip.organizer_roles`).
-ZULIP_ROLES = ("owner", "administrator", "moderator")
-
-
 class ConfigError(ValueError):
     """A configuration that cannot be used: one or more problems, each saying where and why."""
 
@@ -83,14 +72,19 @@ class ConfigError(ValueError):
         super().__init__("\n".join(problems))
 
 
-# Secrets read from the environment; a set variable wins over the file.
-SECRET_ENV = {
-    ("matrix", "password"): "CLASSROOM_BOT_MATRIX_PASSWORD",
-    ("matrix", "access_token"): "CLASSROOM_BOT_MATRIX_ACCESS_TOKEN",
-    ("zulip", "api_key"): "CLASSROOM_BOT_ZULIP_API_KEY",
+# Secrets of the bot's own sections read from the environment; a set variable wins
+# over the file. A network's registration names its own (`secret_env`).
+_OWN_SECRETS = {
     ("feedback", "key"): "CLASSROOM_BOT_FEEDBACK_KEY",
     ("database", "url"): "CLASSROOM_BOT_DATABASE_URL",
 }
+
+
+def secret_env() -> dict[tuple[str, str], str]:
+    """(section, key) -> the environment variable that may hold that secret."""
+    found = {(network.name, key): variable for network in networks.every()
+             for key, variable in network.secrets.items()}
+    return found | _OWN_SECRETS
 
 
 def load(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
@@ -135,14 +129,20 @@ def _collect(
     merged: dict[str, Any] = {
         name: dict(value) if isinstance(value, dict) else value for name, value in raw.items()
     }
-    for (section, key), variable in SECRET_ENV.items():
+    for (section, key), variable in secret_env().items():
         if environ.get(variable):
             merged.setdefault(section, {})
             if isinstance(merged[section], dict):
                 merged[section][key] = environ[variable]
     problems: list[str] = []
-    settings: Settings = _build(Settings, merged, f"{source}: ", "", problems)
-    settings = dataclasses.replace(settings, source=source)
+    where = f"{source}: "
+    sections = {network.name: _build(network.section, merged.pop(network.name), where,
+                                     f"{network.name}.", problems)
+                for network in networks.every()
+                if network.section is not None and network.name in merged}
+    settings: Settings = _build(Settings, merged, where, "", problems, also=tuple(
+        network.name for network in networks.every() if network.section is not None))
+    settings = dataclasses.replace(settings, networks=sections, source=source)
     problems += (f"{source}: {problem}" for problem in _whole_problems(settings))
     return settings, problems
 
@@ -151,20 +151,23 @@ class _Bad(ValueError):
     """One value that is not accepted; the loader records it and goes on."""
 
 
-def _build(cls: type[Any], raw: Any, where: str, prefix: str, problems: list[str]) -> Any:
+def _build(cls: type[Any], raw: Any, where: str, prefix: str, problems: list[str],
+           also: tuple[str, ...] = ()) -> Any:
     """An instance of `cls` from the table `raw`; what is wrong goes to `problems`,
-    and a value that is wrong keeps its default, so checking goes on."""
+    and a value that is wrong keeps its default, so checking goes on. `also`: keys
+    read elsewhere (the networks' sections), known but not fields."""
     if not isinstance(raw, dict):
         problems.append(f"{where}[{prefix.rstrip('.')}] must be a table")
         return cls()
     fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    known_keys = [*fields, *also]
     for key in raw:
         if (retired := RETIRED.get(prefix + key)) is not None:
             problems.append(f"{where}{prefix + key} is no longer read: {retired}")
         elif key not in fields:
-            close = difflib.get_close_matches(key, fields, n=1)
+            close = difflib.get_close_matches(key, known_keys, n=1)
             hint = f"; did you mean {prefix + close[0]!r}?" if close else ""
-            known = ", ".join(fields)
+            known = ", ".join(known_keys)
             problems.append(f"{where}unknown key {prefix + key!r}{hint} (known: {known})")
     hints = get_type_hints(cls)
     values: dict[str, Any] = {}
@@ -221,17 +224,20 @@ def _value(
 
 def _check_item(item: str, spec: dataclasses.Field[Any]) -> None:
     kind = spec.metadata.get("each")
-    if kind == "user id" and not USER_ID.match(item):
-        raise _Bad("a user id like @ana:example.org")
-    elif kind == "room id" and not ROOM_ID.match(item):
-        raise _Bad("a room id like !abcdef:example.org (or, room version 12 and later, "
-                   "!Tt8Y6oRcJxdV4SEQyHjNLS6vUNvbGIYPDKhpqzLIl_A)")
-    elif kind == "user id or server name" and not (USER_ID.match(item) or _is_server(item)):
-        raise _Bad("user ids like @ana:example.org or server names like example.org")
-    elif kind == "zulip user" and not re.match(r"^(\d{1,12}|[^@\s]+@[^@\s]+)$", item):
-        raise _Bad("Zulip user ids (digits, as strings: \"1234\") or e-mail addresses")
-    elif kind == "zulip role" and item not in ZULIP_ROLES:
-        raise _Bad("roles among " + ", ".join(ZULIP_ROLES))
+    if (check := spec.metadata.get("check")) is not None:
+        try:
+            check(item)  # a network's own rule for its section's values
+        except ValueError as exc:
+            raise _Bad(str(exc)) from None
+    if kind == "user id" and networks.owner_of(item) is None:
+        examples = dict.fromkeys(network.id_example for network in networks.every())
+        raise _Bad("a user id like " + " or ".join(examples))
+    elif kind == "room id" and not any(
+        network.room_id.fullmatch(item) for network in networks.every() if network.room_id
+    ):
+        examples = dict.fromkeys(network.room_example for network in networks.every()
+                                 if network.room_id)
+        raise _Bad("a room id like " + " or ".join(examples))
     elif kind == "url" and not re.match(r"^https?://[^\s/]+", item):
         raise _Bad("an http:// or https:// address")
     elif kind == "time zone":
@@ -265,10 +271,6 @@ def _check_listen(address: str) -> None:
         parse_listen(address)
     except ValueError:
         raise _Bad("HOST:PORT to serve the web side on, e.g. 127.0.0.1:8080") from None
-
-
-def _is_server(name: str) -> bool:
-    return re.match(r"^[A-Za-z0-9.-]+(:\d+)?$", name) is not None
 
 
 def _check_database_url(url: str) -> None:
@@ -331,44 +333,33 @@ def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
     """What `run` still needs that the other commands do without (a network's login);
     a key whose wrong value is among the `reported` problems is not repeated."""
     needed = "needed by `run`"
-    if settings.matrix is None and settings.zulip is None:
-        return [f"{settings.source}: no [matrix] or [zulip] section ({needed}: a Matrix "
-                "homeserver, user_id and password, or a Zulip site, email and api_key)"]
-
-    def missing(section: str, *keys: str) -> bool:
-        values = getattr(settings, section)
-        wrong = any(f" {section}.{key} = " in problem for key in keys for problem in reported)
-        return not wrong and not any(getattr(values, key) for key in keys)
-
+    secrets = secret_env()
+    configured = networks.configured(settings)
+    if not configured:
+        named = " or ".join(f"[{network.name}]" for network in networks.every()
+                            if network.section is not None)
+        logins = ", or ".join(network.login for network in networks.every() if network.login)
+        return [f"{settings.source}: no {named} section ({needed}: {logins})"]
     problems = []
-    if settings.matrix is not None:
-        problems += [
-            f"{settings.source}: matrix.{key} is missing ({needed})"
-            for key in ("homeserver", "user_id")
-            if missing("matrix", key)
-        ]
-        if missing("matrix", "password", "access_token"):
-            problems.append(
-                f"{settings.source}: matrix.password or matrix.access_token is missing "
-                f"({needed}); fill one in, or set {SECRET_ENV[('matrix', 'password')]} or "
-                f"{SECRET_ENV[('matrix', 'access_token')]}"
-            )
-    if settings.zulip is not None:
-        problems += [
-            f"{settings.source}: zulip.{key} is missing ({needed})"
-            for key in ("site", "email")
-            if missing("zulip", key)
-        ]
-        if missing("zulip", "api_key"):
-            problems.append(
-                f"{settings.source}: zulip.api_key is missing ({needed}); fill it in (the "
-                f"bot's zuliprc has it), or set {SECRET_ENV[('zulip', 'api_key')]}"
-            )
+    for network, section in configured:
+        for need in network.needed:
+            keys = [f"{network.name}.{key}" for key in need.keys]
+            wrong = any(f" {key} = " in problem for key in keys for problem in reported)
+            if wrong or any(getattr(section, key) for key in need.keys):
+                continue
+            problem = f"{settings.source}: {' or '.join(keys)} is missing ({needed})"
+            variables = [secrets[(network.name, key)] for key in need.keys
+                         if (network.name, key) in secrets]
+            if variables:
+                fill = "fill one in" if len(need.keys) > 1 else "fill it in"
+                hint = f" ({need.hint})" if need.hint else ""
+                problem += f"; {fill}{hint}, or set {' or '.join(variables)}"
+            problems.append(problem)
     if settings.feedback.enabled and not settings.feedback.key:
         problems.append(
             f"{settings.source}: feedback.key is missing ({needed} while feedback.enabled is "
             "true: it keys the pseudonyms of feedback answers); fill in a long random string "
-            f"(e.g. `openssl rand -hex 32`), or set {SECRET_ENV[('feedback', 'key')]}, "
+            f"(e.g. `openssl rand -hex 32`), or set {secrets[('feedback', 'key')]}, "
             "or set feedback.enabled = false"
         )
     return problems
@@ -376,21 +367,20 @@ def run_problems(settings: Settings, reported: Sequence[str] = ()) -> list[str]:
 
 def organizers_on(settings: Settings, network: str) -> tuple[str, ...]:
     """The configured organizers' user ids on a network (to tell them something):
-    on Zulip those given by numeric id (`zulip:1234`, the form the Zulip transport
-    uses); elsewhere `bot.organizers`. Organizers by e-mail or role are not listed."""
-    if network == "zulip":
-        zulip = settings.zulip
-        return tuple(f"zulip:{item}" for item in (zulip.organizers if zulip else ())
-                     if item.isdigit())
-    return settings.bot.organizers
+    those of `bot.organizers` and of the network's own section that are ids of its
+    people; organizers by e-mail or role are not listed."""
+    registered = networks.get(network)
+    section = settings.network(network)
+    own = registered.organizers(section) if section is not None else ()
+    return tuple(dict.fromkeys(
+        user for user in (*settings.bot.organizers, *own) if registered.fits(user)))
 
 
 def poll_networks(settings: Settings) -> tuple[str, ...]:
     """The networks configured to post the daily question as a poll (in their
-    `POLL_ROOM`: Matrix's `poll_room`, Zulip's `poll_channel`)."""
-    matrix, zulip = settings.matrix, settings.zulip
-    return (*(("matrix",) if matrix is not None and matrix.poll_room else ()),
-            *(("zulip",) if zulip is not None and zulip.poll_channel else ()))
+    `POLL_ROOM`, a room or channel their section names)."""
+    return tuple(network.name for network, section in networks.configured(settings)
+                 if network.polls(section))
 
 
 def require_runnable(settings: Settings) -> None:

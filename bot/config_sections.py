@@ -9,8 +9,10 @@ accepted, its default the default, its metadata how each value is checked
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class BotSettings:
     organizers_power_level: int = 50
     default_timezone: str = field(default="UTC", metadata={"each": "time zone"})
     log_level: str = field(default="INFO", metadata={"choices": ("DEBUG", "INFO", "WARNING")})
-    # Every other library's loggers (aiosqlite, SQLAlchemy, nio...): see bot/logs.py.
+    # Every other library's loggers (aiosqlite, SQLAlchemy, network clients): bot/logs.py.
     library_log_level: str = field(
         default="WARNING", metadata={"choices": ("DEBUG", "INFO", "WARNING", "ERROR")}
     )
@@ -37,45 +39,6 @@ class DatabaseSettings:
     auto_migrate: bool = True
     # SQLite: how long a command waits for a lock another program holds.
     busy_timeout_seconds: float = field(default=30.0, metadata={"min": 0.1})
-
-
-@dataclass(frozen=True)
-class MatrixSettings:
-    homeserver: str = field(default="", metadata={"each": "url"})
-    user_id: str = field(default="", metadata={"each": "user id"})
-    password: str | None = None
-    access_token: str | None = None
-    device_name: str = "classroom-bot"
-    allow_invites_from: tuple[str, ...] = field(
-        default=(), metadata={"each": "user id or server name"}
-    )
-    command_max_age_minutes: int = field(default=10, metadata={"min": 0})
-    sync_timeout_seconds: int = field(default=30, metadata={"min": 1})
-    max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
-    poll_room: str | None = field(
-        default=None, metadata={"each": "room id", "doc": "room for the daily poll"}
-    )
-
-
-@dataclass(frozen=True)
-class ZulipSettings:
-    """A Zulip bot account (the values of its zuliprc) and who organizes there."""
-
-    site: str = field(default="", metadata={"each": "url"})
-    email: str = ""
-    api_key: str | None = None
-    organizers: tuple[str, ...] = field(
-        default=(), metadata={"each": "zulip user", "doc": "numeric user ids or e-mails"}
-    )
-    organizer_roles: tuple[str, ...] = field(
-        default=(), metadata={"each": "zulip role", "doc": "owner, administrator, moderator"}
-    )
-    command_max_age_minutes: int = field(default=10, metadata={"min": 0})
-    max_retry_wait_seconds: float = field(default=2.0, metadata={"min": 0.1})
-    poll_channel: str | None = field(
-        default=None, metadata={"doc": "channel for the daily poll; none: no poll"}
-    )
-    poll_topic: str = "feedback"
 
 
 @dataclass(frozen=True)
@@ -174,12 +137,17 @@ def parse_duration(text: str) -> timedelta:
 class Settings:
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
-    matrix: MatrixSettings | None = None
-    zulip: ZulipSettings | None = None
     feedback: FeedbackSettings = FeedbackSettings()
     conversations: ConversationSettings = ConversationSettings()
     http: HttpSettings = HttpSettings()
     reminders: ReminderSettings = ReminderSettings()
     rooms: RoomSettings = RoomSettings()
     limits: LimitSettings = LimitSettings()
+    # The chat networks' sections (`[NAME]` in the file) by network name: each network's
+    # registration (bot/networks.py) says what its section holds.
+    networks: Mapping[str, Any] = field(default_factory=dict, metadata={"internal": True})
     source: str = field(default="<defaults>", compare=False, metadata={"internal": True})
+
+    def network(self, name: str) -> Any | None:
+        """The section of the network named `name`; None when the file has none."""
+        return self.networks.get(name)

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot import networks
 from bot.config_sections import Settings
 
 REDACTED = "[redacted]"
@@ -95,14 +96,11 @@ class Redactor(logging.Filter):
 
 
 def configured_secrets(settings: Settings) -> set[str]:
-    """The secrets a configuration holds: the Matrix password and access token, the
-    Zulip API key, the feedback key, a database password."""
-    found: set[str | None] = {
-        settings.matrix.password if settings.matrix else None,
-        settings.matrix.access_token if settings.matrix else None,
-        settings.zulip.api_key if settings.zulip else None,
-        settings.feedback.key,
-    }
+    """The secrets a configuration holds: its networks' (passwords, tokens, keys:
+    what their registrations name as secrets), the feedback key, a database password."""
+    found: set[str | None] = {settings.feedback.key}
+    for network, section in networks.configured(settings):
+        found |= {getattr(section, key) for key in network.secrets}
     with contextlib.suppress(ArgumentError):
         found.add(make_url(settings.database.url).password)
     return {value for value in found if value}

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pycountry
 
+from bot import networks
 from bot.text import clip, escape, quoted
 
 # Phones type en and em dashes (and minus signs) in ranges: `10:00–15:00`, `days=1–3`.
@@ -155,36 +156,25 @@ class RoomCode:
         return f"R{self.number}"
 
 
-ZULIP = "zulip"  # the Zulip transport's network (bot/transport/zulip_api.py)
-
-
 class UserId(str):
-    """A chat user id: `@ana:uni.no` on Matrix, `zulip:1234` on Zulip (where the
-    transport turns a mention, `@**Ana**`, into the id)."""
+    """A chat user id, in the form of some registered network (bot/networks.py),
+    as its transport hands it (a transport that reads mentions turns one into the
+    id). In a usage line, a person as the asker's network writes one."""
 
-    metavar = "@user:server"
-    what = "the user id"
-
-    @property
-    def on_zulip(self) -> bool:
-        return self.startswith("zulip:")
+    metavar = networks.PERSON
+    what = "the person"
 
     def fits(self, network: str) -> bool:
-        """Whether the id can name a person on `network`: a `zulip:` id only on Zulip,
-        the Matrix form on every other network (Matrix, the console, the tests')."""
-        return self.on_zulip == (network == ZULIP)
+        """Whether the id can name a person on `network` (each network's people are
+        its own: an id of one names nobody on another)."""
+        return networks.get(network).fits(self)
 
     @classmethod
     def parse(cls, text: str) -> Self:
         text = text.strip()
-        # 255 characters at most, as Matrix allows (and as the column holds).
-        if len(text) > 255 or not re.fullmatch(
-            r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:\d{1,5})?|zulip:\d{1,12}", text
-        ):
-            raise ValueError(
-                f"{quoted(text)} is not a user id; user ids look like @ana:example.org "
-                "(on Zulip, mention the person: `@**Ana**`)"
-            )
+        # 255 characters at most, as the column holds (and the longest network allows).
+        if len(text) > 255 or networks.owner_of(text) is None:
+            raise ValueError(f"{quoted(text)} does not name a person")
         return cls(text)
 
 

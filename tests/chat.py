@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot import networks
 from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
@@ -39,6 +40,10 @@ def take_notifying() -> list[str]:
              for message in transport.sent for problem in unmeant_notifications(message)]
     _TRANSPORTS.clear()
     return found
+
+# The transcript tests' own network: people written as on Matrix.
+TEST_NETWORK = networks.register(dataclasses.replace(
+    networks.get("console"), name="test", title="the test network"))
 
 ORGANIZER = "@org:example.org"
 ROOM = "!community:example.org"

@@ -5,6 +5,7 @@ Part of the test suite so the one test command checks everything CI checks.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,22 @@ def test_no_test_module_is_much_over_400_lines() -> None:
             for path in sorted((ROOT / "tests").rglob("*.py"))
             if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 420}
     assert long == {}
+
+
+def relative_links(markdown: str) -> list[str]:
+    """The targets of `[text](target)` links that are files of this repository."""
+    targets = re.findall(r"\]\(([^)\s]+)\)", markdown)
+    return [t.split("#")[0] for t in targets if not re.match(r"[a-z]+:", t) and t.split("#")[0]]
+
+
+def test_the_readme_stays_short_and_every_page_it_links_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 350
+    linked = relative_links(readme)
+    for page in ("matrix", "zulip", "configuration", "web", "feedback", "privacy",
+                 "reliability", "architecture", "performance"):
+        assert f"docs/{page}.md" in linked, page
+    for markdown in (ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / "bench/FINDINGS.md"):
+        for target in relative_links(markdown.read_text(encoding="utf-8")):
+            assert (markdown.parent / target).exists(), f"{markdown.name}: {target}"
+    assert relative_links("[a](docs/x.md#y) [b](https://x.org) [c](#here)") == ["docs/x.md"]

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import networks
 from bot.clock import Clock
 from bot.commands.framework import Registry, UsageError
 from bot.config import Settings
 from bot.conversations.kinds import Kinds
 from bot.db.models import Person
 from bot.messages import Incoming
+from bot.networks import Network
 from bot.services import people
 from bot.services.roles import Role
 from bot.text import code, default_zone_note
@@ -57,17 +59,22 @@ class Context:
     def now(self) -> datetime:
         return self.clock.now()
 
+    @property
+    def network(self) -> Network:
+        """The asker's network: how a person is written in what they are told."""
+        return networks.get(self.message.network)
+
     def someone(self, user: UserId) -> UserId:
         """A person the command names, who must be on the asker's network: a person on
         each network is a different person, and one of another network could never
         be told anything from here (the notice would fail for good)."""
-        if user.fits(self.message.network):
+        here = self.network
+        if here.fits(user):
             return user
-        if user.on_zulip:
-            raise UsageError(f"{code(user)} is a person on Zulip, not here: name someone "
-                             "on this network by their user id, like @ana:example.org")
-        raise UsageError(f"{code(user)} is a Matrix user id, not a person on Zulip: "
-                         "mention the person instead, like `@**Ana**`")
+        owner = networks.owner_of(user)
+        where = f"a person on {owner.title}" if owner is not None else "nobody"
+        raise UsageError(f"{code(user)} is {where}, not here: name someone on "
+                         f"{here.title} like {code(here.person_example)}")
 
     async def me(self) -> Person:
         """The asker's row, created on first need."""

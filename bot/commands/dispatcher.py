@@ -34,7 +34,7 @@ from bot.clock import Clock
 from bot.commands import limits
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
-from bot.commands.wording import word
+from bot.commands.wording import refusal
 from bot.config import Settings
 from bot.conversations import router
 from bot.conversations.kinds import Kinds
@@ -42,6 +42,7 @@ from bot.db import state
 from bot.db.clashes import CLASH_ATTEMPTS, Clash, is_clash
 from bot.db.engine import is_unavailable, writers_waiting, writing
 from bot.messages import DatabaseUnavailable, Incoming, Origin, Outgoing
+from bot.networks import Network
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
@@ -233,7 +234,8 @@ class Dispatcher:
                     )
             except UserError as exc:
                 # A conversation's answer may be refused by a service too.
-                reply, changed = Reply(word(exc, self.settings.bot.prefix)), False
+                reply = Reply(refusal(exc, self.settings.bot.prefix, message.network))
+                changed = False
             written = await self._write(session, message, reply, reference)
         if changed and self.after_change is not None:
             await self.after_change()
@@ -315,7 +317,7 @@ class Dispatcher:
             metrics.command_handled(name, "refused")
             # Worded here, where it leaves the command: a conversation that lets the
             # command through adds its own line to the words, not to the facts.
-            raise UserError(word(exc, self.settings.bot.prefix)) from None
+            raise UserError(refusal(exc, self.settings.bot.prefix, message.network)) from None
         except Exception:
             metrics.command_handled(name, "error")
             raise
@@ -343,19 +345,19 @@ class Dispatcher:
             args, kwargs = bind(command, arguments)
             result = await command.handler(ctx, *args, **kwargs)
         except UsageError as exc:
-            raise UserError(self._usage_answer(command, exc.message)) from None
+            raise UserError(self._usage_answer(command, exc.message, ctx.network)) from None
         return result if isinstance(result, Reply) else Reply(result)
 
-    def _usage_answer(self, command: Command, problem: str) -> str:
+    def _usage_answer(self, command: Command, problem: str, network: Network) -> str:
         prefix = self.settings.bot.prefix
-        example = command.example.replace("!", prefix, 1)
+        problem = network.example(problem)  # a person it names, as on the asker's network
         if not re.match(r"[a-z-]+=", problem):  # keep `mode=` as typed
             problem = problem[:1].upper() + problem[1:]
         stop = "" if problem.endswith((".", "?", "!")) else "."
         return (
             f"⚠️ {problem}{stop}\n"
-            f"Usage: {code(command.usage(prefix))}\n"
-            f"Example: {code(example)}"
+            f"Usage: {code(command.usage(prefix, network))}\n"
+            f"Example: {code(command.example_for(prefix, network))}"
         )
 
     def _unknown(self, text: str, role: roles.Role) -> str:

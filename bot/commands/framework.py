@@ -26,6 +26,7 @@ from typing import Any
 from bot.commands.params import Arg, Option, Options, Param, Rest, params_of
 from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokenize
 from bot.messages import Notice, Reply
+from bot.networks import Network
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import clip, code, escape, quoted
@@ -67,22 +68,27 @@ class Command:
     # Only reads: runs in a read transaction, never waiting for the write lock.
     read_only: bool = False
 
-    def usage(self, prefix: str) -> str:
+    def usage(self, prefix: str, network: Network) -> str:
+        """The usage line, a person written as on the asker's `network`."""
         # Options come before a rest of the line, where they are read.
         order = {"positional": 0, "words": 1, "option": 2, "rest": 3}
         ordered = sorted(self.params, key=lambda p: order[p.kind])
-        return " ".join([prefix + self.name, *(p.usage() for p in ordered)])
+        return network.usage(" ".join([prefix + self.name, *(p.usage() for p in ordered)]))
 
-    def describe(self, prefix: str) -> str:
+    def example_for(self, prefix: str, network: Network) -> str:
+        return network.example(self.example.replace("!", prefix, 1))
+
+    def describe(self, prefix: str, network: Network) -> str:
         lines = [
-            f"**{code(self.usage(prefix))}**",
+            f"**{code(self.usage(prefix, network))}**",
             self.help,
-            f"Example: {code(self.example.replace('!', prefix, 1))}",
+            f"Example: {code(self.example_for(prefix, network))}",
         ]
         explained = [p for p in self.params if p.help]
         if explained:
             lines.append("Fields:")
-            lines += [f"- {code(p.usage().strip('[]'))}: {p.help}" for p in explained]
+            lines += [f"- {code(network.usage(p.usage().strip('[]')))}: {p.help}"
+                      for p in explained]
         clearable = [p.key for p in self.params if p.clearable]
         if clearable:
             lines.append(

@@ -36,12 +36,12 @@ async def help_(
             close = ctx.registry.suggest(name, ctx.role)
             hint = f" Did you mean {code(prefix + close[0])}?" if close else ""
             raise UserError(f"There is no command {code(prefix + name)} you can use.{hint}")
-        return found.describe(prefix)
+        return found.describe(prefix, ctx.network)
     sections = []
     for role, heading in _HEADINGS.items():
         listed = [c for c in ctx.registry.visible_to(ctx.role) if c.role == role]
         if listed:
-            lines = [f"- {code(c.usage(prefix))}: {c.help}" for c in listed]
+            lines = [f"- {code(c.usage(prefix, ctx.network))}: {c.help}" for c in listed]
             sections.append(f"**{heading}**\n" + "\n".join(lines))
     footer = f"Type {code(prefix + 'help command')} for details and an example."
     if ctx.message.is_direct:

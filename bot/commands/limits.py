@@ -11,8 +11,8 @@ the question costs nothing the rest of the time.
 The buckets live in memory, not in the database. They only need to remember a
 few minutes, and remembering them in the database would cost every command a
 write: the very cost a flood must not have (the check runs before any database
-work, bot/commands/dispatcher.py). The bot is one process (its Matrix and Zulip
-transports run in it together), so its buckets see every command; a restart
+work, bot/commands/dispatcher.py). The bot is one process (the transports of all its
+networks run in it together), so its buckets see every command; a restart
 forgets them, which gives a flooder one fresh burst, no more. A dropped message
 is not claimed (a write each, again); its event id is remembered with its bucket
 (kept for two quiet periods), so the same event handed again (its batch fetched

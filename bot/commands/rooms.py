@@ -14,6 +14,7 @@ from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Rep
 from bot.commands.notify import change_notices, told
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
 from bot.messages import Attachment
+from bot.networks import PERSON
 from bot.services import changes, listing, rooms, seats, team, workshops
 from bot.services.errors import TooManyRooms, UserError
 from bot.services.roles import Role
@@ -258,7 +259,7 @@ async def add(ctx: Context, **fields: Annotated[Any, ROOM_OPTIONS]) -> str:
             f"added. Withdraw one first ({withdraw}), or ask an organizer to register it."
         ) from None
     join_it = code(f"{ctx.prefix}join {room.code}")
-    add_lead = code(f"{ctx.prefix}room lead add {room.code} @user:server")
+    add_lead = code(ctx.network.usage(f"{ctx.prefix}room lead add {room.code} {PERSON}"))
     return (
         f"Registered {room.code} {escape(room.name)} in {code(workshop.slug)}; "
         f"you are its host and team lead. Learners join with {join_it}. "

@@ -49,7 +49,7 @@ async def roster(ctx: Context, room_code: RoomCode) -> str:
 @commands.command(
     "room lead add",
     help="Make someone a team lead of a room; a seat they held there goes to the next learner.",
-    example="!room lead add R7 @ana:uni.no",
+    example="!room lead add R7 {person}",
     role=Role.LEAD,
 )
 async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
@@ -73,7 +73,7 @@ async def lead_add(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
 @commands.command(
     "room lead remove",
     help="Remove a team lead from a room; they are told.",
-    example="!room lead remove R7 @ana:uni.no",
+    example="!room lead remove R7 {person}",
     role=Role.LEAD,
 )
 async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:

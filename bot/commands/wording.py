@@ -1,7 +1,8 @@
 """The words for the services' typed errors: what went wrong, and what to type instead.
 
 A service raises an error carrying the facts (bot/services/errors.py); the
-dispatcher turns it into the answer here, with the bot's prefix. An error with
+dispatcher turns it into the answer here, with the bot's prefix and a person
+written as the asker's network writes one. An error with
 no wording of its own is answered with its message.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from functools import singledispatch
 
+from bot import networks
+from bot.networks import PERSON
 from bot.services.errors import (
     BelowSeated,
     BelowSignedUp,
@@ -21,6 +24,12 @@ from bot.services.errors import (
     WithdrawInstead,
 )
 from bot.text import code
+
+
+def refusal(error: UserError, prefix: str, network: str) -> str:
+    """The answer to a refused request in the asker's words: commands with their
+    `prefix`, a person as their network writes one in a command."""
+    return networks.get(network).usage(word(error, prefix))
 
 
 @singledispatch
@@ -54,8 +63,7 @@ def withdraw_instead(error: WithdrawInstead, prefix: str) -> str:
 
 @word.register
 def last_lead(error: LastLead, prefix: str) -> str:
-    # The person to add is shown in the Matrix form whatever the asker's network.
-    add = code(f"{prefix}room lead add {error.code} @user:server")
+    add = code(f"{prefix}room lead add {error.code} {PERSON}")
     withdraw = code(f"{prefix}room withdraw {error.code}")
     return (
         f"You are the last host or team lead of {error.code}, so nobody would run it. "

@@ -1,7 +1,7 @@
 """Chart images of feedback distributions (PNG), drawn with matplotlib.
 
 matplotlib is imported inside `distributions` only, so starting the bot does not
-load it: the first chart pays for the import (README "Performance").
+load it: the first chart pays for the import (docs/performance.md).
 
 The chart is laid out here rather than by matplotlib: one row per choice, its
 label written over a light bar and its count at the right. Nothing is measured

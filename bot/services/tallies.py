@@ -5,8 +5,8 @@ transaction that saves it. `count` asks for small results only: responses per
 day and room, per question how many answered and how many free-text answers,
 how often each choice and each number was given, and the first TEXTS_SHOWN
 free-text answers in their order. Each is one walk along an index; nothing is
-decoded in Python (README "Performance", finding 7). The plain SQL runs alike on
-SQLite and PostgreSQL; `summary.tally` counts the same in Python.
+decoded in Python, so a summary of thousands of responses stays quick. The plain
+SQL runs alike on SQLite and PostgreSQL; `summary.tally` counts the same in Python.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ rows in the command's transaction; the outbox worker hands each row, as an
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from bot.messages import (
     FORGET_DIRECT,
@@ -34,7 +34,6 @@ from bot.messages import (
 __all__ = [
     "FORGET_DIRECT",
     "POLL_ROOM",
-    "Acts",
     "Attachment",
     "DatabaseUnavailable",
     "Delivered",
@@ -55,7 +54,8 @@ __all__ = [
 
 
 class Transport(Protocol):
-    """What the rest of the bot needs from a chat network."""
+    """What the rest of the bot needs from every chat network; what only some can
+    do are the protocols of bot/transport/capabilities.py."""
 
     network: str
 
@@ -75,21 +75,4 @@ class Transport(Protocol):
 
     async def stop(self) -> None:
         """Stop receiving; let messages already being handled finish."""
-        ...
-
-    async def power_level(self, room: str, user: str) -> int | None:
-        """The power level of a current member (joined) of a room; None for anyone
-        else (invited, left, kicked, banned, never in it) and where the network has
-        no power levels."""
-        ...
-
-
-@runtime_checkable
-class Acts(Protocol):
-    """A transport that does `Outgoing.action`s; to one that does not, an action
-    has nothing to do and counts as done."""
-
-    async def act(self, message: Outgoing) -> None:
-        """Do the message's action, or raise a DeliveryError saying whether to retry.
-        The chat it names may be gone already (then there is nothing to do)."""
         ...

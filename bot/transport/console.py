@@ -141,9 +141,6 @@ class ConsoleTransport:
     async def stop(self) -> None:
         self._stopped.set()
 
-    async def power_level(self, room: str, user: str) -> int | None:
-        return None
-
     def _prompt(self) -> None:
         if self.interactive:
             self.stdout.write(f"{self.user}> ")

@@ -29,7 +29,6 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.config import MatrixSettings
 from bot.db.state import StateStore
 from bot.transport.base import (
     FORGET_DIRECT,
@@ -38,6 +37,7 @@ from bot.transport.base import (
     TransientDeliveryError,
     VoteHandler,
 )
+from bot.transport.matrix_network import MatrixSettings
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_send import MatrixSender
 from bot.transport.matrix_session import (

@@ -17,9 +17,9 @@ from typing import Any
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
 
 from bot import logs, metrics
-from bot.config import MatrixSettings
 from bot.db.state import StateStore
 from bot.transport.base import LoginFailed
+from bot.transport.matrix_network import MatrixSettings
 from bot.transport.pacing import Pacer
 
 log = logging.getLogger(__name__)

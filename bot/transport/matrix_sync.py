@@ -232,8 +232,8 @@ class MatrixSync:
         """Wait (at most ANSWERS_WAIT_S) until the batch's answers were sent before
         asking for the next batch. A sync waiting at the homeserver while the answers
         are sent is woken by each of them and computed at the same moment as the asker's
-        own sync: measured, that delays every answer by a few milliseconds (README,
-        Performance). Commands sent meanwhile are in the next batch."""
+        own sync: measured, that delays every answer by a few milliseconds
+        (bench/FINDINGS.md). Commands sent meanwhile are in the next batch."""
         waits = [asyncio.ensure_future(answer.wait()) for answer in answers]
         if waits:
             _done, pending = await asyncio.wait(waits, timeout=ANSWERS_WAIT_S)

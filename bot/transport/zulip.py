@@ -28,7 +28,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.config import ZulipSettings
 from bot.db.state import StateStore
 from bot.transport.base import (
     Handler,
@@ -40,6 +39,7 @@ from bot.transport.base import (
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 from bot.transport.zulip_api import NETWORK, ZulipApi, ZulipError
+from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_receive import STATE_LAST_MESSAGE, ZulipReceiver
 from bot.transport.zulip_send import ZulipSender
@@ -132,10 +132,6 @@ class ZulipTransport:
     async def act(self, message: Outgoing) -> None:
         """An outbox action (see `zulip_send`); nothing on the network."""
         await self.sender.act(message)
-
-    async def power_level(self, room: str, user: str) -> int | None:
-        """Zulip has no power levels; its roles count through `is_organizer`."""
-        return None
 
     async def is_organizer(self, user: str) -> bool:
         """A configured organizer (id or e-mail) or, if configured, an owner,

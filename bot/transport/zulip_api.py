@@ -26,9 +26,9 @@ from typing import Any
 import aiohttp
 
 from bot import metrics
-from bot.config import ZulipSettings
 from bot.transport.base import Attachment
 from bot.transport.pacing import Pacer
+from bot.transport.zulip_network import ZulipSettings
 
 log = logging.getLogger(__name__)
 

@@ -24,17 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import ZulipSettings
 from bot.transport.zulip_api import ZulipApi
 from bot.transport.zulip_format import user_number
+from bot.transport.zulip_network import ROLES, ZulipSettings
 
 log = logging.getLogger(__name__)
 
 REFRESH_EVERY_S = 30.0
 # A role (administrator, moderator) given or taken counts after at most this long.
 ROLES_STALE_AFTER_S = 300.0
-# Zulip's `role` values (lower is more powerful).
-ROLES = {"owner": 100, "administrator": 200, "moderator": 300}
 
 
 @dataclass(frozen=True)

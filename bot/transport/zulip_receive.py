@@ -31,7 +31,6 @@ from typing import Any
 
 from bot import metrics
 from bot.clock import Clock
-from bot.config import ZulipSettings
 from bot.transport.base import DatabaseUnavailable, Handler, Incoming, VoteHandler
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
@@ -43,6 +42,7 @@ from bot.transport.zulip_format import (
     read_message,
     user_key,
 )
+from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_polls import read_vote
 

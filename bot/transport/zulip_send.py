@@ -33,7 +33,6 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from bot.config import ZulipSettings
 from bot.db.state import StateStore
 from bot.transport.base import (
     FORGET_DIRECT,
@@ -53,6 +52,7 @@ from bot.transport.zulip_format import (
     split,
     user_number,
 )
+from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_polls import poll_content
 

@@ -33,6 +33,7 @@ from bot.db.models import (
 from bot.services import calendars, listing, onboarding, workshops
 from bot.services.errors import UserError
 from bot.text import span
+from bot.transport.capabilities import SyncHealth
 from bot.values import language_name
 
 TEMPLATES = jinja2.Environment(
@@ -159,9 +160,9 @@ class Pages:
             problems["database"] = f"unreachable: {type(exc).__name__}"
         now = self.clock.now()
         for network, transport in self.transports.items():
-            if not hasattr(transport, "last_sync"):
+            if not isinstance(transport, SyncHealth):
                 continue  # a transport that does not sync (the console) has nothing to tell
-            last: datetime | None = transport.last_sync
+            last = transport.last_sync
             if last is None:
                 problems[network] = "not synced yet"
             elif now - last > self.sync_max_age:

@@ -16,12 +16,13 @@ from sqlalchemy import select
 
 from bot.app import App, network_app
 from bot.clock import Clock
-from bot.config import BotSettings, DatabaseSettings, MatrixSettings, Settings
+from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import OutboxMessage
 from bot.db.state import StateStore
 from bot.messages import Handler
 from bot.transport.matrix import NETWORK, MatrixTransport
+from bot.transport.matrix_network import MatrixSettings
 from tests.e2e.homeserver import Homeserver, RegisteredUser
 
 T = TypeVar("T")
@@ -48,7 +49,7 @@ class BotRunner:
         self.settings = Settings(
             bot=BotSettings(organizers=organizers),
             database=DatabaseSettings(url=f"sqlite+aiosqlite:///{db_path}"),
-            matrix=MatrixSettings(
+            networks={"matrix": MatrixSettings(
                 homeserver=server.url,
                 user_id=account.user_id,
                 password=account.password,
@@ -57,7 +58,7 @@ class BotRunner:
                 else allow_invites_from,
                 sync_timeout_seconds=sync_timeout_seconds,
                 max_retry_wait_seconds=1.0,
-            ),
+            )},
             source="<e2e test>",
         )
         self._task: asyncio.Task[None] | None = None
@@ -85,8 +86,9 @@ class BotRunner:
 
     def configure(self, **matrix: Any) -> None:
         """Change [matrix] settings for the next start."""
-        assert self.settings.matrix is not None
-        self.settings = replace(self.settings, matrix=replace(self.settings.matrix, **matrix))
+        section = self.settings.network("matrix")
+        assert section is not None
+        self.settings = replace(self.settings, networks={"matrix": replace(section, **matrix)})
 
     async def start(self, within: float = 30.0) -> None:
         """Start the bot and return once its first sync has been processed."""

@@ -12,15 +12,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.app import network_app
-from bot.config import (
-    DatabaseSettings,
-    FeedbackSettings,
-    MatrixSettings,
-    Settings,
-    ZulipSettings,
-)
+from bot.config import DatabaseSettings, FeedbackSettings, Settings
 from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix_network import MatrixSettings
 from bot.transport.zulip import ZulipTransport
+from bot.transport.zulip_network import ZulipSettings
 from tests.e2e.conftest import unique
 from tests.e2e.homeserver import Homeserver
 from tests.e2e.process import BOT_PASSWORD
@@ -37,12 +33,14 @@ async def test_one_process_serves_both_networks_with_separate_people(
     account = homeserver.register(unique("bot"), password=BOT_PASSWORD)
     settings = Settings(
         database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
-        matrix=MatrixSettings(homeserver=homeserver.url, user_id=account.user_id,
-                              password=BOT_PASSWORD,
-                              allow_invites_from=(homeserver.server_name,),
-                              sync_timeout_seconds=5, max_retry_wait_seconds=1.0),
-        zulip=ZulipSettings(site=org.double.url, email=org.bot.email, api_key=org.bot.api_key,
-                            max_retry_wait_seconds=0.5),
+        networks={
+            "matrix": MatrixSettings(homeserver=homeserver.url, user_id=account.user_id,
+                                     password=BOT_PASSWORD,
+                                     allow_invites_from=(homeserver.server_name,),
+                                     sync_timeout_seconds=5, max_retry_wait_seconds=1.0),
+            "zulip": ZulipSettings(site=org.double.url, email=org.bot.email,
+                                   api_key=org.bot.api_key, max_retry_wait_seconds=0.5),
+        },
         feedback=FeedbackSettings(key=secrets.token_hex(16)),
         source="<two networks>",
     )

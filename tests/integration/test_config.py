@@ -10,8 +10,9 @@ from typing import get_args, get_type_hints
 
 import pytest
 
-from bot import config
+from bot import config, networks
 from bot.__main__ import main
+from bot.transport.zulip_network import ZulipSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,18 +26,18 @@ def write(tmp_path: Path, body: str) -> Path:
 def test_the_example_configuration_is_valid_and_documents_every_key() -> None:
     example = ROOT / "config.example.toml"
     settings = config.load(example, environ={"CLASSROOM_BOT_MATRIX_PASSWORD": "x"})
-    assert settings.matrix is not None and settings.matrix.homeserver.startswith("https://")
+    assert settings.networks["matrix"].homeserver.startswith("https://")
     written = example.read_text()
     for section in ("bot", "database", "matrix", "feedback", "conversations"):
-        cls = type(getattr(settings, section))
+        cls = type(settings.network(section) or getattr(settings, section))
         for field in cls.__dataclass_fields__:
             assert f"{field} =" in written, f"{section}.{field} is not documented"
     zulip = written[written.index("# [zulip]"):written.index("[feedback]")]
-    for field in config.ZulipSettings.__dataclass_fields__:
+    for field in ZulipSettings.__dataclass_fields__:
         assert f"# {field} =" in zulip, f"zulip.{field} is not documented"
     uncommented = "\n".join(line.removeprefix("# ") for line in zulip.splitlines()
                             if re.match(r"# (\[zulip\]|\w+ = )", line))
-    assert config.from_mapping(tomllib.loads(uncommented)).zulip is not None
+    assert config.from_mapping(tomllib.loads(uncommented)).network("zulip") is not None
 
 
 @pytest.mark.parametrize(
@@ -79,7 +80,7 @@ def test_errors_name_the_file_the_key_and_what_is_accepted(
 def test_secrets_can_come_from_the_environment(tmp_path: Path) -> None:
     path = write(tmp_path, "[matrix]\nhomeserver = 'https://m.org'\nuser_id = '@b:m.org'\n")
     settings = config.load(path, environ={"CLASSROOM_BOT_MATRIX_PASSWORD": "s3cret"})
-    assert settings.matrix is not None and settings.matrix.password == "s3cret"
+    assert settings.networks["matrix"].password == "s3cret"
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
@@ -166,14 +167,14 @@ def test_a_zulip_section_is_checked_and_its_key_may_come_from_the_environment(
     path = write(tmp_path, "[zulip]\nsite = 'https://chat.uni.no'\nemail = 'bot@uni.no'\n"
                  "organizers = ['1234', 'ana@uni.no']\norganizer_roles = ['administrator']\n")
     settings = config.load(path, environ={"CLASSROOM_BOT_FEEDBACK_KEY": "k"})
-    assert settings.zulip is not None and settings.zulip.organizers == ("1234", "ana@uni.no")
+    assert settings.networks["zulip"].organizers == ("1234", "ana@uni.no")
     assert config.run_problems(settings) == [
         f"{path}: zulip.api_key is missing (needed by `run`); fill it in (the bot's zuliprc "
         "has it), or set CLASSROOM_BOT_ZULIP_API_KEY"
     ]
     keyed = config.load(path, environ={"CLASSROOM_BOT_FEEDBACK_KEY": "k",
                                        "CLASSROOM_BOT_ZULIP_API_KEY": "secret"})
-    assert keyed.zulip is not None and keyed.zulip.api_key == "secret"
+    assert keyed.networks["zulip"].api_key == "secret"
     assert config.run_problems(keyed) == []
     bad = write(tmp_path, "[zulip]\nsite = 'chat.uni.no'\norganizers = ['@ana:uni.no']\n"
                 "organizer_roles = ['admin']\n")
@@ -192,6 +193,13 @@ def test_organizers_are_told_on_their_own_network() -> None:
     assert config.organizers_on(settings, "matrix") == ("@ana:uni.no",)
     assert config.organizers_on(settings, "zulip") == ("zulip:1234",)
     assert config.organizers_on(config.from_mapping({}), "zulip") == ()
+    # `bot.organizers` takes an id of any network; each network tells its own.
+    mixed = config.from_mapping({"bot": {"organizers": ["@ana:uni.no", "zulip:9"]},
+                                 "zulip": {"organizers": ["9", "12"]}})
+    assert config.organizers_on(mixed, "matrix") == ("@ana:uni.no",)
+    assert config.organizers_on(mixed, "zulip") == ("zulip:9", "zulip:12")
+    with pytest.raises(config.ConfigError, match=r"a user id like @ana:example\.org or zulip:1234"):
+        config.from_mapping({"bot": {"organizers": ["ana"]}})
 
 
 def test_polls_are_posted_on_the_networks_with_a_poll_room_or_channel() -> None:
@@ -199,7 +207,7 @@ def test_polls_are_posted_on_the_networks_with_a_poll_room_or_channel() -> None:
     both = config.from_mapping({"matrix": {"poll_room": "!fb:uni.no"},
                                 "zulip": {"poll_channel": "workshop"}})
     assert config.poll_networks(both) == ("matrix", "zulip")
-    assert both.zulip is not None and both.zulip.poll_topic == "feedback"
+    assert both.networks["zulip"].poll_topic == "feedback"
     assert config.poll_networks(config.from_mapping({"zulip": {"poll_channel": "w"}})) == (
         "zulip",)
 
@@ -220,13 +228,17 @@ def test_every_key_taking_a_room_id_accepts_a_version_12_id(
         for key in dataclasses.fields(cls):
             if key.metadata.get("each") == "room id":
                 tables.setdefault(section.name, {})[key.name] = V12_ROOM
+    for network in networks.every():
+        for key in dataclasses.fields(network.section) if network.section else ():
+            if key.metadata.get("each") == "room id":
+                tables.setdefault(network.name, {})[key.name] = V12_ROOM
     assert {"bot": ["organizers_room"], "matrix": ["poll_room"]}.items() <= {
         name: list(keys) for name, keys in tables.items()}.items()
     body = "".join(f"[{name}]\n" + "".join(f'{k} = "{v}"\n' for k, v in keys.items())
                    for name, keys in tables.items())
     settings = config.load(write(tmp_path, body), environ={})
     assert settings.bot.organizers_room == V12_ROOM
-    assert settings.matrix is not None and settings.matrix.poll_room == V12_ROOM
+    assert settings.networks["matrix"].poll_room == V12_ROOM
     assert main(["check-config", "-c", str(tmp_path / "c.toml")]) == 1  # no login: run needs it
     assert "not accepted" not in capsys.readouterr().err
     for wrong in ("!", "!has space", "#alias:uni.no", "!ends-with:", "!:uni.no"):

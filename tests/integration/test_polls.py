@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import app
-from bot.config import FeedbackSettings, Settings, ZulipSettings
+from bot.config import FeedbackSettings, Settings
 from bot.db.models import FeedbackPoll, OutboxMessage, PollVote, Workshop
 from bot.messages import POLL_ROOM, Poll, Vote
 from bot.outbox import rows
 from bot.services import feedback, polls
+from bot.transport.zulip_network import ZulipSettings
 from tests.chat import ORGANIZER, Chat
 
 WORKSHOP = ("!workshop add 2026-spring title=Spring tz=Europe/Oslo "
@@ -28,9 +29,9 @@ LEARNER = "@learner:uni.no"
 
 
 def with_poll_channel(settings: Settings) -> Settings:
-    return dataclasses.replace(settings, zulip=ZulipSettings(
+    return dataclasses.replace(settings, networks={"zulip": ZulipSettings(
         site="https://zulip.example.org", email="bot@example.org", api_key="k",
-        poll_channel="workshop"))
+        poll_channel="workshop")})
 
 
 async def workshop_id(chat: Chat) -> int:

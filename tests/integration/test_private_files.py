@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import network_app
-from bot.config import BotSettings, DatabaseSettings, MatrixSettings, Settings
+from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.db.engine import exposed
 from bot.db.state import StateStore
+from bot.transport.matrix_network import MatrixSettings
 from tests.chat import Chat
 from tests.databases import sqlite_url
 
@@ -78,8 +79,8 @@ def test_run_warns_when_others_can_open_the_database(
     settings = Settings(
         bot=BotSettings(organizers=("@org:example.org",)),
         database=DatabaseSettings(url=url),
-        matrix=MatrixSettings(homeserver="http://127.0.0.1:9", user_id="@bot:example.org",
-                              password="x"),
+        networks={"matrix": MatrixSettings(homeserver="http://127.0.0.1:9",
+                                           user_id="@bot:example.org", password="x")},
     )
     with caplog.at_level(logging.WARNING, logger="bot.app"):
         network_app(settings)

@@ -22,6 +22,7 @@ from bot.commands.framework import (
 from bot.commands.tokens import tokenize
 from bot.db.models import LocalRoom
 from bot.services.roles import Role
+from bot.transport.matrix_network import NETWORK as MATRIX
 from bot.values import RoomCode, UserId
 
 demo = CommandSet()
@@ -127,7 +128,7 @@ def test_bind_positional_converters() -> None:
         bind(cmd("when"), "17.03.2026 10:00 UTC @a:b.c")
     with pytest.raises(UsageError, match="HH:MM"):
         bind(cmd("when"), "2026-03-17 25:00 UTC @a:b.c")
-    with pytest.raises(UsageError, match="user ids look like"):
+    with pytest.raises(UsageError, match="does not name a person"):
         bind(cmd("when"), "2026-03-17 10:00 UTC ana")
     with pytest.raises(UsageError, match="HH:MM is missing"):
         bind(cmd("when"), "2026-03-17")
@@ -149,13 +150,13 @@ def test_bind_refuses_more_than_4_kb_of_arguments() -> None:
 
 
 def test_usage_lines_are_generated_from_the_signature() -> None:
-    assert cmd("room add").usage("!") == (
+    assert cmd("room add").usage("!", MATRIX) == (
         "!room add name=name [mode=in-person|online] [capacity=capacity] "
         "[public=yes|no] [for=all|online]"
     )
-    assert cmd("room").usage("!") == "!room R7"
-    assert cmd("rooms").usage("!") == "!rooms [words…] [lang=lang]"
-    assert cmd("announce").usage("!") == "!announce all|leads text…"
+    assert cmd("room").usage("!", MATRIX) == "!room R7"
+    assert cmd("rooms").usage("!", MATRIX) == "!rooms [words…] [lang=lang]"
+    assert cmd("announce").usage("!", MATRIX) == "!announce all|leads text…"
 
 
 def test_registry_matches_the_longest_name_case_insensitively() -> None:
@@ -222,7 +223,7 @@ def test_a_rest_of_the_line_may_follow_leading_options() -> None:
     with pytest.raises(UsageError, match="day= comes before the text"):
         bind(say_cmd, "all Hello day=2")
     assert bind(say_cmd, "all Hello x=1") == (["all", "Hello x=1"], {"day": None})
-    assert say_cmd.usage("!") == "!say all|leads [day=day] text…"
+    assert say_cmd.usage("!", MATRIX) == "!say all|leads [day=day] text…"
 
 
 def test_a_rest_of_the_line_may_be_limited_by_its_column() -> None:
@@ -326,11 +327,11 @@ def test_options_declared_once_serve_adding_and_changing() -> None:
         bind(changing, "1 name=")
     with pytest.raises(UsageError, match="size=: 0 is too small"):
         bind(changing, "1 size=0")
-    assert adding.usage("!") == "!thing add name=name [org=org] [size=size]"
-    described = changing.describe("!")
+    assert adding.usage("!", MATRIX) == "!thing add name=name [org=org] [size=size]"
+    described = changing.describe("!", MATRIX)
     assert "- `name=name`: what learners see" in described
     assert "Clear an optional field by leaving it empty" in described
-    assert "Clear an optional field" not in adding.describe("!")
+    assert "Clear an optional field" not in adding.describe("!", MATRIX)
 
 
 def test_every_word_after_a_command_name_is_kept_from_slugs() -> None:

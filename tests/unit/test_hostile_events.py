@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.clock import FrozenClock
-from bot.config import MatrixSettings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.state import StateStore
 from bot.messages import Incoming
 from bot.outbox.worker import Sent
 from bot.transport.matrix_format import direct_rooms, read_text_message
+from bot.transport.matrix_network import MatrixSettings
 from bot.transport.matrix_policy import from_timestamp_ms
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_session import MatrixSession

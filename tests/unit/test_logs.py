@@ -14,8 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot import logs
-from bot.config import BotSettings, FeedbackSettings, MatrixSettings, Settings, from_mapping
+from bot.config import BotSettings, FeedbackSettings, Settings, from_mapping
 from bot.db.engine import create_engine
+from bot.transport.matrix_network import MatrixSettings
 from tests.chat import ORGANIZER, Chat
 
 TOKEN = "syt_Ym90_kXqLmNoPqRsTuVwXyZa_0AbCdE"
@@ -155,10 +156,11 @@ async def test_a_whole_flow_at_debug_logs_no_secret_and_no_answer(
     """Commands and a daily form in a direct chat, the bot's loggers at DEBUG, on the
     real database driver (aiosqlite logs every SQL parameter at DEBUG)."""
     settings = Settings(bot=BotSettings(log_level="DEBUG", organizers=(ORGANIZER,)),
-                        matrix=MatrixSettings(password=PASSWORD, access_token=TOKEN),
+                        networks={"matrix": MatrixSettings(password=PASSWORD,
+                                                           access_token=TOKEN)},
                         feedback=FeedbackSettings(key=KEY))
     logs.configure(settings)
-    chat = await Chat.open(tmp_path, url=bot_database_url, matrix=settings.matrix,
+    chat = await Chat.open(tmp_path, url=bot_database_url, networks=settings.networks,
                            feedback=settings.feedback, bot=settings.bot)
     ana = "@ana:uni.no"
     try:

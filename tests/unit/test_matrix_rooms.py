@@ -9,11 +9,11 @@ import pytest
 from nio import MatrixRoom, RoomMemberEvent
 
 from bot.clock import SystemClock
-from bot.config import MatrixSettings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.state import StateStore
 from bot.messages import Outgoing
 from bot.transport.matrix import MatrixTransport
+from bot.transport.matrix_network import MatrixSettings
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_session import MatrixSession
 

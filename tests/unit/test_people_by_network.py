@@ -14,10 +14,9 @@ from tests.chat import Chat
 
 WORKSHOP = "!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00"
 ROOM = "!room add name=Lab org=U mode=online capacity=5 public=no"
-ON_ZULIP = "`zulip:7` is a person on Zulip, not here: name someone on this network by their " \
-    "user id, like @ana:example.org."
-ON_MATRIX = "`@ana:uni.no` is a Matrix user id, not a person on Zulip: mention the person " \
-    "instead, like `@**Ana**`."
+ON_ZULIP = "`zulip:7` is a person on Zulip, not here: name someone on Matrix like `@ana:uni.no`."
+ON_MATRIX = ("`@ana:uni.no` is a person on Matrix, not here: name someone on Zulip like "
+             "`@**Ana Lopez**`.")
 
 
 async def counts(chat: Chat) -> tuple[int, int]:
@@ -44,6 +43,8 @@ async def test_a_person_of_another_network_is_refused(
             refused = await chat.say(host, f"!room {command} R1 {foreign}")
             assert refusal in refused.reply
             assert f"Usage: `!room {command}" in refused.reply and not refused.notices
+            usage = {"matrix": "R7 @user:server`", "zulip": "R7 @**Name**`"}[network]
+            assert usage in refused.reply, "a person as the asker's network writes one"
         assert await counts(chat) == before
 
         added = await chat.say(host, f"!room lead add R1 {own}")

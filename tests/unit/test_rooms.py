@@ -89,7 +89,7 @@ async def test_bad_room_values_are_explained_and_change_nothing(room: Chat) -> N
         "!room edit R1 capacity=-3": "-3 is too small",
         "!room edit R1 mode=boat": "is not one of: in-person, online",
         "!room edit R1": "Give at least one key=value",
-        "!room lead add R1 bob": "user ids look like @ana:example.org",
+        "!room lead add R1 bob": "'bob' does not name a person",
     }.items():
         answer = await room.say(HOST, command)
         assert problem in answer, (command, answer.reply)

@@ -214,9 +214,9 @@ def test_the_web_side_is_off_by_default_and_in_the_example_configuration() -> No
 async def test_metrics_count_the_http_429s_the_matrix_transport_meets() -> None:
     from nio import ErrorResponse
 
-    from bot.config import MatrixSettings
     from bot.db.engine import create_engine, create_sessionmaker
     from bot.db.state import StateStore
+    from bot.transport.matrix_network import MatrixSettings
     from bot.transport.matrix_session import MatrixSession
 
     engine = create_engine("sqlite+aiosqlite://")  # never connected

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.wording import word
+from bot.commands.wording import refusal, word
 from bot.config import BotSettings
 from bot.services.errors import (
     BelowSeated,
@@ -30,6 +30,12 @@ WORKSHOP = (
     "days=2026-03-17,2026-03-18,2026-03-19 time=10:00-15:00"
 )
 
+def test_a_person_to_name_is_written_as_the_askers_network_writes_one() -> None:
+    on_zulip = refusal(LastLead("R1"), ".", "zulip")
+    assert "with `.room lead add R1 @**Name**`" in on_zulip and "@user:server" not in on_zulip
+    assert "`.room lead add R1 @user:server`" in refusal(LastLead("R1"), ".", "matrix")
+
+
 WORDED = [
     (NoCurrentWorkshop(),
      "No workshop is set up yet. An organizer adds one with `.workshop add`."),
@@ -48,7 +54,7 @@ WORDED = [
 def test_each_typed_error_is_worded_with_the_configured_prefix(
     error: UserError, answer: str
 ) -> None:
-    assert word(error, ".") == answer
+    assert refusal(error, ".", "matrix") == answer
     assert "`.rooms`" not in word(error, "?") and "`?" in word(error, "?")
     # Unworded (a CLI, a web page), the error says what went wrong, naming no command.
     assert "`" not in error.message and "." not in error.message[:-1]

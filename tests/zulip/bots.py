@@ -12,8 +12,9 @@ import pytest
 
 from bot.app import App, network_app
 from bot.clock import Clock
-from bot.config import BotSettings, DatabaseSettings, FeedbackSettings, Settings, ZulipSettings
+from bot.config import BotSettings, DatabaseSettings, FeedbackSettings, Settings
 from bot.transport.zulip import ZulipTransport
+from bot.transport.zulip_network import ZulipSettings
 from tests.e2e.process import RunProcess
 from tests.zulip.people import Org
 
@@ -31,11 +32,11 @@ class ZulipBot:
         self.settings = Settings(
             database=DatabaseSettings(url=f"sqlite+aiosqlite:///{db_path}",
                                       busy_timeout_seconds=busy_timeout_seconds),
-            zulip=ZulipSettings(
+            networks={"zulip": ZulipSettings(
                 site=org.double.url, email=org.bot.email, api_key=org.bot.api_key,
                 organizers=organizers, organizer_roles=organizer_roles,
                 max_retry_wait_seconds=0.5, poll_channel=poll_channel,
-            ),
+            )},
             feedback=FeedbackSettings(key=secrets.token_hex(16)),
             bot=BotSettings(),
             source="<zulip e2e>",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ZulipSettings
+from bot.transport.zulip_network import ZulipSettings
 from bot.transport.base import Outgoing
 from bot.transport.pacing import Pacer
 from bot.transport.zulip_api import ZulipApi, header_wait
