@@ -215,6 +215,15 @@ ROWS: dict[str, Rows] = {
              "outbox_key": "poll:matrix:w1:day2:daily", "created_at": _T},
         ],
     },
+    # A finished workshop, archived, with its setup link.
+    "0015": {
+        "workshop": [
+            {"id": 3, "slug": "2025-autumn", "title": "Autumn 2025", "timezone": "UTC",
+             "stream_url": None, "notes_url": None, "registration_url": None,
+             "state": "finished", "is_current": False, "created_at": _T,
+             "setup_url": "https://example.org/setup", "archived_at": _T},
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.transport.zulip_network import ZulipSettings
 from bot.transport.base import Outgoing
 from bot.transport.pacing import Pacer
 from bot.transport.zulip_api import ZulipApi, header_wait
+from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from tests.zulip.bots import ZulipBot
 from tests.zulip.double import ZulipDouble

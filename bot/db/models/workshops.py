@@ -34,9 +34,13 @@ class Workshop(Base):
     stream_url: Mapped[str | None] = mapped_column(String(500))
     notes_url: Mapped[str | None] = mapped_column(String(500))
     registration_url: Mapped[str | None] = mapped_column(String(500))
+    # The installation instructions' address, shown to learners before the first day.
+    setup_url: Mapped[str | None] = mapped_column(String(500))
     state: Mapped[WorkshopState] = mapped_column(stored_enum(WorkshopState))
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # Hidden from listings once finished (`!workshop archive`); its data stays.
+    archived_at: Mapped[datetime | None]
 
     days: Mapped[list[WorkshopDay]] = relationship(
         back_populates="workshop",
