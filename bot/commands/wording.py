@@ -15,6 +15,7 @@ from bot.networks import PERSON
 from bot.services.errors import (
     BelowSeated,
     BelowSignedUp,
+    DaysPassed,
     LastLead,
     NoCurrentWorkshop,
     NoSuchRoom,
@@ -22,6 +23,7 @@ from bot.services.errors import (
     RoomWithdrawn,
     UserError,
     WithdrawInstead,
+    WorkshopEnded,
 )
 from bot.text import code
 
@@ -94,4 +96,27 @@ def below_signed_up(error: BelowSignedUp, prefix: str) -> str:
     return (
         f"{signed} {'are' if signed != 1 else 'is'} signed up for {error.code}, so its "
         f"capacity cannot be less than {signed} (capacity={error.asked} was asked)."
+    )
+
+
+@word.register
+def workshop_ended(error: WorkshopEnded, prefix: str) -> str:
+    last = f" (its last day was {error.last_day:%a %d %b %Y})" if error.last_day else ""
+    return (
+        f"The workshop {code(error.slug)} has ended{last}: seats, waitlist places and "
+        "rooms can no longer be taken or added."
+    )
+
+
+@word.register
+def days_passed(error: DaysPassed, prefix: str) -> str:
+    days = ", ".join(f"day {number} ({day:%a %d %b %Y})" for number, day in error.passed)
+    if error.every:
+        what = f"all its days have passed: {days}"
+    else:
+        what = f"{days} {'has' if len(error.passed) == 1 else 'have'} passed, and a " \
+            "workshop is added before its first day"
+    return (
+        f"Not created: {what}. Today is {error.today:%a %d %b %Y} in {error.zone}. "
+        f"Give {code(prefix + 'workshop add')} days from today on (is the year right?)."
     )

@@ -12,7 +12,7 @@ from bot.commands.framework import Arg, CommandSet, Reply, UsageError
 from bot.commands.notify import change_notices, told
 from bot.db.models import Workshop, WorkshopState
 from bot.services import changes as snapshots
-from bot.services import localtime, onboarding, rooms, windows, workshops
+from bot.services import lifecycle, localtime, onboarding, rooms, windows, workshops
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span, when
@@ -27,7 +27,8 @@ DayNumber = Annotated[int, Arg(metavar="N", min=1, max=31)]
 def describe(workshop: Workshop, ctx: Context) -> str:
     """A workshop's days (in the reader's zone) and links."""
     zone = ctx.zone
-    lines = [f"**{escape(workshop.title)}** ({code(workshop.slug)}, {workshop.state.value})"]
+    state = lifecycle.state_of(workshop, ctx.now())
+    lines = [f"**{escape(workshop.title)}** ({code(workshop.slug)}, {state})"]
     lines += [
         f"- Day {day.number}: {span(day.starts_at, day.ends_at, zone)}" for day in workshop.days
     ]
@@ -61,11 +62,14 @@ async def list_workshops(ctx: Context) -> str:
         return "There are no workshops yet."
     lines = []
     for workshop in found:
+        state = lifecycle.state_of(workshop, ctx.now())
+        if state is lifecycle.State.ARCHIVED:
+            continue
         first, last = workshop.days[0].local_date, workshop.days[-1].local_date
         mark = " ← current" if workshop.is_current else ""
         lines.append(
             f"- {code(workshop.slug)} {escape(workshop.title)}: {first:%d %b} – {last:%d %b %Y},"
-            f" {workshop.state.value}{mark}"
+            f" {state}{mark}"
         )
     return "\n".join(["**Workshops**", *lines, f"Details: {code(ctx.prefix + 'workshop slug')}"])
 

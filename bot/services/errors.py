@@ -8,6 +8,8 @@ naming no command, and is what the person reads if nobody words it.
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class UserError(Exception):
     """Something the person asked for cannot be done; the message says why."""
@@ -97,3 +99,28 @@ class BelowSeated(UserError):
 class BelowSignedUp(BelowSeated):
     """An onboarding session's capacity below its sign-ups: there is no waitlist
     for sessions, so some would be left without a seat, unsaid."""
+
+
+class WorkshopEnded(UserError):
+    """A seat, a waitlist place or a room asked for after the workshop's last day."""
+
+    def __init__(self, slug: str, last_day: date | None) -> None:
+        super().__init__(f"The workshop {slug} has ended.")
+        self.slug = slug
+        self.last_day = last_day
+
+
+class DaysPassed(UserError):
+    """Days of a new workshop (`passed`: number and date) before `today` in its zone
+    (`zone`); `every`: all of its days are."""
+
+    def __init__(
+        self, passed: tuple[tuple[int, date], ...], every: bool, today: date, zone: str
+    ) -> None:
+        shown = ", ".join(f"day {number} ({day.isoformat()})" for number, day in passed)
+        super().__init__(f"{shown[0].upper()}{shown[1:]} {'is' if len(passed) == 1 else 'are'}"
+                         f" before today, {today.isoformat()} in {zone}.")
+        self.passed = passed
+        self.every = every
+        self.today = today
+        self.zone = zone

@@ -22,9 +22,8 @@ from bot.db.models import (
     RoomMode,
     RoomStatus,
     Workshop,
-    WorkshopState,
 )
-from bot.services import seat_history
+from bot.services import lifecycle, seat_history
 from bot.services.errors import (
     BelowSeated,
     NoSuchRoom,
@@ -73,8 +72,7 @@ async def add(
 ) -> LocalRoom:
     """Register a room in a workshop; the registering person becomes its host and lead.
     TooManyRooms when they host `most` rooms of it already (None: no limit)."""
-    if workshop.state is WorkshopState.FINISHED:
-        raise UserError(f"Workshop {workshop.slug} is finished; rooms can no longer be added.")
+    lifecycle.require_not_ended(workshop, now)
     if most is not None:
         await lock_person(session, host)  # their other `!room add` waits, then counts this one
         hosted = await hosted_rooms(session, workshop, host)

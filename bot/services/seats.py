@@ -27,9 +27,8 @@ from bot.db.models import (
     Person,
     RoomStatus,
     Workshop,
-    WorkshopState,
 )
-from bot.services import seat_history
+from bot.services import lifecycle, seat_history
 from bot.services.errors import RoomWithdrawn, UserError
 
 STAFF = (MemberRole.HOST, MemberRole.LEAD)
@@ -80,10 +79,14 @@ async def roles_in(
 
 
 async def fill_seats(session: AsyncSession, room: LocalRoom, now: datetime) -> list[Person]:
-    """Move the first waiting learners into free seats; returns who moved up."""
+    """Move the first waiting learners into free seats; returns who moved up.
+
+    Once the workshop has ended nobody moves up: a seat would come after the last
+    day. The waitlist stays as it is (for the summaries), and nobody is told.
+    """
     await lock_rooms(session, [room])
     free = (await occupancy_of(session, room)).seats_left(room)
-    if free <= 0:
+    if free <= 0 or lifecycle.has_ended(room.workshop, now):
         await seat_history.sync(session, [room], now)  # the seat the caller freed, if any
         return []
     waiting = await session.scalars(
@@ -141,8 +144,7 @@ async def join(
     await lock_rooms(session, [room])
     if room.status is RoomStatus.WITHDRAWN:
         raise RoomWithdrawn(room.code)
-    if room.workshop.state is WorkshopState.FINISHED:
-        raise UserError(f"Workshop {room.workshop.slug} is finished.")
+    lifecycle.require_not_ended(room.workshop, now)
     held = await roles_in(session, room, person)
     if held & set(STAFF):
         raise UserError(f"You are a host or team lead of {room.code}, so you have a place there.")

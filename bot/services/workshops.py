@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, Workshop, WorkshopDay, WorkshopState
-from bot.services import localtime, rooms
+from bot.services import lifecycle, localtime, rooms
 from bot.services.errors import NoCurrentWorkshop, UserError
 from bot.values import TimeRange, format_days
 
@@ -81,7 +81,9 @@ async def add(
     registration_url: str | None,
     now: datetime,
 ) -> Workshop:
-    """Create a workshop; it becomes the current one when there is none."""
+    """Create a workshop; it becomes the current one when there is none. DaysPassed
+    when a day is before today in its zone."""
+    lifecycle.require_days_ahead(dates, zone, now)
     if await session.scalar(select(Workshop.id).where(Workshop.slug == slug)) is not None:
         raise UserError(f"A workshop `{slug}` exists already; change it with `workshop edit`.")
     workshop = Workshop(
