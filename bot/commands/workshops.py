@@ -144,7 +144,9 @@ async def use(ctx: Context, slug: Slug) -> str:
     help="Change a workshop: title, tz, days, time, stream, notes, registration, state. "
     "time= sets every day's hours, or with day=N only that day's. A new tz= keeps each "
     "day's local hours; with days=, kept dates keep their hours and a new date takes "
-    "those of the day before it. The people of the rooms concerned are told what changed.",
+    "those of the day before it. The state follows the days and the clock; state=finished "
+    "ends the workshop before its last day's end (state=planned undoes that). "
+    "The people of the rooms concerned are told what changed.",
     example="!workshop edit 2026-spring time=09:00-14:00 stream=https://example.org/live",
     role=Role.ORGANIZER,
 )

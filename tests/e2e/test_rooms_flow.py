@@ -37,10 +37,10 @@ async def test_a_freed_seat_goes_to_the_waiting_learner_by_direct_message(
 
     created = await ask(
         organizer,
-        "!workshop add 2026-spring title=Spring tz=Europe/Oslo "
-        "days=2026-03-17,2026-03-18 time=10:00-15:00",
+        "!workshop add 2027-spring title=Spring tz=Europe/Oslo "
+        "days=2027-03-17,2027-03-18 time=10:00-15:00",
     )
-    assert "Workshop `2026-spring` created. It is the current workshop." in created
+    assert "Workshop `2027-spring` created. It is the current workshop." in created
     registered = await ask(
         lead,
         '!room add name="Oslo classroom" org=UiO mode=in-person city=Oslo capacity=1 public=yes',

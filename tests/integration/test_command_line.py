@@ -85,7 +85,7 @@ def test_only_run_needs_the_matrix_login(tmp_path: Path) -> None:
     assert migrated.returncode == 0, migrated.stderr
     talked = classroom_bot(
         tmp_path, "console", "-c", str(config),
-        input="!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00\n",
+        input="!workshop add ws title=W tz=UTC days=2027-03-17 time=10:00-15:00\n",
     )
     assert talked.returncode == 0 and "ws" in talked.stdout, talked.stderr
     exported = classroom_bot(tmp_path, "export-rooms", "-c", str(config), "--format", "csv")
@@ -109,7 +109,7 @@ def test_migrate_and_export_print_only_their_own_lines(tmp_path: Path) -> None:
     assert again.stderr == ""
     classroom_bot(
         tmp_path, "console", "--db", "bot.db",
-        input="!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00\n",
+        input="!workshop add ws title=W tz=UTC days=2027-03-17 time=10:00-15:00\n",
     )
     nowhere = classroom_bot(tmp_path, "export-rooms", "--db", "bot.db", "-o", "missing/r.md")
     assert nowhere.returncode == 2 and nowhere.stderr.count("\n") == 1
@@ -175,7 +175,7 @@ def test_migrate_console_and_export_work_on_the_configured_database(
     )
     chatted = classroom_bot(
         tmp_path, "console", "-c", "config.toml",
-        input="!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00\n"
+        input="!workshop add ws title=W tz=UTC days=2027-03-17 time=10:00-15:00\n"
               "!room add name=Big org=U mode=online capacity=20 public=yes\n",
     )
     assert "Registered R1" in chatted.stdout, chatted.stdout + chatted.stderr

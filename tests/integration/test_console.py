@@ -62,7 +62,7 @@ def test_export_rooms_writes_the_publicly_listed_rooms(tmp_path: Path) -> None:
 
     console(
         tmp_path,
-        "!workshop add ws title=W tz=UTC days=2026-03-17 time=10:00-15:00\n"
+        "!workshop add ws title=W tz=UTC days=2027-03-17 time=10:00-15:00\n"
         "!room add name=Listed org=U mode=online capacity=3 public=yes\n"
         "!room add name=Private org=U mode=online capacity=3 public=no\n",
     )
@@ -86,7 +86,7 @@ def test_export_rooms_writes_the_publicly_listed_rooms(tmp_path: Path) -> None:
 def test_files_go_to_a_private_folder_and_the_path_is_shown(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        "!workshop add w1 title=W tz=UTC days=2026-01-05 time=10:00-15:00\n"
+        "!workshop add w1 title=W tz=UTC days=2027-01-05 time=10:00-15:00\n"
         "!feedback export daily\n",
     )
     line = next(line for line in out.splitlines() if "saved to" in line)

@@ -1,0 +1,103 @@
+"""A workshop's life in the chat: planned, running, finished, archived, on the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import LocalRoom, MemberRole, Membership, Person, Workshop
+from tests.chat import ORGANIZER, Chat
+
+HOST = "@host:uni.no"
+ANA, BO, CY, DAN, EVA = "@ana:uni.no", "@bo:uni.no", "@cy:uni.no", "@dan:uni.no", "@eva:uni.no"
+ADD = ("!workshop add 2026-spring title=Spring tz=Europe/Oslo "
+       "days=2026-03-17,2026-03-18 time=10:00-15:00")
+ROOM = ('!room add name="Oslo classroom" org=UiO mode=in-person city=Oslo country=NO '
+        "lang=no capacity=2 public=yes")
+# The last day's end: 15:00 in Oslo (CET) is 14:00 UTC.
+LAST_END = datetime(2026, 3, 18, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def spring(chat: Chat) -> Chat:
+    await chat.say(ORGANIZER, ADD)
+    assert "Registered R1" in await chat.say(HOST, ROOM)
+    return chat
+
+
+async def roles(chat: Chat) -> dict[str, str]:
+    async with chat.app.sessions() as session:
+        found = await session.execute(
+            select(Person.user_id, Membership.role).join(Membership.person)
+            .where(Membership.role.in_((MemberRole.LEARNER, MemberRole.WAITLIST))))
+        return {user: role.value for user, role in found}
+
+
+async def count(chat: Chat, model: type) -> int:
+    async with chat.app.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_the_state_follows_the_clock_wherever_workshops_are_shown(spring: Chat) -> None:
+    assert "planned ← current" in await spring.say(ANA, "!workshops")
+    spring.clock.set(datetime(2026, 3, 17, 9, 0, tzinfo=UTC))  # 10:00 in Oslo
+    assert "running ← current" in await spring.say(ANA, "!workshops")
+    assert "(`2026-spring`, running)" in await spring.say(ANA, "!workshop")
+    spring.clock.set(LAST_END)
+    listing = await spring.say(ANA, "!workshops")
+    assert "finished ← current" in listing and "planned" not in listing
+    assert "(`2026-spring`, finished)" in await spring.say(ANA, "!workshop 2026-spring")
+
+
+async def test_a_workshop_ending_while_learners_still_join(spring: Chat) -> None:
+    for learner in (ANA, BO):
+        await spring.say(learner, "!join R1")
+    spring.clock.set(LAST_END - timedelta(seconds=1))
+    assert "on its waitlist" in await spring.say(CY, "!join R1")
+    spring.clock.set(LAST_END)
+    refused = await spring.say(DAN, "!join R1")
+    assert "The workshop `2026-spring` has ended (its last day was Wed 18 Mar 2026)" in refused
+    # A seat freed now is not given to the first on the waitlist, and nobody is told.
+    left = await spring.say(ANA, "!leave")
+    assert CY not in left.notices and "got a seat" not in left.reply
+    assert await roles(spring) == {BO: "learner", CY: "waitlist"}
+    # Moving to another room is a join too.
+    assert "has ended" in await spring.say(CY, "!join R1")
+    refused = await spring.say(EVA, ROOM.replace("Oslo classroom", "Late room"))
+    assert "has ended" in refused and await count(spring, LocalRoom) == 1
+
+
+async def test_feedback_stays_open_after_the_last_day(spring: Chat) -> None:
+    await spring.say(ANA, "!join R1")
+    spring.clock.set(LAST_END)
+    answer = await spring.say(ANA, "!feedback daily day=2")
+    assert "I sent you a direct message" in answer.reply
+    assert "question 1 of 4" in answer.notices[ANA][0]
+
+
+async def test_a_workshop_whose_days_have_passed_is_refused_with_the_reason(chat: Chat) -> None:
+    # The chat's clock: Mon 2 Mar 2026, 09:00 UTC.
+    answer = await chat.say(ORGANIZER, ADD.replace("2026-03-17,2026-03-18",
+                                                   "2025-03-17,2025-03-18"))
+    assert ("Not created: all its days have passed: day 1 (Mon 17 Mar 2025), "
+            "day 2 (Tue 18 Mar 2025). Today is Mon 02 Mar 2026 in Europe/Oslo.") in answer
+    assert "(is the year right?)" in answer
+    answer = await chat.say(ORGANIZER, ADD.replace("2026-03-17", "2026-03-01"))
+    assert "day 1 (Sun 01 Mar 2026) has passed, and a workshop is added before its first day" \
+        in answer
+    assert await count(chat, Workshop) == 0
+    # Today is not passed, even in a zone where today is a day later than in UTC.
+    chat.clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))  # 3 Mar 01:30 in Kolkata
+    refused = await chat.say(ORGANIZER, "!workshop add in-kolkata title=K tz=Asia/Kolkata "
+                                         "days=2026-03-02 time=10:00-15:00")
+    assert "Today is Tue 03 Mar 2026 in Asia/Kolkata" in refused
+    created = await chat.say(ORGANIZER, "!workshop add in-kolkata title=K tz=Asia/Kolkata "
+                                        "days=2026-03-03 time=10:00-15:00")
+    assert "Workshop `in-kolkata` created" in created and "(`in-kolkata`, planned)" in created
+    # On the first morning, its hours begun, it is added as running.
+    chat.clock.set(datetime(2026, 3, 3, 5, 0, tzinfo=UTC))  # 10:30 in Kolkata
+    created = await chat.say(ORGANIZER, "!workshop add late-add title=L tz=Asia/Kolkata "
+                                        "days=2026-03-03 time=10:00-15:00")
+    assert "(`late-add`, running)" in created
