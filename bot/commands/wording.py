@@ -104,7 +104,8 @@ def workshop_ended(error: WorkshopEnded, prefix: str) -> str:
     last = f" (its last day was {error.last_day:%a %d %b %Y})" if error.last_day else ""
     return (
         f"The workshop {code(error.slug)} has ended{last}: seats, waitlist places and "
-        "rooms can no longer be taken or added."
+        f"rooms can no longer be taken or added. {code(prefix + 'workshops')} lists the "
+        "workshops."
     )
 
 

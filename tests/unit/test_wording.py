@@ -4,6 +4,7 @@ bot's own prefix (here `.`, so that nothing can come from a hard-coded `!`)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.config import BotSettings
 from bot.services.errors import (
     BelowSeated,
     BelowSignedUp,
+    DaysPassed,
     LastLead,
     NoCurrentWorkshop,
     NoSuchRoom,
@@ -21,6 +23,7 @@ from bot.services.errors import (
     RoomWithdrawn,
     UserError,
     WithdrawInstead,
+    WorkshopEnded,
 )
 from tests.chat import ORGANIZER, Chat
 from tests.unit.test_rooms import ANA, HOST, LEAD, ROOM
@@ -47,6 +50,15 @@ WORDED = [
      "with `.room lead add R1 @user:server`, or withdraw the room with `.room withdraw R1`."),
     (NoSuchSession(3, "2026-spring"),
      "There is no onboarding session O3 in `2026-spring`. `.onboarding` lists them."),
+    (WorkshopEnded("2026-spring", date(2026, 3, 19)),
+     "The workshop `2026-spring` has ended (its last day was Thu 19 Mar 2026): seats, "
+     "waitlist places and rooms can no longer be taken or added. `.workshops` lists the "
+     "workshops."),
+    (DaysPassed(((1, date(2026, 3, 1)), (2, date(2026, 3, 2))), False, date(2026, 3, 3),
+                "Asia/Kolkata"),
+     "Not created: day 1 (Sun 01 Mar 2026), day 2 (Mon 02 Mar 2026) have passed, and a "
+     "workshop is added before its first day. Today is Tue 03 Mar 2026 in Asia/Kolkata. "
+     "Give `.workshop add` days from today on (is the year right?)."),
 ]
 
 
