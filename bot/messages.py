@@ -156,6 +156,9 @@ class Reply:
     # Something for the transport to do about the asker in this chat once the answer
     # is out (`FORGET_DIRECT`).
     action: str | None = None
+    # Facts of the bot's own (key, value) stored with the answer, in the transaction
+    # that writes it: a read-only command's answer may come from a read transaction.
+    remember: tuple[tuple[str, str], ...] = ()
 
 
 class Delivered(Protocol):

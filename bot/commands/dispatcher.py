@@ -31,7 +31,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot import metrics
 from bot.clock import Clock
-from bot.commands import limits
+from bot.commands import ended, limits
 from bot.commands.context import Context
 from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
 from bot.commands.wording import refusal
@@ -304,6 +304,8 @@ class Dispatcher:
         # Without an event id (a network that has none) nothing can repeat the
         # command, so a random key is as good as a derived one.
         key = rows.reply_key(message.network, message.event_id or f"none-{secrets.token_hex(12)}")
+        for fact, value in reply.remember:
+            await state.put(session, ended.NETWORK, fact, value)
         return await rows.add_all(session, self._outgoing(message, reply, key),
                                   network=message.network, reference=reference, now=now)
 
@@ -346,7 +348,7 @@ class Dispatcher:
             result = await command.handler(ctx, *args, **kwargs)
         except UsageError as exc:
             raise UserError(self._usage_answer(command, exc.message, ctx.network)) from None
-        return result if isinstance(result, Reply) else Reply(result)
+        return await ended.with_ended_note(ctx, result)
 
     def _usage_answer(self, command: Command, problem: str, network: Network) -> str:
         prefix = self.settings.bot.prefix

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -101,3 +102,40 @@ async def test_a_workshop_whose_days_have_passed_is_refused_with_the_reason(chat
     created = await chat.say(ORGANIZER, "!workshop add late-add title=L tz=Asia/Kolkata "
                                         "days=2026-03-03 time=10:00-15:00")
     assert "(`late-add`, running)" in created
+
+
+ORG2, ORG3 = "@org2:example.org", "@org3:example.org"
+
+
+async def test_each_organizer_is_told_once_that_the_current_workshop_ended(
+    tmp_path: Path, bot_database_url: str
+) -> None:
+    chat = await Chat.open(tmp_path, organizers=(ORGANIZER, ORG2), url=bot_database_url)
+    try:
+        await chat.say(ORGANIZER, ADD)
+        chat.clock.set(LAST_END - timedelta(seconds=1))
+        assert "ended" not in await chat.say(ORGANIZER, "!stats")
+        chat.clock.set(LAST_END)
+        assert "ended" not in await chat.say(HOST, "!workshops")  # not an organizer
+        told = await chat.say(ORGANIZER, "!workshops")  # a read-only command too
+        assert told.reply.endswith(
+            "Note: the current workshop `2026-spring` ended on Wed 18 Mar 2026. Choose the "
+            "next with `!workshop use SLUG`, or create it with `!workshop add` "
+            "(`!help workshop add` shows how).")
+        assert "Note:" not in await chat.say(ORGANIZER, "!stats")
+        assert "Note: the current workshop `2026-spring` ended" in await chat.say(ORG2, "!stats")
+    finally:
+        await chat.close()
+    again = await Chat.open(tmp_path, organizers=(ORGANIZER, ORG2, ORG3), url=bot_database_url)
+    try:
+        again.clock.set(LAST_END)
+        answer = await again.say(ORGANIZER, "!stats", event_id="$after-restart")
+        assert "in numbers" in answer and "Note:" not in answer
+        await again.say(ORGANIZER, "!workshop add 2026-autumn title=Autumn tz=UTC "
+                                   "days=2026-10-01 time=09:00-12:00", event_id="$autumn")
+        # One whose next command makes another workshop current is not told.
+        used = await again.say(ORG3, "!workshop use 2026-autumn", event_id="$use")
+        assert "now `2026-autumn`" in used and "Note:" not in used
+        assert "Note:" not in await again.say(ORG3, "!stats", event_id="$stats")
+    finally:
+        await again.close()
