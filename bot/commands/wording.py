@@ -9,6 +9,7 @@ no wording of its own is answered with its message.
 from __future__ import annotations
 
 from functools import singledispatch
+from zoneinfo import ZoneInfo
 
 from bot import networks
 from bot.networks import PERSON
@@ -20,12 +21,13 @@ from bot.services.errors import (
     NoCurrentWorkshop,
     NoSuchRoom,
     NoSuchSession,
+    NotFinished,
     RoomWithdrawn,
     UserError,
     WithdrawInstead,
     WorkshopEnded,
 )
-from bot.text import code
+from bot.text import code, when
 
 
 def refusal(error: UserError, prefix: str, network: str) -> str:
@@ -120,4 +122,16 @@ def days_passed(error: DaysPassed, prefix: str) -> str:
     return (
         f"Not created: {what}. Today is {error.today:%a %d %b %Y} in {error.zone}. "
         f"Give {code(prefix + 'workshop add')} days from today on (is the year right?)."
+    )
+
+
+@word.register
+def not_finished(error: NotFinished, prefix: str) -> str:
+    if error.state == "archived":
+        return f"The workshop {code(error.slug)} is archived already."
+    ends = f"; its last day ends {when(error.ends_at, ZoneInfo(error.zone))}" \
+        if error.ends_at else ""
+    return (
+        f"The workshop {code(error.slug)} is {error.state}{ends}. Only a finished workshop "
+        f"is archived: {code(prefix + 'workshops')} shows their states."
     )

@@ -60,10 +60,11 @@ async def list_workshops(ctx: Context) -> str:
     found = await workshops.all_workshops(ctx.session)
     if not found:
         return "There are no workshops yet."
-    lines = []
+    lines, archived = [], 0
     for workshop in found:
         state = lifecycle.state_of(workshop, ctx.now())
         if state is lifecycle.State.ARCHIVED:
+            archived += 1
             continue
         first, last = workshop.days[0].local_date, workshop.days[-1].local_date
         mark = " ← current" if workshop.is_current else ""
@@ -71,6 +72,8 @@ async def list_workshops(ctx: Context) -> str:
             f"- {code(workshop.slug)} {escape(workshop.title)}: {first:%d %b} – {last:%d %b %Y},"
             f" {state}{mark}"
         )
+    if archived:
+        lines.append(f"({archived} archived, not listed)")
     return "\n".join(["**Workshops**", *lines, f"Details: {code(ctx.prefix + 'workshop slug')}"])
 
 
@@ -137,6 +140,25 @@ async def add(
 async def use(ctx: Context, slug: Slug) -> str:
     workshop = await workshops.use(ctx.session, slug)
     return f"The current workshop is now {code(workshop.slug)} ({escape(workshop.title)})."
+
+
+@commands.command(
+    "workshop archive",
+    help="Hide a finished workshop from the listings; its data stays for summaries and "
+    "exports.",
+    example="!workshop archive 2026-spring",
+    role=Role.ORGANIZER,
+)
+async def archive(ctx: Context, slug: Slug) -> str:
+    workshop = await workshops.archive(ctx.session, slug, ctx.now())
+    still = (
+        f" It is still the current workshop: choose the next with "
+        f"{code(ctx.prefix + 'workshop use SLUG')}." if workshop.is_current else ""
+    )
+    return (
+        f"Workshop {code(slug)} archived: {code(ctx.prefix + 'workshops')} and the web page "
+        f"no longer list it; {code(ctx.prefix + 'workshop ' + slug)} still shows it.{still}"
+    )
 
 
 @commands.command(

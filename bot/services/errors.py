@@ -8,7 +8,7 @@ naming no command, and is what the person reads if nobody words it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 
 class UserError(Exception):
@@ -123,4 +123,17 @@ class DaysPassed(UserError):
         self.passed = passed
         self.every = every
         self.today = today
+        self.zone = zone
+
+
+class NotFinished(UserError):
+    """An archive asked for a workshop that has not ended (`state`: planned or running;
+    `ends_at`: its last day's end, `zone` the workshop's) or was archived already
+    (`state`: archived)."""
+
+    def __init__(self, slug: str, state: str, ends_at: datetime | None, zone: str) -> None:
+        super().__init__(f"The workshop {slug} is {state}, not finished.")
+        self.slug = slug
+        self.state = state
+        self.ends_at = ends_at
         self.zone = zone

@@ -67,3 +67,4 @@ def require_days_ahead(dates: tuple[date, ...], zone: ZoneInfo, now: datetime) -
     passed = tuple((number, day) for number, day in enumerate(dates, start=1) if day < today)
     if passed:
         raise DaysPassed(passed, len(passed) == len(dates), today, zone.key)
+

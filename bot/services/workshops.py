@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LocalRoom, Workshop, WorkshopDay, WorkshopState
 from bot.services import lifecycle, localtime, rooms
-from bot.services.errors import NoCurrentWorkshop, UserError
+from bot.services.errors import NoCurrentWorkshop, NotFinished, UserError
 from bot.values import TimeRange, format_days
 
 
@@ -107,6 +107,19 @@ async def use(session: AsyncSession, slug: str) -> Workshop:
     workshop = await by_slug(session, slug)
     await session.execute(update(Workshop).values(is_current=False))
     workshop.is_current = True
+    await session.flush()
+    return workshop
+
+
+async def archive(session: AsyncSession, slug: str, now: datetime) -> Workshop:
+    """Hide a finished workshop from the listings; its rows stay, for summaries and
+    exports by slug. NotFinished for one not ended yet, or archived already."""
+    workshop = await by_slug(session, slug)
+    state = lifecycle.state_of(workshop, now)
+    if state is not lifecycle.State.FINISHED:
+        raise NotFinished(slug, state, workshop.days[-1].ends_at if workshop.days else None,
+                          workshop.timezone)
+    workshop.archived_at = now
     await session.flush()
     return workshop
 

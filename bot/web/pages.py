@@ -30,7 +30,7 @@ from bot.db.models import (
     ReminderStatus,
     Workshop,
 )
-from bot.services import calendars, listing, onboarding, workshops
+from bot.services import calendars, lifecycle, listing, onboarding, workshops
 from bot.services.errors import UserError
 from bot.text import span
 from bot.transport.capabilities import SyncHealth
@@ -87,11 +87,16 @@ class Pages:
         slug = request.match_info.get("slug")
         try:
             if slug is None:
-                return await workshops.require_current(session)
-            return await workshops.by_slug(session, slug)
+                workshop = await workshops.require_current(session)
+            else:
+                workshop = await workshops.by_slug(session, slug)
         except UserError:
             what = f"There is no workshop {slug!r}." if slug else "No workshop is set up yet."
             raise web.HTTPNotFound(text=what) from None
+        # Archived: hidden from the web as from the chat's listings.
+        if lifecycle.state_of(workshop, self.clock.now()) is lifecycle.State.ARCHIVED:
+            raise web.HTTPNotFound(text=f"The workshop {workshop.slug!r} is archived.")
+        return workshop
 
     async def room_page(self, request: web.Request) -> web.Response:
         chosen = {key: request.query.get(key, "").strip() for key in ("mode", "lang", "country")}
@@ -118,6 +123,7 @@ class Pages:
                            key=lambda pair: pair[1])
         return html_page(
             "rooms.html", workshop=workshop, days=days, shown=shown, total=len(rooms),
+            state=lifecycle.state_of(workshop, self.clock.now()),
             chosen=chosen, modes=MODES, languages=languages, prefix=self.prefix,
             countries=sorted({r["country"] for r in rooms if r["country"]}),
         )

@@ -9,7 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import LocalRoom, MemberRole, Membership, Person, Workshop
+from bot.services import workshops
+from bot.services.listing import public_rooms as listing_of
 from tests.chat import ORGANIZER, Chat
+from tests.web import web_client
 
 HOST = "@host:uni.no"
 ANA, BO, CY, DAN, EVA = "@ana:uni.no", "@bo:uni.no", "@cy:uni.no", "@dan:uni.no", "@eva:uni.no"
@@ -139,3 +142,40 @@ async def test_each_organizer_is_told_once_that_the_current_workshop_ended(
         assert "Note:" not in await again.say(ORG3, "!stats", event_id="$stats")
     finally:
         await again.close()
+
+
+async def test_archiving_hides_a_finished_workshop_and_keeps_its_data(spring: Chat) -> None:
+    await spring.say(ANA, "!join R1")
+    refused = await spring.say(ORGANIZER, "!workshop archive 2026-spring")
+    assert ("The workshop `2026-spring` is planned; its last day ends Wed 18 Mar 15:00 CET. "
+            "Only a finished workshop is archived") in refused
+    assert "Usage: `!workshop archive slug`" in await spring.say(ORGANIZER, "!workshop archive")
+    assert "Usage:" in await spring.say(ORGANIZER, "!workshop archive Spring!")
+    assert "There is no workshop `2026-sprin`" in await spring.say(
+        ORGANIZER, "!workshop archive 2026-sprin")
+    assert "is for an organizer" in await spring.say(HOST, "!workshop archive 2026-spring")
+    await spring.say(ORGANIZER, "!workshop add 2026-autumn title=Autumn tz=UTC "
+                                "days=2026-10-01 time=09:00-12:00")
+    spring.clock.set(LAST_END)
+    async with web_client(spring) as client:
+        assert "This workshop has ended" in await (await client.get("/")).text()
+    archived = await spring.say(ORGANIZER, "!workshop archive 2026-spring")
+    assert "Workshop `2026-spring` archived" in archived
+    assert "It is still the current workshop: choose the next with `!workshop use SLUG`." \
+        in archived
+    assert "archived already" in await spring.say(ORGANIZER, "!workshop archive 2026-spring")
+    listing = await spring.say(ANA, "!workshops")
+    assert "2026-spring" not in listing and "`2026-autumn` Autumn" in listing
+    assert "(1 archived, not listed)" in listing
+    assert "(`2026-spring`, archived)" in await spring.say(ANA, "!workshop 2026-spring")
+    async with web_client(spring) as client:
+        assert (await client.get("/")).status == 404
+        assert (await client.get("/2026-spring/")).status == 404
+        assert (await client.get("/2026-autumn/")).status == 200
+    # Its rows stay: the exports by slug still have its rooms, the summary its seats.
+    async with spring.app.sessions() as session:
+        kept = await workshops.by_slug(session, "2026-spring")
+        assert [room.name for room in await listing_of(session, kept)] == ["Oslo classroom"]
+    assert await roles(spring) == {ANA: "learner"}
+    # Nobody is told it ended once it is archived.
+    assert "Note:" not in await spring.say(ORGANIZER, "!stats")
