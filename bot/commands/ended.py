@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.commands.context import Context
 from bot.db.state import value_of
 from bot.messages import Reply
-from bot.services import lifecycle, workshops
+from bot.services import lifecycle
 from bot.services.roles import Role
 from bot.text import code
 
@@ -34,16 +34,16 @@ async def with_ended_note(ctx: Context, result: str | Reply) -> Reply:
     reply = result if isinstance(result, Reply) else Reply(result)
     if ctx.role < Role.ORGANIZER:
         return reply
-    workshop = await workshops.current(ctx.session)
-    if workshop is None or lifecycle.state_of(workshop, ctx.now()) is not lifecycle.State.FINISHED:
+    finished = await lifecycle.current_if_finished(ctx.session, ctx.now())
+    if finished is None:
         return reply
-    key = told_key(workshop.id, ctx.message.network, ctx.sender)
+    workshop_id, slug, last = finished
+    key = told_key(workshop_id, ctx.message.network, ctx.sender)
     if await _was_told(ctx, key) or any(k == key for k, _ in reply.remember):
         return reply
-    last = f" on {workshop.days[-1].local_date:%a %d %b %Y}" if workshop.days else ""
     note = (
-        f"Note: the current workshop {code(workshop.slug)} ended{last}. Choose the next with "
-        f"{code(ctx.prefix + 'workshop use SLUG')}, or create it with "
+        f"Note: the current workshop {code(slug)} ended on {last:%a %d %b %Y}. Choose the "
+        f"next with {code(ctx.prefix + 'workshop use SLUG')}, or create it with "
         f"{code(ctx.prefix + 'workshop add')} ({code(ctx.prefix + 'help workshop add')} "
         "shows how)."
     )

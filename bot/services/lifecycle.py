@@ -15,7 +15,10 @@ import enum
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.db.models import Workshop, WorkshopState
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Workshop, WorkshopDay, WorkshopState
 from bot.services.errors import DaysPassed, WorkshopEnded
 
 
@@ -68,3 +71,28 @@ def require_days_ahead(dates: tuple[date, ...], zone: ZoneInfo, now: datetime) -
     if passed:
         raise DaysPassed(passed, len(passed) == len(dates), today, zone.key)
 
+
+
+async def current_if_finished(
+    session: AsyncSession, now: datetime
+) -> tuple[int, str, date] | None:
+    """The current workshop's id, slug and last date when it is finished (not archived).
+
+    The rule of `state_of`, in one query: it is asked on every organizer's answer.
+    """
+    last_date = (
+        select(func.max(WorkshopDay.local_date))
+        .where(WorkshopDay.workshop_id == Workshop.id)
+        .scalar_subquery()
+    )
+    day_to_come = exists().where(WorkshopDay.workshop_id == Workshop.id,
+                                 WorkshopDay.ends_at > now)
+    found = (await session.execute(
+        select(Workshop.id, Workshop.slug, last_date).where(
+            Workshop.is_current,
+            Workshop.archived_at.is_(None),
+            last_date.is_not(None),
+            or_(Workshop.state == WorkshopState.FINISHED, ~day_to_come),
+        )
+    )).first()
+    return (found[0], found[1], found[2]) if found else None

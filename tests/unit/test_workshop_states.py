@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import LocalRoom, MemberRole, Membership, Person, Workshop
-from bot.services import workshops
+from bot.services import lifecycle, workshops
 from bot.services.listing import public_rooms as listing_of
 from tests.chat import ORGANIZER, Chat
 from tests.web import web_client
@@ -179,3 +179,17 @@ async def test_archiving_hides_a_finished_workshop_and_keeps_its_data(spring: Ch
     assert await roles(spring) == {ANA: "learner"}
     # Nobody is told it ended once it is archived.
     assert "Note:" not in await spring.say(ORGANIZER, "!stats")
+
+
+async def test_the_query_for_a_finished_current_workshop_agrees_with_state_of(
+    spring: Chat,
+) -> None:
+    tick = timedelta(microseconds=1)
+    async with spring.app.sessions() as session:
+        workshop = await workshops.require_current(session)
+        for now in (workshop.days[0].starts_at, LAST_END - tick, LAST_END, LAST_END + tick):
+            found = await lifecycle.current_if_finished(session, now)
+            finished = lifecycle.state_of(workshop, now) is lifecycle.State.FINISHED
+            assert (found is not None) == finished, now
+        assert await lifecycle.current_if_finished(session, LAST_END) == (
+            workshop.id, "2026-spring", date(2026, 3, 18))
