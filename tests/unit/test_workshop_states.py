@@ -14,7 +14,7 @@ from bot.services.listing import public_rooms as listing_of
 from tests.chat import ORGANIZER, Chat
 from tests.web import web_client
 
-HOST = "@host:uni.no"
+HOST, HOST2 = "@host:uni.no", "@host2:uni.no"
 ANA, BO, CY, DAN, EVA = "@ana:uni.no", "@bo:uni.no", "@cy:uni.no", "@dan:uni.no", "@eva:uni.no"
 ADD = ("!workshop add 2026-spring title=Spring tz=Europe/Oslo "
        "days=2026-03-17,2026-03-18 time=10:00-15:00")
@@ -56,6 +56,7 @@ async def test_the_state_follows_the_clock_wherever_workshops_are_shown(spring: 
 
 
 async def test_a_workshop_ending_while_learners_still_join(spring: Chat) -> None:
+    assert "Registered R2" in await spring.say(HOST2, ROOM.replace("Oslo classroom", "Bergen"))
     for learner in (ANA, BO):
         await spring.say(learner, "!join R1")
     spring.clock.set(LAST_END - timedelta(seconds=1))
@@ -67,10 +68,11 @@ async def test_a_workshop_ending_while_learners_still_join(spring: Chat) -> None
     left = await spring.say(ANA, "!leave")
     assert CY not in left.notices and "got a seat" not in left.reply
     assert await roles(spring) == {BO: "learner", CY: "waitlist"}
-    # Moving to another room is a join too.
-    assert "has ended" in await spring.say(CY, "!join R1")
+    # Moving to another room is a join too: Cy stays on R1's waitlist.
+    assert "has ended" in await spring.say(CY, "!join R2")
+    assert await roles(spring) == {BO: "learner", CY: "waitlist"}
     refused = await spring.say(EVA, ROOM.replace("Oslo classroom", "Late room"))
-    assert "has ended" in refused and await count(spring, LocalRoom) == 1
+    assert "has ended" in refused and await count(spring, LocalRoom) == 2
 
 
 async def test_feedback_stays_open_after_the_last_day(spring: Chat) -> None:
