@@ -52,6 +52,7 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
                      "time=10:00-15:00", ORG),
     "workshop use": ("!workshop use 2026-spring", ORG),
     "workshop edit": ("!workshop edit 2026-spring title=Renamed", ORG),
+    "workshop archive": ("!workshop archive 2026-spring", ORG),
     "stats": ("!stats", ORG),
     "rooms": ("!rooms", ALL),
     "room": ("!room R1", ALL),
