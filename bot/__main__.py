@@ -201,6 +201,10 @@ def _check_config(args: argparse.Namespace) -> int:
         organizers = len(settings.bot.organizers) + sum(
             len(network.organizers(section)) for network, section in configured)
         print(f"{args.config}: valid ({named}; {organizers} organizer(s))")
+    elif Path(args.config).is_file():  # a file that is not there needs no verdict
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        print(f"{args.config}: not valid ({count}); no command can use it "
+              "until they are fixed")
     if missing:
         print("run also needs:" if problems else "valid for console, migrate and export-rooms; "
               "run still needs:")
