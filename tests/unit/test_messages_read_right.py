@@ -4,7 +4,7 @@ nothing, and a summary over all days, as transcripts against the whole bot."""
 from __future__ import annotations
 
 from tests.chat import ORGANIZER, Chat
-from tests.unit.test_rooms import ANA, BO, HOST, LEAD, room  # noqa: F401  (a fixture)
+from tests.unit.test_rooms import ANA, BO, HOST, LEAD
 
 WORKSHOP = "2026-spring"
 
