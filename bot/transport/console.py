@@ -29,12 +29,13 @@ import queue
 import shutil
 import sys
 import tempfile
+import termios
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot import networks
@@ -73,6 +74,10 @@ class ConsoleTransport:
         self.interactive = self.stdin.isatty() if interactive is None else interactive
         self.keep_files = keep_files
         self._files_dir: Path | None = None
+        # The terminal's settings before the line editor changed them, and whether a
+        # line is being read: an interrupt (Ctrl-C) must not leave the terminal raw.
+        self._terminal: list[Any] | None = None
+        self._reading = False
         self._stopped = asyncio.Event()
         # Set by the console command when the clock is simulated: moves it forward,
         # delivers what falls due; returns a line to show (the new time).
@@ -120,13 +125,16 @@ class ConsoleTransport:
     def _ask(self, prompt: str) -> str | None:
         """The next line typed after `prompt`, or None at the end of input."""
         if self.stdin is sys.stdin and self.stdout is sys.stdout:
-            _line_editing()
+            self._line_editing()
+            self._reading = True
             try:
                 # input() edits the line with readline when both are a terminal.
                 return input(prompt)
             except EOFError:
                 self._print("")  # the shell's prompt then starts on a line of its own
                 return None
+            finally:
+                self._reading = False
         self.stdout.write(prompt)
         self.stdout.flush()
         return self.stdin.readline() or None
@@ -160,6 +168,8 @@ class ConsoleTransport:
         """A line starting with `/`: the console's, never the bot's."""
         if name == "/quit":
             self._stopped.set()
+        elif name == "/as" and not rest:
+            self._print(f"(/as needs whom to type as: {CONSOLE_COMMANDS['/as'][0]})")
         elif name == "/as":
             try:
                 self.user = UserId.parse(rest)
@@ -216,8 +226,23 @@ class ConsoleTransport:
             self._files_dir = Path(tempfile.mkdtemp(prefix="classroom-bot-files-"))
         return self._files_dir
 
+    def _line_editing(self) -> None:
+        """Load readline (it hooks itself into input()) where this Python has it, once
+        the terminal's own settings are kept for `close`."""
+        if self._terminal is None:
+            with contextlib.suppress(termios.error, OSError, ValueError):
+                self._terminal = termios.tcgetattr(self.stdin.fileno())
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401
+
     def close(self) -> None:
-        """At the end of the console: remove the files' folder, or say where it is kept."""
+        """At the end of the console (also an interrupted one): the terminal as it was,
+        and the files' folder removed, or where it is kept said."""
+        if self._terminal is not None:
+            with contextlib.suppress(termios.error, OSError, ValueError):
+                termios.tcsetattr(self.stdin.fileno(), termios.TCSADRAIN, self._terminal)
+            if self._reading:  # interrupted at the prompt: the shell's starts below it
+                self._print("")
         if self._files_dir is None:
             return
         if self.keep_files:
@@ -232,12 +257,6 @@ class ConsoleTransport:
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
         self.stdout.flush()
-
-
-def _line_editing() -> None:
-    """Load readline (it hooks itself into input()), where this Python has it."""
-    with contextlib.suppress(ImportError):
-        import readline  # noqa: F401
 
 
 def _due(due: Due | None) -> str:

@@ -113,7 +113,7 @@ def test_files_go_to_a_private_folder_removed_at_exit_unless_kept(tmp_path: Path
 
 def test_slash_lines_are_the_consoles_and_never_reach_the_bot(tmp_path: Path) -> None:
     out = console(tmp_path, "/help\n/whoami\n/x\n/ask @bo:example.org\n/tz Europe/Oslo\n"
-                  "/as @bo:example.org\n/whoami\n/wait 1h\n/exit\n!tz\n")
+                  "/as\n/as @bo:example.org\n/whoami\n/wait 1h\n/exit\n!tz\n")
     assert "(the console's commands; help lists the bot's)" in out
     for usage in ("/as @user:server", "/whoami", "/wait 2d3h", "/help", "/quit"):
         assert f"\n  {usage} " in out
@@ -123,5 +123,6 @@ def test_slash_lines_are_the_consoles_and_never_reach_the_bot(tmp_path: Path) ->
     # /ask is not /as with an argument; /tz never became the bot's `tz`.
     assert "(you are now @bo:example.org)" in out and out.count("(you are now") == 1
     assert "time zone" not in out
+    assert "(/as needs whom to type as: /as @user:server)" in out
     assert "(/wait needs a simulated clock: start the console with --clock)" in out
     assert "!tz" not in out  # /exit stopped the console before it

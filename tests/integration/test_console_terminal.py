@@ -16,7 +16,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout under test runs
-LEFT, UP = "\x1b[D", "\x1b[A"
+LEFT, UP, CTRL_C = "\x1b[D", "\x1b[A", "\x03"
+CONTROLLING = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 
@@ -29,11 +33,14 @@ class Terminal:
         # A terminal of 24 x 100: the line editor wraps nothing of ours.
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
         env = {**os.environ, "TERM": "xterm", "PYTHONPATH": str(ROOT)}
+        self.before = termios.tcgetattr(slave)
+        # In a session of its own, the pseudo-terminal its controlling terminal (so that
+        # Ctrl-C interrupts it as at a real one), then the console.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console", *args],
+            [sys.executable, "-c", CONTROLLING, "-m", "bot", "console", *args],
             stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, start_new_session=True,
         )
-        os.close(slave)
+        self.slave = slave
         self.seen = ""
 
     def type(self, keys: str) -> None:
@@ -53,11 +60,16 @@ class Terminal:
             except OSError:  # the console ended: nothing more will come
                 raise AssertionError(f"{text!r} not shown before the end:\n{self.seen}") from None
 
+    def settings_kept(self) -> bool:
+        """Whether the terminal's local modes (echo, line at a time) are as before."""
+        return termios.tcgetattr(self.slave)[3] == self.before[3]
+
     def close(self) -> None:
         """Stop the console if it still runs (a failed test), and release the terminal."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        os.close(self.slave)
         os.close(self.master)
 
 
@@ -84,3 +96,17 @@ def test_arrow_keys_edit_the_line_and_recall_the_previous_one(tmp_path: Path) ->
     finally:
         terminal.close()
     assert "^[[" not in terminal.seen and "IANA" not in terminal.seen
+
+
+def test_ctrl_c_at_the_prompt_leaves_the_terminal_as_it_was(tmp_path: Path) -> None:
+    terminal = Terminal(tmp_path, "--db", str(tmp_path / "term.db"))
+    try:
+        terminal.expect("@you:example.org> ")
+        terminal.type("!tz Eur")
+        terminal.expect("!tz Eur")  # the line editor has it: the terminal is its, raw
+        assert not terminal.settings_kept()
+        terminal.type(CTRL_C)
+        assert terminal.process.wait(timeout=10) == 130
+        assert terminal.settings_kept()
+    finally:
+        terminal.close()
