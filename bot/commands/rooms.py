@@ -289,6 +289,7 @@ async def edit(
     if not fields:
         raise UsageError("give at least one key=value to change")
     before = await changes.snapshot(ctx.session, room.workshop, room)
+    was = changes.columns(room)
     edited = await rooms.edit(
         ctx.session,
         room,
@@ -298,7 +299,14 @@ async def edit(
         ctx.now(),
     )
     keys = {o.field: o.key for o in ROOM_OPTIONS.options} | {"status": "status"}
-    text = f"{room.code} changed: {', '.join(sorted(keys[f] for f in fields))}."
+    differ = changes.changed(was, room)
+    done = sorted(keys[f] for f in fields if f in differ)
+    same = _and(sorted(keys[f] for f in fields if f not in differ))
+    if not done:
+        text = f"Nothing changed: {room.code} already has the {same} you gave."
+    else:
+        text = f"{room.code} changed: {', '.join(done)}" + (
+            f"; it already had the {same} you gave." if same else ".")
     if edited.cleared:
         wanted = "the video link" if room.mode is RoomMode.ONLINE else "the address"
         text += (
@@ -313,6 +321,11 @@ async def edit(
         text + told(changed),
         notices=(*notice_promoted(edited.promoted, room, ctx.prefix), *changed),
     )
+
+
+def _and(words: list[str]) -> str:
+    """`capacity`, `capacity and days`, `city, capacity and days`."""
+    return " and ".join(filter(None, (", ".join(words[:-1]), *words[-1:])))
 
 
 @commands.command(

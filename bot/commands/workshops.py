@@ -177,6 +177,7 @@ async def edit(
     if day is not None and day > len(workshop.days):
         raise UsageError(f"day={day}: {slug} has days 1-{len(workshop.days)}")
     before = await snapshots.snapshot(ctx.session, workshop)
+    was = snapshots.columns(workshop)
     kept = windows.closed_ends(ctx.settings.feedback, workshop, ctx.now())
     with usage_on_clock_change():
         workshop = await workshops.edit(ctx.session, slug, changes)
@@ -191,7 +192,10 @@ async def edit(
             "would move its responses or open its form again).")) from None
     after = await snapshots.again(ctx.session, before)
     notices = change_notices(ctx, before, after)
-    text = f"Workshop {code(slug)} changed.{told(notices)}"
+    if snapshots.changed(was, workshop) or before.days != after.days:
+        text = f"Workshop {code(slug)} changed.{told(notices)}"
+    else:
+        text = f"Nothing changed: workshop {code(slug)} is already as given."
     if lost := snapshots.removed_coverage(before, after):
         text += "\nRooms that met on a removed day: " + "; ".join(lost) + "."
     return Reply(text + "\n\n" + describe(workshop, ctx), notices=notices)
