@@ -110,7 +110,8 @@ async def myroom(ctx: Context) -> str:
             lines.append(f"  {venue_label(room)}: {escape(room.venue)}")
         elif room.venue:
             lines.append(f"  {venue_label(room)}: shared with you once you have a seat")
-    for label, url in (("Stream", workshop.stream_url), ("Shared notes", workshop.notes_url)):
+    for label, url in (("Stream", workshop.stream_url), ("Shared notes", workshop.notes_url),
+                       ("Setup instructions", workshop.setup_url)):
         if url:
             lines.append(f"{label}: {link(url)}")
     return "\n".join([f"**Your local room in {code(workshop.slug)}**", *lines])
