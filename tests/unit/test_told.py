@@ -56,3 +56,38 @@ async def test_a_new_setup_address_reaches_the_pending_reminder(spring: Chat) ->
     await until(spring, DAY_BEFORE)
     (reminder,) = to(spring, ANA)
     assert f"<{other}>" in reminder and SETUP not in reminder
+
+
+async def test_a_learner_in_kolkata_sees_the_days_and_the_next_reminder_in_her_zone(
+    spring: Chat,
+) -> None:
+    await spring.say(ANA, "!tz Asia/Kolkata")
+    joined = (await spring.say(ANA, "!join R1")).reply
+    # The room meets on days 1-2 only; 10:00-15:00 CET is 14:30-19:30 in Kolkata.
+    days = (
+        "Its days, in your zone:\n"
+        "- Day 1: Tue 17 Mar 14:30–19:30 IST (UTC+05:30)\n"
+        "- Day 2: Wed 18 Mar 14:30–19:30 IST (UTC+05:30)\n"
+        "Next reminder: Mon 16 Mar 14:30 IST (UTC+05:30), the day before the workshop starts."
+    )
+    assert days in joined and "Day 3" not in joined
+    assert "default zone" not in joined
+    mine = (await spring.say(ANA, "!myroom")).reply
+    assert "  Day 1: Tue 17 Mar 14:30–19:30 IST (UTC+05:30)" in mine and "Day 3" not in mine
+    assert "Next reminder: Mon 16 Mar 14:30 IST (UTC+05:30)" in mine
+    await until(spring, DAY_BEFORE)
+    # Once it is sent, the next one is another: the end of day 1 (19:30 in Kolkata).
+    assert "Next reminder: Tue 17 Mar 19:30 IST (UTC+05:30), at the end of the day" in (
+        await spring.say(ANA, "!myroom"))
+    await spring.say(ANA, "!reminders off")
+    assert "Your reminders are off (`!reminders on` turns them on)." in (
+        await spring.say(ANA, "!myroom"))
+
+
+async def test_the_join_answer_names_the_default_zone_to_a_learner_without_one(
+    spring: Chat,
+) -> None:
+    joined = (await spring.say(BO, "!join R1")).reply
+    assert "- Day 1: Tue 17 Mar 09:00–14:00 UTC" in joined
+    assert "Next reminder: Mon 16 Mar 09:00 UTC" in joined
+    assert "as you have not set yours: set it with `!tz Area/City`." in joined
