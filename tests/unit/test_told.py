@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
+from bot.db.models import Membership, Person
 from tests.chat import ORGANIZER, Chat
-from tests.unit.test_onboarding import to
+from tests.unit.test_onboarding import reminders, to
 
 HOST = "@host:uni.no"
 ANA, BO = "@ana:uni.no", "@bo:uni.no"
@@ -91,3 +93,66 @@ async def test_the_join_answer_names_the_default_zone_to_a_learner_without_one(
     assert "- Day 1: Tue 17 Mar 09:00–14:00 UTC" in joined
     assert "Next reminder: Mon 16 Mar 09:00 UTC" in joined
     assert "as you have not set yours: set it with `!tz Area/City`." in joined
+
+
+async def seats_of(chat: Chat, user: str) -> list[tuple[str, str]]:
+    async with chat.app.sessions() as session:
+        found = await session.execute(
+            select(Membership.room_id, Membership.role).join(Membership.person)
+            .where(Person.user_id == user).order_by(Membership.id))
+        return [(f"R{room}", role.value) for room, role in found]
+
+
+async def pending_of(chat: Chat, user: str) -> list[str]:
+    return [k for u, k, _, s in await reminders(chat) if u == user and s == "pending"]
+
+
+@pytest.fixture
+async def two_rooms(spring: Chat) -> Chat:
+    assert "Registered R2" in await spring.say(BO, ROOM.replace("Oslo classroom", "Bergen"))
+    return spring
+
+
+async def test_a_host_joining_another_room_is_told_what_it_means_and_says_yes(
+    two_rooms: Chat,
+) -> None:
+    asked = await two_rooms.say(HOST, "!join R2")
+    assert asked.reply == "I sent you a direct message to confirm."
+    (question,) = asked.notices[HOST]
+    assert "You are a host or team lead of R1 Oslo classroom." in question
+    assert "a learner's seat there" in question and "Take the seat in R2 Bergen?" in question
+    assert await seats_of(two_rooms, HOST) == [("R1", "host"), ("R1", "lead")]
+    assert "learner-day-before" not in await pending_of(two_rooms, HOST)
+
+    yes = await two_rooms.say(HOST, "Yes", direct=True)
+    assert "Welcome: you have a seat in R2 Bergen." in yes
+    assert "- Day 1: Tue 17 Mar 09:00–14:00 UTC" in yes
+    assert "Next reminder: " in yes
+    assert await seats_of(two_rooms, HOST) == [("R1", "host"), ("R1", "lead"), ("R2", "learner")]
+    # The seat's reminders were planned in the answer's transaction.
+    assert "learner-day-before" in await pending_of(two_rooms, HOST)
+    assert "you are a host and a team lead." in (mine := await two_rooms.say(HOST, "!myroom"))
+    assert "you are a learner with a seat." in mine
+    # Seated, joining again needs no confirmation.
+    assert "You already have a seat in R2" in await two_rooms.say(HOST, "!join R2", direct=True)
+
+
+async def test_a_host_who_says_no_or_something_else_keeps_only_their_own_room(
+    two_rooms: Chat,
+) -> None:
+    asked = await two_rooms.say(HOST, "!join R2", direct=True)
+    assert "Take the seat in R2 Bergen?" in asked
+    again = await two_rooms.say(HOST, "what does that mean", direct=True)
+    assert "Please answer `yes` or `no`." in again and "Take the seat in R2 Bergen?" in again
+    busy = await two_rooms.say(HOST, "!rooms", direct=True)
+    assert "You are in the middle of confirming a seat in R2" in busy
+    assert "!rooms` works again" in busy
+    no = await two_rooms.say(HOST, "nope", direct=True)
+    assert "No seat was taken in R2; nothing changed." in no
+    assert await seats_of(two_rooms, HOST) == [("R1", "host"), ("R1", "lead")]
+    assert "learner-day-before" not in await pending_of(two_rooms, HOST)
+    # The confirmation is over: what is typed next is a command again.
+    assert "Local rooms of" in await two_rooms.say(HOST, "!rooms", direct=True)
+    # A learner with no room to run joins at once, and a host's own room is refused.
+    assert "Welcome: you have a seat in R2" in await two_rooms.say(ANA, "!join R2")
+    assert "so you have a place there" in await two_rooms.say(HOST, "!join R1")
