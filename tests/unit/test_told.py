@@ -156,3 +156,39 @@ async def test_a_host_who_says_no_or_something_else_keeps_only_their_own_room(
     # A learner with no room to run joins at once, and a host's own room is refused.
     assert "Welcome: you have a seat in R2" in await two_rooms.say(ANA, "!join R2")
     assert "so you have a place there" in await two_rooms.say(HOST, "!join R1")
+
+
+HINT = "Times are in UTC, the default zone, as you have not set yours: set it with `!tz Area/City`."
+DAY_1_END = datetime(2026, 3, 17, 14, tzinfo=UTC)
+
+
+async def test_only_the_first_reminder_to_a_learner_without_a_zone_has_the_hint(
+    spring: Chat,
+) -> None:
+    await spring.say(ANA, "!tz Europe/Oslo")
+    for learner in (ANA, BO):
+        await spring.say(learner, "!join R1")
+    await until(spring, DAY_BEFORE)
+    (first,) = to(spring, BO)
+    assert first.startswith("⏰ Spring starts on Tue 17 Mar 09:00–14:00 UTC")
+    assert first.endswith("\n" + HINT)
+    assert "default zone" not in to(spring, ANA)[0]  # she has set hers
+    await until(spring, DAY_1_END)
+    later = to(spring, BO)[1:]
+    assert later and all("default zone" not in text for text in later)
+
+
+async def test_two_first_reminders_at_once_carry_the_hint_once(spring: Chat) -> None:
+    await spring.say(
+        ORGANIZER,
+        "!workshop add 2026-autumn title=Autumn tz=Europe/Oslo "
+        "days=2026-03-17,2026-03-18 time=10:00-15:00",
+    )
+    await spring.say(ORGANIZER, "!workshop use 2026-autumn")
+    assert "Registered R2" in await spring.say(BO, ROOM.replace("Oslo classroom", "Bergen"))
+    await spring.say(ANA, "!join R1")
+    await spring.say(ANA, "!join R2")
+    await until(spring, DAY_BEFORE)
+    sent = to(spring, ANA)
+    assert sorted(text.split(" starts")[0] for text in sent) == ["⏰ Autumn", "⏰ Spring"]
+    assert [HINT in text for text in sent].count(True) == 1
