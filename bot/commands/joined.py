@@ -14,7 +14,6 @@ from bot.commands.rooms import day_lines, notice_promoted
 from bot.config import Settings
 from bot.db.models import LocalRoom, Person, Reminder, ReminderStatus
 from bot.scheduling import planner, reminders
-from bot.scheduling.touched import Touched
 from bot.services import people, seats
 from bot.text import code, default_zone_note, escape, when
 
@@ -56,12 +55,11 @@ async def joined(
             f"You left {result.moved_from.code} {escape(result.moved_from.name)} "
             f"(one room per workshop). " + text
         )
-    # The reminders follow the seat in this transaction (the dispatcher re-plans the
-    # room's people after the command); the asker's own are needed for this answer.
-    await reminders.replan(session, settings, now, Touched(people={person.id}))
     zone = people.zone_of(person, settings.bot.default_timezone)
-    lines = [text, "Its days, in your zone:", *day_lines(room, zone, "- ")]
-    lines += await next_reminder(session, room.workshop_id, person, zone, prefix)
+    days = day_lines(room, zone, "- ")
+    lines = [text, *(["Its days, in your zone:", *days] if days else [])]
+    lines += reminder_line(person, await planned_next(session, settings, room, person, now),
+                           zone, prefix)
     if person.timezone is None:
         lines.append(default_zone_note(zone, prefix))
     return Reply(
@@ -72,12 +70,35 @@ async def joined(
     )
 
 
-async def next_reminder(
-    session: AsyncSession, workshop_id: int, person: Person, zone: ZoneInfo, prefix: str
-) -> list[str]:
-    """Which reminder the person gets next and when, from the reminder table."""
-    if not person.reminders:
-        return [f"Your reminders are off ({code(prefix + 'reminders on')} turns them on)."]
+async def planned_next(
+    session: AsyncSession, settings: Settings, room: LocalRoom, person: Person, now: datetime
+) -> tuple[str, datetime] | None:
+    """The person's next reminder in the room's workshop, as the plan has it now.
+
+    The dispatcher writes the plan to the reminder table after the command, in its
+    transaction; writing it here already would make that re-plan one of everything
+    (a statement on the reminder table is not narrowed, bot/scheduling/touched.py).
+    The first planned after `now` is the first pending row once written: a planned
+    reminder already due is never created, and a cancelled one planned again is
+    pending again (bot/scheduling/reminders.py, `reconcile`).
+    """
+    if not settings.reminders.enabled or not person.reminders:
+        return None
+    facts = await reminders.facts(
+        session, room.workshop, settings.bot.default_timezone, {person.id})
+    planned = planner.plan(facts, reminders.offsets_of(settings.reminders, settings.feedback),
+                           settings.bot.prefix, reminders.forms_in_use(settings))
+    ahead = [(p.due_at, p.kind) for p in planned if p.person_id == person.id and p.due_at > now]
+    if not ahead:
+        return None
+    due_at, kind = min(ahead)
+    return kind, due_at
+
+
+async def pending_next(
+    session: AsyncSession, workshop_id: int, person: Person
+) -> tuple[str, datetime] | None:
+    """The person's next reminder in the workshop, from the reminder table."""
     found = (await session.execute(
         select(Reminder.kind, Reminder.due_at)
         .where(Reminder.workshop_id == workshop_id, Reminder.person_id == person.id,
@@ -85,6 +106,15 @@ async def next_reminder(
         .order_by(Reminder.due_at, Reminder.id)
         .limit(1)
     )).first()
+    return None if found is None else (found[0], found[1])
+
+
+def reminder_line(
+    person: Person, found: tuple[str, datetime] | None, zone: ZoneInfo, prefix: str
+) -> list[str]:
+    """`Next reminder: <when>, <what>.`, or that the person turned them off."""
+    if not person.reminders:
+        return [f"Your reminders are off ({code(prefix + 'reminders on')} turns them on)."]
     if found is None:
         return []
     kind, due_at = found

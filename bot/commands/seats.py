@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands import seat_elsewhere
 from bot.commands.context import Context
 from bot.commands.framework import CommandSet, Notice, Reply
-from bot.commands.joined import joined, next_reminder
+from bot.commands.joined import joined, pending_next, reminder_line
 from bot.commands.rooms import (
     A_ROLE,
     day_lines,
@@ -107,6 +107,7 @@ async def myroom(ctx: Context) -> str:
         if url:
             lines.append(f"{label}: {link(url)}")
     if ctx.person is not None:
-        lines += await next_reminder(ctx.session, workshop.id, ctx.person, ctx.zone, ctx.prefix)
+        found = await pending_next(ctx.session, workshop.id, ctx.person)
+        lines += reminder_line(ctx.person, found, ctx.zone, ctx.prefix)
     return ctx.showing_times(
         "\n".join([f"**Your local room in {code(workshop.slug)}**", *lines]))

@@ -4,11 +4,14 @@ the next reminder, the zone hint once, and a lead's seat elsewhere confirmed fir
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.commands import dispatcher
 from bot.db.models import Membership, Person
+from bot.scheduling.touched import Touched
 from tests.chat import ORGANIZER, Chat
 from tests.unit.test_onboarding import reminders, to
 
@@ -192,3 +195,20 @@ async def test_two_first_reminders_at_once_carry_the_hint_once(spring: Chat) -> 
     sent = to(spring, ANA)
     assert sorted(text.split(" starts")[0] for text in sent) == ["⏰ Autumn", "⏰ Spring"]
     assert [HINT in text for text in sent].count(True) == 1
+
+
+async def test_the_join_answer_plans_without_making_the_re_plan_one_of_everything(
+    spring: Chat, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[Touched | None] = []
+    real = dispatcher.reminders.replan
+
+    async def replan(session: Any, settings: Any, now: Any, touched: Touched | None = None) -> int:
+        seen.append(touched)
+        return await real(session, settings, now, touched)
+
+    monkeypatch.setattr(dispatcher.reminders, "replan", replan)
+    assert "Next reminder: Mon 16 Mar 09:00 UTC" in await spring.say(ANA, "!join R1")
+    (touched,) = seen
+    assert touched is not None and not touched.everything and touched.rooms == {1}
+    assert "learner-day-before" in await pending_of(spring, ANA)
