@@ -212,3 +212,17 @@ async def test_the_join_answer_plans_without_making_the_re_plan_one_of_everythin
     (touched,) = seen
     assert touched is not None and not touched.everything and touched.rooms == {1}
     assert "learner-day-before" in await pending_of(spring, ANA)
+
+
+async def test_running_a_room_of_another_workshop_needs_no_confirmation(spring: Chat) -> None:
+    await spring.say(
+        ORGANIZER,
+        "!workshop add 2026-autumn title=Autumn tz=Europe/Oslo "
+        "days=2026-03-24,2026-03-25 time=10:00-15:00",
+    )
+    await spring.say(ORGANIZER, "!workshop use 2026-autumn")
+    assert "Registered R2" in await spring.say(BO, ROOM.replace("Oslo classroom", "Bergen"))
+    # HOST runs R1 of Spring only: a seat in Autumn's R2 is an ordinary join.
+    joined = await spring.say(HOST, "!join R2")
+    assert "Welcome: you have a seat in R2 Bergen." in joined and not joined.notices
+    assert "- Day 1: Tue 24 Mar 09:00–14:00 UTC" in joined
