@@ -226,3 +226,12 @@ async def test_running_a_room_of_another_workshop_needs_no_confirmation(spring: 
     joined = await spring.say(HOST, "!join R2")
     assert "Welcome: you have a seat in R2 Bergen." in joined and not joined.notices
     assert "- Day 1: Tue 24 Mar 09:00–14:00 UTC" in joined
+
+
+async def test_a_room_withdrawn_before_the_yes_gives_no_seat(two_rooms: Chat) -> None:
+    await two_rooms.say(HOST, "!join R2", direct=True)
+    await two_rooms.say(BO, "!room withdraw R2")
+    yes = await two_rooms.say(HOST, "yes", direct=True)
+    assert "withdrawn" in yes and yes.reply.endswith("No seat was taken.")
+    assert await seats_of(two_rooms, HOST) == [("R1", "host"), ("R1", "lead")]
+    assert "Local rooms of" in await two_rooms.say(HOST, "!rooms", direct=True)  # it ended
