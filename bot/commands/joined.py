@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.db.models import LocalRoom, Person, Reminder, ReminderStatus
 from bot.scheduling import planner, reminders
 from bot.services import people, seats
-from bot.text import code, default_zone_note, escape, when
+from bot.text import code, default_zone_note, escape, link, when
 
 # What each reminder is, as its recipient reads "Next reminder: <when>, <what>."
 NEXT = {
@@ -60,6 +60,10 @@ async def joined(
     lines = [text, *(["Its days, in your zone:", *days] if days else [])]
     lines += reminder_line(person, await planned_next(session, settings, room, person, now),
                            zone, prefix)
+    # A learner seated after the day-before reminder was due never gets that one.
+    if room.workshop.setup_url and result.position is None:
+        lines.append(f"Please install the software before the first day: "
+                     f"{link(room.workshop.setup_url)}")
     if person.timezone is None:
         lines.append(default_zone_note(zone, prefix))
     return Reply(

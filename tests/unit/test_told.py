@@ -235,3 +235,16 @@ async def test_a_room_withdrawn_before_the_yes_gives_no_seat(two_rooms: Chat) ->
     assert "withdrawn" in yes and yes.reply.endswith("No seat was taken.")
     assert await seats_of(two_rooms, HOST) == [("R1", "host"), ("R1", "lead")]
     assert "Local rooms of" in await two_rooms.say(HOST, "!rooms", direct=True)  # it ended
+
+
+async def test_a_learner_joining_after_the_day_before_reminder_still_gets_the_start(
+    spring: Chat,
+) -> None:
+    await spring.say(ANA, "!tz Europe/Oslo")
+    spring.clock.set(datetime(2026, 3, 16, 12, tzinfo=UTC))  # its reminder was due at 09:00
+    joined = (await spring.say(ANA, "!join R1")).reply
+    assert "- Day 1: Tue 17 Mar 10:00–15:00 CET" in joined
+    assert "Next reminder: Tue 17 Mar 15:00 CET, at the end of the day" in joined
+    assert f"Please install the software before the first day: <{SETUP}>" in joined
+    assert f"Setup instructions: <{SETUP}>" in await spring.say(ANA, "!myroom")
+    assert "learner-day-before" not in await pending_of(spring, ANA)
