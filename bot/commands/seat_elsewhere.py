@@ -20,7 +20,7 @@ from bot.commands.wording import word
 from bot.config import Settings
 from bot.conversations.kinds import Kind, KindSet, Scene, State, Step, Subject
 from bot.conversations.router import word as first_word
-from bot.db.models import LocalRoom, Person
+from bot.db.models import LocalRoom, Person, RoomStatus
 from bot.forms.engine import NO, YES
 from bot.services import seats
 from bot.services.errors import UserError
@@ -47,9 +47,9 @@ async def led_elsewhere(session: AsyncSession, room: LocalRoom, person: Person) 
 
 async def needs_confirming(session: AsyncSession, room: LocalRoom, person: Person) -> bool:
     """Whether joining `room` would give a host or team lead of another room a learner's
-    place: not when they are there already, nor when they run `room` itself (refused)."""
-    held = await seats.roles_in(session, room, person)
-    if held:
+    place: not when they are there already, nor when the join is refused anyway (they run
+    `room` itself, or it is withdrawn): the refusal comes at once."""
+    if room.status is RoomStatus.WITHDRAWN or await seats.roles_in(session, room, person):
         return False
     return bool(await led_elsewhere(session, room, person))
 

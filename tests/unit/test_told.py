@@ -235,6 +235,9 @@ async def test_a_room_withdrawn_before_the_yes_gives_no_seat(two_rooms: Chat) ->
     assert "withdrawn" in yes and yes.reply.endswith("No seat was taken.")
     assert await seats_of(two_rooms, HOST) == [("R1", "host"), ("R1", "lead")]
     assert "Local rooms of" in await two_rooms.say(HOST, "!rooms", direct=True)  # it ended
+    # Asked again now, the refusal comes at once, with no question first.
+    refused = await two_rooms.say(HOST, "!join R2", direct=True)
+    assert "withdrawn" in refused and "Take the seat" not in refused
 
 
 async def test_a_learner_joining_after_the_day_before_reminder_still_gets_the_start(
