@@ -3,7 +3,7 @@ the next reminder, the zone hint once, and a lead's seat elsewhere confirmed fir
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -251,3 +251,14 @@ async def test_a_learner_joining_after_the_day_before_reminder_still_gets_the_st
     assert f"Please install the software before the first day: <{SETUP}>" in joined
     assert f"Setup instructions: <{SETUP}>" in await spring.say(ANA, "!myroom")
     assert "learner-day-before" not in await pending_of(spring, ANA)
+
+
+async def test_an_unanswered_confirmation_ends_and_a_late_yes_takes_no_seat(
+    two_rooms: Chat,
+) -> None:
+    await two_rooms.say(HOST, "!join R2", direct=True)
+    two_rooms.clock.advance(timedelta(minutes=10))
+    late = await two_rooms.say(HOST, "yes", direct=True)
+    assert late.reply.startswith("Confirming a seat in R2 was not answered within 10 min")
+    assert "no seat was taken in R2. Your message was not used." in late
+    assert await seats_of(two_rooms, HOST) == [("R1", "host"), ("R1", "lead")]
