@@ -8,6 +8,7 @@ and `room edit`. Who sits in a room is in `commands/seats.py`; who runs it, in
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Reply, UsageError
@@ -93,6 +94,19 @@ ROOM_OPTIONS = Options(
     )
 )
 ROLE_LABELS = {MemberRole.HOST: "host", MemberRole.LEAD: "team lead"}
+# The same roles as a sentence says them: "you are a host and a team lead".
+A_ROLE = {MemberRole.HOST: "a host", MemberRole.LEAD: "a team lead",
+          MemberRole.LEARNER: "a learner with a seat"}
+
+
+def day_lines(room: LocalRoom, zone: ZoneInfo, indent: str) -> list[str]:
+    """The days a room meets, each with its hours in a reader's zone."""
+    covered = rooms.covered_days(room)
+    return [
+        f"{indent}Day {d.number}: {span(d.starts_at, d.ends_at, zone)}"
+        for d in room.workshop.days
+        if d.number in covered
+    ]
 
 
 def headline(room: LocalRoom) -> str:
@@ -203,11 +217,6 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     taken = await seats.occupancy_of(ctx.session, room)
     members = await team.members(ctx.session, room)
     days = sorted(rooms.covered_days(room))
-    day_lines = [
-        f"  - Day {d.number}: {span(d.starts_at, d.ends_at, ctx.zone)}"
-        for d in room.workshop.days
-        if d.number in days
-    ]
     place = "online" if room.mode is RoomMode.ONLINE else "in person"
     where = ", ".join(escape(p) for p in (room.city, room.country) if p)
     lines = [
@@ -225,7 +234,7 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
         f"- Language: {escape(language_name(room.language))}",
         f"- Seats: {room.capacity} in all, {seats_text(room, taken)}",
         f"- Days: {format_days(set(days)) or 'none'}",
-        *day_lines,
+        *day_lines(room, ctx.zone, "  - "),
     ]
     if room.who_may_join:
         lines.append(f"- Who may join: {escape(room.who_may_join)}")

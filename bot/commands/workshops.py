@@ -37,6 +37,7 @@ def describe(workshop: Workshop, ctx: Context) -> str:
             ("Stream", workshop.stream_url),
             ("Shared notes", workshop.notes_url),
             ("Registration", workshop.registration_url),
+            ("Setup instructions", workshop.setup_url),
         )
         if url
     ]
@@ -86,7 +87,8 @@ async def show(ctx: Context, slug: Slug | None = None) -> str:
 
 @commands.command(
     "workshop add",
-    help="Create a workshop; it becomes the current one if there is none.",
+    help="Create a workshop; it becomes the current one if there is none. setup= is the "
+    "address of the installation instructions, shown to learners.",
     example='!workshop add 2026-spring title="Tools for research software" '
     "tz=Europe/Stockholm days=2026-03-17,2026-03-18 time=10:00-15:00",
     role=Role.ORGANIZER,
@@ -102,6 +104,7 @@ async def add(
     stream: Url | None = None,
     notes: Url | None = None,
     registration: Url | None = None,
+    setup: Url | None = None,
 ) -> str:
     with usage_on_clock_change():
         workshop = await workshops.add(
@@ -115,6 +118,7 @@ async def add(
             notes_url=notes,
             registration_url=registration,
             now=ctx.now(),
+            setup_url=setup,
         )
     current = (
         "It is the current workshop."
@@ -137,7 +141,8 @@ async def use(ctx: Context, slug: Slug) -> str:
 
 @commands.command(
     "workshop edit",
-    help="Change a workshop: title, tz, days, time, stream, notes, registration, state. "
+    help="Change a workshop: title, tz, days, time, stream, notes, registration, setup "
+    "(the installation instructions' address), state. "
     "time= sets every day's hours, or with day=N only that day's. A new tz= keeps each "
     "day's local hours; with days=, kept dates keep their hours and a new date takes "
     "those of the day before it. The people of the rooms concerned are told what changed.",
@@ -156,6 +161,7 @@ async def edit(
     stream: Url | None = None,
     notes: Url | None = None,
     registration: Url | None = None,
+    setup: Url | None = None,
     state: Literal["planned", "running", "finished"] | None = None,
 ) -> Reply:
     changes = workshops.WorkshopChanges(
@@ -168,6 +174,7 @@ async def edit(
         notes_url=notes,
         registration_url=registration,
         state=WorkshopState(state) if state else None,
+        setup_url=setup,
     )
     if changes.is_empty():
         raise UsageError("give at least one key=value to change")

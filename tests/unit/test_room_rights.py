@@ -73,7 +73,7 @@ async def test_a_lead_can_step_down_unless_nobody_would_be_left(room: Chat) -> N
     assert "You are the last host or team lead of R1" in alone
     assert "`!room lead add R1 @user:server`" in alone
     await room.say(HOST, f"!room lead add R1 {LEAD}")
-    assert "You are no longer host and team lead of R1 Oslo classroom." in await room.say(
+    assert "You are no longer a host and a team lead of R1 Oslo classroom." in await room.say(
         HOST, "!room step-down R1"
     )
     assert await memberships(room) == [("R1", LEAD, "lead")]

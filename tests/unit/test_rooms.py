@@ -249,9 +249,9 @@ async def test_myroom_shows_role_leads_and_links(room: Chat) -> None:
     assert "You are not in a local room" in await room.say(ANA, "!myroom")
     await room.say(ANA, "!join R1")
     mine = await room.say(ANA, "!myroom")
-    assert "you are learner with a seat.\n  Hosts and team leads: `@host:uni.no` (host" in mine
+    assert "you are a learner with a seat.\n  Hosts and team leads: `@host:uni.no` (host" in mine
     assert "Shared notes: <https://notes.example.org/x>" in mine
-    assert "you are host and team lead" in await room.say(HOST, "!myroom")
+    assert "you are a host and a team lead." in await room.say(HOST, "!myroom")
 
 
 async def test_public_listing_has_only_consenting_rooms(room: Chat) -> None:
