@@ -353,4 +353,3 @@ def language_name(code: str) -> str:
     found = pycountry.languages.get(alpha_2=code) if re.fullmatch(r"[a-z]{2}", code) else None
     name = getattr(found, "name", None)
     return f"{name} ({code})" if name else code
-
