@@ -222,8 +222,8 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         while options and OPTION_START.match(raw_rest.lstrip()):
             found = next_token(raw_rest, 0)
             assert found is not None
-            option(found[0])
-            raw_rest = raw_rest[found[1] :]
+            option(found.text)
+            raw_rest = raw_rest[found.end :]
         # An option typed after the text would be sent as text: say so instead.
         for word in raw_rest.split():
             late = _OPTION.fullmatch(word)
