@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.commands.framework import Command, UsageError, bind
+from bot.commands.params import Param
+from bot.commands.registry import build_registry
 from bot.commands.tokens import UnclosedQuote, tokenize
-from tests.chat import Chat
+from tests.chat import ORGANIZER, Chat
 from tests.unit.test_rooms import ANA, HOST
 
 PAIRS = [
@@ -69,3 +72,69 @@ async def test_rooms_are_registered_with_names_in_any_quotes(room: Chat) -> None
     unclosed = await room.say(HOST, "!room edit R2 name=«Salle Curie")
     assert "A quotation mark is not closed: « opened a value, » closes it." in unclosed
     assert "R2 changed" not in unclosed
+
+
+TEXT_OPTIONS = [
+    (command, param)
+    for command in build_registry().commands
+    if not any(p.kind == "rest" for p in command.params)
+    for param in command.params
+    if param.kind == "option" and param.text
+]
+
+
+def test_free_text_options_are_known() -> None:
+    assert {(c.name, p.key) for c, p in TEXT_OPTIONS} >= {
+        ("rooms", "city"), ("room add", "name"), ("room edit", "who"), ("workshop add", "title"),
+    }
+
+
+@pytest.mark.parametrize(("command", "param"), TEXT_OPTIONS,
+                         ids=lambda x: getattr(x, "name", None) or getattr(x, "key", ""))
+def test_every_free_text_option_followed_by_stray_words_gets_the_hint(
+    command: Command, param: Param
+) -> None:
+    places = ["x"] * sum(p.kind == "positional" for p in command.params)
+    with pytest.raises(UsageError) as caught:
+        bind(command, " ".join([*places, f"{param.key}=new", "york", "city"]))
+    assert f'as in `{param.key}="new york city"`' in caught.value.message
+    # Quoted, the value is whole: the word after it is read as a word (or refused as one).
+    refused = ""
+    try:
+        bind(command, " ".join([*places, f"{param.key}=«new york»", "city"]))
+    except UsageError as exc:
+        refused = exc.message
+    assert "a value of several words" not in refused
+
+
+async def test_an_unquoted_city_of_two_words_is_answered_with_the_quotes_it_needs(
+    room: Chat,
+) -> None:
+    hint = await room.say(ANA, "!rooms city=new york")
+    assert 'a value of several words goes in quotes, as in `city="new york"`' in hint
+    assert "Words to search for go before the options." in hint
+    assert "No local rooms match" not in hint
+    assert "No local rooms match." in await room.say(ANA, "!rooms city=„new york“")
+    # Words before the options, and options whose value is no free text, stay searches.
+    for search in ("!rooms oslo lang=no", "!rooms lang=no oslo", "!rooms classroom city=oslo",
+                   "!rooms mode=in-person classroom", '!rooms city="oslo" classroom'):
+        assert "**R1**" in await room.say(ANA, search), search
+    assert "as in `city=\"oslo classroom\"`" in await room.say(ANA, "!rooms city=oslo classroom")
+
+
+async def test_a_value_that_reads_only_with_the_next_words_gets_the_quotes(room: Chat) -> None:
+    edit = await room.say(HOST, "!room edit R1 country=new zealand")
+    assert 'as in `country="new zealand"`' in edit and "R1 changed" not in edit
+    assert "R1 changed: country" in await room.say(HOST, '!room edit R1 country="new zealand"')
+    assert "Oslo, New Zealand (NZ)" in await room.say(ANA, "!room R1")
+    named = await room.say(HOST, "!room edit R1 name=Blue room capacity=3")
+    assert 'as in `name="Blue room"`' in named and "R1 changed" not in named
+    empty = await room.say(HOST, "!room edit R1 venue= Blindern")
+    assert 'is empty and \'Blindern\' follows: the value goes right after the =, as in ' \
+        '`venue="Blindern"`' in empty
+    spaced = await room.say(ORGANIZER, "!workshop add 2027-x title=Next tz=UTC "
+                            "days=2027-03-16 time=10:00 - 15:00")
+    assert 'as in `time="10:00 - 15:00"`' in spaced and "created" not in spaced
+    # A value that reads alone leaves the next word to be what it is.
+    assert "I did not expect 'sweden' here" in await room.say(
+        HOST, "!room edit R1 country=norway sweden")
