@@ -30,6 +30,7 @@ from bot.networks import Network
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import clip, code, escape, quoted
+from bot.values import dashes
 
 __all__ = [
     "MAX_ARGUMENT_BYTES",
@@ -149,13 +150,13 @@ class Registry:
         self._longest = max((len(n.split()) for n in self._by_name), default=1)
 
     def get(self, name: str) -> Command | None:
-        return self._by_name.get(" ".join(name.lower().split()))
+        return self._by_name.get(" ".join(dashes(name).lower().split()))
 
     def match(self, text: str) -> tuple[Command, str] | None:
         """The command `text` starts with (longest name wins) and the rest of the text."""
         words = list(re.finditer(r"\S+", text))
         for count in range(min(self._longest, len(words)), 0, -1):
-            name = " ".join(w.group().lower() for w in words[:count])
+            name = " ".join(dashes(w.group()).lower() for w in words[:count])
             if (cmd := self._by_name.get(name)) is not None:
                 return cmd, text[words[count - 1].end() :].strip()
         return None

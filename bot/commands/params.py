@@ -227,8 +227,8 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         choices = [str(c) for c in get_args(annotation)]
 
         def convert(raw: str) -> str:
-            if raw.lower() in choices:
-                return raw.lower()
+            if values.dashes(raw).lower() in choices:
+                return values.dashes(raw).lower()
             raise ValueError(f"{quoted(raw)} is not one of: {', '.join(choices)}")
 
         metavar = metavar or "|".join(choices)
@@ -236,8 +236,8 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         members = {str(m.value): m for m in annotation}
 
         def convert(raw: str) -> Any:
-            if raw.lower() in members:
-                return members[raw.lower()]
+            if values.dashes(raw).lower() in members:
+                return members[values.dashes(raw).lower()]
             raise ValueError(f"{quoted(raw)} is not one of: {', '.join(members)}")
 
         metavar = metavar or "|".join(members)

@@ -3,12 +3,17 @@ that should have been quoted, and dashes where a hyphen is meant."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.commands.framework import Command, UsageError, bind
 from bot.commands.params import Param
 from bot.commands.registry import build_registry
 from bot.commands.tokens import UnclosedQuote, tokenize
+from bot.countries import Country
+from bot.db.models import RoomMode
+from bot.values import DateList, DaySet, Slug, TimeRange, parse_date
 from tests.chat import ORGANIZER, Chat
 from tests.unit.test_rooms import ANA, HOST
 
@@ -138,3 +143,36 @@ async def test_a_value_that_reads_only_with_the_next_words_gets_the_quotes(room:
     # A value that reads alone leaves the next word to be what it is.
     assert "I did not expect 'sweden' here" in await room.say(
         HOST, "!room edit R1 country=norway sweden")
+
+
+PHONE_DASHES = "—–‐‑−"
+
+
+@pytest.mark.parametrize("dash", PHONE_DASHES)
+def test_a_phones_dash_is_a_hyphen_where_a_hyphen_is_meant(dash: str) -> None:
+    assert parse_date(f"2026{dash}03{dash}17") == date(2026, 3, 17)
+    assert DateList.parse(f"2026{dash}03{dash}17,2026{dash}03{dash}18").dates[1] == date(
+        2026, 3, 18)
+    assert Slug.parse(f"2026{dash}spring") == "2026-spring"
+    assert DaySet.parse(f"1{dash}3").numbers == frozenset({1, 2, 3})
+    assert TimeRange.parse(f"10:00{dash}15:00") == TimeRange.parse("10:00-15:00")
+    assert Country.parse(f"Timor{dash}Leste") == "TL"
+    room_add = build_registry().get("room add")
+    assert room_add is not None
+    _, fields = bind(room_add, f"name=x org=y mode=in{dash}person capacity=1 public=no")
+    assert fields["mode"] is RoomMode.IN_PERSON
+    matched = build_registry().match(f"room step{dash}down R7")
+    assert matched is not None and matched[0].name == "room step-down" and matched[1] == "R7"
+
+
+async def test_dashes_typed_by_a_phone_work_and_free_text_keeps_its_own(room: Chat) -> None:
+    created = await room.say(ORGANIZER, "!workshop add 2027—autumn title=Next tz=UTC "
+                             "days=2027–03–16,2027–03–17 time=10:00–15:00")
+    assert "Workshop `2027-autumn` created" in created
+    assert "Next" in await room.say(ANA, "!workshop 2027‑autumn")
+    added = await room.say(HOST, "!room add name=Oslo—Nord org=UiO mode=in—person city=Oslo "
+                           "capacity=5 days=1–2 public=no")
+    assert "Registered R2 Oslo—Nord" in added
+    assert "Where: in person, Oslo" in await room.say(ANA, "!room R2")
+    assert "forget-me" in await room.say(ANA, "!help forget—me")
+    assert "step-down R7" in await room.say(HOST, "!help room step‑down")
