@@ -176,3 +176,13 @@ async def test_dashes_typed_by_a_phone_work_and_free_text_keeps_its_own(room: Ch
     assert "Where: in person, Oslo" in await room.say(ANA, "!room R2")
     assert "forget-me" in await room.say(ANA, "!help forget—me")
     assert "step-down R7" in await room.say(HOST, "!help room step‑down")
+
+
+async def test_the_next_page_hint_quotes_a_city_of_two_words(room: Chat) -> None:
+    for n in range(21):
+        added = await room.say(ORGANIZER, f'!room add name="NY {n}" org=NYU mode=in-person '
+                               'city="New York" capacity=5 public=no')
+        assert "Registered" in added, added
+    first = await room.say(ANA, "!rooms city=«new york»")
+    assert 'Next: `!rooms city="new york" page=2`' in first
+    assert "**R22**" in await room.say(ANA, '!rooms city="new york" page=2')
