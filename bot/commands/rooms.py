@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Reply, UsageError
 from bot.commands.notify import change_notices, told
+from bot.countries import Country, country_name
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
 from bot.messages import Attachment
 from bot.networks import PERSON
@@ -20,7 +21,14 @@ from bot.services import changes, listing, rooms, seats, team, workshops
 from bot.services.errors import TooManyRooms, UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
-from bot.values import DaySet, Language, RoomCode, Url, format_days, language_name
+from bot.values import (
+    DaySet,
+    Language,
+    RoomCode,
+    Url,
+    format_days,
+    language_name,
+)
 
 commands = CommandSet()
 
@@ -49,7 +57,11 @@ ROOM_OPTIONS = Options(
             "city",
             Annotated[str, Arg(column=LocalRoom.city, help="where it meets (in person)")],
         ),
-        Option("country", "country", Annotated[str, Arg(column=LocalRoom.country, help="e.g. NO")]),
+        Option(
+            "country",
+            "country",
+            Annotated[Country, Arg(help="an ISO 3166 code or English name, e.g. NO or Norway")],
+        ),
         Option(
             "lang",
             "language",
@@ -109,12 +121,14 @@ def day_lines(room: LocalRoom, zone: ZoneInfo, indent: str) -> list[str]:
     ]
 
 
+def place(room: LocalRoom) -> str:
+    """`Oslo, Norway (NO)`: where a room meets, its country named."""
+    country = country_name(room.country) if room.country else None
+    return ", ".join(escape(p) for p in (room.city, country) if p)
+
+
 def headline(room: LocalRoom) -> str:
-    where = (
-        "online"
-        if room.mode is RoomMode.ONLINE
-        else ", ".join(escape(p) for p in (room.city, room.country) if p)
-    )
+    where = "online" if room.mode is RoomMode.ONLINE else place(room)
     return f"**{room.code}** {escape(room.name)} · {escape(room.organization)} · {where}"
 
 
@@ -175,12 +189,13 @@ async def find(
     mode: RoomMode | None = None,
     lang: Language | None = None,
     city: Annotated[str, Arg(column=LocalRoom.city)] | None = None,
+    country: Country | None = None,
     page: Annotated[int, Arg(min=1, max=10_000)] = 1,
 ) -> str:
     workshop = await workshops.require_current(ctx.session)
-    found = await rooms.search(ctx.session, workshop, words, mode, lang, city)
+    found = await rooms.search(ctx.session, workshop, words, mode, lang, city, country)
     if not found:
-        filtered = words or mode or lang or city
+        filtered = words or mode or lang or city or country
         return (
             "No local rooms match."
             if filtered
@@ -198,8 +213,9 @@ async def find(
     footer = [f"Details: {code(ctx.prefix + 'room R7')}; join one: {code(ctx.prefix + 'join R7')}"]
     if pages > 1:
         title = title[:-1] + f"; page {page} of {pages})"
-        filters = (("mode", mode), ("lang", lang), ("city", city))
-        typed = " ".join([*words, *(f"{k}={v}" for k, v in filters if v)])
+        filters = (("mode", mode), ("lang", lang), ("city", city), ("country", country))
+        typed = " ".join([*words, *(f'{k}="{v}"' if " " in v else f"{k}={v}"
+                                    for k, v in filters if v)])
         more = code(f"{ctx.prefix}rooms {typed} page={page % pages + 1}".replace("  ", " "))
         footer.append(
             f"{'Next' if page < pages else 'Back to the first'}: {more}. "
@@ -217,12 +233,12 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     taken = await seats.occupancy_of(ctx.session, room)
     members = await team.members(ctx.session, room)
     days = sorted(rooms.covered_days(room))
-    place = "online" if room.mode is RoomMode.ONLINE else "in person"
-    where = ", ".join(escape(p) for p in (room.city, room.country) if p)
+    meets = "online" if room.mode is RoomMode.ONLINE else "in person"
+    where = place(room)
     lines = [
         f"**{room.code} · {escape(room.name)}** ({room.status.value})",
         f"- Organization: {escape(room.organization)}",
-        f"- Where: {place}" + (f", {where}" if where else ""),
+        f"- Where: {meets}" + (f", {where}" if where else ""),
     ]
     if room.venue:
         held = await seats.roles_in(ctx.session, room, ctx.person)
