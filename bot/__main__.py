@@ -89,7 +89,7 @@ def _console(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, http=http)
     user = args.as_user or (settings.bot.organizers[0] if settings.bot.organizers else CONSOLE_USER)
     try:
-        transport = ConsoleTransport(user)
+        transport = ConsoleTransport(user, keep_files=args.keep_files)
     except ValueError as exc:
         raise ConfigError(f"--as: {exc}") from None
     clock = _clock(args.clock) if args.clock else None
@@ -110,6 +110,8 @@ def _console(args: argparse.Namespace) -> int:
         if not settings.http.listen:
             raise
         raise ConfigError(f"cannot serve the web side on {settings.http.listen}: {exc}") from None
+    finally:
+        transport.close()  # also after Ctrl-C: no export is left behind unasked
     return 0
 
 
@@ -199,6 +201,10 @@ def _check_config(args: argparse.Namespace) -> int:
         organizers = len(settings.bot.organizers) + sum(
             len(network.organizers(section)) for network, section in configured)
         print(f"{args.config}: valid ({named}; {organizers} organizer(s))")
+    elif Path(args.config).is_file():  # a file that is not there needs no verdict
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        print(f"{args.config}: not valid ({count}); no command can use it "
+              "until they are fixed")
     if missing:
         print("run also needs:" if problems else "valid for console, migrate and export-rooms; "
               "run still needs:")
@@ -231,7 +237,10 @@ COMMANDS = {
         "chat with the whole bot in this terminal",
         "Chat with the whole bot (database, scheduler, commands) in this terminal, no "
         f"chat server needed. Type help; /as {networks.get('console').person_usage} switches "
-        "who types, /quit stops. Input may be piped. Needs no chat login, even with -c.",
+        "who types, /help lists the console's commands, /quit stops. At a terminal the arrow "
+        "keys edit the line and recall earlier ones; input may be piped. Files the bot sends "
+        "are saved in a private folder, removed at exit unless --keep-files. Needs no chat "
+        "login, even with -c.",
     ),
     "run": (
         f"run the bot on {_TITLES}, or several at once",
@@ -284,6 +293,10 @@ def parser() -> argparse.ArgumentParser:
         "--clock",
         help="rehearse on a simulated clock starting at this instant (2027-03-08T09:00Z); "
         "/wait 2d3h moves it forward, delivering what falls due",
+    )
+    console.add_argument(
+        "--keep-files", action="store_true",
+        help="keep the folder of the files the bot sent (exports) at exit, and say where",
     )
     console.set_defaults(func=_console)
 

@@ -35,7 +35,12 @@ def whole_characters(text: str) -> str:
 
 
 def dashes(text: str) -> str:
-    """Typographic dashes as plain hyphens."""
+    """Typographic dashes as plain hyphens, as a phone types them (`in—person`, `1–3`).
+
+    Every parser of a value whose form has a hyphen applies it: dates and date lists,
+    slugs, time and day ranges, choices (`mode=in-person`), countries, languages, and
+    command names (`!forget—me`). Free text and addresses keep what was typed.
+    """
     return text.translate(_DASHES)
 
 
@@ -94,6 +99,7 @@ def parse_zone(text: str) -> ZoneInfo:
 
 
 def parse_date(text: str) -> date:
+    text = dashes(text)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return date.fromisoformat(text)
@@ -196,6 +202,7 @@ class Slug(str):
 
     @classmethod
     def parse(cls, text: str) -> Self:
+        text = dashes(text)
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", text):
             raise ValueError(
                 f"{quoted(text)} is not a workshop slug; use 2-40 lowercase letters, digits "
@@ -330,7 +337,7 @@ class Language(str):
 
     @classmethod
     def parse(cls, text: str) -> Self:
-        cleaned = text.strip()
+        cleaned = dashes(text).strip()
         found = None
         if re.fullmatch(r"[A-Za-z]{2}", cleaned):
             found = pycountry.languages.get(alpha_2=cleaned.lower())

@@ -226,9 +226,9 @@ class Dispatcher:
                     # Reminders follow the facts they are planned from, in the
                     # same transaction (bot/scheduling/reminders.py): those of the
                     # people, rooms and workshops the command touched. A form's
-                    # answers change none of them.
+                    # answers change none of them; a confirmed seat does.
                     await session.flush()
-                    changed = ran and matched is not None and (
+                    changed = (not ran or matched is not None) and (
                         await reminders.replan(session, self.settings, self.clock.now(),
                                                touched.copy())
                     )

@@ -131,8 +131,7 @@ async def show_summary(
         ctx.session, workshop.id, definition, day, chosen.id if chosen else None
     )
     found = counted.responses
-    title = f"{definition.title} ({form}" + (f", day {day}" if day else "") + (
-        f", {chosen.code}" if chosen else "") + ")"
+    title = summary.heading(definition, day, [chosen.code] if chosen else [])
     counts = await release.group_counts(ctx.session, workshop.id, form)
     rooms_rated = [chosen.id] if chosen else list(await summary.room_codes(ctx.session, workshop))
     days = counted.days or ({day} if day else set())

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.commands.params import Arg, Option, Options, Param, Rest, params_of
-from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokenize
+from bot.commands.tokens import OPTION_START, UnclosedQuote, next_token, tokens
 from bot.messages import Notice, Reply
 from bot.networks import Network
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import clip, code, escape, quoted
+from bot.values import dashes
 
 __all__ = [
     "MAX_ARGUMENT_BYTES",
@@ -149,13 +150,13 @@ class Registry:
         self._longest = max((len(n.split()) for n in self._by_name), default=1)
 
     def get(self, name: str) -> Command | None:
-        return self._by_name.get(" ".join(name.lower().split()))
+        return self._by_name.get(" ".join(dashes(name).lower().split()))
 
     def match(self, text: str) -> tuple[Command, str] | None:
         """The command `text` starts with (longest name wins) and the rest of the text."""
         words = list(re.finditer(r"\S+", text))
         for count in range(min(self._longest, len(words)), 0, -1):
-            name = " ".join(w.group().lower() for w in words[:count])
+            name = " ".join(dashes(w.group()).lower() for w in words[:count])
             if (cmd := self._by_name.get(name)) is not None:
                 return cmd, text[words[count - 1].end() :].strip()
         return None
@@ -201,10 +202,14 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
     raw_options: dict[str, str] = {}
     raw_rest: str | None = None
 
-    def option(token: str) -> bool:
+    # The words typed right after an option's unquoted value, up to the next option:
+    # `city=new york` meant as one value reads as `city=new` and the word `york`.
+    strays: dict[str, list[str]] = {}
+
+    def option(token: str) -> str | None:
         match = _OPTION.fullmatch(token) if options else None
         if not match:
-            return False
+            return None
         key = match[1].lower().replace("_", "-")
         if key not in options:
             accepted = ", ".join(f"{k}=" for k in options)
@@ -212,7 +217,7 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         if key in raw_options:
             raise UsageError(f"{key}= is given twice")
         raw_options[key] = match[2]
-        return True
+        return key
 
     if rest_param is not None:
         pieces = text.split(None, len(positional))
@@ -222,8 +227,8 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
         while options and OPTION_START.match(raw_rest.lstrip()):
             found = next_token(raw_rest, 0)
             assert found is not None
-            option(found[0])
-            raw_rest = raw_rest[found[1] :]
+            option(found.text)
+            raw_rest = raw_rest[found.end :]
         # An option typed after the text would be sent as text: say so instead.
         for word in raw_rest.split():
             late = _OPTION.fullmatch(word)
@@ -232,9 +237,17 @@ def _bind(cmd: Command, text: str) -> tuple[list[Any], dict[str, Any]]:
                     f"{late[1]}= comes before the text; options go first, as in the usage line"
                 )
     else:
-        for token in tokenize(text):
-            if not option(token):
-                raw_positional.append(token)
+        after: str | None = None
+        for token in tokens(text):
+            if key := option(token.text):
+                after = None if token.quoted else key
+                continue
+            raw_positional.append(token.text)
+            if after is not None:
+                strays.setdefault(after, []).append(token.text)
+        for key, following in strays.items():
+            _check_strays(options[key], raw_options[key], following,
+                          len(raw_positional) > len(positional), words_param)
 
     args: list[Any] = []
     for index, param in enumerate(positional):
@@ -278,3 +291,40 @@ def _convert(param: Param, raw: str) -> Any:
         label = f"{param.key}=: " if param.kind == "option" else ""
         raise UsageError(f"{label}{exc}") from None
 
+
+
+def _check_strays(
+    param: Param, raw: str, following: list[str], unplaced: bool, words: Param | None
+) -> None:
+    """Answer with the quotes a value needs when the words typed after it were meant as
+    part of it: free text followed by words no positional place takes (`city=new york`),
+    or a value that fails alone but reads with the words after it (`time=10:00 - 15:00`)."""
+    if param.text:
+        if unplaced:
+            raise _quote_it(param.key, raw, following, words)
+        return
+    if param.clearable and not raw.strip():
+        return
+    try:
+        param.convert(raw)
+        return
+    except ValueError:
+        pass
+    for count in range(1, min(len(following), 5) + 1):
+        try:
+            param.convert(" ".join([raw, *following[:count]]))
+        except ValueError:
+            continue
+        raise _quote_it(param.key, raw, following[:count], words)
+
+
+def _quote_it(key: str, value: str, following: list[str], words: Param | None) -> UsageError:
+    meant = key + '="' + clip(" ".join([value, *following]).strip(), 60) + '"'
+    after = quoted(" ".join(following), 40)
+    hint = (f"{code(key + '=' + value)} and then {after}: a value of several words goes in "
+            f"quotes, as in {code(meant)}." if value else
+            f"{code(key + '=')} is empty and {after} follows: the value goes right after "
+            f"the =, as in {code(meant)}.")
+    if words is not None:
+        hint += " Words to search for go before the options."
+    return UsageError(hint)

@@ -44,8 +44,7 @@ async def reply(
     timed = any(d.status is Status.OPEN for d in view.days)  # a note names when it closes
     blocks = view.blocks
     shown = sorted({b.room_id for b in blocks if b.room_id is not None})
-    title = f"{form.title} ({form.name}" + (f", day {day}" if day else "") + "".join(
-        f", {names[room]}" for room in shown) + ")"
+    title = summary.heading(form, day, [names[room] for room in shown])
     if not blocks:
         lines.insert(0, f"**{title}**: nothing of it can be shown to you"
                         + (" yet." if timed else "."))

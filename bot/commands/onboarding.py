@@ -12,10 +12,10 @@ from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
 from bot.commands.workshops import usage_on_clock_change
 from bot.db.models import Audience, OnboardingSession, Person, Workshop
 from bot.messages import Attachment
-from bot.services import calendars, localtime, onboarding, people, workshops
+from bot.services import calendars, changes, localtime, onboarding, people, workshops
 from bot.services.onboarding import SessionCode
 from bot.services.roles import Role
-from bot.text import code, link, span
+from bot.text import code, default_zone_note, escape, link, span
 from bot.values import Url
 
 commands = CommandSet()
@@ -157,6 +157,7 @@ async def edit(
     workshop = await workshops.require_current(ctx.session)
     row = await onboarding.get(ctx.session, workshop, number)
     before = (row.starts_at, row.minutes, row.link)
+    was = changes.columns(row)
     starts_at = None
     if date_ is not None or time_ is not None or tz is not None:
         zone = _zone_for(ctx, workshop, tz)
@@ -177,8 +178,9 @@ async def edit(
         )
     taken = (await onboarding.counts(ctx.session, workshop)).get(row.id, 0)
     told = f" {len(notices)} signed up told." if notices else ""
+    what = "Changed" if changes.changed(was, row) else "Nothing changed"
     return Reply(
-        ctx.showing_times(f"Changed: {_describe(row, ctx.zone, taken)}.{told}"), notices=notices
+        ctx.showing_times(f"{what}: {_describe(row, ctx.zone, taken)}.{told}"), notices=notices
     )
 
 
@@ -191,12 +193,16 @@ def _describe_short(row: OnboardingSession, zone: ZoneInfo) -> str:
 def _tell(
     persons: list[Person], ctx: Context, text: Callable[[ZoneInfo], str]
 ) -> tuple[Notice, ...]:
+    """`text` in each person's zone, with how to set one to whoever has not."""
     default = ctx.settings.bot.default_timezone
-    return tuple(
-        Notice(person.user_id, text(people.zone_of(person, default)))
-        for person in persons
-        if person.network == ctx.message.network
-    )
+    notices = []
+    for person in persons:
+        if person.network != ctx.message.network:
+            continue
+        zone = people.zone_of(person, default)
+        note = "" if person.timezone else "\n" + default_zone_note(zone, ctx.prefix)
+        notices.append(Notice(person.user_id, text(zone) + note))
+    return tuple(notices)
 
 
 @commands.command(
@@ -208,11 +214,14 @@ def _tell(
 async def remove(ctx: Context, number: SessionCode) -> Reply:
     workshop = await workshops.require_current(ctx.session)
     row = await onboarding.get(ctx.session, workshop, number)
+    end = row.starts_at + timedelta(minutes=row.minutes)
     gone = await onboarding.remove(ctx.session, row)
+    # No video link: it leads to a meeting that will not take place.
     notices = _tell(
         gone, ctx,
-        lambda zone: f"The onboarding session {_describe_short(row, zone)} is cancelled. "
-        f"Please pick another one: {code(ctx.prefix + 'onboarding')}.",
+        lambda zone: f"Your onboarding session {row.code} for {escape(workshop.title)}, "
+        f"{span(row.starts_at, end, zone)}, is cancelled, and you are no longer signed up "
+        f"for it. Please pick another one: {code(ctx.prefix + 'onboarding')} lists them.",
     )
     told = f" {len(notices)} signed up told." if notices else ""
     return Reply(f"Onboarding session {row.code} removed.{told}", notices=notices)

@@ -84,6 +84,7 @@ class Param:
     help: str | None = None
     clearable: bool = False
     from_set: bool = False  # from an `Options` set: left out when not given
+    text: bool = False  # free text on one line: any words are a value
 
     def missing(self) -> str:
         if self.kind == "option":
@@ -141,6 +142,7 @@ def params_of(handler: Callable[..., Any]) -> list[Param]:
                 metavar=meta.metavar or parameter.name.rstrip("_"),
                 what=meta.what,
                 help=meta.help,
+                text=meta.text,
             )
         )
     _check(found, where)
@@ -166,6 +168,7 @@ def _option_set(annotation: Any, name: str, where: str) -> list[Param]:
                 default=None,
                 metavar=meta.metavar or option.key,
                 help=meta.help,
+                text=meta.text,
                 clearable=declared.changing and option.clearable and not option.required,
                 from_set=True,
             )
@@ -195,6 +198,7 @@ class _Meta:
     metavar: str | None
     what: str | None
     help: str | None
+    text: bool = False
 
 
 def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta, bool]:
@@ -223,8 +227,8 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         choices = [str(c) for c in get_args(annotation)]
 
         def convert(raw: str) -> str:
-            if raw.lower() in choices:
-                return raw.lower()
+            if values.dashes(raw).lower() in choices:
+                return values.dashes(raw).lower()
             raise ValueError(f"{quoted(raw)} is not one of: {', '.join(choices)}")
 
         metavar = metavar or "|".join(choices)
@@ -232,8 +236,8 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         members = {str(m.value): m for m in annotation}
 
         def convert(raw: str) -> Any:
-            if raw.lower() in members:
-                return members[raw.lower()]
+            if values.dashes(raw).lower() in members:
+                return members[values.dashes(raw).lower()]
             raise ValueError(f"{quoted(raw)} is not one of: {', '.join(members)}")
 
         metavar = metavar or "|".join(members)
@@ -259,7 +263,8 @@ def _converter(annotation: Any, name: str) -> tuple[Callable[[str], Any], _Meta,
         raise TypeError(f"parameter {name}: no converter for {annotation!r}")
     convert = _checked(convert, one_line=not is_rest, limit=_length_of(meta.column, name))
     what = getattr(annotation, "what", None)
-    return convert, _Meta(metavar, what, meta.help), is_rest
+    text = annotation is str and not is_rest
+    return convert, _Meta(metavar, what, meta.help, text), is_rest
 
 
 def _length_of(column: Any, name: str) -> int | None:

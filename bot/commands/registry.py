@@ -14,6 +14,7 @@ from bot.commands import (
     profile,
     reminders,
     rooms,
+    seat_elsewhere,
     seats,
     team,
     workshops,
@@ -36,7 +37,7 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     forget_me.commands,
 )
 
-KIND_SETS: tuple[KindSet, ...] = (feedback_form.kinds, forget_me.kinds)
+KIND_SETS: tuple[KindSet, ...] = (feedback_form.kinds, forget_me.kinds, seat_elsewhere.kinds)
 
 
 def build_registry(*extra: CommandSet) -> Registry:

@@ -8,10 +8,12 @@ and `room edit`. Who sits in a room is in `commands/seats.py`; who runs it, in
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Option, Options, Reply, UsageError
 from bot.commands.notify import change_notices, told
+from bot.countries import Country, country_name
 from bot.db.models import LocalRoom, MemberRole, Person, RoomMode, RoomStatus
 from bot.messages import Attachment
 from bot.networks import PERSON
@@ -19,7 +21,14 @@ from bot.services import changes, listing, rooms, seats, team, workshops
 from bot.services.errors import TooManyRooms, UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span
-from bot.values import DaySet, Language, RoomCode, Url, format_days, language_name
+from bot.values import (
+    DaySet,
+    Language,
+    RoomCode,
+    Url,
+    format_days,
+    language_name,
+)
 
 commands = CommandSet()
 
@@ -48,7 +57,11 @@ ROOM_OPTIONS = Options(
             "city",
             Annotated[str, Arg(column=LocalRoom.city, help="where it meets (in person)")],
         ),
-        Option("country", "country", Annotated[str, Arg(column=LocalRoom.country, help="e.g. NO")]),
+        Option(
+            "country",
+            "country",
+            Annotated[Country, Arg(help="an ISO 3166 code or English name, e.g. NO or Norway")],
+        ),
         Option(
             "lang",
             "language",
@@ -93,14 +106,29 @@ ROOM_OPTIONS = Options(
     )
 )
 ROLE_LABELS = {MemberRole.HOST: "host", MemberRole.LEAD: "team lead"}
+# The same roles as a sentence says them: "you are a host and a team lead".
+A_ROLE = {MemberRole.HOST: "a host", MemberRole.LEAD: "a team lead",
+          MemberRole.LEARNER: "a learner with a seat"}
+
+
+def day_lines(room: LocalRoom, zone: ZoneInfo, indent: str) -> list[str]:
+    """The days a room meets, each with its hours in a reader's zone."""
+    covered = rooms.covered_days(room)
+    return [
+        f"{indent}Day {d.number}: {span(d.starts_at, d.ends_at, zone)}"
+        for d in room.workshop.days
+        if d.number in covered
+    ]
+
+
+def place(room: LocalRoom) -> str:
+    """`Oslo, Norway (NO)`: where a room meets, its country named."""
+    country = country_name(room.country) if room.country else None
+    return ", ".join(escape(p) for p in (room.city, country) if p)
 
 
 def headline(room: LocalRoom) -> str:
-    where = (
-        "online"
-        if room.mode is RoomMode.ONLINE
-        else ", ".join(escape(p) for p in (room.city, room.country) if p)
-    )
+    where = "online" if room.mode is RoomMode.ONLINE else place(room)
     return f"**{room.code}** {escape(room.name)} · {escape(room.organization)} · {where}"
 
 
@@ -161,12 +189,13 @@ async def find(
     mode: RoomMode | None = None,
     lang: Language | None = None,
     city: Annotated[str, Arg(column=LocalRoom.city)] | None = None,
+    country: Country | None = None,
     page: Annotated[int, Arg(min=1, max=10_000)] = 1,
 ) -> str:
     workshop = await workshops.require_current(ctx.session)
-    found = await rooms.search(ctx.session, workshop, words, mode, lang, city)
+    found = await rooms.search(ctx.session, workshop, words, mode, lang, city, country)
     if not found:
-        filtered = words or mode or lang or city
+        filtered = words or mode or lang or city or country
         return (
             "No local rooms match."
             if filtered
@@ -184,8 +213,9 @@ async def find(
     footer = [f"Details: {code(ctx.prefix + 'room R7')}; join one: {code(ctx.prefix + 'join R7')}"]
     if pages > 1:
         title = title[:-1] + f"; page {page} of {pages})"
-        filters = (("mode", mode), ("lang", lang), ("city", city))
-        typed = " ".join([*words, *(f"{k}={v}" for k, v in filters if v)])
+        filters = (("mode", mode), ("lang", lang), ("city", city), ("country", country))
+        typed = " ".join([*words, *(f'{k}="{v}"' if " " in v else f"{k}={v}"
+                                    for k, v in filters if v)])
         more = code(f"{ctx.prefix}rooms {typed} page={page % pages + 1}".replace("  ", " "))
         footer.append(
             f"{'Next' if page < pages else 'Back to the first'}: {more}. "
@@ -203,17 +233,12 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
     taken = await seats.occupancy_of(ctx.session, room)
     members = await team.members(ctx.session, room)
     days = sorted(rooms.covered_days(room))
-    day_lines = [
-        f"  - Day {d.number}: {span(d.starts_at, d.ends_at, ctx.zone)}"
-        for d in room.workshop.days
-        if d.number in days
-    ]
-    place = "online" if room.mode is RoomMode.ONLINE else "in person"
-    where = ", ".join(escape(p) for p in (room.city, room.country) if p)
+    meets = "online" if room.mode is RoomMode.ONLINE else "in person"
+    where = place(room)
     lines = [
         f"**{room.code} · {escape(room.name)}** ({room.status.value})",
         f"- Organization: {escape(room.organization)}",
-        f"- Where: {place}" + (f", {where}" if where else ""),
+        f"- Where: {meets}" + (f", {where}" if where else ""),
     ]
     if room.venue:
         held = await seats.roles_in(ctx.session, room, ctx.person)
@@ -225,7 +250,7 @@ async def show(ctx: Context, room_code: RoomCode) -> str:
         f"- Language: {escape(language_name(room.language))}",
         f"- Seats: {room.capacity} in all, {seats_text(room, taken)}",
         f"- Days: {format_days(set(days)) or 'none'}",
-        *day_lines,
+        *day_lines(room, ctx.zone, "  - "),
     ]
     if room.who_may_join:
         lines.append(f"- Who may join: {escape(room.who_may_join)}")
@@ -289,6 +314,7 @@ async def edit(
     if not fields:
         raise UsageError("give at least one key=value to change")
     before = await changes.snapshot(ctx.session, room.workshop, room)
+    was = changes.columns(room)
     edited = await rooms.edit(
         ctx.session,
         room,
@@ -298,7 +324,14 @@ async def edit(
         ctx.now(),
     )
     keys = {o.field: o.key for o in ROOM_OPTIONS.options} | {"status": "status"}
-    text = f"{room.code} changed: {', '.join(sorted(keys[f] for f in fields))}."
+    differ = changes.changed(was, room)
+    done = sorted(keys[f] for f in fields if f in differ)
+    same = _and(sorted(keys[f] for f in fields if f not in differ))
+    if not done:
+        text = f"Nothing changed: {room.code} already has the {same} you gave."
+    else:
+        text = f"{room.code} changed: {', '.join(done)}" + (
+            f"; it already had the {same} you gave." if same else ".")
     if edited.cleared:
         wanted = "the video link" if room.mode is RoomMode.ONLINE else "the address"
         text += (
@@ -313,6 +346,11 @@ async def edit(
         text + told(changed),
         notices=(*notice_promoted(edited.promoted, room, ctx.prefix), *changed),
     )
+
+
+def _and(words: list[str]) -> str:
+    """`capacity`, `capacity and days`, `city, capacity and days`."""
+    return " and ".join(filter(None, (", ".join(words[:-1]), *words[-1:])))
 
 
 @commands.command(

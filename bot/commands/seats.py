@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from bot.commands import seat_elsewhere
 from bot.commands.context import Context
-from bot.commands.framework import CommandSet, Reply
-from bot.commands.rooms import headline, leaders_text, notice_promoted, venue_label
+from bot.commands.framework import CommandSet, Notice, Reply
+from bot.commands.joined import joined, pending_next, reminder_line
+from bot.commands.rooms import (
+    A_ROLE,
+    day_lines,
+    headline,
+    leaders_text,
+    notice_promoted,
+    venue_label,
+)
+from bot.conversations import store
 from bot.db.models import LocalRoom, MemberRole
 from bot.services import rooms, seats, team, workshops
 from bot.text import code, escape, link
@@ -15,36 +25,21 @@ commands = CommandSet()
 
 @commands.command(
     "join",
-    help="Join a local room (its waitlist when it is full); joining another moves you.",
+    help="Join a local room (its waitlist when it is full); joining another moves you. "
+    "A host or team lead of another room is asked to confirm first.",
     example="!join R7",
 )
 async def join(ctx: Context, room_code: RoomCode) -> Reply:
     room = await rooms.get(ctx.session, room_code)
-    result = await seats.join(ctx.session, room, await ctx.me(), ctx.now())
-    label = f"{room.code} {escape(room.name)}"
-    if result.position is not None:
-        verb = "are" if result.already else "are now"
-        text = (
-            f"{label} is full, so you {verb} number {result.position} on its waitlist. "
-            "I will tell you when a seat frees up."
-        )
-    elif result.already:
-        text = f"You already have a seat in {label}."
-    else:
-        text = (
-            f"Welcome: you have a seat in {label}. {code(ctx.prefix + 'myroom')} shows the details."
-        )
-    if result.moved_from is not None:
-        text = (
-            f"You left {result.moved_from.code} {escape(result.moved_from.name)} "
-            f"(one room per workshop). " + text
-        )
-    return Reply(
-        text,
-        notices=tuple(notice_promoted(result.promoted_elsewhere, result.moved_from, ctx.prefix))
-        if result.moved_from
-        else (),
-    )
+    me = await ctx.me()
+    if await seat_elsewhere.needs_confirming(ctx.session, room, me):
+        said = await store.push(ctx.session, ctx.settings, ctx.kinds, me,
+                                seat_elsewhere.subject(room), ctx.now())
+        if ctx.message.is_direct:
+            return Reply(said)
+        return Reply("I sent you a direct message to confirm.",
+                     notices=(Notice(ctx.sender, said),))
+    return await joined(ctx.session, ctx.settings, room, me, ctx.now())
 
 
 @commands.command(
@@ -88,11 +83,7 @@ async def myroom(ctx: Context) -> str:
     seated: set[int] = set()
     for membership in mine:
         room_of[membership.room_id] = membership.room
-        text = {
-            MemberRole.HOST: "host",
-            MemberRole.LEAD: "team lead",
-            MemberRole.LEARNER: "learner with a seat",
-        }.get(membership.role)
+        text = A_ROLE.get(membership.role)
         if text is None:
             text = (
                 f"number {await seats.waitlist_position(ctx.session, membership)} on the waitlist"
@@ -106,11 +97,17 @@ async def myroom(ctx: Context) -> str:
         members = await team.members(ctx.session, room)
         lines.append(f"- {headline(room)}: you are {' and '.join(roles)}.")
         lines.append(f"  {leaders_text(members)}")
+        lines += day_lines(room, ctx.zone, "  ")
         if room.venue and room_id in seated:
             lines.append(f"  {venue_label(room)}: {escape(room.venue)}")
         elif room.venue:
             lines.append(f"  {venue_label(room)}: shared with you once you have a seat")
-    for label, url in (("Stream", workshop.stream_url), ("Shared notes", workshop.notes_url)):
+    for label, url in (("Stream", workshop.stream_url), ("Shared notes", workshop.notes_url),
+                       ("Setup instructions", workshop.setup_url)):
         if url:
             lines.append(f"{label}: {link(url)}")
-    return "\n".join([f"**Your local room in {code(workshop.slug)}**", *lines])
+    if ctx.person is not None:
+        found = await pending_next(ctx.session, workshop.id, ctx.person)
+        lines += reminder_line(ctx.person, found, ctx.zone, ctx.prefix)
+    return ctx.showing_times(
+        "\n".join([f"**Your local room in {code(workshop.slug)}**", *lines]))

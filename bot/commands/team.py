@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.framework import CommandSet, Notice, Reply
 from bot.commands.rooms import (
-    ROLE_LABELS,
+    A_ROLE,
     leaders_text,
     managed_room,
     name_of,
@@ -100,5 +100,5 @@ async def lead_remove(ctx: Context, room_code: RoomCode, user: UserId) -> Reply:
 async def step_down(ctx: Context, room_code: RoomCode) -> str:
     room, _ = await managed_room(ctx, room_code)
     gave_up = await team.step_down(ctx.session, room, ctx.person, ctx.now())
-    roles = " and ".join(ROLE_LABELS[r] for r in gave_up)
+    roles = " and ".join(A_ROLE[r] for r in gave_up)
     return f"You are no longer {roles} of {room.code} {escape(room.name)}."

@@ -38,6 +38,7 @@ def describe(workshop: Workshop, ctx: Context) -> str:
             ("Stream", workshop.stream_url),
             ("Shared notes", workshop.notes_url),
             ("Registration", workshop.registration_url),
+            ("Setup instructions", workshop.setup_url),
         )
         if url
     ]
@@ -93,7 +94,8 @@ async def show(ctx: Context, slug: Slug | None = None) -> str:
 
 @commands.command(
     "workshop add",
-    help="Create a workshop; it becomes the current one if there is none.",
+    help="Create a workshop; it becomes the current one if there is none. setup= is the "
+    "address of the installation instructions, shown to learners.",
     example='!workshop add 2026-spring title="Tools for research software" '
     "tz=Europe/Stockholm days=2026-03-17,2026-03-18 time=10:00-15:00",
     role=Role.ORGANIZER,
@@ -109,6 +111,7 @@ async def add(
     stream: Url | None = None,
     notes: Url | None = None,
     registration: Url | None = None,
+    setup: Url | None = None,
 ) -> str:
     with usage_on_clock_change():
         workshop = await workshops.add(
@@ -122,6 +125,7 @@ async def add(
             notes_url=notes,
             registration_url=registration,
             now=ctx.now(),
+            setup_url=setup,
         )
     current = (
         "It is the current workshop."
@@ -163,7 +167,8 @@ async def archive(ctx: Context, slug: Slug) -> str:
 
 @commands.command(
     "workshop edit",
-    help="Change a workshop: title, tz, days, time, stream, notes, registration, state. "
+    help="Change a workshop: title, tz, days, time, stream, notes, registration, setup "
+    "(the installation instructions' address), state. "
     "time= sets every day's hours, or with day=N only that day's. A new tz= keeps each "
     "day's local hours; with days=, kept dates keep their hours and a new date takes "
     "those of the day before it. The state follows the days and the clock; state=finished "
@@ -184,6 +189,7 @@ async def edit(
     stream: Url | None = None,
     notes: Url | None = None,
     registration: Url | None = None,
+    setup: Url | None = None,
     state: Literal["planned", "running", "finished"] | None = None,
 ) -> Reply:
     changes = workshops.WorkshopChanges(
@@ -196,6 +202,7 @@ async def edit(
         notes_url=notes,
         registration_url=registration,
         state=WorkshopState(state) if state else None,
+        setup_url=setup,
     )
     if changes.is_empty():
         raise UsageError("give at least one key=value to change")
@@ -205,6 +212,7 @@ async def edit(
     if day is not None and day > len(workshop.days):
         raise UsageError(f"day={day}: {slug} has days 1-{len(workshop.days)}")
     before = await snapshots.snapshot(ctx.session, workshop)
+    was = snapshots.columns(workshop)
     kept = windows.closed_ends(ctx.settings.feedback, workshop, ctx.now())
     with usage_on_clock_change():
         workshop = await workshops.edit(ctx.session, slug, changes)
@@ -219,7 +227,10 @@ async def edit(
             "would move its responses or open its form again).")) from None
     after = await snapshots.again(ctx.session, before)
     notices = change_notices(ctx, before, after)
-    text = f"Workshop {code(slug)} changed.{told(notices)}"
+    if snapshots.changed(was, workshop) or before.days != after.days:
+        text = f"Workshop {code(slug)} changed.{told(notices)}"
+    else:
+        text = f"Nothing changed: workshop {code(slug)} is already as given."
     if lost := snapshots.removed_coverage(before, after):
         text += "\nRooms that met on a removed day: " + "; ".join(lost) + "."
     return Reply(text + "\n\n" + describe(workshop, ctx), notices=notices)

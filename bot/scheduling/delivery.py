@@ -10,7 +10,8 @@ reminder of a day also writes the day's poll, where one is configured
 (bot/services/polls.py). A reminder found late
 (the bot was down, or busy) is sent marked "(delayed N min)" when it is less
 than the grace period late; past that it is marked `missed` and the organizers
-are told how many were missed (`!reminders missed` lists them).
+are told how many were missed (`!reminders missed` lists them). A person without
+a zone of their own finds the hint how to set it under their first reminder.
 
 `ReminderService` is the app component: at start, after the outbox worker
 (and so the transport) is up, it re-plans every unfinished workshop once when
@@ -29,6 +30,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
@@ -46,7 +48,7 @@ from bot.outbox.worker import OutboxWorker
 from bot.scheduling import at_start, closing, planner
 from bot.scheduling.asking import Asker
 from bot.services import polls
-from bot.text import code
+from bot.text import code, default_zone_note
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +99,7 @@ async def deliver_due(
             due_of: dict[str, Due] = {}  # outbox key -> when its reminder was due, where
             skipped = 0
             unneeded = await closing.not_needed(session, settings, found, now)
+            hint = await _zone_hints(session, settings, [person for _, person in found])
             for reminder, person in found:
                 if reminder.id in unneeded:
                     reminder.status = ReminderStatus.SKIPPED
@@ -110,6 +113,8 @@ async def deliver_due(
                     missed.append((reminder, person.network))
                     continue
                 note = f"\n(delayed {reminder.late_minutes} min)" if reminder.late_minutes else ""
+                if person.id in hint:
+                    note += "\n" + hint.pop(person.id)  # the first reminder only
                 text = await asker.text_of(session, settings, reminder, person, now, note)
                 key = reminder_key(reminder.dedupe_key)
                 due_of[key] = Due(reminder.due_at,
@@ -134,6 +139,22 @@ async def deliver_due(
             hand(batch)
         log.info("reminders due at %s: %d sent, %d missed, %d not needed", now,
                  len(found) - len(missed) - skipped, len(missed), skipped)
+
+
+async def _zone_hints(
+    session: AsyncSession, settings: Settings, found: list[Person]
+) -> dict[int, str]:
+    """The one-line hint how to set a zone, for each person without one who has never
+    been sent a reminder: their first reminder carries it, as change notices do. Kept
+    in the reminder table itself (a sent row), so a restart does not say it twice."""
+    unzoned = {person.id for person in found if person.timezone is None}
+    if not unzoned:
+        return {}
+    told = set(await session.scalars(
+        select(Reminder.person_id).where(Reminder.person_id.in_(unzoned),
+                                         Reminder.status == ReminderStatus.SENT).distinct()))
+    note = default_zone_note(ZoneInfo(settings.bot.default_timezone), settings.bot.prefix)
+    return dict.fromkeys(unzoned - told, note)
 
 
 def _shown(delivery: Delivery, due_of: dict[str, Due]) -> Delivery:

@@ -123,6 +123,7 @@ class WorkshopFacts:
     signups: dict[int, int] = field(default_factory=dict)
     stream_url: str | None = None
     notes_url: str | None = None
+    setup_url: str | None = None  # the installation instructions
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,9 @@ def _learner_day_before(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[P
             f"in your local room {room.code} {escape(room.name)}.",
             *([place] if place else []),
             *_links(workshop),
-            "Please install the software from the setup instructions before the first day.",
+            "Please install the software before the first day: the setup instructions are at "
+            f"{link(workshop.setup_url)}." if workshop.setup_url
+            else "Please install the software the organizers ask for before the first day.",
         ]
         yield Planned(
             _key(workshop, LEARNER_DAY_BEFORE, person_id),

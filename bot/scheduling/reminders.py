@@ -165,6 +165,7 @@ async def facts(
         signups=signups,
         stream_url=workshop.stream_url,
         notes_url=workshop.notes_url,
+        setup_url=workshop.setup_url,
     )
 
 

@@ -6,23 +6,48 @@ hosts of the rooms concerned), every change that concerns them, in that person's
 zone; the command adds what to type to see more. Someone whose rooms are
 untouched by the change (a room that does not meet on the day that moved) is not
 told; neither is the person who made the change, who reads it in the reply.
+
+`columns` and `changed` tell an edit that changes nothing (every value given is
+the one stored already) from one that does: the first is answered so, and tells
+nobody.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LocalRoom, MemberRole, Membership, RoomMode, RoomStatus, Workshop
+from bot.db.models import (
+    Base,
+    LocalRoom,
+    MemberRole,
+    Membership,
+    RoomMode,
+    RoomStatus,
+    Workshop,
+)
 from bot.services import rooms as room_service
 from bot.text import code, escape, span
 
 TOLD = (MemberRole.HOST, MemberRole.LEAD, MemberRole.LEARNER)
+
+
+def columns(row: Base) -> dict[str, object]:
+    """A row's column values by attribute name, as they are now (a workshop's days are
+    rows of their own: compare `Snapshot.days` too)."""
+    return {attr.key: getattr(row, attr.key) for attr in sa_inspect(type(row)).column_attrs}
+
+
+def changed(before: Mapping[str, object], row: Base) -> set[str]:
+    """The attributes of `row` whose values are no longer those of `before` (its
+    `columns` before the edit)."""
+    return {key for key, value in columns(row).items() if before.get(key) != value}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.countries import country_name
 from bot.db.models import LocalRoom, RoomStatus, Workshop
 from bot.services import rooms, seats
 from bot.services.cells import spreadsheet_cell
@@ -100,6 +101,8 @@ def render(entries: list[PublicRoom], fmt: Format) -> str:
         writer.writerow(fields)
         writer.writerows([spreadsheet_cell(row[f]) for f in fields] for row in rows)
         return out.getvalue()
+    # A table people read names the country; JSON and CSV keep the code for programs.
+    rows = [row | {"country": country_name(row["country"])} for row in rows]
     header = "| " + " | ".join(fields) + " |\n" + "|" + " --- |" * len(fields) + "\n"
     return header + "".join(
         "| " + " | ".join(_markdown_cell(row[f]) for f in fields) + " |\n" for row in rows

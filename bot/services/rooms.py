@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.countries import country_code, country_name
 from bot.db.locks import lock_person, lock_rooms
 from bot.db.models import (
     LocalRoom,
@@ -33,7 +34,13 @@ from bot.services.errors import (
     WithdrawInstead,
 )
 from bot.services.seats import SEEKERS, STAFF, fill_seats, occupancy, occupancy_of
-from bot.values import DaySet, RoomCode, fold, format_days, parse_days
+from bot.values import (
+    DaySet,
+    RoomCode,
+    fold,
+    format_days,
+    parse_days,
+)
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,7 @@ async def search(
     mode: RoomMode | None = None,
     language: str | None = None,
     city: str | None = None,
+    country: str | None = None,
 ) -> list[LocalRoom]:
     """Rooms of a workshop that are not withdrawn and match every word and filter."""
     query = select(LocalRoom).where(
@@ -195,7 +203,7 @@ async def search(
             room.name,
             room.organization,
             room.city,
-            room.country,
+            country_name(room.country) if room.country else None,
             room.who_may_join,
             room.language,
             room.mode.value,
@@ -209,6 +217,7 @@ async def search(
         for r in rooms
         if all(n in haystack(r) for n in needles)
         and (place is None or fold(r.city or "") == place)
+        and (country is None or country_code(r.country or "") == country)
     ]
 
 

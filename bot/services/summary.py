@@ -113,6 +113,18 @@ async def rates(
     return rated
 
 
+def heading(form: Form, day: int | None, rooms: Sequence[str] = ()) -> str:
+    """A summary's title: `Feedback on the workshop (final, R2)`. A form answered each
+    day has a title for the one answering it on the day ("Feedback on today"), not
+    for whoever reads the summary later: its summary is titled by the day it is about,
+    or as over all days: `Daily feedback (day 2)`, `Daily feedback (all days)`."""
+    where = "".join(f", {room}" for room in rooms)
+    if not form.each_day:
+        return f"{form.title} ({form.name}{where})"
+    about = f"day {day}" if day else "all days"
+    return f"{form.name[:1].upper()}{form.name[1:]} feedback ({about}{where})"
+
+
 def render(
     title: str, tallies: list[Tally], responses: int, rates: list[Rate],
     export: str = "", polls: Mapping[str, PollCount] | None = None,

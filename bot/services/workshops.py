@@ -80,6 +80,7 @@ async def add(
     notes_url: str | None,
     registration_url: str | None,
     now: datetime,
+    setup_url: str | None = None,
 ) -> Workshop:
     """Create a workshop; it becomes the current one when there is none. DaysPassed
     when a day is before today in its zone."""
@@ -93,6 +94,7 @@ async def add(
         stream_url=stream_url,
         notes_url=notes_url,
         registration_url=registration_url,
+        setup_url=setup_url,
         state=WorkshopState.PLANNED,
         is_current=await current(session) is None,
         created_at=now,
@@ -135,6 +137,7 @@ class WorkshopChanges:
     notes_url: str | None = None
     registration_url: str | None = None
     state: WorkshopState | None = None
+    setup_url: str | None = None  # the installation instructions' address
 
     def is_empty(self) -> bool:
         return all(value is None for value in vars(self).values())
@@ -185,7 +188,8 @@ async def edit(session: AsyncSession, slug: str, changes: WorkshopChanges) -> Wo
         await session.flush()  # the old day numbers are free before the new rows come
         workshop.days.extend(new_days)
         workshop.timezone = zone.key
-    for name in ("title", "stream_url", "notes_url", "registration_url", "state"):
+    for name in ("title", "stream_url", "notes_url", "registration_url", "setup_url",
+                 "state"):
         value = getattr(changes, name)
         if value is not None:
             setattr(workshop, name, value)

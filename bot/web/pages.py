@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import metrics
 from bot.clock import Clock
+from bot.countries import country_name
 from bot.db.models import (
     DeliveryStatus,
     OutboxMessage,
@@ -35,13 +36,13 @@ from bot.services.errors import UserError
 from bot.text import span
 from bot.transport.capabilities import SyncHealth
 from bot.values import language_name
+from bot.web import filters
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-MODES = (("in-person", "in person"), ("online", "online"))
 HEALTH_DB_TIMEOUT_S = 5.0
 
 
@@ -99,9 +100,6 @@ class Pages:
         return workshop
 
     async def room_page(self, request: web.Request) -> web.Response:
-        chosen = {key: request.query.get(key, "").strip() for key in ("mode", "lang", "country")}
-        if chosen["mode"] not in ("", *dict(MODES)):
-            raise web.HTTPBadRequest(text="mode must be in-person or online.")
         async with self.sessions() as session, session.begin():
             workshop = await self._workshop(session, request)
             entries = await listing.public_rooms(session, workshop)
@@ -111,28 +109,29 @@ class Pages:
                  "start_iso": day.starts_at.isoformat(), "end_iso": day.ends_at.isoformat()}
                 for day in workshop.days
             ]
+        chosen = filters.read(request.query, entries)
         rooms = [_shown(entry) for entry in entries]
-        shown = [
-            room for room in rooms
-            if (not chosen["mode"] or room["mode"] == chosen["mode"])
-            and (not chosen["lang"] or room["language"] == chosen["lang"].lower())
-            and (not chosen["country"] or room["country"].casefold()
-                 == chosen["country"].casefold())
-        ]
+        shown = [room for room, entry in zip(rooms, entries, strict=True) if chosen.keep(entry)]
         languages = sorted({(r["language"], r["language_name"]) for r in rooms},
+                           key=lambda pair: pair[1])
+        countries = sorted({(filters.country_of(entry), r["country_name"])
+                            for r, entry in zip(rooms, entries, strict=True) if entry.country},
                            key=lambda pair: pair[1])
         return html_page(
             "rooms.html", workshop=workshop, days=days, shown=shown, total=len(rooms),
             state=lifecycle.state_of(workshop, self.clock.now()),
-            chosen=chosen, modes=MODES, languages=languages, prefix=self.prefix,
-            countries=sorted({r["country"] for r in rooms if r["country"]}),
+            chosen=chosen, modes=filters.MODES, languages=languages, prefix=self.prefix,
+            countries=countries,
         )
 
     async def rooms_data(self, request: web.Request) -> web.Response:
+        """The listed rooms as JSON or CSV, narrowed by the same filters as the page."""
         fmt: listing.Format = "json" if request.path.endswith(".json") else "csv"
         async with self.sessions() as session, session.begin():
             workshop = await self._workshop(session, request)
-            data = listing.render(await listing.public_rooms(session, workshop), fmt)
+            entries = await listing.public_rooms(session, workshop)
+        chosen = filters.read(request.query, entries)
+        data = listing.render([entry for entry in entries if chosen.keep(entry)], fmt)
         response = conditional(request, data.encode(), listing.CONTENT_TYPES[fmt])
         # A static workshop site may fetch the list from the browser.
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -212,6 +211,7 @@ class Pages:
 def _shown(entry: listing.PublicRoom) -> dict[str, Any]:
     room = dataclasses.asdict(entry)
     room["language_name"] = language_name(entry.language)
+    room["country_name"] = country_name(entry.country)
     url = entry.signup_url
     # Only a web address becomes a link (never javascript: or data:).
     room["signup_link"] = url if url.startswith(("https://", "http://")) else ""

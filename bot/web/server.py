@@ -40,14 +40,15 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Short pages for bad requests; a reference instead of a traceback."""
     if len(request.query_string) > MAX_QUERY:
-        return _error(414, MESSAGES[414])
+        return _error(414, MESSAGES[414], request.path)
     try:
         return await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else ""
-        response = _error(exc.status, message or MESSAGES.get(exc.status, exc.reason))
+        message = message or MESSAGES.get(exc.status, exc.reason)
+        response = _error(exc.status, message, request.path)
         if exc.status == 405:
             response.headers["Allow"] = "GET, HEAD"
         return response
@@ -55,11 +56,19 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         reference = secrets.token_hex(3)
         log.exception("web request %s %s failed [ref %s]", request.method, request.path,
                       reference)
-        return _error(500, f"Something went wrong on our side (reference {reference}).")
+        return _error(500, f"Something went wrong on our side (reference {reference}).",
+                      request.path)
 
 
-def _error(status: int, message: str) -> web.Response:
+def _error(status: int, message: str, path: str) -> web.Response:
+    """The error in the form the address asked for: JSON for `.json` (a script reads
+    it), plain text for the other data files, a short page otherwise."""
     reason = REASONS.get(status, "Error")
+    if path.endswith(".json"):
+        return web.json_response({"status": status, "error": message}, status=status)
+    if path.endswith((".csv", ".ics")):
+        return web.Response(text=f"{status} {reason}: {message}\n", status=status,
+                            content_type="text/plain", charset="utf-8")
     return html_page("error.html", http_status=status, status=status, reason=reason,
                      message=message)
 

@@ -28,10 +28,10 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from bot.app import EXIT_LOGIN_FAILED
-from bot.config import MatrixSettings
 from bot.db.engine import create_engine, create_sessionmaker
 from bot.db.models import DeliveryStatus, OutboxMessage, Person
 from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_DEVICE_ID
+from bot.transport.matrix_network import MatrixSettings
 from tests.e2e.conftest import reply_target, unique
 from tests.e2e.homeserver import Homeserver
 from tests.e2e.process import BotProcess

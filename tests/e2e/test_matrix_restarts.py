@@ -21,9 +21,10 @@ import pytest
 from nio import AsyncClient, JoinResponse
 
 from bot.app import EXIT_LOGIN_FAILED, run
-from bot.config import DatabaseSettings, MatrixSettings, Settings
+from bot.config import DatabaseSettings, Settings
 from bot.messages import Delivered, Handler, Incoming
 from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_SYNC_TOKEN
+from bot.transport.matrix_network import MatrixSettings
 from tests.e2e.conftest import unique
 from tests.e2e.homeserver import Homeserver
 from tests.e2e.process import BotProcess
@@ -258,9 +259,9 @@ def test_a_rejected_token_without_password_exits_with_a_clear_message(
     account = homeserver.register(unique("bot"))
     settings = Settings(
         database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
-        matrix=MatrixSettings(
+        networks={"matrix": MatrixSettings(
             homeserver=homeserver.url, user_id=account.user_id, access_token="not-a-token"
-        ),
+        )},
     )
     assert run(settings) == EXIT_LOGIN_FAILED
     error = capsys.readouterr().err

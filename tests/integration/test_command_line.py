@@ -40,7 +40,7 @@ def test_version_comes_from_the_installed_package(tmp_path: Path) -> None:
     ("command", "says"),
     [
         ("console", "Chat with the whole bot (database, scheduler, commands) in this terminal"),
-        ("run", "Run the bot on the networks the configuration names"),
+        ("run", "Run the bot on the networks whose sections the configuration holds"),
         ("migrate", "Upgrade the database to the schema of this version"),
         ("export-rooms", "Write the local rooms whose hosts agreed to be listed"),
         ("check-config", "Check a configuration file and list every problem at once"),

@@ -161,6 +161,47 @@ def test_check_config_command(
     assert "no such file" in capsys.readouterr().err
 
 
+def test_check_config_says_an_invalid_file_is_not_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "[bot]\nx = 1\nprefix = 3\n")
+    assert main(["check-config", "-c", str(path)]) == 2
+    out = capsys.readouterr()
+    assert f"{path}: not valid (2 problems); no command can use it until they are fixed" in (
+        out.out)
+    assert "valid (" not in out.out.replace("not valid (", "")
+    assert "unknown key 'bot.x'" in out.err and "bot.prefix = 3 is not accepted" in out.err
+    assert main(["check-config", "-c", str(write(tmp_path, "x = [\n"))]) == 2
+    assert "not valid (1 problem);" in capsys.readouterr().out
+    # A file that is not there is said so; there is nothing to judge.
+    assert main(["check-config", "-c", str(tmp_path / "missing.toml")]) == 2
+    out = capsys.readouterr()
+    assert "no such file" in out.err and "valid" not in out.out
+
+
+@pytest.mark.parametrize("page", ["matrix.md", "zulip.md"])
+def test_the_set_up_pages_configuration_passes_with_what_they_say_to_set(
+    page: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", text, re.DOTALL)
+    assert block is not None
+    # The page's database folder is the server's: here, one that exists.
+    body = block[1].replace("/var/lib/classroom-bot", str(tmp_path))
+    path = write(tmp_path, "\n".join(line.strip() for line in body.splitlines()))
+    for variable in config.secret_env().values():
+        monkeypatch.delenv(variable, raising=False)
+    # Each variable the page names is set, and nothing else.
+    named = set(re.findall(r"CLASSROOM_BOT_[A-Z_]+", text)) - {
+        "CLASSROOM_BOT_MATRIX_ACCESS_TOKEN", "CLASSROOM_BOT_DATABASE_URL"}
+    assert "CLASSROOM_BOT_FEEDBACK_KEY" in named
+    for variable in named:
+        monkeypatch.setenv(variable, "k" * 32)
+    assert main(["check-config", "-c", str(path)]) == 0, capsys.readouterr()
+    assert "ready for every command, run included" in capsys.readouterr().out
+
+
 def test_a_zulip_section_is_checked_and_its_key_may_come_from_the_environment(
     tmp_path: Path,
 ) -> None:

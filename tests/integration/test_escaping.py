@@ -18,7 +18,7 @@ from tests.chat import ORGANIZER, Chat
 from tests.web import web_client
 
 HOST, LEARNER = "@host:uni.no", "@learner:uni.no"
-# Under 100 characters: it fits every text column (city and country hold 100).
+# Under 100 characters: it fits every text column (the city holds 100).
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>**b** [l](javascript:alert(3))"
 URL = "https://example.org/x**b**_i_[a](javascript:alert(5))"
 # What must never appear in HTML someone's client or browser renders.
@@ -39,7 +39,7 @@ async def hostile(tmp_path: Path) -> AsyncIterator[Chat]:
                     f"days=2026-03-02 time=10:00-15:00 stream={URL} notes={URL}"),
         (ORGANIZER, f"!onboarding add 2026-03-02 12:00 link={URL}"),
         (HOST, f'!room add name="{quoted}" org="{quoted}" mode=in-person city="{quoted}" '
-               f'country="{quoted}" lang=en capacity=5 public=yes venue="{quoted}" '
+               f'country=NO lang=en capacity=5 public=yes venue="{quoted}" '
                f'who="{quoted}" signup={URL}'),
         (LEARNER, "!join R1"),
     ]:

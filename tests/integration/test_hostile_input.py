@@ -2,8 +2,8 @@
 from its declaration (bot/commands/framework.py: positional words, key=value
 options, words, the rest of the line), so a new command is covered without a new
 test. Values are plausible ones mixed with control characters, right-to-left
-marks and overrides, zero-width characters, HTML, Markdown, quotes and text past
-the 4 KB limit.
+marks and overrides, zero-width characters, HTML, Markdown, quotes of every kind
+phones type (in pairs and mismatched), phone dashes and text past the 4 KB limit.
 
 Whatever is typed, by whom: no exception escapes (no "something went wrong",
 nothing logged as an error), and an answer that is an error (a `UserError`) left
@@ -29,12 +29,23 @@ from tests.chat import ORGANIZER, Chat
 from tests.tables import dump
 
 HOST, STRANGER = "@host:uni.no", "@stranger:uni.no"
+QUOTE_MARKS = "\"'“”„«»‹›‚‘’"
+# Each opening mark with a partner that closes it (bot/commands/tokens.py).
+QUOTE_PAIRS = [
+    ('"', '"'), ("“", "”"), ("„", "“"), ("„", "”"), ("”", "”"), ("«", "»"), ("»", "«"),
+    ("»", "»"), ("‹", "›"), ("›", "‹"), ("'", "'"), ("‘", "’"), ("‚", "‘"), ("‚", "’"),
+    ("’", "’"),
+]
+PHONE_DASHES = "—–‐‑−"
 CONVERSATION = ("handled_event", "outbox_message")
 NASTY = [
     "\x00", "\x07", "\x1b[31m", "\r", "\n", "\t", "\x7f", "\u200b", "\u200d", "\u200e",
     "\u200f", "\u202e", "\u2066", "\u2069", "\ufeff", "\U0001f600", "<script>alert(1)</script>",
     "<b>", "&amp;", "**bold**", "[x](javascript:alert(1))", "`", "|", "\\", '"', "'", "=",
     "@room", "=cmd|' /C calc'!A0", "ﷺ", "\u0301", "\ud800",
+    # Quotes and dashes as phones and keyboards type them, and the spaces French puts
+    # inside guillemets.
+    *QUOTE_MARKS, *PHONE_DASHES, "\u00a0", "\u202f",
 ]
 PLAUSIBLE = [
     "R1", "R2", "R99", "O1", "O7", "2026-spring", "2027-x", "@ana:uni.no", "@host:uni.no",
@@ -42,6 +53,8 @@ PLAUSIBLE = [
     "10:00-15:00", "15:00-10:00", "1-2", "all", "yes", "no", "on", "off", "online",
     "in-person", "daily", "debrief", "csv", "md", "0", "-1", "99999999999999999999", "1",
     "https://example.org/x", "javascript:alert(1)", "en", "German",
+    "in—person", "2026–spring", "1–2", "2026–03–17", "10:00–15:00", "NO", "Norway", "norwy",
+    "new zealand", "new york", "« Oslo »",
 ]
 
 
@@ -56,8 +69,11 @@ def hostile_text() -> st.SearchStrategy[str]:
 
 
 def value() -> st.SearchStrategy[str]:
+    """A value, bare or in quotes: a matching pair, or any two marks (mismatched)."""
     raw = st.one_of(st.sampled_from(PLAUSIBLE), hostile_text())
-    return st.one_of(raw, raw.map(lambda v: f'"{v}"'))
+    marks = st.one_of(st.sampled_from(QUOTE_PAIRS),
+                      st.tuples(st.sampled_from(QUOTE_MARKS), st.sampled_from(QUOTE_MARKS)))
+    return st.one_of(raw, st.builds(lambda v, pair: pair[0] + v + pair[1], raw, marks))
 
 
 def for_param(param: Param) -> st.SearchStrategy[list[str]]:

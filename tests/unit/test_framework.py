@@ -111,7 +111,8 @@ def test_bind_options_with_defaults_and_conversion() -> None:
         ("name=x colour=red", "colour= is not an option here"),
         ("name=x name=y", "name= is given twice"),
         ("name=x public=maybe", "'maybe' is not yes or no"),
-        ("name=x extra", "I did not expect 'extra' here"),
+        ("name=x extra", 'a value of several words goes in quotes, as in `name="x extra"`'),
+        ('name="x" extra', "I did not expect 'extra' here"),
         ('name=""', "name=: must not be empty"),
     ],
 )

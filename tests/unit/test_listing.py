@@ -80,6 +80,12 @@ def test_markdown_export_shows_every_field_as_text_on_a_web_page(payload: str) -
         assert shown[name] == payload, f"{name} is not shown as typed"
 
 
+def test_the_table_names_the_country_and_the_data_keep_its_code() -> None:
+    assert "| Norway (NO) |" in render([PLAIN], "md")
+    assert '"country": "NO"' in render([PLAIN], "json")
+    assert '"NO"' in render([PLAIN], "csv").splitlines()[1]
+
+
 def test_a_line_break_in_a_field_does_not_break_the_table() -> None:
     page = web_page(render([dataclasses.replace(PLAIN, name="one\ntwo\r\n| x |")], "md"))
     assert len(page.cells) == 2 * (len(TEXT_FIELDS) + 1) and "one two | x |" in page.cells

@@ -93,7 +93,7 @@ async def test_switching_to_online_clears_what_applied_in_person(room: Chat) -> 
     assert "It is online now, so its venue and city no longer applied and were cleared." in switched
     assert "Give the video link with `!room edit R1 venue=…`." in switched
     shown = (await room.say(HOST, "!room R1")).reply
-    assert "Georg" not in shown and "Where: online, NO" in shown
+    assert "Georg" not in shown and "Where: online, Norway (NO)" in shown
     back = await room.say(HOST, "!room edit R1 mode=in-person")
     assert "An in-person room needs its city" in back
     assert "R1 changed: city, mode, venue." in await room.say(

@@ -55,7 +55,7 @@ async def test_registering_makes_the_sender_host_and_lead(room: Chat) -> None:
     for fact in (
         "**R1 · Oslo classroom** (open)",
         "Organization: University of Oslo",
-        "Where: in person, Oslo, NO",
+        "Where: in person, Oslo, Norway (NO)",
         "Seats: 1 in all, 1 seat left",
         "Days: 1-2",
         "Day 2: Wed 18 Mar 09:00–14:00 UTC",
@@ -106,7 +106,10 @@ async def test_a_full_room_puts_learners_on_its_waitlist_and_a_leaver_frees_a_se
     assert "you are number 2 on its waitlist" in await room.say(CY, "!join R1")
     assert "You already have a seat in R1" in await room.say(ANA, "!join r1")
     listing = await room.say(STRANGER, "!rooms")
-    assert "**R1** Oslo classroom · University of Oslo · Oslo, NO · no · full, 2 waiting" in listing
+    assert (
+        "**R1** Oslo classroom · University of Oslo · Oslo, Norway (NO) · no · full, 2 waiting"
+        in listing
+    )
 
     left = await room.say(ANA, "!leave")
     assert "You left R1 Oslo classroom." in left
@@ -249,9 +252,9 @@ async def test_myroom_shows_role_leads_and_links(room: Chat) -> None:
     assert "You are not in a local room" in await room.say(ANA, "!myroom")
     await room.say(ANA, "!join R1")
     mine = await room.say(ANA, "!myroom")
-    assert "you are learner with a seat.\n  Hosts and team leads: `@host:uni.no` (host" in mine
+    assert "you are a learner with a seat.\n  Hosts and team leads: `@host:uni.no` (host" in mine
     assert "Shared notes: <https://notes.example.org/x>" in mine
-    assert "you are host and team lead" in await room.say(HOST, "!myroom")
+    assert "you are a host and a team lead." in await room.say(HOST, "!myroom")
 
 
 async def test_public_listing_has_only_consenting_rooms(room: Chat) -> None:

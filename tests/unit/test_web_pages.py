@@ -8,7 +8,9 @@ import re
 import html5lib
 import pytest
 from icalendar import Calendar
+from sqlalchemy import update
 
+from bot.db.models import LocalRoom
 from tests.chat import ORGANIZER, Chat
 from tests.web import HOST, SCRIPT_NAME, set_up_workshop, web_client
 
@@ -55,6 +57,14 @@ async def test_the_page_lists_the_consented_rooms_and_nothing_private(chat: Chat
         ("country=norway", ["R1"]),
         ("mode=online&lang=en", ["R4"]),
         ("country=Sweden", []),
+        # Codes or English names, as the chat takes them; a phone's dash is a hyphen.
+        ("lang=German", ["R2"]),
+        ("lang=ENGLISH", ["R1", "R4"]),
+        ("lang=deu", ["R2"]),
+        ("country=NO", ["R1"]),
+        ("country=deu", ["R2"]),
+        ("country=united%20kingdom", []),
+        ("mode=in—person", ["R1"]),
     ],
 )
 async def test_filters_work_as_query_parameters(chat: Chat, query: str, shown: list[str]) -> None:
@@ -75,6 +85,60 @@ async def test_a_bad_filter_is_a_short_400_page(chat: Chat) -> None:
     assert response.status == 400
     assert "mode must be in-person or online." in page and "<b>x" not in page
     valid_html(page)
+
+
+@pytest.mark.parametrize(
+    ("query", "accepted"),
+    [
+        ("lang=Klingon", "lang= takes an ISO 639-1 language code or its English name"),
+        ("lang=xx", "lang= takes an ISO 639-1 language code or its English name"),
+        ("country=Narnia", "country= takes an ISO 3166 country code or its English name"),
+        ("country=<b>x", "country= takes an ISO 3166 country code or its English name"),
+    ],
+)
+async def test_an_unknown_language_or_country_is_a_400_saying_what_is_accepted(
+    chat: Chat, query: str, accepted: str
+) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        page_response = await client.get(f"/?{query}")
+        page = await page_response.text()
+        data = await client.get(f"/rooms.json?{query}")
+        body = await data.json()
+        table = await client.get(f"/2026-spring/rooms.csv?{query}")
+        text = await table.text()
+    assert page_response.status == data.status == table.status == 400
+    assert accepted in page and "<b>x" not in page
+    valid_html(page)
+    assert data.content_type == "application/json"
+    assert body["status"] == 400 and accepted in body["error"]
+    assert table.content_type == "text/plain" and accepted in text
+
+
+async def test_the_data_files_take_the_same_filters(chat: Chat) -> None:
+    await set_up_workshop(chat)
+    async with web_client(chat) as client:
+        rooms = await (await client.get("/rooms.json?lang=German&mode=online")).json()
+        table = await (await client.get("/rooms.csv?country=norway")).text()
+    assert [room["id"] for room in rooms] == ["R2"]
+    assert rooms[0]["country"] == "DE"  # the data keeps the code
+    assert table.count("\n") == 2 and '"R1"' in table
+
+
+async def test_countries_are_named_and_text_stored_before_codes_is_a_choice_too(
+    chat: Chat,
+) -> None:
+    await set_up_workshop(chat)
+    async with chat.app.sessions() as session, session.begin():
+        await session.execute(update(LocalRoom).where(LocalRoom.name == "Online room")
+                              .values(country="Bavaria"))
+    async with web_client(chat) as client:
+        page = await (await client.get("/?country=norway")).text()
+        old = await (await client.get("/?country=BAVARIA")).text()
+    assert '<option value="NO" selected>Norway (NO)</option>' in page
+    assert '<option value="Bavaria">Bavaria</option>' in page
+    assert "<dd>Oslo, Norway (NO)</dd>" in page and room_ids(page) == ["R1"]
+    assert room_ids(old) == ["R2"] and "<dd>online, Bavaria</dd>" in old
 
 
 async def test_a_named_workshop_has_its_own_page_and_an_unknown_one_is_404(chat: Chat) -> None:
