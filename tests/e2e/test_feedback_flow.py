@@ -62,12 +62,17 @@ async def test_end_of_day_form_in_a_direct_chat_then_summary_and_export(
     await olga.client.room_invite(room, lars.user_id)
     await lars.wait_until(lambda: room in lars.invites or None, "the invitation")
     await lars.join(room)
+    # A workshop refuses days gone by and, once ended, joins: it is set up ahead,
+    # Lars joins, and then its day is moved to one that ended two days ago.
+    ahead = (datetime.now(UTC) + timedelta(days=30)).date()
     for text in (
-        f"!workshop add 2027-spring title=Spring tz=UTC days={day} time=10:00-15:00",
+        f"!workshop add 2027-spring title=Spring tz=UTC days={ahead:%Y-%m-%d} time=10:00-15:00",
         '!room add name=Oslo org=UiO mode=online lang=en capacity=5 public=yes',
     ):
         await olga.expect_reply(room, await olga.say(room, text), sender=bot.user_id)
     await lars.expect_reply(room, await lars.say(room, "!join R1"), sender=bot.user_id)
+    moved = await olga.say(room, f"!workshop edit 2027-spring days={day}")
+    await olga.expect_reply(room, moved, sender=bot.user_id)
 
     # No command: the end of the day brings the form to the direct chat.
     direct = await lars.wait_until(
