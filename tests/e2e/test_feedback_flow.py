@@ -83,7 +83,7 @@ async def test_end_of_day_form_in_a_direct_chat_then_summary_and_export(
     first = await lars.wait_until(
         lambda: [e for e in lars.events[direct] if e.get("sender") == bot.user_id
                  and "question 1 of 4" in e.get("content", {}).get("body", "")],
-        "the first question",
+        "the first question", within=SETUP_S + 90,  # the change notice opened the chat
     )
     body = first[0]["content"]["body"]
     assert "Day 1 of Spring is over" in body and "too fast" in body
