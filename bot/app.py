@@ -271,18 +271,18 @@ class App:
 def network_app(settings: Settings, clock: Clock | None = None) -> App:
     """The bot on the networks whose sections its configuration holds (one database;
     a person on each network is a different person)."""
-    configured = [(network, section) for network, section in networks.configured(settings)
-                  if network.transport is not None]
+    configured = [(make, network.name, section)
+                  for network, section in networks.configured(settings)
+                  if (make := network.transport) is not None]
     if not configured:
         named = " or ".join(f"[{network.name}]" for network in networks.every()
                             if network.transport is not None)
         raise ConfigError(f"{settings.source}: a {named} section is required to run the bot")
 
     def make_transports(app: App) -> list[Transport]:
-        return [make(Wiring(settings, section, StateStore(app.sessions, network.name),
-                            app.clock, app.handle_vote))
-                for network, section in configured
-                if (make := network.transport) is not None]
+        return [make(Wiring(settings, section, StateStore(app.sessions, name), app.clock,
+                            app.handle_vote))
+                for make, name, section in configured]
 
     app = App(settings, make_transports, clock)
     for problem in exposed(settings.database.url):

@@ -58,7 +58,7 @@ async def test_the_filters_work_in_the_browser(chromium: str, served: tuple[Chat
     assert list(cards(await dump_dom(chromium, url + "?lang=de&mode="))) == ["R2"]
     dom = await dump_dom(chromium, url + "?country=Norway")
     assert list(cards(dom)) == ["R1"]
-    assert re.search(r'<option value="Norway" selected="?"?>', dom)
+    assert re.search(r'<option value="NO" selected="?"?>Norway \(NO\)</option>', dom)
 
 
 async def test_times_show_in_the_visitors_zone_where_the_browser_allows(

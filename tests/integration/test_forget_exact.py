@@ -199,9 +199,17 @@ def compare(after: Rows, expected: Rows, gone: str, dm: str) -> None:
             assert all(r["room"] == dm or r["person"] not in (None, gone)
                        for r in new.values()), new
             assert all(r["text"] == "" and r["status"] == "sent" for r in new.values()), new
+        elif table == "reminder":  # re-planned: a seat taken from the waitlist is reminded
+            assert all(r["status"] == "pending" for r in new.values()), new
         elif table not in ("handled_event", "transport_state"):
             assert not new, (table, new)
         for key, row in rows.items():
+            if table == "reminder" and row["status"] == "pending":
+                # Forget-me re-plans what is still to come: a lead's count of learners
+                # follows the seats; the id is in no row (checked below).
+                found = after[table].get(key)
+                assert found is None or found["status"] == "pending", (key, found)
+                continue
             assert after[table].get(key) == row, (table, key, after[table].get(key), row)
     for table, rows in after.items():  # the whole id is nowhere, but as the test DM room
         for row in rows.values():
