@@ -102,10 +102,8 @@ async def myroom(ctx: Context) -> str:
             lines.append(f"  {venue_label(room)}: {escape(room.venue)}")
         elif room.venue:
             lines.append(f"  {venue_label(room)}: shared with you once you have a seat")
-    for label, url in (("Stream", workshop.stream_url), ("Shared notes", workshop.notes_url),
-                       ("Setup instructions", workshop.setup_url)):
-        if url:
-            lines.append(f"{label}: {link(url)}")
+    lines += [f"{label}: {link(url)}"
+              for label, url in workshops.links(workshop, registration=False)]
     if ctx.person is not None:
         found = await pending_next(ctx.session, workshop.id, ctx.person)
         lines += reminder_line(ctx.person, found, ctx.zone, ctx.prefix)

@@ -32,17 +32,7 @@ def describe(workshop: Workshop, ctx: Context) -> str:
     lines += [
         f"- Day {day.number}: {span(day.starts_at, day.ends_at, zone)}" for day in workshop.days
     ]
-    links = [
-        (label, url)
-        for label, url in (
-            ("Stream", workshop.stream_url),
-            ("Shared notes", workshop.notes_url),
-            ("Registration", workshop.registration_url),
-            ("Setup instructions", workshop.setup_url),
-        )
-        if url
-    ]
-    lines += [f"{label}: {link(url)}" for label, url in links]
+    lines += [f"{label}: {link(url)}" for label, url in workshops.links(workshop)]
     if not ctx.has_own_zone:
         return ctx.showing_times("\n".join(lines))
     if zone.key != workshop.timezone:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 
 from bot.db.models import OnboardingSession, Workshop
+from bot.services import workshops
 
 PRODUCT_ID = "-//classroom-bot//calendars//EN"
 UID_DOMAIN = "classroom-bot"
@@ -54,12 +55,7 @@ def session_uid(workshop: Workshop, session: OnboardingSession) -> str:
 def workshop_calendar(workshop: Workshop, stamp: datetime) -> bytes:
     """One event per workshop day, with the workshop's links. `stamp` is DTSTAMP."""
     calendar = _calendar(workshop.title, workshop.timezone)
-    links = [
-        f"{label}: {url}"
-        for label, url in (("Stream", workshop.stream_url), ("Notes", workshop.notes_url),
-                           ("Registration", workshop.registration_url))
-        if url
-    ]
+    links = [f"{label}: {url}" for label, url in workshops.links(workshop)]
     total = len(workshop.days)
     for day in workshop.days:
         event = _event(

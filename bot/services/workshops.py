@@ -44,6 +44,17 @@ def day_hours(day: WorkshopDay, zone: ZoneInfo) -> TimeRange:
     )
 
 
+def links(workshop: Workshop, *, registration: bool = True) -> list[tuple[str, str]]:
+    """The workshop's addresses that are set, labelled, in the order people need them.
+
+    The chat, the calendar feed and the web page show the same labels in this order.
+    """
+    labelled = (("Setup instructions", workshop.setup_url), ("Stream", workshop.stream_url),
+                ("Shared notes", workshop.notes_url),
+                ("Registration", workshop.registration_url if registration else None))
+    return [(label, url) for label, url in labelled if url]
+
+
 async def current(session: AsyncSession) -> Workshop | None:
     return await session.scalar(select(Workshop).where(Workshop.is_current))
 

@@ -109,6 +109,7 @@ class Pages:
                  "start_iso": day.starts_at.isoformat(), "end_iso": day.ends_at.isoformat()}
                 for day in workshop.days
             ]
+            links = [(label, url) for label, url in workshops.links(workshop) if _web(url)]
         chosen = filters.read(request.query, entries)
         rooms = [_shown(entry) for entry in entries]
         shown = [room for room, entry in zip(rooms, entries, strict=True) if chosen.keep(entry)]
@@ -118,7 +119,8 @@ class Pages:
                             for r, entry in zip(rooms, entries, strict=True) if entry.country},
                            key=lambda pair: pair[1])
         return html_page(
-            "rooms.html", workshop=workshop, days=days, shown=shown, total=len(rooms),
+            "rooms.html", workshop=workshop, days=days, links=links, shown=shown,
+            total=len(rooms),
             state=lifecycle.state_of(workshop, self.clock.now()),
             chosen=chosen, modes=filters.MODES, languages=languages, prefix=self.prefix,
             countries=countries,
@@ -212,8 +214,11 @@ def _shown(entry: listing.PublicRoom) -> dict[str, Any]:
     room = dataclasses.asdict(entry)
     room["language_name"] = language_name(entry.language)
     room["country_name"] = country_name(entry.country)
-    url = entry.signup_url
-    # Only a web address becomes a link (never javascript: or data:).
-    room["signup_link"] = url if url.startswith(("https://", "http://")) else ""
+    room["signup_link"] = entry.signup_url if _web(entry.signup_url) else ""
     return room
+
+
+def _web(url: str) -> bool:
+    """Only a web address becomes a link (never javascript: or data:)."""
+    return url.startswith(("https://", "http://"))
 

@@ -229,3 +229,27 @@ async def test_the_onboarding_feed_lists_the_sessions_without_links_and_keeps_ui
     assert after[uid].decoded("DTSTART").hour == 15  # moved, same event
     # The video link is for the leads and hosts (they get it in the chat).
     assert b"secret-onboarding" not in data
+
+
+async def test_the_setup_instructions_are_linked_on_the_page_and_in_every_day_of_the_feed(
+    chat: Chat,
+) -> None:
+    await set_up_workshop(chat)
+    setup = "https://setup.example.org/install?lang=en&os=any"
+    async with web_client(chat) as client:
+        page_before = await (await client.get("/")).text()
+        await chat.say(ORGANIZER, f"!workshop edit 2026-spring setup={setup}")
+        page = await (await client.get("/")).text()
+        feed = events(await (await client.get("/workshop.ics")).read())
+    assert "Setup instructions" not in page_before
+    assert 'href="https://stream.example.org/live"' in page_before
+    valid_html(page)
+    # The address is an attribute and text, escaped once; setup comes before the stream.
+    escaped = html.escape(setup)
+    assert f'Setup instructions: <a href="{escaped}" rel="nofollow noopener">{escaped}</a>' in page
+    assert page.index("Setup instructions") < page.index("Stream: ")
+    assert len(feed) == 2
+    for event in feed.values():
+        described = str(event["DESCRIPTION"]).splitlines()
+        assert described == [f"Setup instructions: {setup}",
+                             "Stream: https://stream.example.org/live"]
