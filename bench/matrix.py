@@ -167,6 +167,19 @@ class Client:
         )
         return found
 
+    async def message_from(self, room: str, sender: str, since: int,
+                           within: float = 30.0) -> tuple[float, dict[str, Any]]:
+        """The first event from `sender` in `room` among `events[since:]`: the answer of a
+        bot that does not mark its answers as replies (take `since = len(events)` before
+        the send)."""
+        def first() -> tuple[float, dict[str, Any]] | None:
+            return next(((stamp, event) for stamp, where, event in self.events[since:]
+                         if where == room and event.get("sender") == sender), None)
+
+        found: tuple[float, dict[str, Any]] = await self.wait_for(
+            first, within, f"message from {sender}")
+        return found
+
 
 def register(server: Homeserver, name: str, password: str | None = None) -> RegisteredUser:
     localpart = f"{name}-{uuid.uuid4().hex[:8]}"

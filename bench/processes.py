@@ -5,6 +5,7 @@ the tests' `classroom-bot run` for an account on the homeserver, run under
 py-spy when `BENCH_PROFILE` names an output file; `EchoProcess` runs
 bench/echo.py. Both log to a file in the work folder; `ready()` waits for the
 line that says the first sync is done and gives the seconds it took.
+`BusyLoad` is a background load for the benchmarks' `--busy` runs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tests.e2e.homeserver import Homeserver, RegisteredUser
 from tests.e2e.process import BOT_PASSWORD, ChildProcess
 from tests.e2e.process import BotProcess as RunBot
 
-__all__ = ["BOT_PASSWORD", "NO_LIMIT", "BotProcess", "EchoProcess"]
+__all__ = ["BOT_PASSWORD", "NO_LIMIT", "BotProcess", "BusyLoad", "EchoProcess"]
 
 ECHO_READY = "READY"
 # Configuration for a bot without the per-person command limit (bot/commands/limits.py):
@@ -52,3 +53,15 @@ class EchoProcess(ChildProcess):
 
     async def ready(self, within: float = 120.0) -> float:
         return await self.wait_for_line(ECHO_READY, within)
+
+
+# A fixed pure-Python loop that never sleeps: one core's worth of CPU, the same
+# for as long as it runs, whatever else the machine does.
+SPIN = "n = 0\nwhile True:\n    n = (n * 31 + 7) % 1000003\n"
+
+
+class BusyLoad(ChildProcess):
+    """A background process that keeps one core busy until it is stopped."""
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__([sys.executable, "-c", SPIN], workdir / "busy.log")

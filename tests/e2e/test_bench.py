@@ -21,6 +21,19 @@ async def test_latency(capsys: pytest.CaptureFixture[str], homeserver: Homeserve
                                                                        "p99_ms"}
 
 
+async def test_peers_without_the_peer(capsys: pytest.CaptureFixture[str],
+                                      homeserver: Homeserver) -> None:
+    """matrix-reminder-bot left out, so the suite installs nothing; busy, to run the load."""
+    result = await smoke(capsys, ["peers", "--rounds", "2", "--warmup", "0", "--rooms", "3",
+                                  "--no-peer", "--busy"], homeserver)
+    assert result["busy"] and not result["peer"]
+    assert "peer_help" not in result and "help_vs_peer_p50" not in result
+    for kind in ("floor", "help", "rooms"):
+        assert set(result[kind]) == {"p50_ms", "p95_ms", "p99_ms"}
+        assert result[kind]["p50_ms"] > 0
+    assert set(result["help_ratio"]) == set(result["rooms_ratio"]) == {"p50_ms", "p95_ms"}
+
+
 async def test_burst(capsys: pytest.CaptureFixture[str], homeserver: Homeserver) -> None:
     result = await smoke(capsys, ["burst", "--learners", "6", "--chats", "2", "--rooms", "2",
                                   "--seats", "1", "--window", "0.2", "--repeats", "1"],
