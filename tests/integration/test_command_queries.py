@@ -82,7 +82,7 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield seen
 
 
-async def test_help_takes_seven_hops_to_the_sqlite_thread_in_two_transactions(
+async def test_help_takes_six_hops_to_the_sqlite_thread_in_two_transactions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     chat = await Chat.open(tmp_path)  # a SQLite file
@@ -99,8 +99,7 @@ async def test_help_takes_seven_hops_to_the_sqlite_thread_in_two_transactions(
     assert seen == [
         "BEGIN IMMEDIATE + INSERT",  # the claim
         "SELECT",  # the asker and their role
-        "INSERT",  # the answer's row
-        "SELECT",  # its id
+        "INSERT",  # the answer's row, returning its id
         "commit",
         "BEGIN IMMEDIATE + UPDATE",  # sent
         "commit",
