@@ -194,7 +194,9 @@ class Connection(aiosqlite.Connection):
 
 
 async def connect(path: Path | str) -> Connection:
-    """A connection to the SQLite file at `path` (SQLAlchemy's `async_creator`)."""
-    connection = Connection(partial(sqlite3.connect, str(path)))
+    """A connection to the SQLite file at `path` (SQLAlchemy's `async_creator`), in
+    sqlite3's autocommit mode: transactions begin where a BEGIN says so, never
+    implicitly before a statement that writes."""
+    connection = Connection(partial(sqlite3.connect, str(path), isolation_level=None))
     await connection
     return connection
