@@ -127,7 +127,10 @@ async def flooded_run(watcher: Client, flooder: Client, others: list[Client], ro
     await asyncio.sleep(1.0)  # let the bot's last batch settle before the next run
     during = sum(1 for m in found.moments if began + m < flood_s)
     answered = sum(1 for e in ids if e in watcher.replies)
-    return {"sent": found, "during": during, "flood_s": flood_s, "answered": answered}
+    # The bot read the flood within this time: its bucket refilled for no longer.
+    settled_s = time.perf_counter() - started
+    return {"sent": found, "during": during, "flood_s": flood_s, "answered": answered,
+            "settled_s": settled_s}
 
 
 def figures(samples: list[float]) -> dict[str, float]:
@@ -199,6 +202,7 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
         "others_during_flood": sum(r["during"] for r in runs),
         "flood_answered": [r["answered"] for r in runs],
         "flood_s": [round(r["flood_s"], 2) for r in runs],
+        "flood_settled_s": [round(r["settled_s"], 2) for r in runs],
     }
     report(
         f"flood: {args.flood} x {result['flood_text']!r} from one person "

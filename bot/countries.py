@@ -62,6 +62,7 @@ class Country(str):
         )
 
 
+@functools.lru_cache(maxsize=1024)  # a listing names a country for every room
 def country_name(stored: str) -> str:
     """`Norway (NO)`: a stored country code with its English name; text stored before
     countries were codes is shown as it is."""

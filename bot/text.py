@@ -26,6 +26,12 @@ _BLOCK_START = re.compile(r"^(?:([#+\-=/])|(\d+)([.)]))")
 _LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
 
 
+# Text none of the rules above would change (most names and places): no character
+# _INLINE, _COLON or _LINE_BREAK looks at, nothing _BLOCK_START matches first, no
+# spaces at either end. `escape` returns it as it is, without splitting it.
+_PLAIN = re.compile(r"(?![\s#+\-=/\d])[^\\`*_\[\]<>~|&$:\r\n\v\f\x85\u2028\u2029]*(?<!\s)")
+
+
 def escape(text: str) -> str:
     """User text as Markdown that shows exactly that text, wherever it is placed.
 
@@ -42,6 +48,12 @@ def escape(text: str) -> str:
     Networks that do not read backslash escapes (Zulip) get them rewritten by
     their formatter.
     """
+    if _PLAIN.fullmatch(text):
+        return text
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
     lines = _LINE_BREAK.split(text)
     while len(lines) > 1 and not lines[-1]:
         lines.pop()

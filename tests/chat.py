@@ -159,12 +159,13 @@ class Chat:
             sent_at=self.clock.now(),
             unreadable=unreadable,
         )
+        before = len(self.transport.sent)  # what was sent before is not this one's
         deliveries = await self.app.dispatcher.handle(message)
         await self.app.worker.hand(deliveries).wait()
         # Other messages may be handled concurrently: what belongs to this one is
         # what its outbox rows became.
         keys = {d.message.key for d in deliveries}
-        sent = [m for m in self.transport.sent if m.key in keys]
+        sent = [m for m in self.transport.sent[before:] if m.key in keys]
         replies = [m for m in sent if m.in_reply_to is not None]
         answer = Answer(reply="\n".join(m.text for m in replies), messages=sent)
         for m in sent:

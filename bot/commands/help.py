@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated
 
 from bot.commands.context import Context
-from bot.commands.framework import Arg, CommandSet, Rest
+from bot.commands.framework import Arg, CommandSet, Registry, Rest
+from bot.networks import Network
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import code
@@ -37,13 +39,30 @@ async def help_(
             hint = f" Did you mean {code(prefix + close[0])}?" if close else ""
             raise UserError(f"There is no command {code(prefix + name)} you can use.{hint}")
         return found.describe(prefix, ctx.network)
+    return listing(ctx.registry, ctx.role, prefix, ctx.network, direct=ctx.message.is_direct)
+
+
+# The listing follows from the declarations alone, which never change once mounted:
+# worked out once per registry, role, prefix, network and kind of chat.
+_LISTINGS: weakref.WeakKeyDictionary[Registry, dict[tuple[Role, str, str, bool], str]] = (
+    weakref.WeakKeyDictionary())
+
+
+def listing(registry: Registry, role: Role, prefix: str, network: Network, *,
+            direct: bool) -> str:
+    """The commands `role` may use, under their role's heading."""
+    known = _LISTINGS.setdefault(registry, {})
+    key = (role, prefix, network.person_usage, direct)  # all the network changes in it
+    if key in known:
+        return known[key]
     sections = []
-    for role, heading in _HEADINGS.items():
-        listed = [c for c in ctx.registry.visible_to(ctx.role) if c.role == role]
+    for heading_role, heading in _HEADINGS.items():
+        listed = [c for c in registry.visible_to(role) if c.role == heading_role]
         if listed:
-            lines = [f"- {code(c.usage(prefix, ctx.network))}: {c.help}" for c in listed]
+            lines = [f"- {code(c.usage(prefix, network))}: {c.help}" for c in listed]
             sections.append(f"**{heading}**\n" + "\n".join(lines))
     footer = f"Type {code(prefix + 'help command')} for details and an example."
-    if ctx.message.is_direct:
+    if direct:
         footer += " In a direct chat with me the prefix is optional."
-    return "\n\n".join([*sections, footer])
+    known[key] = "\n\n".join([*sections, footer])
+    return known[key]

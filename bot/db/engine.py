@@ -16,6 +16,7 @@ import os
 import stat
 import weakref
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.db import one_hop
 
 # How long a SQLite connection waits for another one's lock (database.busy_timeout_seconds).
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -42,7 +45,10 @@ def create_engine(
         _create_private(path)
     # A database error's text would carry the statement's parameters (feedback answers,
     # what a person typed, the access token) into the log line of a failed command.
-    engine = create_async_engine(url, echo=echo, hide_parameters=True)
+    options: dict[str, Any] = {}
+    if path is not None:  # a file: statements in one hop each (bot/db/one_hop.py)
+        options["async_creator"] = partial(one_hop.connect, path)
+    engine = create_async_engine(url, echo=echo, hide_parameters=True, **options)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_ms=round(busy_timeout_s * 1000))
     return engine
@@ -109,7 +115,12 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        driver = connection.connection.driver_connection
+        if isinstance(driver, one_hop.Connection):
+            driver.begin_with_next(statement)  # in the first statement's hop
+        else:
+            connection.exec_driver_sql(statement)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +22,14 @@ async def was_handled(session: AsyncSession, network: str, event_id: str) -> boo
     return await session.get(HandledEvent, (network, event_id)) is not None
 
 
+# Built once, on the table (no ORM bulk insert path): every command claims its event.
+_HANDLED: Table = HandledEvent.__table__  # type: ignore[assignment]
+_CLAIM = {
+    "sqlite": sqlite_insert(_HANDLED).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(_HANDLED).on_conflict_do_nothing(),
+}
+
+
 async def claim_event(session: AsyncSession, network: str, event_id: str, now: datetime) -> bool:
     """Record the event as handled; False when it already was (a redelivery).
 
@@ -29,18 +37,14 @@ async def claim_event(session: AsyncSession, network: str, event_id: str, now: d
     command claims its event, so this is on every answer's path.
     """
     values = {"network": network, "event_id": event_id, "handled_at": now}
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        statement: Any = sqlite_insert(HandledEvent).values(values).on_conflict_do_nothing()
-    elif dialect == "postgresql":
-        statement = postgresql_insert(HandledEvent).values(values).on_conflict_do_nothing()
-    else:  # another database: look, then insert
+    statement = _CLAIM.get(session.get_bind().dialect.name)
+    if statement is None:  # another database: look, then insert
         if await was_handled(session, network, event_id):
             return False
         session.add(HandledEvent(**values))
         await session.flush()
         return True
-    result = await session.execute(statement)
+    result = await session.execute(statement, values)
     return bool(getattr(result, "rowcount", 0))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DeliveryStatus, OutboxMessage
@@ -40,6 +40,12 @@ class Delivery:
 
 # Dedupe keys per id look-up (SQLite allows 32,766 parameters to a statement).
 ID_LOOKUP_CHUNK = 1000
+
+
+# Built once, on the table: no ORM bulk insert path for rows the session never holds.
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_INSERT = insert(_OUTBOX)
+_INSERT_ONE = insert(_OUTBOX).returning(_OUTBOX.c.id)
 
 
 def reply_key(network: str, event_id: str) -> str:
@@ -112,7 +118,8 @@ async def add_all(
     """Write rows for (dedupe key, message) pairs in the session's transaction, in that
     order (ids ascending, so the worker keeps it after a restart too); their deliveries.
 
-    Not an ORM object each: one INSERT executed for all of them (SQLite: an
+    One row (most answers): an INSERT … RETURNING its id. More: not an ORM object
+    each but one INSERT executed for all of them (SQLite: an
     executemany, row after row; PostgreSQL: multi-row VALUES, whose ids are drawn
     in row order), then their ids by dedupe key. An INSERT … RETURNING in
     parameter order would be one statement per row on SQLite, which has no
@@ -122,10 +129,13 @@ async def add_all(
     """
     if not messages:
         return []
-    await session.execute(
-        insert(OutboxMessage),
-        [_values(key, network, message, reference, now, None) for key, message in messages],
-    )
+    await session.flush()  # statements on the table do not flush the session themselves
+    values = [_values(key, network, message, reference, now, None) for key, message in messages]
+    if len(values) == 1:  # most answers: the row and its id in one statement
+        row_id = (await session.execute(_INSERT_ONE, values[0])).scalar_one()
+        key, message = messages[0]
+        return [Delivery(row_id, network, replace(message, reference=reference, key=key), now)]
+    await session.execute(_INSERT, values)
     keys = [key for key, _ in messages]
     ids: dict[str, int] = {}
     for start in range(0, len(keys), ID_LOOKUP_CHUNK):

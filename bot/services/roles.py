@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -67,6 +67,11 @@ async def organizer_without_database(
         network_organizers is not None and await network_organizers(network, user_id))
 
 
+# Built once: every command asks it.
+_ASKER = select(Person, team.leads_a_live_room(Person.id)).where(
+    Person.network == bindparam("network"), Person.user_id == bindparam("user_id"))
+
+
 async def asker(
     session: AsyncSession,
     settings: Settings,
@@ -84,10 +89,7 @@ async def asker(
     A room still running: not withdrawn, in the current workshop or one not finished.
     Which room the lead may manage is checked against the room itself.
     """
-    found = (await session.execute(
-        select(Person, team.leads_a_live_room(Person.id))
-        .where(Person.network == network, Person.user_id == user_id)
-    )).first()
+    found = (await session.execute(_ASKER, {"network": network, "user_id": user_id})).first()
     person, leads = (found[0], bool(found[1])) if found else (None, False)
     if await organizer_without_database(settings, network, user_id, power_level,
                                         network_organizers):

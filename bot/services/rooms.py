@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
 
 from bot.countries import country_code, country_name
 from bot.db.locks import lock_person, lock_rooms
@@ -189,7 +190,9 @@ async def search(
     country: str | None = None,
 ) -> list[LocalRoom]:
     """Rooms of a workshop that are not withdrawn and match every word and filter."""
-    query = select(LocalRoom).where(
+    # Not joined again for every room: `workshop` is in the session already, where
+    # each room's `workshop` finds it without a query.
+    query = select(LocalRoom).options(lazyload(LocalRoom.workshop)).where(
         LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN
     )
     if mode is not None:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.locks import lock_rooms
@@ -46,12 +46,17 @@ class Occupancy:
         return max(0, room.capacity - self.learners)
 
 
+# Built once: every listing and every seat taken asks it.
+_OCCUPANCY = (
+    select(Membership.room_id, Membership.role, func.count())
+    .where(Membership.room_id.in_(bindparam("rooms", expanding=True)),
+           Membership.role.in_(SEEKERS))
+    .group_by(Membership.room_id, Membership.role)
+)
+
+
 async def occupancy(session: AsyncSession, room_ids: Sequence[int]) -> dict[int, Occupancy]:
-    rows = await session.execute(
-        select(Membership.room_id, Membership.role, func.count())
-        .where(Membership.room_id.in_(room_ids), Membership.role.in_(SEEKERS))
-        .group_by(Membership.room_id, Membership.role)
-    )
+    rows = await session.execute(_OCCUPANCY, {"rooms": list(room_ids)})
     counts: dict[tuple[int, MemberRole], int] = {(r, role): n for r, role, n in rows}
     return {
         rid: Occupancy(

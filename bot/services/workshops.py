@@ -55,8 +55,12 @@ def links(workshop: Workshop, *, registration: bool = True) -> list[tuple[str, s
     return [(label, url) for label, url in labelled if url]
 
 
+# Built once: most commands ask for it.
+_CURRENT = select(Workshop).where(Workshop.is_current)
+
+
 async def current(session: AsyncSession) -> Workshop | None:
-    return await session.scalar(select(Workshop).where(Workshop.is_current))
+    return await session.scalar(_CURRENT)
 
 
 async def require_current(session: AsyncSession) -> Workshop:

@@ -25,4 +25,5 @@ async def test_replan(capsys: pytest.CaptureFixture[str]) -> None:
 async def test_dispatch(capsys: pytest.CaptureFixture[str]) -> None:
     result = await smoke(capsys, ["dispatch", "--rounds", "2", "--rooms", "3"])
     for command in ("help", "rooms", "tz", "form_answer"):
-        assert set(result[command]) == {"p50_ms", "p95_ms"} and result[command]["p50_ms"] > 0
+        assert set(result[command]) == {"p50_ms", "p95_ms", "cpu_ms"}
+        assert result[command]["p50_ms"] > 0 and result[command]["cpu_ms"] > 0

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bot.forms import engine
 from bot.forms.definitions import Audience, Form, Kind, Question
 from bot.services.summary import render as summary
-from bot.text import escape
+from bot.text import _escaped, escape
 from bot.transport.matrix_format import notice_content
 from bot.transport.render import html as render_html
 from bot.transport.render import plain_text
@@ -143,6 +143,13 @@ def test_what_rendered_as_markup_on_main_is_text() -> None:
     assert plain_text(f"**R1** {escape('Oslo&#10;Room')}") == "R1 Oslo&#10;Room"
     assert render_html(escape("1. first")) == "<p>1. first</p>"
     assert render_html(escape("    indented")) == "<p>    indented</p>"  # no code block
+
+
+@EXAMPLES
+@given(st.one_of(SEVERAL_LINES, st.text(max_size=30)))
+def test_text_returned_as_it_is_is_what_the_rules_would_make_of_it(text: str) -> None:
+    """The shortcut for plain text (most names) changes no answer."""
+    assert escape(text) == _escaped(text)
 
 
 def test_the_escapes_are_few_where_nothing_needs_them() -> None:
