@@ -9,9 +9,11 @@
   after every command of a batch has been handled (its answer committed to
   the outbox); the dispatcher claims each event id in the command's own
   transaction, so a batch delivered again after a crash is skipped event by
-  event. A command the database could not take (locked past its busy timeout)
-  is not skipped either: the batch is fetched again after a backoff, from the
-  position saved before it. After a restart the first sync starts from the saved token (with full
+  event. A batch that handled nothing (the bot's own answers coming back) is
+  followed at once, its token saved in the background. A command the database
+  could not take (locked past its busy timeout) is not skipped either: the
+  batch is fetched again after a backoff, from the position saved before it.
+  After a restart the first sync starts from the saved token (with full
   state), fills a gap in a busy room's timeline from the room's history, and
   answers what is younger than `command_max_age_minutes`. The very first start
   (no saved token) answers nothing sent before it, in any room: old history is
@@ -93,8 +95,15 @@ class MatrixSync:
         self._history_before: datetime | None = None
         self._warned_encrypted: set[str] = set()
         self.last_sync: datetime | None = None  # when a sync last succeeded
+        self._votes = 0  # poll responses recorded from the batch being processed
 
     async def run(self, handler: Handler) -> None:
+        try:
+            await self._run(handler)
+        finally:
+            await self.position.flush()  # a position being saved in the background
+
+    async def _run(self, handler: Handler) -> None:
         self._since = await self.position.load()
         if self._since is None:
             # The very first start: what was said before now is history, also in rooms
@@ -111,12 +120,18 @@ class MatrixSync:
                     need_login = False
                 response = await self.supervisor.until_stopped(self._sync(first))
                 if isinstance(response, SyncResponse):
+                    self._votes = 0
                     answers = await self._process(
                         response, handler, initial=self._since is None, full_state=first
                     )
-                    # Saved only now, after every command of the batch was handled; and
-                    # followed only once saved (else the batch is fetched again).
-                    await self.position.save_after_batch(response.next_batch)
+                    if answers or self._votes or first:
+                        # Saved only now, after every command of the batch was handled;
+                        # and followed only once saved (else the batch is fetched again).
+                        await self.position.save_after_batch(response.next_batch)
+                    else:
+                        # Nothing handled (most often the bot's own answers coming back):
+                        # the next long-poll goes out at once, as a command may follow.
+                        self.position.save_later(response.next_batch)
                     self._since = response.next_batch
                     await self._answers_on_their_way(answers)
                     if failures:
@@ -246,6 +261,7 @@ class MatrixSync:
         vote = read_poll_response(event_source(event), self.user_id)
         if vote is None:
             return False
+        self._votes += 1
         if self.on_vote is not None:
             try:
                 await self.on_vote(vote)

@@ -5,17 +5,29 @@ network: the position (a Matrix sync token, a Zulip event id) is saved only
 after every command of the batch it ends has been handled, and each command
 claims its event id in its own transaction. A crash in between re-delivers
 the batch, whose handled events are then skipped one by one.
+
+A batch that handled nothing (the bot's own answers coming back, someone's
+join) need not hold up the next one: its position is saved in the background
+(`save_later`), the newest one only. Lost in a crash, it costs the re-delivery
+of batches that ask for nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from bot.db.state import StateStore
+
+log = logging.getLogger(__name__)
 
 
 class SyncPosition:
     def __init__(self, state: StateStore, key: str = "sync_token") -> None:
         self.state = state
         self.key = key
+        self._later: str | None = None  # the newest position waiting for `_saver`
+        self._saver: asyncio.Task[None] | None = None
 
     async def load(self) -> str | None:
         """The saved position; None on the very first start."""
@@ -23,4 +35,29 @@ class SyncPosition:
 
     async def save_after_batch(self, position: str) -> None:
         """Call only once every command of the batch has been handled."""
+        self._later = None  # older than `position`: never to be written after it
+        await self._saved_later()
         await self.state.set(self.key, position)
+
+    def save_later(self, position: str) -> None:
+        """Save `position`, of a batch that handled nothing, without waiting for it."""
+        self._later = position
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.create_task(self._save_later())
+
+    async def flush(self) -> None:
+        """Wait until the position given to `save_later` is saved (or failed)."""
+        while self._saver is not None and not self._saver.done():
+            await self._saved_later()
+
+    async def _saved_later(self) -> None:
+        if self._saver is not None and not self._saver.done():
+            await asyncio.shield(self._saver)  # a cancelled caller leaves the save running
+
+    async def _save_later(self) -> None:
+        while self._later is not None:
+            position, self._later = self._later, None
+            try:
+                await self.state.set(self.key, position)
+            except Exception as exc:  # the next batch's save covers it
+                log.warning("could not save the sync position: %s", exc)
