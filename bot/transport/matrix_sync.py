@@ -66,6 +66,19 @@ ANSWERS_WAIT_S = 0.5
 # Events per room in one sync; a busier room sets `limited` and the gap is paginated.
 TIMELINE_LIMIT = 50
 GAP_PAGE_SIZE = 100
+# What the bot reads of a sync, and no more: the rooms' timelines and state
+# (members, power levels, polls), invites, leaves, and the `m.direct` account
+# data. Left out: presence, typing and read receipts, other account data. Each is
+# work the homeserver skips, and a long-poll no longer ended by someone typing.
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"types": ["m.direct"]},
+    "room": {
+        "timeline": {"limit": TIMELINE_LIMIT},
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    },
+}
 GAP_MAX_PAGES = 20
 
 
@@ -162,7 +175,7 @@ class MatrixSync:
             await self.supervisor.pause(delay)
 
     async def _sync(self, first: bool) -> Any:
-        sync_filter = {"room": {"timeline": {"limit": TIMELINE_LIMIT}}}
+        sync_filter = SYNC_FILTER
         if first:
             # Right after a restart, full state: the rooms' members and power levels.
             return await asyncio.wait_for(
