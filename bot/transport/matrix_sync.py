@@ -109,11 +109,13 @@ class MatrixSync:
         self._warned_encrypted: set[str] = set()
         self.last_sync: datetime | None = None  # when a sync last succeeded
         self._votes = 0  # poll responses recorded from the batch being processed
+        self._unsaved: str | None = None  # followed, to be saved once the next sync is out
 
     async def run(self, handler: Handler) -> None:
         try:
             await self._run(handler)
         finally:
+            self._save_unsaved()
             await self.position.flush()  # a position being saved in the background
 
     async def _run(self, handler: Handler) -> None:
@@ -131,7 +133,9 @@ class MatrixSync:
                     device = self.client.device_id or None
                     await self.supervisor.until_stopped(self.session.password_login(device))
                     need_login = False
-                response = await self.supervisor.until_stopped(self._sync(first))
+                request = asyncio.ensure_future(self._sync(first))
+                self._save_unsaved()  # after the request's task: the request goes out first
+                response = await self.supervisor.until_stopped(request)
                 if isinstance(response, SyncResponse):
                     self._votes = 0
                     answers = await self._process(
@@ -144,7 +148,7 @@ class MatrixSync:
                     else:
                         # Nothing handled (most often the bot's own answers coming back):
                         # the next long-poll goes out at once, as a command may follow.
-                        self.position.save_later(response.next_batch)
+                        self._unsaved = response.next_batch
                     self._since = response.next_batch
                     await self._answers_on_their_way(answers)
                     if failures:
@@ -173,6 +177,11 @@ class MatrixSync:
             log.warning("sync failed (attempt %d): %s; retrying in %.1f s",
                         failures, problem, delay)
             await self.supervisor.pause(delay)
+
+    def _save_unsaved(self) -> None:
+        if self._unsaved is not None:
+            self.position.save_later(self._unsaved)
+            self._unsaved = None
 
     async def _sync(self, first: bool) -> Any:
         sync_filter = SYNC_FILTER

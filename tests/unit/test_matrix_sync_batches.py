@@ -90,10 +90,12 @@ async def test_only_a_batch_that_handled_something_waits_for_its_saved_position(
     sync: MatrixSync, monkeypatch: pytest.MonkeyPatch, sender: str, waits: bool
 ) -> None:
     """The bot's own answer coming back is followed at once (a command may come right
-    after it), its position saved in the background; a command's batch is followed only
-    once its position is saved."""
+    after it), its position saved in the background once the next sync is asked for; a
+    command's batch is followed only once its position is saved."""
     saving = asyncio.Event()
     saved_at_next_sync: list[str] = []
+    started_at_next_sync: list[str] = []
+    started: list[str] = []
     written: list[str] = []
     calls = 0
 
@@ -108,6 +110,7 @@ async def test_only_a_batch_that_handled_something_waits_for_its_saved_position(
             asyncio.get_running_loop().call_later(0.05, saving.set)
             return batch("!tz", "!tz", sender=sender)
         saved_at_next_sync.append(written[-1])
+        started_at_next_sync.extend(started)
         sync.supervisor.stop()
         raise Stopped
 
@@ -118,6 +121,7 @@ async def test_only_a_batch_that_handled_something_waits_for_its_saved_position(
         return "s0"
 
     async def save(_key: str, value: str) -> None:
+        started.append(value)
         await saving.wait()
         written.append(value)
 
@@ -127,4 +131,5 @@ async def test_only_a_batch_that_handled_something_waits_for_its_saved_position(
     with pytest.raises(Stopped):
         await asyncio.wait_for(sync.run(handler), timeout=5)
     assert saved_at_next_sync == (["s2"] if waits else ["s0"])
+    assert started_at_next_sync == (["s0", "s2"] if waits else ["s0"])  # its save: after
     assert written == ["s0", "s2"]  # saved all the same, before the loop returned
