@@ -10,7 +10,7 @@
   the outbox); the dispatcher claims each event id in the command's own
   transaction, so a batch delivered again after a crash is skipped event by
   event. A batch that handled nothing (the bot's own answers coming back) is
-  followed at once, its token saved in the background. A command the database
+  followed at once, its token saved a little later. A command the database
   could not take (locked past its busy timeout) is not skipped either: the
   batch is fetched again after a backoff, from the position saved before it.
   After a restart the first sync starts from the saved token (with full
@@ -109,13 +109,11 @@ class MatrixSync:
         self._warned_encrypted: set[str] = set()
         self.last_sync: datetime | None = None  # when a sync last succeeded
         self._votes = 0  # poll responses recorded from the batch being processed
-        self._unsaved: str | None = None  # followed, to be saved once the next sync is out
 
     async def run(self, handler: Handler) -> None:
         try:
             await self._run(handler)
         finally:
-            self._save_unsaved()
             await self.position.flush()  # a position being saved in the background
 
     async def _run(self, handler: Handler) -> None:
@@ -133,9 +131,7 @@ class MatrixSync:
                     device = self.client.device_id or None
                     await self.supervisor.until_stopped(self.session.password_login(device))
                     need_login = False
-                request = asyncio.ensure_future(self._sync(first))
-                self._save_unsaved()  # after the request's task: the request goes out first
-                response = await self.supervisor.until_stopped(request)
+                response = await self.supervisor.until_stopped(self._sync(first))
                 if isinstance(response, SyncResponse):
                     self._votes = 0
                     answers = await self._process(
@@ -147,8 +143,9 @@ class MatrixSync:
                         await self.position.save_after_batch(response.next_batch)
                     else:
                         # Nothing handled (most often the bot's own answers coming back):
-                        # the next long-poll goes out at once, as a command may follow.
-                        self._unsaved = response.next_batch
+                        # the next long-poll goes out at once, as a command may follow,
+                        # whose batch's save then covers this one.
+                        self.position.save_later(response.next_batch)
                     self._since = response.next_batch
                     await self._answers_on_their_way(answers)
                     if failures:
@@ -177,11 +174,6 @@ class MatrixSync:
             log.warning("sync failed (attempt %d): %s; retrying in %.1f s",
                         failures, problem, delay)
             await self.supervisor.pause(delay)
-
-    def _save_unsaved(self) -> None:
-        if self._unsaved is not None:
-            self.position.save_later(self._unsaved)
-            self._unsaved = None
 
     async def _sync(self, first: bool) -> Any:
         sync_filter = SYNC_FILTER

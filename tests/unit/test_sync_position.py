@@ -1,5 +1,5 @@
-"""The sync position of a batch that handled nothing is saved in the background: the
-newest one only, never after a newer position saved for a batch with commands."""
+"""The sync position of a batch that handled nothing is saved a little later, the newest
+one only, and never after a newer position saved for a batch with commands."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.transport.position import SyncPosition
+from bot.transport.position import SAVE_LATER_S, SyncPosition
 
 
 class SlowState:
@@ -29,39 +29,46 @@ class SlowState:
         self.written.append(value)
 
 
-def position() -> tuple[SyncPosition, SlowState]:
+def position(later_s: float = SAVE_LATER_S) -> tuple[SyncPosition, SlowState]:
     state = SlowState()
-    return SyncPosition(state, "sync_token"), state  # type: ignore[arg-type]
+    return SyncPosition(state, "sync_token", later_s=later_s), state  # type: ignore[arg-type]
 
 
-async def test_save_later_returns_at_once_and_saves_the_newest_only() -> None:
-    where, state = position()
-    where.save_later("s1")
-    await asyncio.sleep(0)  # s1's write has started and waits
-    where.save_later("s1_2")
-    where.save_later("s1_23")  # s1_2 is left out: s1_23 supersedes it
-    assert state.written == []
+async def test_save_later_writes_the_newest_position_once_its_time_has_come() -> None:
+    where, state = position(later_s=0.02)
     state.go.set()
-    await where.flush()
-    assert state.written == ["s1", "s1_23"]
-    assert await where.load() == "s1_23"
-
-
-async def test_a_position_saved_later_never_overwrites_a_newer_one() -> None:
-    where, state = position()
     where.save_later("s1")
-    await asyncio.sleep(0)
-    where.save_later("s12")  # still waiting when a batch with commands ends
+    where.save_later("s12")  # s1 is left out: s12 supersedes it
+    assert state.written == []
+    await asyncio.sleep(0.1)
+    assert state.written == ["s12"]
+    assert await where.load() == "s12"
+
+
+async def test_a_batch_with_commands_saves_at_once_and_the_older_one_never() -> None:
+    where, state = position()
+    state.go.set()
+    where.save_later("s1")
+    await where.save_after_batch("s12")
+    await where.flush()
+    assert state.written == ["s12"]
+
+
+async def test_a_later_save_under_way_is_written_before_the_newer_position() -> None:
+    where, state = position(later_s=0)
+    where.save_later("s1")
+    await asyncio.sleep(0.01)  # s1's write has started and waits
+    where.save_later("s12")
     after = asyncio.ensure_future(where.save_after_batch("s123"))
     await asyncio.sleep(0.01)
-    assert not after.done()  # waits for the save under way, not for s12
+    assert not after.done()  # waits for the write under way, not for s12
     state.go.set()
     await after
     await where.flush()
     assert state.written == ["s1", "s123"]
 
 
-async def test_a_failed_background_save_is_logged_and_the_next_one_covers_it(
+async def test_a_failed_later_save_is_logged_and_the_next_one_covers_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     where, state = position()
