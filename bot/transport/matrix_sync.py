@@ -9,10 +9,12 @@
   after every command of a batch has been handled (its answer committed to
   the outbox); the dispatcher claims each event id in the command's own
   transaction, so a batch delivered again after a crash is skipped event by
-  event. A batch that handled nothing (the bot's own answers coming back) is
-  followed at once, its token saved a little later. A command the database
-  could not take (locked past its busy timeout) is not skipped either: the
-  batch is fetched again after a backoff, from the position saved before it.
+  event. After the first batch of a run, the token is saved a little later
+  (the newest one only), so the next sync goes out at once; a crash in
+  between re-delivers batches whose commands were handled. A command the
+  database could not take (locked past its busy timeout) is not skipped
+  either: the batch is fetched again after a backoff, from the position
+  before it.
   After a restart the first sync starts from the saved token (with full
   state), fills a gap in a busy room's timeline from the room's history, and
   answers what is younger than `command_max_age_minutes`. The very first start
@@ -108,7 +110,6 @@ class MatrixSync:
         self._history_before: datetime | None = None
         self._warned_encrypted: set[str] = set()
         self.last_sync: datetime | None = None  # when a sync last succeeded
-        self._votes = 0  # poll responses recorded from the batch being processed
 
     async def run(self, handler: Handler) -> None:
         try:
@@ -133,18 +134,17 @@ class MatrixSync:
                     need_login = False
                 response = await self.supervisor.until_stopped(self._sync(first))
                 if isinstance(response, SyncResponse):
-                    self._votes = 0
                     answers = await self._process(
                         response, handler, initial=self._since is None, full_state=first
                     )
-                    if answers or self._votes or first:
-                        # Saved only now, after every command of the batch was handled;
-                        # and followed only once saved (else the batch is fetched again).
+                    # Every command of the batch was handled (committed with its
+                    # answer): a restart from here skips none. The first of a run is
+                    # saved before it is followed; the others a little later, the newest
+                    # only, so the next long-poll goes out at once (a command often
+                    # follows an answer) and most batches cost no write.
+                    if first:
                         await self.position.save_after_batch(response.next_batch)
                     else:
-                        # Nothing handled (most often the bot's own answers coming back):
-                        # the next long-poll goes out at once, as a command may follow,
-                        # whose batch's save then covers this one.
                         self.position.save_later(response.next_batch)
                     self._since = response.next_batch
                     await self._answers_on_their_way(answers)
@@ -275,7 +275,6 @@ class MatrixSync:
         vote = read_poll_response(event_source(event), self.user_id)
         if vote is None:
             return False
-        self._votes += 1
         if self.on_vote is not None:
             try:
                 await self.on_vote(vote)

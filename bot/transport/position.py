@@ -6,11 +6,11 @@ after every command of the batch it ends has been handled, and each command
 claims its event id in its own transaction. A crash in between re-delivers
 the batch, whose handled events are then skipped one by one.
 
-A batch that handled nothing (the bot's own answers coming back, someone's
-join) need not hold up the next one, nor cost a write of its own: its position
-is saved `SAVE_LATER_S` later (`save_later`), the newest one only, unless a
-batch with commands saves a newer one first. Lost in a crash, it costs the
-re-delivery of batches that ask for nothing.
+Once a batch's commands are handled its position need not hold up the next
+batch, nor cost a write of its own: `save_later` saves it `SAVE_LATER_S` later,
+the newest one only (a command often follows an answer within that time).
+Lost in a crash, it costs the re-delivery of batches whose commands are
+skipped by their claims.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from bot.db.state import StateStore
 
 log = logging.getLogger(__name__)
 
-# How long the position of a batch that handled nothing waits to be saved: a
-# command often follows an answer within that time, and its save covers both.
+# How long a position given to `save_later` waits to be saved: the batches that
+# come meanwhile (a command, the bot's own answer coming back) share one write.
 SAVE_LATER_S = 2.0
 
 
@@ -43,14 +43,14 @@ class SyncPosition:
         return await self.state.get(self.key)
 
     async def save_after_batch(self, position: str) -> None:
-        """Call only once every command of the batch has been handled."""
+        """Save `position` now; call only once every command of its batch is handled."""
         self._later = None  # older than `position`: never to be written after it
         self._stop_timer()
         await self._saved_later()
         await self.state.set(self.key, position)
 
     def save_later(self, position: str) -> None:
-        """Save `position`, of a batch that handled nothing, without waiting for it."""
+        """Save `position` (its batch's commands handled) soon, without waiting for it."""
         self._later = position
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self.later_s, self._save_now)
