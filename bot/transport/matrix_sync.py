@@ -68,6 +68,7 @@ ANSWERS_WAIT_S = 0.5
 # Events per room in one sync; a busier room sets `limited` and the gap is paginated.
 TIMELINE_LIMIT = 50
 GAP_PAGE_SIZE = 100
+GAP_MAX_PAGES = 20
 # What the bot reads of a sync, and no more: the rooms' timelines and state
 # (members, power levels, polls), invites, leaves, and the `m.direct` account
 # data. Left out: presence, typing and read receipts, other account data. Each is
@@ -81,7 +82,6 @@ SYNC_FILTER: dict[str, Any] = {
         "account_data": {"not_types": ["*"]},
     },
 }
-GAP_MAX_PAGES = 20
 
 
 class MatrixSync:
