@@ -9,9 +9,13 @@
   after every command of a batch has been handled (its answer committed to
   the outbox); the dispatcher claims each event id in the command's own
   transaction, so a batch delivered again after a crash is skipped event by
-  event. A command the database could not take (locked past its busy timeout)
-  is not skipped either: the batch is fetched again after a backoff, from the
-  position saved before it. After a restart the first sync starts from the saved token (with full
+  event. After the first batch of a run, the token is saved a little later
+  (the newest one only), so the next sync goes out at once; a crash in
+  between re-delivers batches whose commands were handled. A command the
+  database could not take (locked past its busy timeout) is not skipped
+  either: the batch is fetched again after a backoff, from the position
+  before it.
+  After a restart the first sync starts from the saved token (with full
   state), fills a gap in a busy room's timeline from the room's history, and
   answers what is younger than `command_max_age_minutes`. The very first start
   (no saved token) answers nothing sent before it, in any room: old history is
@@ -65,6 +69,19 @@ ANSWERS_WAIT_S = 0.5
 TIMELINE_LIMIT = 50
 GAP_PAGE_SIZE = 100
 GAP_MAX_PAGES = 20
+# What the bot reads of a sync, and no more: the rooms' timelines and state
+# (members, power levels, polls), invites, leaves, and the `m.direct` account
+# data. Left out: presence, typing and read receipts, other account data. Each is
+# work the homeserver skips, and a long-poll no longer ended by someone typing.
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"types": ["m.direct"]},
+    "room": {
+        "timeline": {"limit": TIMELINE_LIMIT},
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    },
+}
 
 
 class MatrixSync:
@@ -95,6 +112,12 @@ class MatrixSync:
         self.last_sync: datetime | None = None  # when a sync last succeeded
 
     async def run(self, handler: Handler) -> None:
+        try:
+            await self._run(handler)
+        finally:
+            await self.position.flush()  # a position being saved in the background
+
+    async def _run(self, handler: Handler) -> None:
         self._since = await self.position.load()
         if self._since is None:
             # The very first start: what was said before now is history, also in rooms
@@ -114,9 +137,15 @@ class MatrixSync:
                     answers = await self._process(
                         response, handler, initial=self._since is None, full_state=first
                     )
-                    # Saved only now, after every command of the batch was handled; and
-                    # followed only once saved (else the batch is fetched again).
-                    await self.position.save_after_batch(response.next_batch)
+                    # Every command of the batch was handled (committed with its
+                    # answer): a restart from here skips none. The first of a run is
+                    # saved before it is followed; the others a little later, the newest
+                    # only, so the next long-poll goes out at once (a command often
+                    # follows an answer) and most batches cost no write.
+                    if first:
+                        await self.position.save_after_batch(response.next_batch)
+                    else:
+                        self.position.save_later(response.next_batch)
                     self._since = response.next_batch
                     await self._answers_on_their_way(answers)
                     if failures:
@@ -147,7 +176,7 @@ class MatrixSync:
             await self.supervisor.pause(delay)
 
     async def _sync(self, first: bool) -> Any:
-        sync_filter = {"room": {"timeline": {"limit": TIMELINE_LIMIT}}}
+        sync_filter = SYNC_FILTER
         if first:
             # Right after a restart, full state: the rooms' members and power levels.
             return await asyncio.wait_for(

@@ -83,3 +83,42 @@ async def test_a_slow_answer_holds_up_the_next_batch_only_so_long(
     assert not out  # the loop went on without it
     assert not sent.cancelled()  # and the answer is still on its way
     await asyncio.wait_for(sent, timeout=5)
+
+
+async def test_after_the_first_batch_the_next_one_is_asked_for_before_the_save(
+    sync: MatrixSync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command often follows an answer: the next long-poll goes out at once, the
+    position saved a little later (at the latest when the loop stops); the first batch
+    of a run is saved before it is followed."""
+    started_at_sync: list[list[str]] = []
+    started: list[str] = []
+    calls = 0
+
+    async def fake_sync(first: bool) -> Any:
+        nonlocal calls
+        calls += 1
+        started_at_sync.append(list(started))
+        if calls == 1:
+            return batch()
+        if calls == 2:
+            return batch("!tz", "!tz")
+        sync.supervisor.stop()
+        raise Stopped
+
+    async def handler(message: Incoming) -> Sent:
+        return Sent()
+
+    async def saved() -> str:
+        return "s0"
+
+    async def save(_key: str, value: str) -> None:
+        started.append(value)
+
+    monkeypatch.setattr(sync, "_sync", fake_sync)
+    monkeypatch.setattr(sync.position, "load", saved)
+    monkeypatch.setattr(sync.position.state, "set", save)
+    with pytest.raises(Stopped):
+        await asyncio.wait_for(sync.run(handler), timeout=5)
+    assert started_at_sync == [[], ["s0"], ["s0"]]
+    assert started == ["s0", "s2"]  # saved all the same, before the loop returned
