@@ -61,12 +61,12 @@ class Cursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Cursor:
-        run = partial(_execute, sql, () if parameters is None else parameters)
+        run = partial(_execute, sql, () if parameters is None else parameters, False)
         self._done = await self._connection.run(run)
         return self
 
     async def executemany(self, sql: str, parameters: Sequence[Sequence[Any]]) -> Cursor:
-        self._done = await self._connection.run(partial(_execute_many, sql, parameters))
+        self._done = await self._connection.run(partial(_execute, sql, parameters, True))
         return self
 
     @property
@@ -121,21 +121,14 @@ class _Opened:
         await self._cursor.close()
 
 
-def _execute(sql: str, parameters: Sequence[Any], connection: sqlite3.Connection) -> _Done:
+def _execute(sql: str, parameters: Any, many: bool, connection: sqlite3.Connection) -> _Done:
+    """In the thread: the statement (for each of `parameters` if `many`), its rows."""
     cursor = connection.cursor()
     try:
-        cursor.execute(sql, parameters)
-        return _Done(cursor)
-    finally:
-        cursor.close()
-
-
-def _execute_many(
-    sql: str, parameters: Sequence[Sequence[Any]], connection: sqlite3.Connection
-) -> _Done:
-    cursor = connection.cursor()
-    try:
-        cursor.executemany(sql, parameters)
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
         return _Done(cursor)
     finally:
         cursor.close()
