@@ -24,7 +24,7 @@ from bot.db.models import DeliveryStatus, OutboxMessage
 
 # Built once (a mark is written for nearly every message), on the table: a bulk
 # mark needs none of the ORM's session synchronisation (its session holds no rows).
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 # A row to a direct chat keeps, once sent (or failed for good), only what dedupe
 # and `!deliveries` need (key, network, target, status, times, attempts, reference,
 # error): what it said (text, mentions, what it answered, its file) is dropped in
@@ -32,13 +32,13 @@ _OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 _DROPPED = ("reply_to_event", "reply_to_room", "thread_root", "mentions", "attachment_name",
             "attachment_type", "attachment_data", "poll")
 DROP_IF_DIRECT: dict[str, Any] = {
-    "text": case((_OUTBOX.c.direct, literal("")), else_=_OUTBOX.c.text),
-    **{name: case((_OUTBOX.c.direct, null()), else_=_OUTBOX.c[name]) for name in _DROPPED},
+    "text": case((OUTBOX.c.direct, literal("")), else_=OUTBOX.c.text),
+    **{name: case((OUTBOX.c.direct, null()), else_=OUTBOX.c[name]) for name in _DROPPED},
 }
 MARK_SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(status=DeliveryStatus.SENT, sent_at=bindparam("now", type_=_OUTBOX.c.sent_at.type),
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status=DeliveryStatus.SENT, sent_at=bindparam("now", type_=OUTBOX.c.sent_at.type),
             error=None, **DROP_IF_DIRECT)
 )
 

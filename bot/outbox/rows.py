@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.messages import Attachment, Origin, Outgoing, Poll
-from bot.outbox.marks import DROP_IF_DIRECT, MARK_SENT
+from bot.outbox.marks import DROP_IF_DIRECT, MARK_SENT, OUTBOX
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,8 @@ ID_LOOKUP_CHUNK = 1000
 
 
 # Built once, on the table: no ORM bulk insert path for rows the session never holds.
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
-_INSERT = insert(_OUTBOX)
-_INSERT_ONE = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_INSERT = insert(OUTBOX)
+_INSERT_ONE = insert(OUTBOX).returning(OUTBOX.c.id)
 
 
 def reply_key(network: str, event_id: str) -> str:

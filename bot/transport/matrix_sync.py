@@ -176,20 +176,19 @@ class MatrixSync:
             await self.supervisor.pause(delay)
 
     async def _sync(self, first: bool) -> Any:
-        sync_filter = SYNC_FILTER
         if first:
             # Right after a restart, full state: the rooms' members and power levels.
             return await asyncio.wait_for(
                 self.client.sync(
                     timeout=0, since=self._since, full_state=self._since is not None,
-                    sync_filter=sync_filter,
+                    sync_filter=SYNC_FILTER,
                 ),
                 timeout=FIRST_SYNC_DEADLINE_S,
             )
         return await asyncio.wait_for(
             self.client.sync(
                 timeout=self.settings.sync_timeout_seconds * 1000, since=self._since,
-                sync_filter=sync_filter,
+                sync_filter=SYNC_FILTER,
             ),
             timeout=self.settings.sync_timeout_seconds + SYNC_GRACE_S,
         )
