@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -185,25 +185,65 @@ def relation(reply_to: str | None, thread_root: str | None) -> dict[str, Any] | 
     return None
 
 
+# What a display name must not hold for a substring test to cover the homeserver's
+# match of it: glob wildcards.
+_GLOB = re.compile(r"[*?\[\]]")
+
+
+def could_ping(body: str, names: Iterable[str] | None) -> bool:
+    """Whether the legacy push rules (for events without `m.mentions`) could notify
+    someone for `body`: it holds `@room`, or one of `names` (the room's members'
+    display names and localparts) in any case. `names` None: the members are not
+    known, so it could. Conservative on purpose: the rules match whole words, this
+    any substring (case-folded), and a name with glob wildcards always counts."""
+    if names is None:
+        return True
+    folded = _folds(body)
+    return any(_GLOB.search(name) is not None
+               or any(part in whole for part, whole in zip(_folds(name), folded, strict=True))
+               for name in ["@room", *names] if name)
+
+
+# Letters that case-insensitive matching takes for an ASCII one (dotless and dotted i,
+# long s, the Kelvin sign), as regular expressions do.
+_ODD_LETTERS = str.maketrans({"ı": "i", "İ": "i", "ſ": "s", "\u212a": "k"})
+
+
+def _folds(text: str) -> tuple[str, str]:
+    """`text` case-folded, and upper-cased first (so that ß meets SS both ways)."""
+    plain = text.translate(_ODD_LETTERS)
+    return plain.casefold(), plain.upper().casefold()
+
+
 def notice_content(
     text: str,
     *,
     reply_to: str | None = None,
     thread_root: str | None = None,
     mentions: Sequence[str] = (),
+    members: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """An `m.notice`: the Markdown rendered as HTML, and as plain text for `body`.
 
-    `m.mentions` is always present: an empty object tells clients that nobody
-    is pinged, even when the text happens to contain someone's name.
+    `m.mentions` lists the people meant. When nobody is meant it is an empty
+    object, which tells clients and the homeserver not to ping for a name or
+    `@room` in the text, unless the text could ping nobody anyway
+    (`could_ping` over `members`, the names of the room's members): then it is
+    left out, since Synapse checks every `m.mentions` against a JSON schema
+    built anew for each event, several milliseconds of its time per answer
+    (bench/FINDINGS.md 17).
     """
+    body = plain_text(text)
     content: dict[str, Any] = {
         "msgtype": "m.notice",
-        "body": plain_text(text),
+        "body": body,
         "format": HTML_FORMAT,
         "formatted_body": render_markdown(text),
-        "m.mentions": {"user_ids": list(dict.fromkeys(mentions))} if mentions else {},
     }
+    if mentions:
+        content["m.mentions"] = {"user_ids": list(dict.fromkeys(mentions))}
+    elif could_ping(body, members):
+        content["m.mentions"] = {}
     relates = relation(reply_to, thread_root)
     if relates is not None:
         content["m.relates_to"] = relates

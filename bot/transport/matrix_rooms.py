@@ -127,6 +127,20 @@ class MatrixRooms:
             room_version=version,
         )
 
+    def member_names(self, room_id: str) -> list[str] | None:
+        """The display names and localparts of the room's other members (joined or
+        invited), as the legacy push rules match them; None when not known."""
+        matrix_room = self.client.rooms.get(room_id)
+        if matrix_room is None or room_id in self._left or not matrix_room.users:
+            return None
+        names: list[str] = []
+        for user_id, member in matrix_room.users.items():
+            if user_id != self.user_id:
+                names.append(user_id[1:].partition(":")[0])
+                if member.display_name:
+                    names.append(member.display_name)
+        return names
+
     # -- invites and leaving -----------------------------------------------------
 
     async def on_invite(self, room_id: str, invite_state: Iterable[Any]) -> None:

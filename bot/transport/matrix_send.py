@@ -71,7 +71,8 @@ class MatrixSender:
         sent = None
         if message.text.strip() or message.attachment is None:
             content = notice_content(message.text, reply_to=reply_to,
-                                     thread_root=thread_root, mentions=message.mentions)
+                                     thread_root=thread_root, mentions=message.mentions,
+                                     members=self.rooms.member_names(room_id))
             txn = transaction_id(key, reply_to, target, 0, message.text)
             sent = await self.send_event(room_id, content, txn)
         if message.attachment is not None:
