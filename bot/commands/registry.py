@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.commands import (
     announce,
+    attendance,
     deliveries,
     feedback,
     feedback_form,
@@ -34,6 +35,7 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     announce.commands,
     deliveries.commands,
     feedback.commands,
+    attendance.commands,
     forget_me.commands,
 )
 

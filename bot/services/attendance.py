@@ -204,7 +204,7 @@ async def overview(session: AsyncSession, workshop: Workshop, now: datetime) -> 
     found = list((await session.execute(
         select(Attendance, LocalRoom).join(LocalRoom, Attendance.room_id == LocalRoom.id)
         .where(Attendance.workshop_id == workshop.id)
-        .order_by(Attendance.day, Attendance.room_id))).tuples())
+        .order_by(Attendance.day, Attendance.room_id))).all())
     live = list(await session.scalars(select(LocalRoom).where(
         LocalRoom.workshop_id == workshop.id, LocalRoom.status != RoomStatus.WITHDRAWN)
         .order_by(LocalRoom.id)))
