@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.commands import (
     announce,
     attendance,
+    attendance_ask,
     deliveries,
     feedback,
     feedback_form,
@@ -39,7 +40,8 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     forget_me.commands,
 )
 
-KIND_SETS: tuple[KindSet, ...] = (feedback_form.kinds, forget_me.kinds, seat_elsewhere.kinds)
+KIND_SETS: tuple[KindSet, ...] = (feedback_form.kinds, forget_me.kinds, seat_elsewhere.kinds,
+                                  attendance_ask.kinds)
 
 
 def build_registry(*extra: CommandSet) -> Registry:

@@ -31,6 +31,8 @@ from bot.values import RoomCode
 # Learners more than the room's seats a count may name: people who came without
 # a seat (a colleague, a learner from the waitlist).
 MARGIN = 10
+# The conversation kind asking a room's leads at the end of a day.
+KIND = "attendance"
 VIA_COMMAND = "command"
 VIA_CONVERSATION = "conversation"
 
