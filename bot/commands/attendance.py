@@ -140,6 +140,22 @@ def overview_text(ctx: Context, workshop: Workshop, found: attendance.Overview) 
     return "\n".join(lines)
 
 
+def in_brief(found: attendance.Overview, room: str | None = None) -> str:
+    """One line for `!stats` and the debrief summary: learner-days, per day, and the
+    room-days not reported (only `room`'s, when given)."""
+    days = [(d.number, d.counts.get(room, 0) if room else d.total,
+             (room in d.missing) if room else len(d.missing)) for d in found.days]
+    reports = sum(1 for d in found.days for r in d.counts if room in (None, r))
+    total = sum(n for _, n, _ in days)
+    per_day = ", ".join(f"day {number}: {n}" for number, n, _ in days)
+    missing = sum(int(m) for *_, m in days)
+    line = f"{total} learner-days in {reports} report{'s' if reports != 1 else ''}"
+    if per_day:
+        line += f" ({per_day})"
+    return line + (f"; not reported yet: {missing} room-day{'s' if missing != 1 else ''}"
+                   if missing else "")
+
+
 def _upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 

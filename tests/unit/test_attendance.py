@@ -175,3 +175,19 @@ async def test_a_forgotten_reporter_leaves_the_count_without_them(room: Chat) ->
     async with room.app.sessions() as session:
         (row,) = await session.scalars(select(Attendance))
         assert (row.count, row.reported_by) == (1, None)
+
+
+async def test_stats_and_the_debrief_summary_include_attendance(rooms: Chat) -> None:
+    chat = rooms
+    chat.clock.set(DAY_2)
+    await chat.say(HOST, "!attendance 1 day=1")
+    await chat.say(TENTH, "!attendance 15 day=1")
+    await chat.say(TENTH, "!attendance 14")
+    stats = await chat.say(ORGANIZER, "!stats")
+    assert ("- Attendance: 30 learner-days in 3 reports (day 1: 16, day 2: 14); not "
+            "reported yet: 17 room-days") in stats
+    debrief = await chat.say(ORGANIZER, "!feedback summary debrief")
+    assert "Attendance reported: 30 learner-days in 3 reports" in debrief
+    one = await chat.say(ORGANIZER, "!feedback summary debrief room=R10")
+    assert "Attendance reported: 29 learner-days in 2 reports (day 1: 15, day 2: 14)" in one
+    assert "Attendance reported" not in (await chat.say(ORGANIZER, "!feedback summary")).reply
