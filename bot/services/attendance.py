@@ -24,7 +24,7 @@ from bot.db.locks import lock_rooms
 from bot.db.models import Attendance, LocalRoom, Person, RoomStatus, Workshop
 from bot.services import rooms, seats, team
 from bot.services.cells import spreadsheet_cell
-from bot.services.errors import NotAllowed, UserError
+from bot.services.errors import NotAllowed, RoomWithdrawn, UserError
 from bot.services.lifecycle import today_in
 from bot.values import RoomCode
 
@@ -152,7 +152,7 @@ async def report(
     """Record `count` for the room and day, replacing an earlier report. The room's row
     is locked first, so two reports at once are one after the other: the later wins."""
     if room.status is RoomStatus.WITHDRAWN:
-        raise UserError(f"{room.code} was withdrawn.")
+        raise RoomWithdrawn(room.code)
     if not 0 <= count <= most(room):
         raise OutOfRange(room.code, count, most(room))
     await lock_rooms(session, [room])
