@@ -10,7 +10,7 @@ the current one ends (bot/conversations/store.py). With feedback switched off,
 the form taken out of the configuration since it was planned, or its window
 closed, the reminder's own text is all that is sent. The attendance question is
 not asked when the room's count for that day is reported already (the reminder
-says what it is) or the room was withdrawn.
+says what it is), the room was withdrawn, or the day's window has closed.
 
 The conversation kinds, and what a form conversation is about, are the
 commands' to declare: the app hands them in (`Asker`), so scheduling needs no
@@ -79,6 +79,8 @@ class Asker:
         room = await session.get(LocalRoom, planner.room_of(reminder.dedupe_key))
         if room is None or room.status is RoomStatus.WITHDRAWN:
             return text
+        if not windows.is_open(settings.feedback, room.workshop, day, now):
+            return text  # delivered after the question's window: it could not be answered
         found = await attendance.reported(session, room.id, day)
         if found is not None:
             change = code(f"{settings.bot.prefix}attendance N day={day} room={room.code}")
