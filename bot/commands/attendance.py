@@ -59,7 +59,7 @@ def day_label(workshop: Workshop, number: int) -> str:
 
 
 @contextmanager
-def worded(ctx: Context, workshop: Workshop) -> Iterator[None]:
+def worded(workshop: Workshop) -> Iterator[None]:
     """The service's refusals of what was typed, in words, with the usage."""
     try:
         yield
@@ -115,7 +115,7 @@ async def report(
             raise UsageError("the number of learners is missing, e.g. 12")
         return Reply(overview_text(ctx, workshop,
                                    await attendance.overview(ctx.session, workshop, ctx.now())))
-    with worded(ctx, workshop):
+    with worded(workshop):
         chosen = await attendance.room_for(ctx.session, workshop, ctx.person, organizer, room)
         number = attendance.resolve_day(workshop, day, ctx.now())
         done = await attendance.report(ctx.session, chosen, number, count.number,
