@@ -72,6 +72,9 @@ def worded(workshop: Workshop) -> Iterator[None]:
         raise UsageError(f"day={exc.day} is {exc.on:%a} {exc.on.day} {exc.on:%b}, which has "
                          f"not come yet (today is {exc.today:%a} {exc.today.day} "
                          f"{exc.today:%b} in {workshop.timezone})") from None
+    except attendance.RoomNotMeeting as exc:
+        raise UsageError(f"day={exc.day}: {exc.code} does not meet that day (its days: "
+                         f"{exc.days})") from None
     except attendance.NoDayToday as exc:
         raise UsageError(f"today ({exc.today:%a} {exc.today.day} {exc.today:%b} in "
                          f"{workshop.timezone}) is no day of {code(workshop.slug)}: name "

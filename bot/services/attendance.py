@@ -26,7 +26,7 @@ from bot.services import rooms, seats, team
 from bot.services.cells import spreadsheet_cell
 from bot.services.errors import NotAllowed, RoomWithdrawn, UserError
 from bot.services.lifecycle import today_in
-from bot.values import RoomCode
+from bot.values import RoomCode, format_days
 
 # Learners more than the room's seats a count may name: people who came without
 # a seat (a colleague, a learner from the waitlist).
@@ -64,6 +64,16 @@ class DayNotYet(UserError):
         self.day = day
         self.on = on
         self.today = today
+
+
+class RoomNotMeeting(UserError):
+    """A day the room does not meet on (`days`: the ones it does, `1-2`)."""
+
+    def __init__(self, code: str, day: int, days: str) -> None:
+        super().__init__(f"{code} does not meet on day {day}.")
+        self.code = code
+        self.day = day
+        self.days = days
 
 
 class NoDayToday(UserError):
@@ -153,6 +163,8 @@ async def report(
     is locked first, so two reports at once are one after the other: the later wins."""
     if room.status is RoomStatus.WITHDRAWN:
         raise RoomWithdrawn(room.code)
+    if day not in (covered := rooms.covered_days(room)):
+        raise RoomNotMeeting(room.code, day, format_days(covered) or "none")
     if not 0 <= count <= most(room):
         raise OutOfRange(room.code, count, most(room))
     await lock_rooms(session, [room])

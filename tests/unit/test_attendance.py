@@ -123,6 +123,9 @@ async def test_the_default_day_is_the_workshops_date_not_the_leads(room: Chat) -
     assert "on day 1 (Tue 17 Mar)" in await room.say(HOST, "!attendance 1")
     room.clock.set(datetime(2026, 3, 17, 23, 30, tzinfo=UTC))
     assert "on day 2 (Wed 18 Mar)" in await room.say(HOST, "!attendance 0")
+    room.clock.set(datetime(2026, 3, 19, 12, tzinfo=UTC))  # day 3: R1 meets on 1-2
+    assert "day=3: R1 does not meet that day (its days: 1-2)" in await room.say(
+        HOST, "!attendance 1")
     room.clock.set(datetime(2026, 3, 16, 12, tzinfo=UTC))
     refused = await room.say(HOST, "!attendance 1")
     assert "Today (Mon 16 Mar in Europe/Oslo) is no day of `2026-spring`" in refused
