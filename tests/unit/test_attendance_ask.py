@@ -3,13 +3,17 @@ direct chat whose answer is the room's attendance for the day asked about."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from bot.scheduling import planner
+from bot.scheduling.planner import Offsets, RoomFacts, WorkshopFacts
 from tests.chat import ORGANIZER, Chat
 from tests.unit.test_attendance import counts
 from tests.unit.test_feedback_forms import dm
 from tests.unit.test_feedback_reminders import DAY_1_END, DAY_2_END, until
 from tests.unit.test_onboarding import to
+from tests.unit.test_planner import FAR_LEAD, LEARNER, workshop
+from tests.unit.test_planner import LEAD as LEAD_ID
 from tests.unit.test_rooms import ANA, HOST, LEAD
 
 ASKED = "📋 Day 1 of Spring has ended in R1 Oslo classroom."
@@ -80,3 +84,19 @@ async def test_the_question_waits_behind_a_conversation_in_progress(room: Chat) 
     after = await dm(chat, HOST, "cancel")
     assert "Next: How many learners came to R1 Oslo classroom on day 1" in after
     assert "on day 1 (Tue 17 Mar): 2" in await dm(chat, HOST, "2")
+
+
+def test_the_plan_asks_each_rooms_leads_on_the_days_it_meets_once_per_room() -> None:
+    facts = workshop("Europe/Oslo", date(2027, 3, 8))
+    rooms = (RoomFacts(1, "One", True, None, frozenset({1, 3}), (LEARNER,), (LEAD_ID,)),
+             RoomFacts(10, "Ten", True, None, None, (), (LEAD_ID, FAR_LEAD)))
+    planned = planner.plan(WorkshopFacts(**{**facts.__dict__, "rooms": rooms}), Offsets(
+        day_end_after=timedelta(minutes=5)), "!")
+    asked = [p for p in planned if p.kind == planner.ATTENDANCE]
+    assert sorted(p.key for p in asked) == sorted([
+        "w1:attendance:1:1:R1", "w1:attendance:3:1:R1",
+        *(f"w1:attendance:{day}:{who}:R10" for day in (1, 2, 3) for who in (LEAD_ID, FAR_LEAD))])
+    assert all(p.person_id != LEARNER for p in asked)
+    day_1 = facts.days[0].ends_at + timedelta(minutes=5)
+    assert {p.due_at for p in asked if planner.day_of(p.key) == 1} == {day_1}
+    assert {planner.room_of(p.key) for p in asked} == {1, 10}  # R10 is not R1
