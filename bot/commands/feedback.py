@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from bot.commands import feedback_form, feedback_status, lead_summary
+from bot.commands.attendance import in_brief
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Notice, Reply, UsageError
 from bot.conversations import store
@@ -14,6 +15,7 @@ from bot.db.models import Workshop
 from bot.forms.definitions import Audience
 from bot.messages import Attachment
 from bot.services import (
+    attendance,
     charts,
     feedback,
     polls,
@@ -34,6 +36,7 @@ commands = CommandSet()
 
 FormName = Annotated[str, Arg(metavar="form", help="daily, final, debrief or a configured one")]
 DayNumber = Annotated[int, Arg(metavar="N", min=1, max=31, help="the workshop day")]
+DEBRIEF = "debrief"
 
 
 def _enabled(ctx: Context) -> None:
@@ -141,6 +144,9 @@ async def show_summary(
     # Votes carry no room: a room's summary shows the form's answers only.
     voted = None if chosen else await polls.counts(ctx.session, workshop, form, day)
     text = summary.render(title, counted.tallies, found, rates, export=export, polls=voted)
+    if definition.name == DEBRIEF:  # what the leads reported, beside what they answered
+        reported = await attendance.overview(ctx.session, workshop, ctx.now())
+        text += "\nAttendance reported: " + in_brief(reported, chosen.code if chosen else None)
     image = charts.distributions(title, counted.tallies)
     attachment = None
     if image is not None:

@@ -29,6 +29,7 @@ NEXT = {
     planner.DAILY_CLOSING: "before the day's feedback form closes",
     planner.FINAL_CLOSING: "before the final form closes",
     planner.DEBRIEF_CLOSING: "before the debrief form closes",
+    planner.ATTENDANCE: "at the end of the day, asking how many learners came",
 }
 
 

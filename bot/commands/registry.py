@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bot.commands import (
     announce,
+    attendance,
+    attendance_ask,
     deliveries,
     feedback,
     feedback_form,
@@ -34,10 +36,12 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     announce.commands,
     deliveries.commands,
     feedback.commands,
+    attendance.commands,
     forget_me.commands,
 )
 
-KIND_SETS: tuple[KindSet, ...] = (feedback_form.kinds, forget_me.kinds, seat_elsewhere.kinds)
+KIND_SETS: tuple[KindSet, ...] = (feedback_form.kinds, forget_me.kinds, seat_elsewhere.kinds,
+                                  attendance_ask.kinds)
 
 
 def build_registry(*extra: CommandSet) -> Registry:

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "daily-closing": "before a day's form closes, to learners who have not saved it",
     "final-closing": "before the final form closes, to learners who have not saved it",
     "debrief-closing": "before the debrief form closes, to leads and hosts who have not",
+    "attendance": "day ends, how many learners came, to team leads and hosts",
 }
 
 

@@ -7,12 +7,13 @@ from contextlib import contextmanager
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+from bot.commands.attendance import in_brief
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Reply, UsageError
 from bot.commands.notify import change_notices, told
 from bot.db.models import Workshop, WorkshopState
+from bot.services import attendance, lifecycle, localtime, onboarding, rooms, windows, workshops
 from bot.services import changes as snapshots
-from bot.services import lifecycle, localtime, onboarding, rooms, windows, workshops
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span, when
@@ -237,8 +238,8 @@ def usage_on_clock_change() -> Iterator[None]:
 
 @commands.command(
     "stats",
-    help="Rooms, seats, learners, waitlists and leads without onboarding of the current "
-    "workshop.",
+    help="Rooms, seats, learners, waitlists, leads without onboarding and the attendance "
+    "reported of the current workshop.",
     example="!stats",
     role=Role.ORGANIZER,
 )
@@ -257,6 +258,8 @@ async def stats(ctx: Context) -> str:
             f"- Team leads and hosts: {numbers.staff} {_people(numbers.staff)}; "
             f"rooms without a team lead: {numbers.rooms_without_lead}",
             f"- Team leads and hosts without an onboarding session: {without}",
+            "- Attendance: " + in_brief(
+                await attendance.overview(ctx.session, workshop, ctx.now())),
         ]
     )
 

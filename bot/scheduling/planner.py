@@ -41,8 +41,10 @@ DEBRIEF = "debrief"
 DAILY_CLOSING = "daily-closing"
 FINAL_CLOSING = "final-closing"
 DEBRIEF_CLOSING = "debrief-closing"
+# At a day's end, to each host and team lead of a room that met: its attendance.
+ATTENDANCE = "attendance"
 KINDS = (ONBOARDING, PICK_SESSION, LEARNER_DAY_BEFORE, DAY_START, DAY_END, FINAL, DEBRIEF,
-         DAILY_CLOSING, FINAL_CLOSING, DEBRIEF_CLOSING)
+         DAILY_CLOSING, FINAL_CLOSING, DEBRIEF_CLOSING, ATTENDANCE)
 # The feedback form each kind starts when it is delivered (bot/scheduling/delivery.py).
 FORM_OF = {DAY_END: "daily", FINAL: "final", DEBRIEF: "debrief",
            DAILY_CLOSING: "daily", FINAL_CLOSING: "final", DEBRIEF_CLOSING: "debrief"}
@@ -149,6 +151,7 @@ def plan(
         *_learner_day_before(workshop, offsets),
         *_day_starts(workshop, offsets),
         *_day_ends(workshop, offsets, forms),
+        *_attendance(workshop, offsets),
         *_final(workshop, offsets, forms),
     ]
     found += _closings(workshop, offsets, forms, found)
@@ -313,6 +316,27 @@ def _day_ends(
                 day.ends_at + offsets.day_end_after,
                 f"📝 Day {day.number} of {escape(workshop.title)} is over: tell us how it went.",
             )
+
+
+def room_of(key: str) -> int:
+    """The room in an attendance reminder's dedupe key (`w1:attendance:2:7:R10` -> 10)."""
+    return int(key.split(":")[4].removeprefix("R"))
+
+
+def _attendance(workshop: WorkshopFacts, offsets: Offsets) -> Iterator[Planned]:
+    """At the end of each day, each host and team lead of a room that met is asked how
+    many learners came (the question is a conversation, bot/scheduling/asking.py)."""
+    for day in workshop.days:
+        for person_id, rooms in sorted(_staff(workshop).items()):
+            for room in (r for r in rooms if r.meets_on(day.number)):
+                yield Planned(
+                    _key(workshop, ATTENDANCE, day.number, person_id, room.code),
+                    person_id,
+                    ATTENDANCE,
+                    day.ends_at + offsets.day_end_after,
+                    f"📋 Day {day.number} of {escape(workshop.title)} has ended in "
+                    f"{room.code} {escape(room.name)}.",
+                )
 
 
 def _final(workshop: WorkshopFacts, offsets: Offsets, forms: frozenset[str]) -> Iterator[Planned]:

@@ -3,7 +3,8 @@ replaced where the whole id stands; nobody else's identity changes.
 
 Generic on purpose, so a table added later is covered without a change here:
 every row of a table with a foreign key to `person` is deleted (memberships,
-sign-ups, conversations, reminders...), and so is every outbox row to the
+sign-ups, conversations, reminders...) unless the key is ON DELETE SET NULL (it
+only names them: who reported a room's attendance), and so is every outbox row to the
 person or to their direct chats (not sent yet: never sent; sent: its log goes).
 In every other text column the whole id (bot/services/whole_ids.py) becomes
 `[forgotten]`, except in the columns a model marks `IDENTITY` (user ids, rooms,
@@ -70,7 +71,10 @@ async def forget(
     person_table = Base.metadata.tables[Person.__tablename__]
     for table in Base.metadata.sorted_tables:
         for column in table.columns:
-            if any(fk.column.table is person_table for fk in column.foreign_keys):
+            # A key ON DELETE SET NULL only names the person (who reported a count):
+            # the row is not theirs and stays, the key cleared with the person's row.
+            if any(fk.column.table is person_table and fk.ondelete != "SET NULL"
+                   for fk in column.foreign_keys):
                 await session.execute(delete(table).where(column == person.id))
     await session.execute(delete(person_table).where(person_table.c.id == person.id))
     session.expunge(person)

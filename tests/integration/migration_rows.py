@@ -224,6 +224,14 @@ ROWS: dict[str, Rows] = {
              "setup_url": "https://example.org/setup", "archived_at": _T},
         ],
     },
+    "0016": {
+        "attendance": [
+            {"id": 1, "workshop_id": 1, "room_id": 1, "day": 1, "count": 12,
+             "reported_by": 1, "via": "command", "reported_at": _T},
+            {"id": 2, "workshop_id": 1, "room_id": 3, "day": 2, "count": 0,
+             "reported_by": None, "via": "conversation", "reported_at": _T},
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):

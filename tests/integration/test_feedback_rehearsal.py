@@ -1,7 +1,8 @@
 """The feedback loop rehearsed as a new user would: a three-day workshop on the
 simulated clock, six learners in two rooms and their leads, each answering exactly
 the prompts the bot sent them, in the order sent, and nothing else (no command typed
-by hand). Every daily, final and debrief form ends saved for everyone, none twice.
+by hand). Every daily, final and debrief form ends saved for everyone, none twice,
+and every room's attendance of every day is reported from the day-end question.
 
 The learners answer one message per half hour, so the final form arrives while
 they are still in the last daily one (it must wait and start when that one ends);
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.db.models import FeedbackResponse
+from bot.db.models import Attendance, FeedbackResponse
 from tests.chat import ORGANIZER, Chat
 
 DAYS = ("2026-03-17", "2026-03-18", "2026-03-19")
@@ -33,6 +34,8 @@ LEARNERS = (("@ana:uni.no", "@ana:uni.no.in", "@bo:uni.no"),
             ("@cy:uni.no", "@di:uni.no", "@ed:uni.no"))
 IN_KOLKATA = "@ana:uni.no.in"
 QUESTION = re.compile(r"question \d+ of \d+:")
+# The day-end question to a room's hosts and team leads: its attendance.
+ATTENDANCE = "How many learners came to"
 
 
 @dataclass
@@ -50,13 +53,15 @@ class Someone:
 
 
 def asks(text: str) -> bool:
-    return bool(QUESTION.search(text)) or "Save them?" in text
+    return bool(QUESTION.search(text)) or "Save them?" in text or ATTENDANCE in text
 
 
 def answer_to(text: str) -> str:
     """A valid answer to the last thing asked in `text`, read the way a person would."""
     questions = list(QUESTION.finditer(text))
     last = questions[-1].start() if questions else -1
+    if text.rfind(ATTENDANCE) > max(last, text.rfind("Save them?")):
+        return "4"
     if text.rfind("Save them?") > last:
         return "yes"
     tail = text[last:]
@@ -115,4 +120,8 @@ async def test_every_prompt_answered_saves_every_form_once(chat: Chat) -> None:
     assert per_form == {("daily", 1): 6, ("daily", 2): 6, ("daily", 3): 6, ("final", 0): 6,
                         ("debrief", 0): 4}
     assert len({(r.respondent, r.form, r.day) for r in saved}) == len(saved) == 28
+    async with chat.app.sessions() as session:
+        counted = list(await session.execute(select(Attendance.room_id, Attendance.day,
+                                                    Attendance.count)))
+    assert sorted(counted) == [(room, day, 4) for room in (1, 2) for day in (1, 2, 3)]
     assert all(who.pending is None for who in people)

@@ -60,7 +60,12 @@ def test_a_week_rehearsed_delivers_each_reminder_once_in_the_right_zone(tmp_path
          "⏰ Day 1 of Spring starts at Mon 15 Mar 04:00 EDT. Your room: R1 Oslo room: 1 learner."),
         ("@kai:uni.no", "Mon 15 Mar 07:30 UTC · 16:30 Asia/Tokyo",
          "⏰ Day 1 of Spring starts at Mon 15 Mar 17:00 JST. Your room: R2 Tokyo room: 1 learner."),
-        # The end of each day: the day's form, once per learner, the first question with it.
+        # The end of each day: its attendance asked of each room's leads and hosts, and
+        # the day's form, once per learner, the first question with it.
+        ("@lena:uni.no", "Mon 15 Mar 14:00 UTC · 10:00 America/New_York",
+         "📋 Day 1 of Spring has ended in R1 Oslo room."),
+        ("@kai:uni.no", "Mon 15 Mar 14:00 UTC · 23:00 Asia/Tokyo",
+         "📋 Day 1 of Spring has ended in R2 Tokyo room."),
         ("@lu:uni.no", "Mon 15 Mar 14:00 UTC · 15:00 Europe/Oslo",
          "📝 Day 1 of Spring is over: tell us how it went."),
         ("@mo:uni.no", "Mon 15 Mar 14:00 UTC · 19:30 Asia/Kolkata",
@@ -69,6 +74,10 @@ def test_a_week_rehearsed_delivers_each_reminder_once_in_the_right_zone(tmp_path
          "⏰ Day 2 of Spring starts at Tue 16 Mar 04:00 EDT. Your room: R1 Oslo room: 1 learner."),
         ("@kai:uni.no", "Tue 16 Mar 07:30 UTC · 16:30 Asia/Tokyo",
          "⏰ Day 2 of Spring starts at Tue 16 Mar 17:00 JST. Your room: R2 Tokyo room: 1 learner."),
+        ("@lena:uni.no", "Tue 16 Mar 14:00 UTC · 10:00 America/New_York",
+         "📋 Day 2 of Spring has ended in R1 Oslo room."),
+        ("@kai:uni.no", "Tue 16 Mar 14:00 UTC · 23:00 Asia/Tokyo",
+         "📋 Day 2 of Spring has ended in R2 Tokyo room."),
         ("@lu:uni.no", "Tue 16 Mar 14:00 UTC · 15:00 Europe/Oslo",
          "📝 Day 2 of Spring is over: tell us how it went."),
         ("@mo:uni.no", "Tue 16 Mar 14:00 UTC · 19:30 Asia/Kolkata",
@@ -106,6 +115,8 @@ def test_a_week_rehearsed_delivers_each_reminder_once_in_the_right_zone(tmp_path
     ]
     assert out.count("Here is the `daily` form about day 1, one question at a time.") == 2
     assert out.count("Here is the `daily` form about day 2, one question at a time.") == 2
+    # Day 1's attendance question is asked; day 2's waits until it is answered.
+    assert out.count("How many learners came to") == 2
     assert "(the time is now Wed 10 Mar 12:00 UTC)" in out
     assert "delayed" not in out
 

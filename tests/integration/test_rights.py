@@ -83,6 +83,8 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     # Team leads are answered what of their rooms' feedback is released (none here).
     "feedback summary": ("!feedback summary", LEADS),
     "feedback export": ("!feedback export", ORG),
+    "attendance": ("!attendance 1 day=1 room=R1", R1_TEAM),
+    "attendance export": ("!attendance export", ORG),
     "forget-me": ("!forget-me", ALL),
 }
 # Rows every command leaves, refused or not: its event's claim and its answer.

@@ -29,10 +29,12 @@ async def until(chat: Chat, instant: datetime) -> None:
 
 
 async def conversations(chat: Chat) -> list[tuple[str | None, int]]:
-    """Each person's conversations in their order (the active one first)."""
+    """Each person's form conversations in their order (the active one first); the
+    day-end attendance question to leads is not a form."""
     async with chat.app.sessions() as session:
         return [(topic, day) for topic, day in await session.execute(
             select(Conversation.topic, Conversation.day)
+            .where(Conversation.kind == "form")
             .order_by(Conversation.person_id, Conversation.position))]
 
 
@@ -103,6 +105,9 @@ async def test_the_same_form_started_by_hand_goes_on_where_it_is(workshop: Chat)
 
 async def test_after_the_last_day_the_final_form_follows_the_daily_one(workshop: Chat) -> None:
     chat = workshop
+    await until(chat, DAY_2_END)
+    for _day in (1, 2):  # the host answers the day-end attendance questions first
+        assert "Thank you. Attendance of R1" in await dm(chat, HOST, "1")
     await until(chat, DAY_2_END + timedelta(hours=1))
     (final,) = [t for t in to(chat, ANA) if t.startswith("Thank you")]
     (debrief,) = [t for t in to(chat, HOST) if t.startswith("Thank you")]

@@ -2,6 +2,7 @@
 a migration. Every model is imported from here (`from bot.db.models import Person`),
 which also puts every table on `Base.metadata` (Alembic compares against it)."""
 
+from bot.db.models.attendance import Attendance
 from bot.db.models.base import IDENTITY, NAMING_CONVENTION, Base, only_where, stored_enum
 from bot.db.models.feedback import (
     Conversation,
@@ -26,7 +27,8 @@ from bot.db.models.rooms import (
 from bot.db.models.workshops import Workshop, WorkshopDay, WorkshopState
 
 __all__ = [
-    "IDENTITY", "NAMING_CONVENTION", "Audience", "Base", "Conversation", "DeliveryStatus",
+    "IDENTITY", "NAMING_CONVENTION", "Attendance", "Audience", "Base", "Conversation",
+    "DeliveryStatus",
     "FeedbackItem", "FeedbackPoll",
     "FeedbackResponse", "HandledEvent", "LocalRoom", "MemberRole", "Membership",
     "OnboardingSession", "OnboardingSignup", "OutboxMessage", "Person", "PollVote",
