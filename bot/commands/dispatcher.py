@@ -236,6 +236,7 @@ class Dispatcher:
                 # A conversation's answer may be refused by a service too.
                 reply = Reply(refusal(exc, self.settings.bot.prefix, message.network))
                 changed = False
+                rows.take_aside(session)  # rolled back with the savepoint
             written = await self._write(session, message, reply, reference)
         if changed and self.after_change is not None:
             await self.after_change()
@@ -306,8 +307,9 @@ class Dispatcher:
         key = rows.reply_key(message.network, message.event_id or f"none-{secrets.token_hex(12)}")
         for fact, value in reply.remember:
             await state.put(session, ended.NETWORK, fact, value)
-        return await rows.add_all(session, self._outgoing(message, reply, key),
-                                  network=message.network, reference=reference, now=now)
+        answer = await rows.add_all(session, self._outgoing(message, reply, key),
+                                    network=message.network, reference=reference, now=now)
+        return [*answer, *rows.take_aside(session)]  # rows a service wrote beside it
 
     async def _counted(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         """`_invoke`, counted for /metrics by command name and outcome."""
