@@ -1,0 +1,102 @@
+"""The outbox's edits of the status board: retried like a send, never losing the
+newest text to an edit in flight, and nothing to edit once the post failed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import StatusSettings
+from bot.db.models import DeliveryStatus, OutboxMessage
+from bot.messages import BOARD_ROOM, Outgoing, TransientDeliveryError
+from tests.chat import ORGANIZER, Chat
+from tests.unit.test_status_board import DAY_1, HOST, WORKSHOP, room_add
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, bot_database_url: str) -> AsyncIterator[Chat]:
+    chat = await Chat.open(tmp_path, url=bot_database_url,
+                           status=StatusSettings(edit_interval_seconds=0))
+    await chat.say(ORGANIZER, WORKSHOP)
+    await chat.say(HOST, room_add("Oslo"))
+    chat.clock.set(DAY_1)
+    try:
+        yield chat
+    finally:
+        await chat.close()
+
+
+async def board_rows(chat: Chat) -> list[tuple[int | None, DeliveryStatus, str]]:
+    async with chat.app.sessions() as session:
+        found = await session.execute(
+            select(OutboxMessage.edit_of, OutboxMessage.status, OutboxMessage.text)
+            .where(OutboxMessage.room == BOARD_ROOM).order_by(OutboxMessage.id))
+        return [tuple(row) for row in found]  # type: ignore[misc]
+
+
+async def until(check: Callable[[], object], seconds: float = 10.0) -> None:
+    """Wait until `check()` holds (the worker's retries run on real time)."""
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("still not so after the wait")
+
+
+async def test_a_failed_edit_is_retried_like_a_send(chat: Chat) -> None:
+    await chat.say(HOST, "!status working")
+    await chat.app.worker.wait_idle()
+    real, failures = chat.transport.edit, [0]
+
+    async def flaky(message: Outgoing) -> None:
+        if failures[0] == 0:
+            failures[0] += 1
+            raise TransientDeliveryError("homeserver down")
+        await real(message)
+
+    chat.transport.edit = flaky  # type: ignore[method-assign]
+    await chat.say(HOST, "!status done")
+    await until(lambda: chat.transport.edited)
+    assert failures == [1] and "✅ done" in chat.transport.edited[0].text
+    await until(lambda: chat.app.worker._lanes.pending == 0)
+    (post, post_status, _), (edit_of, edit_status, _) = await board_rows(chat)
+    assert (post, edit_of is not None) == (None, True)
+    assert post_status is edit_status is DeliveryStatus.SENT
+
+
+async def test_a_change_during_an_edit_in_flight_is_sent_after_it(chat: Chat) -> None:
+    await chat.say(HOST, "!status working")
+    await chat.app.worker.wait_idle()
+    real, release, started = chat.transport.edit, asyncio.Event(), asyncio.Event()
+
+    async def slow(message: Outgoing) -> None:
+        started.set()
+        await release.wait()
+        await real(message)
+
+    chat.transport.edit = slow  # type: ignore[method-assign]
+    await chat.say(HOST, "!status need-help first")
+    await asyncio.wait_for(started.wait(), 10)
+    await chat.say(HOST, "!status need-help second")  # replaces the text in flight
+    release.set()
+    await until(lambda: len(chat.transport.edited) == 2)
+    assert ["“first”" in chat.transport.edited[0].text,
+            "“second”" in chat.transport.edited[1].text] == [True, True]
+    await until(lambda: chat.app.worker._lanes.pending == 0)
+    found = await board_rows(chat)
+    assert len(found) == 2  # the post and one edit row, sent with the newest text
+    assert found[1][1] is DeliveryStatus.SENT and "“second”" in found[1][2]
+
+
+async def test_nothing_is_edited_when_the_post_failed_for_good(chat: Chat) -> None:
+    chat.transport.refuse[BOARD_ROOM] = "no room for the board"
+    await chat.say(HOST, "!status working")
+    await chat.app.worker.wait_idle()
+    assert "R1 is now ✅ done" in await chat.say(HOST, "!status done")
+    await chat.app.worker.wait_idle()
+    assert [(e, s) for e, s, _ in await board_rows(chat)] == [(None, DeliveryStatus.FAILED)]
+    assert chat.transport.edited == []
