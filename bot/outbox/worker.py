@@ -12,6 +12,8 @@ MAX_ATTEMPTS is reached. Marks of rows sent at the same time share one
 transaction (bot/outbox/marks.py). Stopping cancels the lanes: what was not sent stays
 pending in the table for the next start, where the same dedupe key (and so the
 same Matrix transaction id) makes a resend of a half-sent message land once.
+An edit row (bot/outbox/edits.py) is read again just before it is sent, and
+marked sent only if its text is still what was sent.
 """
 
 from __future__ import annotations
