@@ -38,19 +38,20 @@ def edit_key(post_key: str, number: int) -> str:
 async def post_or_edit(
     session: AsyncSession, *, key: str, network: str, room: str, text: str,
     reference: str, now: datetime, gap: timedelta,
-) -> Delivery | None:
+) -> Delivery:
     """Show `text` as the message posted with the dedupe key `key`: post it, or edit
     it (a new pending edit row, or the pending one's text replaced). The row's
-    delivery, not awaited by the command (an edit may be due seconds later); None
-    when the post failed for good (nothing to edit)."""
+    delivery, not awaited by the command (an edit may be due seconds later). A
+    post made anew has a key of its own (`repost_key`): the delivery's
+    `message.key` is the one to pass next time."""
     post = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
-    if post is None:
+    if post is None or post.status is DeliveryStatus.FAILED or await _last_edit_failed(
+            session, post.id):
+        fresh = key if post is None else await repost_key(session, key)
         written = await rows.add_all(
-            session, [(key, Outgoing(text=text, room=room, editable=True))],
+            session, [(fresh, Outgoing(text=text, room=room, editable=True))],
             network=network, reference=reference, now=now)
         return replace(written[0], awaited=False)
-    if post.status is DeliveryStatus.FAILED:
-        return None
     pending = await session.scalar(
         select(OutboxMessage)
         .where(OutboxMessage.edit_of == post.id, OutboxMessage.status == DeliveryStatus.PENDING)
@@ -70,6 +71,22 @@ async def post_or_edit(
     row.edit_of = post.id
     await session.flush()
     return replace(rows.delivery(row), awaited=False)
+
+
+async def _last_edit_failed(session: AsyncSession, post_id: int) -> bool:
+    last = await session.scalar(
+        select(OutboxMessage.status).where(OutboxMessage.edit_of == post_id)
+        .order_by(OutboxMessage.id.desc()).limit(1))
+    return last is DeliveryStatus.FAILED
+
+
+async def repost_key(session: AsyncSession, key: str) -> str:
+    """A fresh key for posting the message anew (`KEY:again:N`, N from 1)."""
+    base = key.split(":again:", 1)[0]
+    count = await session.scalar(select(func.count()).where(
+        OutboxMessage.editable,
+        OutboxMessage.dedupe_key.startswith(f"{base}:again:", autoescape=True)))
+    return f"{base}:again:{int(count or 0) + 1}"
 
 
 @dataclass(frozen=True)

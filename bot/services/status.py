@@ -229,5 +229,6 @@ async def _refresh(
         written = await edits.post_or_edit(
             session, key=board.post_key, network=board.network, room=BOARD_ROOM, text=text,
             reference="status", now=now, gap=gap)
-        if written is not None:
-            rows.put_aside(session, [written])
+        if written.message.editable and written.message.key is not None:
+            board.post_key = written.message.key  # posted anew: later texts edit that one
+        rows.put_aside(session, [written])

@@ -92,11 +92,30 @@ async def test_a_change_during_an_edit_in_flight_is_sent_after_it(chat: Chat) ->
     assert found[1][1] is DeliveryStatus.SENT and "“second”" in found[1][2]
 
 
-async def test_nothing_is_edited_when_the_post_failed_for_good(chat: Chat) -> None:
-    chat.transport.refuse[BOARD_ROOM] = "no room for the board"
+async def test_after_the_post_or_an_edit_failed_for_good_the_board_is_posted_anew(
+    chat: Chat,
+) -> None:
+    chat.transport.refuse[BOARD_ROOM] = "the room refuses the bot"
     await chat.say(HOST, "!status working")
     await chat.app.worker.wait_idle()
+    del chat.transport.refuse[BOARD_ROOM]  # fixed: the next change posts it again
     assert "R1 is now ✅ done" in await chat.say(HOST, "!status done")
     await chat.app.worker.wait_idle()
-    assert [(e, s) for e, s, _ in await board_rows(chat)] == [(None, DeliveryStatus.FAILED)]
-    assert chat.transport.edited == []
+    chat.transport.refuse[BOARD_ROOM] = "the message may no longer be edited"
+    await chat.say(HOST, "!status working")  # this edit fails for good
+    await chat.app.worker.wait_idle()
+    del chat.transport.refuse[BOARD_ROOM]
+    await chat.say(HOST, "!status need-help again")
+    await chat.app.worker.wait_idle()
+    await chat.say(HOST, "!status done")  # an edit of the newest post
+    await chat.app.worker.wait_idle()
+    found = [(e is not None, s) for e, s, _ in await board_rows(chat)]
+    assert found == [(False, DeliveryStatus.FAILED), (False, DeliveryStatus.SENT),
+                     (True, DeliveryStatus.FAILED), (False, DeliveryStatus.SENT),
+                     (True, DeliveryStatus.SENT)]
+    posts = [m for m in chat.transport.sent if m.room == BOARD_ROOM]
+    assert [m.key for m in posts] == ["status-board:test:w1:day1:again:1",
+                                      "status-board:test:w1:day1:again:2"]
+    newest = next(k for k, m in chat.transport.ids.items() if m is posts[-1])
+    assert chat.transport.edited[-1].replaces == newest
+    assert "✅ done" in chat.transport.edited[-1].text
