@@ -176,3 +176,12 @@ async def test_edits_coalesce_one_pending_edit_per_board_the_newest_wins(
         assert boards == 1
     finally:
         await chat.close()
+
+
+async def test_a_note_that_names_everyone_pings_nobody_on_the_board(board: Chat) -> None:
+    said = await board.say(HOST, "!status need-help @room ask @ana:uni.no *now*", direct=True)
+    assert "R1 is now 🆘 need help" in said
+    await settled(board)
+    [post] = posts(board)
+    assert "@room" in post and "\\*now\\*" in post  # shown as typed, emphasis escaped
+    assert not [m for m in board.transport.sent if m.room == BOARD_ROOM and m.mentions]
