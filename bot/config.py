@@ -55,7 +55,6 @@ __all__ = [
     "RoomSettings",
     "Settings",
     "StatusSettings",
-    "board_networks",
     "examine",
     "forms_path",
     "from_mapping",
@@ -384,17 +383,6 @@ def poll_networks(settings: Settings) -> tuple[str, ...]:
     `POLL_ROOM`, a room or channel their section names)."""
     return tuple(network.name for network, section in networks.configured(settings)
                  if network.polls(section))
-
-
-def board_networks(settings: Settings, asker: str) -> tuple[str, ...]:
-    """The networks that show the status board: those whose section names a board
-    room or channel, and the asker's own when it is configured by no section (the
-    console, which prints it)."""
-    found = [network.name for network, section in networks.configured(settings)
-             if network.board(section)]
-    if networks.get(asker).section is None and asker not in found:
-        found.append(asker)
-    return tuple(found)
 
 
 def require_runnable(settings: Settings) -> None:

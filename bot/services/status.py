@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings, board_networks
+from bot import networks
+from bot.config import Settings
 from bot.db.models import (
     ExerciseState,
     LocalRoom,
@@ -72,6 +73,17 @@ class NotYourRoom(UserError):
         super().__init__(f"You are not a host or team lead of {code}; you lead "
                          + (", ".join(codes) or "no room of this workshop") + ".")
         self.code = code
+
+
+def board_networks(settings: Settings, asker: str) -> tuple[str, ...]:
+    """The networks that show the board: those whose section names a board room or
+    channel, and the asker's own when no section configures it (the console, which
+    prints it)."""
+    found = [network.name for network, section in networks.configured(settings)
+             if network.board(section)]
+    if networks.get(asker).section is None and asker not in found:
+        found.append(asker)
+    return tuple(found)
 
 
 def today(workshop: Workshop, now: datetime) -> WorkshopDay | None:
