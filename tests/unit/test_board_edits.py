@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.config import StatusSettings
 from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.messages import BOARD_ROOM, Outgoing, TransientDeliveryError
-from tests.chat import ORGANIZER, Chat
+from tests.chat import ORGANIZER, START, Chat
 from tests.unit.test_status_board import DAY_1, HOST, WORKSHOP, room_add
 
 
@@ -119,3 +119,31 @@ async def test_after_the_post_or_an_edit_failed_for_good_the_board_is_posted_ane
     newest = next(k for k, m in chat.transport.ids.items() if m is posts[-1])
     assert chat.transport.edited[-1].replaces == newest
     assert "✅ done" in chat.transport.edited[-1].text
+
+
+async def test_a_pending_edit_outlives_a_restart_and_edits_the_same_message(
+    tmp_path: Path,
+) -> None:
+    waiting = StatusSettings(edit_interval_seconds=3600)
+    chat = await Chat.open(tmp_path, status=waiting)
+    await chat.say(ORGANIZER, WORKSHOP)
+    await chat.say(HOST, room_add("Oslo"))
+    chat.clock.set(DAY_1)
+    await chat.say(HOST, "!status working")
+    await chat.app.worker.wait_idle()
+    [original] = [k for k, m in chat.transport.ids.items() if m.room == BOARD_ROOM]
+    await chat.say(HOST, "!status done")  # due an hour later: still pending at the stop
+    async with chat.app.sessions() as session, session.begin():
+        edit_row = await session.scalar(select(OutboxMessage).where(
+            OutboxMessage.edit_of.is_not(None)))
+        assert edit_row is not None and edit_row.status is DeliveryStatus.PENDING
+        edit_row.not_before = START  # the hour has passed by the next start's clock
+    await chat.close()
+    again = await Chat.open(tmp_path, status=StatusSettings(edit_interval_seconds=0))
+    try:
+        await until(lambda: again.transport.edited)
+        [edit] = again.transport.edited
+        assert edit.replaces == original and "✅ done" in edit.text
+        assert again.transport.sent == []  # no second board message
+    finally:
+        await again.close()
