@@ -3,6 +3,7 @@ posted once per workshop day and then edited in place."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -185,3 +186,13 @@ async def test_a_note_that_names_everyone_pings_nobody_on_the_board(board: Chat)
     [post] = posts(board)
     assert "@room" in post and "\\*now\\*" in post  # shown as typed, emphasis escaped
     assert not [m for m in board.transport.sent if m.room == BOARD_ROOM and m.mentions]
+
+
+async def test_changes_at_the_same_moment_each_leave_a_board_showing_both(board: Chat) -> None:
+    await board.say(HOST, "!status working")  # the board exists
+    await settled(board)
+    await asyncio.gather(board.say(HOST, "!status done"), board.say(LEAD, "!status need-help"))
+    await settled(board)
+    last = board.transport.edited[-1].text
+    assert "**R1** Oslo \\| classroom: ✅ done" in last
+    assert "**R10** Room 10: 🆘 need help" in last
