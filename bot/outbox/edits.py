@@ -17,6 +17,7 @@ it). The rows coalesce:
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -30,9 +31,11 @@ from bot.outbox.marks import OUTBOX
 from bot.outbox.rows import Delivery
 
 
-def edit_key(post_key: str, number: int) -> str:
-    """The dedupe key of the `number`th edit (from 1) of a post."""
-    return f"{post_key}:edit:{number}"
+def edit_key(post_key: str) -> str:
+    """The dedupe key of a new edit of a post: random, as sent edits are pruned like
+    any sent row (a count or a number would come round again). What keeps a post to
+    one pending edit is the caller's lock on what it shows (`post_or_edit`)."""
+    return f"{post_key}:edit:{secrets.token_hex(8)}"
 
 
 async def post_or_edit(
@@ -43,7 +46,9 @@ async def post_or_edit(
     it (a new pending edit row, or the pending one's text replaced). The row's
     delivery, not awaited by the command (an edit may be due seconds later). A
     post made anew has a key of its own (`repost_key`): the delivery's
-    `message.key` is the one to pass next time."""
+    `message.key` is the one to pass next time. The caller holds a lock on what
+    the message shows (the status board's row), so two changes at once do not
+    each add an edit."""
     post = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
     if post is None or post.status is DeliveryStatus.FAILED or await _last_edit_failed(
             session, post.id):
@@ -59,13 +64,11 @@ async def post_or_edit(
     if pending is not None:  # the newest wins: still one edit to send
         pending.text = text
         return replace(rows.delivery(pending), awaited=False)
-    last_sent, edits = (await session.execute(
-        select(func.max(OutboxMessage.sent_at),
-               func.count().filter(OutboxMessage.edit_of == post.id))
-        .where(or_(OutboxMessage.id == post.id, OutboxMessage.edit_of == post.id))
-    )).one()
+    last_sent = await session.scalar(
+        select(func.max(OutboxMessage.sent_at))
+        .where(or_(OutboxMessage.id == post.id, OutboxMessage.edit_of == post.id)))
     due = max(now, last_sent + gap) if last_sent is not None else now
-    row = rows.add(session, key=edit_key(key, int(edits or 0) + 1), network=network,
+    row = rows.add(session, key=edit_key(key), network=network,
                    message=Outgoing(text=text, room=room), reference=reference, now=now,
                    not_before=due)
     row.edit_of = post.id
