@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bench import burst, dispatch, fanout, flood, latency, memory, peers, replan, summary
+from bench import (
+    burst,
+    dispatch,
+    fanout,
+    flood,
+    latency,
+    memory,
+    peers,
+    replan,
+    status,
+    summary,
+)
 
 BENCHMARKS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (latency, burst, fanout, summary, memory, replan, dispatch, flood, peers)
+    for module in (latency, burst, fanout, summary, memory, replan, dispatch, flood, peers,
+                   status)
 }

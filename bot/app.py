@@ -149,7 +149,8 @@ class App:
         self.intakes = [TransportService(t, self.handle) for t in networks]
         self.intake = self.intakes[0]
         # Each outbox row names its network: the worker routes it to that transport.
-        self.worker = OutboxWorker(self.sessions, self.clock, self.transports)
+        self.worker = OutboxWorker(self.sessions, self.clock, self.transports,
+                                   edit_gap_s=settings.status.edit_interval_seconds)
         self.scheduling = SchedulerService(self.sessions, self.clock)
         self.scheduler = self.scheduling.scheduler  # where timed jobs are added
         # Reminders that ask offer a form as the commands declare it.

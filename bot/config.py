@@ -38,6 +38,7 @@ from bot.config_sections import (
     ReminderSettings,
     RoomSettings,
     Settings,
+    StatusSettings,
     parse_duration,
     parse_optional_duration,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "ReminderSettings",
     "RoomSettings",
     "Settings",
+    "StatusSettings",
     "examine",
     "forms_path",
     "from_mapping",

@@ -108,6 +108,16 @@ class LimitSettings:
     quiet_minutes: int = field(default=5, metadata={"min": 1})
 
 
+@dataclass(frozen=True)
+class StatusSettings:
+    """The live status board (`!status`): one message per workshop day in the board
+    room or channel each network's section names, edited in place."""
+
+    # The least time between two edits of one board: changes in between are
+    # coalesced into the next edit.
+    edit_interval_seconds: float = field(default=3.0, metadata={"min": 0.0})
+
+
 # Keys an earlier version read, and what replaced them (the loader names both).
 RETIRED = {
     "feedback.idle_minutes": "a form now lasts until its window closes "
@@ -143,6 +153,7 @@ class Settings:
     reminders: ReminderSettings = ReminderSettings()
     rooms: RoomSettings = RoomSettings()
     limits: LimitSettings = LimitSettings()
+    status: StatusSettings = StatusSettings()
     # The chat networks' sections (`[NAME]` in the file) by network name: each network's
     # registration (bot/networks.py) says what its section holds.
     networks: Mapping[str, Any] = field(default_factory=dict, metadata={"internal": True})

@@ -53,6 +53,10 @@ class Poll:
 # The room of an `Outgoing` poll: the transport's configured poll channel or room.
 POLL_ROOM = "poll"
 
+# The room of the status board's messages: the transport's configured board room
+# or channel (`!status`).
+BOARD_ROOM = "status-board"
+
 # An `Outgoing` action (not a message): forget the direct chats with the person
 # in `mentions` (Matrix: leave and forget them, drop them from `m.direct`; Zulip:
 # drop what the transport keeps per conversation). Sent in the lane of the chat
@@ -130,6 +134,11 @@ class Outgoing:
     action: str | None = None
     # A reminder's due instant and recipient's zone (see `Due`); None for the rest.
     due: Due | None = field(default=None, compare=False)
+    # Later messages edit this one: the network's id of it is kept once sent.
+    editable: bool = False
+    # An edit: the network's id of the message whose text this one replaces (the
+    # outbox worker fills it in from the row it edits, once that row was sent).
+    replaces: str | None = None
 
     def __post_init__(self) -> None:
         if (self.room is None) == (self.user is None):

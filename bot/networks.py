@@ -78,6 +78,8 @@ class Network:
     organizers: Callable[[Any], tuple[str, ...]] = lambda section: ()
     # Whether the section asks for the daily question as a poll.
     polls: Callable[[Any], bool] = lambda section: False
+    # Whether the section names a room for the status board (`BOARD_ROOM`).
+    board: Callable[[Any], bool] = lambda section: False
     transport: Callable[[Wiring], Transport] | None = None
 
     def fits(self, user_id: str) -> bool:

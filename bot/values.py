@@ -190,7 +190,7 @@ class UserId(str):
 COMMAND_WORDS = frozenset(
     {"add", "edit", "use", "remove", "withdraw", "roster", "lead", "host", "export",
      "step-down", "join", "leave", "list", "show", "help", "all", "current", "summary",
-     "ics", "pending", "missed", "archive"}
+     "ics", "pending", "missed", "archive", "reset"}
 )
 
 

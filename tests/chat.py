@@ -69,17 +69,28 @@ class RecordingTransport:
         self.users_default: dict[str, int] = {}
         self.joined: dict[str, set[str]] = {}  # room -> its current members
         self.refuse: dict[str, str] = {}
+        # Edits of messages sent before (the status board's), and each message's id.
+        self.edited: list[Outgoing] = []
+        self.ids: dict[str, Outgoing] = {}
         self._stopped = asyncio.Event()
         _TRANSPORTS.append(self)  # what it delivers is checked for mentions
 
     async def run(self, handler: Handler) -> None:
         await self._stopped.wait()  # tests call App.handle directly
 
-    async def deliver(self, message: Outgoing) -> None:
+    async def deliver(self, message: Outgoing) -> str:
         target = message.room or message.user or ""
         if target in self.refuse:
             raise PermanentDeliveryError(self.refuse[target])
         self.sent.append(message)
+        self.ids[sent_as := f"$sent{len(self.ids) + 1}"] = message
+        return sent_as
+
+    async def edit(self, message: Outgoing) -> None:
+        target = message.room or message.user or ""
+        if target in self.refuse:
+            raise PermanentDeliveryError(self.refuse[target])
+        self.edited.append(message)  # of a message sent by this transport or an earlier one
 
     async def stop(self) -> None:
         self._stopped.set()

@@ -1,20 +1,18 @@
 """From an incoming message to the replies: the one path every command takes.
 
-recognize -> open a transaction -> claim the event -> a conversation in
-progress takes the message (bot/conversations/router.py), else find the asker and
-their role -> bind the arguments -> run the handler -> re-plan the reminders ->
-write the answer (and notices to others) as outbox rows -> commit -> hand the
-rows to the outbox worker.
-A UserError rolls the command's changes back (the refusal is still a row, worded
-by bot/commands/wording.py), so a refused command changes nothing. A transaction
-the database refuses because of another one running at the same time
-(PostgreSQL: a unique index filled first, a deadlock) is run again from the
-start; after CLASH_ATTEMPTS the person is told to send it again. Any other
-exception rolls everything back and is logged with a short reference the person
-also sees, in a row written in a fresh transaction together with the event's
-claim. A database that cannot be reached (locked past the busy timeout) is not
-the person's problem: nothing is written and the transport hands the message
-again later.
+recognize -> open a transaction -> claim the event -> a conversation in progress takes
+the message (bot/conversations/router.py), else find the asker and their role -> bind
+the arguments -> run the handler -> re-plan the reminders -> write the answer (and
+notices to others) as outbox rows -> commit -> hand them, and the rows a service put
+aside, to the outbox worker. A UserError rolls the command's changes back (the refusal
+is still a row, worded by bot/commands/wording.py), so a refused command changes
+nothing. A transaction the database refuses because of another one running at the same
+time (PostgreSQL: a unique index filled first, a deadlock) is run again from the start;
+after CLASH_ATTEMPTS the person is told to send it again. Any other exception rolls
+everything back and is logged with a short reference the person also sees, in a row
+written in a fresh transaction together with the event's claim. A database that cannot
+be reached (locked past the busy timeout) is not the person's problem: nothing is
+written and the transport hands the message again later.
 """
 
 from __future__ import annotations
@@ -236,6 +234,7 @@ class Dispatcher:
                 # A conversation's answer may be refused by a service too.
                 reply = Reply(refusal(exc, self.settings.bot.prefix, message.network))
                 changed = False
+                rows.take_aside(session)  # rolled back with the savepoint
             written = await self._write(session, message, reply, reference)
         if changed and self.after_change is not None:
             await self.after_change()
@@ -306,8 +305,9 @@ class Dispatcher:
         key = rows.reply_key(message.network, message.event_id or f"none-{secrets.token_hex(12)}")
         for fact, value in reply.remember:
             await state.put(session, ended.NETWORK, fact, value)
-        return await rows.add_all(session, self._outgoing(message, reply, key),
-                                  network=message.network, reference=reference, now=now)
+        answer = await rows.add_all(session, self._outgoing(message, reply, key),
+                                    network=message.network, reference=reference, now=now)
+        return [*answer, *rows.take_aside(session)]
 
     async def _counted(self, session: AsyncSession, message: Incoming, request: Request) -> Reply:
         """`_invoke`, counted for /metrics by command name and outcome."""

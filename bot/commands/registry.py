@@ -18,6 +18,7 @@ from bot.commands import (
     rooms,
     seat_elsewhere,
     seats,
+    status,
     team,
     workshops,
 )
@@ -31,6 +32,7 @@ COMMAND_SETS: tuple[CommandSet, ...] = (
     rooms.commands,
     seats.commands,
     team.commands,
+    status.commands,
     onboarding.commands,
     reminders.commands,
     announce.commands,

@@ -1,5 +1,6 @@
 """What the outbox worker needs of what it hands rows to: a network's name and a
-way to deliver a message, and, where it does actions too, a way to act.
+way to deliver a message, and, where it does actions or edits too, a way to act
+or to edit.
 
 Declared here, by the one that uses it, so the outbox imports no transport: a
 transport fits these protocols by its shape (as does a test's recording double).
@@ -30,4 +31,16 @@ class Actor(Protocol):
 
     async def act(self, message: Outgoing) -> None:
         """Do the message's action, or raise a DeliveryError saying whether to retry."""
+        ...
+
+
+@runtime_checkable
+class Editor(Protocol):
+    """A deliverer that edits a message it sent; for one that cannot, an edit is
+    posted as a new message."""
+
+    async def edit(self, message: Outgoing) -> None:
+        """Replace the text of the message `message.replaces` (the network's id, as
+        `deliver` returned it) with `message.text`, or raise a DeliveryError saying
+        whether to retry."""
         ...

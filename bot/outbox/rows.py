@@ -30,6 +30,10 @@ class Delivery:
     message: Outgoing
     not_before: datetime
     attempts: int = 0
+    # An edit: the id of the row whose message it replaces (bot/outbox/edits.py).
+    edit_of: int | None = None
+    # The command that wrote it waits for it (a board's edit may wait seconds: no).
+    awaited: bool = True
 
     @property
     def lane(self) -> str:
@@ -79,6 +83,7 @@ def _values(
         "attachment_name": attachment.filename if attachment else None,
         "attachment_type": attachment.content_type if attachment else None,
         "attachment_data": attachment.data if attachment else None,
+        "editable": message.editable,
         "poll": json.dumps({"question": message.poll.question,
                             "choices": list(message.poll.choices)},
                            ensure_ascii=False) if message.poll else None,
@@ -149,6 +154,23 @@ async def add_all(
     ]
 
 
+# Where rows written beside a command's answer wait for the dispatcher to hand
+# them on with it (a session's own `info`, so they leave with its transaction).
+_ASIDE = "outbox-aside"
+
+
+def put_aside(session: AsyncSession, deliveries: Iterable[Delivery]) -> None:
+    """Rows a service wrote in the session's transaction, to be handed to the worker
+    with the answer once it commits."""
+    session.info.setdefault(_ASIDE, []).extend(deliveries)
+
+
+def take_aside(session: AsyncSession) -> list[Delivery]:
+    """The rows put aside in this session (and forget them: after a rollback they are
+    gone)."""
+    return list(session.info.pop(_ASIDE, []))
+
+
 def delivery(row: OutboxMessage) -> Delivery:
     """The row as the worker hands it to a transport."""
     origin = None
@@ -172,8 +194,9 @@ def delivery(row: OutboxMessage) -> Delivery:
         poll=_poll(row.poll),
         direct=row.direct and row.room is not None,  # to `user`: direct anyway
         action=row.action,
+        editable=row.editable,
     )
-    return Delivery(row.id, row.network, message, row.not_before, row.attempts)
+    return Delivery(row.id, row.network, message, row.not_before, row.attempts, row.edit_of)
 
 
 def _poll(raw: str | None) -> Poll | None:

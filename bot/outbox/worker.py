@@ -12,6 +12,8 @@ MAX_ATTEMPTS is reached. Marks of rows sent at the same time share one
 transaction (bot/outbox/marks.py). Stopping cancels the lanes: what was not sent stays
 pending in the table for the next start, where the same dedupe key (and so the
 same Matrix transaction id) makes a resend of a half-sent message land once.
+An edit row (bot/outbox/edits.py) is read again just before it is sent, and
+marked sent only if its text is still what was sent.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import metrics
 from bot.clock import Clock
 from bot.db.engine import is_unavailable, writing
-from bot.messages import Outgoing, PermanentDeliveryError
-from bot.outbox import rows
-from bot.outbox.deliverers import Actor, Deliverer
+from bot.messages import Outgoing, PermanentDeliveryError, TransientDeliveryError
+from bot.outbox import edits, rows
+from bot.outbox.deliverers import Actor, Deliverer, Editor
 from bot.outbox.lanes import Lanes
 from bot.outbox.marks import SentMarks
 from bot.outbox.rows import Delivery
@@ -44,6 +47,8 @@ RETRY_BASE_S = 0.5
 RETRY_CAP_S = 60.0
 # Recording a send waits for a locked database at most this long between tries.
 DB_RETRY_CAP_S = 5.0
+# The least time between two edits of one message (the status board's, by default).
+EDIT_GAP_S = 3.0
 
 Sleep = Callable[[float], Awaitable[Any]]
 # Runs a callback after so many seconds; returns something with cancel().
@@ -51,7 +56,11 @@ Later = Callable[[float, Callable[[], None]], asyncio.TimerHandle]
 
 
 async def _hand_over(deliverer: Deliverer, message: Outgoing) -> str | None:
-    """Send a message, or do an action (a deliverer that cannot has nothing to do)."""
+    """Send a message, edit one, or do an action (a deliverer that cannot act has
+    nothing to do; one that cannot edit posts the new text)."""
+    if message.replaces is not None and isinstance(deliverer, Editor):
+        await deliverer.edit(message)
+        return None
     if message.action is None:
         return await deliverer.deliver(message)
     if isinstance(deliverer, Actor):
@@ -87,7 +96,9 @@ class OutboxWorker:
         later: Later | None = None,
         rand: Callable[[], float] = random.random,
         max_attempts: int = MAX_ATTEMPTS,
+        edit_gap_s: float = EDIT_GAP_S,
     ) -> None:
+        self.edit_gap_s = edit_gap_s
         self.sessions = sessions
         self.clock = clock
         self.transports = transports
@@ -144,7 +155,8 @@ class OutboxWorker:
                     self._timers[item.id] = later(early, functools.partial(self._due, item))
                 else:
                     self._lanes.put(item.lane, item)
-            futures.append(future)
+            if item.awaited:
+                futures.append(future)
         return Sent(futures)
 
     def _due(self, item: Delivery) -> None:
@@ -171,7 +183,10 @@ class OutboxWorker:
         target = item.message.room or item.message.user
         while True:
             try:
-                sent_as = await _hand_over(transport, item.message)
+                message = await self._edit_as_it_stands(item)
+                if message is None:
+                    return  # sent meanwhile, gone, or failed as nothing is left to edit
+                sent_as = await _hand_over(transport, message)
             except PermanentDeliveryError as exc:
                 log.error("message [ref %s] to %s failed for good: %s", reference, target, exc)
                 metrics.DELIVERY_FAILURES.labels(network=item.network).inc()
@@ -193,11 +208,46 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                if item.message.poll is not None:  # votes will name its message
+                if item.edit_of is not None:
+                    if await self._edit_marked(item.id, message.text):
+                        return
+                    await self._sleep(self.edit_gap_s)  # a newer text came: edit again
+                    continue
+                if item.message.poll is not None or item.message.editable:
+                    # Votes will name its message; edits will replace it.
                     await self._write(rows.mark_sent, item.id, self.clock.now(), sent_as)
                 else:
                     await self._recording(lambda: self._marks.mark(item.id), item.id)
                 return
+
+    async def _edit_as_it_stands(self, item: Delivery) -> Outgoing | None:
+        """The message to hand over: an edit with its text and target as they are in
+        the table now (a newer text may have replaced it since it was handed here);
+        None when there is nothing to send (a target that failed marks it failed).
+        Raises TransientDeliveryError while the message it edits is not sent yet."""
+        if item.edit_of is None:
+            return item.message
+        async with self.sessions() as session:
+            now = await edits.edit_now(session, item.id, item.edit_of)
+        if now is None or not now.pending:
+            return None
+        if now.orphaned:
+            await self._write(rows.mark_failed, item.id, "the message it edits was never sent")
+            return None
+        if now.replaces is None:
+            raise TransientDeliveryError("the message it edits is not sent yet")
+        return replace(item.message, text=now.text, replaces=now.replaces)
+
+    async def _edit_marked(self, row_id: int, text: str) -> bool:
+        marked = False
+
+        async def mark() -> None:
+            nonlocal marked
+            async with writing(self.sessions) as session:
+                marked = await edits.mark_edit_sent(session, row_id, self.clock.now(), text)
+
+        await self._recording(mark, row_id)
+        return marked
 
     async def _write(
         self, change: Callable[..., Awaitable[None]], row_id: int, *args: Any

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.messages import (
+    BOARD_ROOM,
     FORGET_DIRECT,
     POLL_ROOM,
     Attachment,
@@ -32,6 +33,7 @@ from bot.messages import (
 )
 
 __all__ = [
+    "BOARD_ROOM",
     "FORGET_DIRECT",
     "POLL_ROOM",
     "Attachment",

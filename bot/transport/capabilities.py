@@ -3,13 +3,19 @@
 The `Transport` protocol (bot/transport/base.py) holds what every network does.
 A transport that can do more implements one of these; the rest of the bot asks
 with `isinstance`, never by an attribute's name. Doing an `Outgoing.action` is
-the outbox's `Actor` (bot/outbox/deliverers.py), declared where it is used.
+the outbox's `Actor`, and editing a message sent before (`Outgoing.replaces`) its
+`Editor` (bot/outbox/deliverers.py), declared where they are used and named here
+too, so a transport says here what it can do.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+from bot.outbox.deliverers import Actor, Editor
+
+__all__ = ["Actor", "DecidesOrganizers", "Editor", "PowerLevels", "SyncHealth"]
 
 
 @runtime_checkable

@@ -40,7 +40,14 @@ from zoneinfo import ZoneInfo
 
 from bot import networks
 from bot.config import parse_duration
-from bot.transport.base import DatabaseUnavailable, Due, Handler, Incoming, Outgoing
+from bot.transport.base import (
+    BOARD_ROOM,
+    DatabaseUnavailable,
+    Due,
+    Handler,
+    Incoming,
+    Outgoing,
+)
 from bot.transport.render import plain_text
 from bot.values import UserId
 
@@ -82,6 +89,7 @@ class ConsoleTransport:
         # Set by the console command when the clock is simulated: moves it forward,
         # delivers what falls due; returns a line to show (the new time).
         self.on_wait: Callable[[timedelta], Awaitable[str]] | None = None
+        self._posted = 0  # ids of the messages later edited (the status board's)
 
     async def run(self, handler: Handler) -> None:
         lines: asyncio.Queue[str | None] = asyncio.Queue()
@@ -200,7 +208,11 @@ class ConsoleTransport:
             return
         self._print(await self.on_wait(by))
 
-    async def deliver(self, message: Outgoing) -> None:
+    async def edit(self, message: Outgoing) -> None:
+        """An edit of a message printed before: printed again, whole, saying which."""
+        self._print(f"[edit of {message.replaces}]\n" + _indent(plain_text(message.text)))
+
+    async def deliver(self, message: Outgoing) -> str | None:
         text = plain_text(message.text)
         if message.attachment is not None:
             first = self._files_dir is None
@@ -213,11 +225,18 @@ class ConsoleTransport:
             if first and not self.keep_files:
                 text += "\n(this folder is removed when the console ends; "\
                         "start it with --keep-files to keep it)"
+        posted = None
+        if message.editable:  # its edits name it
+            self._posted += 1
+            posted = f"console:{self._posted}"
         if message.user is not None and message.user != self.user:
             self._print(f"[direct message to {message.user}{_due(message.due)}]\n"
                         + _indent(text))
+        elif message.room == BOARD_ROOM:
+            self._print(f"[to the status board, {posted}]\n" + _indent(text))
         else:
             self._print(_indent(text))
+        return posted
 
     @property
     def files_dir(self) -> Path:

@@ -91,7 +91,8 @@ class MatrixTransport:
         self.rooms = MatrixRooms(
             self.session, (*settings.allow_invites_from, *trusted_inviters)
         )
-        self.sender = MatrixSender(self.session, self.rooms, settings.poll_room)
+        self.sender = MatrixSender(self.session, self.rooms, settings.poll_room,
+                                   settings.status_room)
         self.sync = MatrixSync(self.session, self.rooms, self.supervisor, clock, on_vote)
         self.ready = self.sync.ready  # set once the first sync has been processed
 
@@ -121,6 +122,11 @@ class MatrixTransport:
         """Send one message once logged in (see `matrix_send`); its last event id."""
         await self._until_ready(message.user is not None)
         return await self.sender.deliver(message)
+
+    async def edit(self, message: Outgoing) -> None:
+        """Edit a message sent before (the status board's; see `matrix_send`)."""
+        await self._until_ready(False)
+        await self.sender.edit(message)
 
     async def act(self, message: Outgoing) -> None:
         """An outbox action: FORGET_DIRECT leaves and forgets the person's direct chats."""

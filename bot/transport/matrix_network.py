@@ -47,6 +47,9 @@ class MatrixSettings:
     poll_room: str | None = field(
         default=None, metadata={"each": "room id", "doc": "room for the daily poll"}
     )
+    status_room: str | None = field(
+        default=None, metadata={"each": "room id", "doc": "room for the status board"}
+    )
 
 
 def _transport(wiring: networks.Wiring) -> Transport:
@@ -76,5 +79,6 @@ NETWORK = networks.register(networks.Network(
             networks.Needed(("password", "access_token"))),
     login="a Matrix homeserver, user_id and password",
     polls=lambda section: bool(section.poll_room),
+    board=lambda section: bool(section.status_room),
     transport=_transport,
 ))

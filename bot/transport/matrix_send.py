@@ -7,7 +7,9 @@ by the session's pacers. Transaction ids come from the message's key (the
 outbox row's dedupe key), so a retried send, also after a restart, lands once.
 Text goes out as an `m.notice` with a Markdown `body` and HTML
 `formatted_body`; a file is uploaded and sent after its text. A poll is one
-`m.poll.start` event in the configured `poll_room` (see `matrix_polls`).
+`m.poll.start` event in the configured `poll_room` (see `matrix_polls`). The
+status board goes to the configured `status_room`, and its edits are
+`m.replace` events carrying the whole new content in `m.new_content`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from nio import RoomSendResponse, UploadResponse
 
 from bot.transport.base import (
+    BOARD_ROOM,
     POLL_ROOM,
     Attachment,
     Outgoing,
@@ -41,9 +44,11 @@ PERMANENT_SEND_ERRORS = frozenset(
 
 class MatrixSender:
     def __init__(
-        self, session: MatrixSession, rooms: MatrixRooms, poll_room: str | None = None
+        self, session: MatrixSession, rooms: MatrixRooms, poll_room: str | None = None,
+        status_room: str | None = None,
     ) -> None:
         self.poll_room = poll_room
+        self.status_room = status_room
         self.session = session
         self.client = session.client
         self.rooms = rooms
@@ -62,6 +67,8 @@ class MatrixSender:
         key = message.key or "once-" + secrets.token_hex(8)  # no key: not idempotent
         if message.poll is not None:
             return await self._poll(message, key)
+        if room_id == BOARD_ROOM:
+            room_id = self._board_room()
         if room_id is None:
             room_id = await self.rooms.direct_room_for(target)
         reply_to, thread_root = None, None
@@ -84,6 +91,31 @@ class MatrixSender:
                                  f"{message.attachment.filename}:{digest}")
             sent = await self.send_event(room_id, content, txn)
         return sent
+
+    async def edit(self, message: Outgoing) -> None:
+        """Replace the text of a message sent before (`message.replaces`): an
+        `m.replace` event whose `m.new_content` is the whole new notice; its own body,
+        the fallback for clients without edits, starts with `* `. The transaction id
+        covers the text, so a retry lands once and a newer text is a new edit."""
+        assert message.replaces is not None
+        room_id = self._board_room() if message.room == BOARD_ROOM else message.room
+        if room_id is None:
+            raise PermanentDeliveryError("an edit needs the room of the message it edits")
+        new = notice_content(message.text)
+        new.pop("m.mentions", None)  # an edit pings nobody
+        content = {
+            **new, "body": "* " + new["body"], "formatted_body": "* " + new["formatted_body"],
+            "m.new_content": new,
+            "m.relates_to": {"rel_type": "m.replace", "event_id": message.replaces},
+        }
+        key = message.key or "once-" + secrets.token_hex(8)
+        await self.send_event(room_id, content,
+                              transaction_id(key, message.replaces, room_id, 2, message.text))
+
+    def _board_room(self) -> str:
+        if not self.status_room:
+            raise PermanentDeliveryError("no matrix.status_room is configured for the board")
+        return self.status_room
 
     async def _poll(self, message: Outgoing, key: str) -> str:
         assert message.poll is not None

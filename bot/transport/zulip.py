@@ -125,6 +125,15 @@ class ZulipTransport:
                 raise TransientDeliveryError("the Zulip transport is stopping") from None
         return await self.sender.deliver(message)
 
+    async def edit(self, message: Outgoing) -> None:
+        """Edit a message sent before (the status board's; see `zulip_send`)."""
+        if not (self.connected.is_set() and self.receiver.registered.is_set()):
+            try:
+                await self.supervisor.until_stopped(self._usable())
+            except Stopped:
+                raise TransientDeliveryError("the Zulip transport is stopping") from None
+        await self.sender.edit(message)
+
     async def _usable(self) -> None:
         await self.connected.wait()
         await self.receiver.registered.wait()

@@ -46,6 +46,10 @@ class ZulipSettings:
         default=None, metadata={"doc": "channel for the daily poll; none: no poll"}
     )
     poll_topic: str = "feedback"
+    status_channel: str | None = field(
+        default=None, metadata={"doc": "channel for the status board; none: no board"}
+    )
+    status_topic: str = "status board"
 
 
 def _organizers(section: ZulipSettings) -> tuple[str, ...]:
@@ -73,5 +77,6 @@ NETWORK = networks.register(networks.Network(
     login="a Zulip site, email and api_key",
     organizers=_organizers,
     polls=lambda section: bool(section.poll_channel),
+    board=lambda section: bool(section.status_channel),
     transport=_transport,
 ))

@@ -35,6 +35,7 @@ from typing import Any
 
 from bot.db.state import StateStore
 from bot.transport.base import (
+    BOARD_ROOM,
     FORGET_DIRECT,
     POLL_ROOM,
     Attachment,
@@ -129,12 +130,31 @@ class ZulipSender:
             sent = await self._send_once(conversation, part, key, lane)
         return sent
 
+    async def edit(self, message: Outgoing) -> None:
+        """Replace a message's content (`PATCH /messages/{id}`, the documented edit;
+        the bot edits only its own messages). Longer than the server takes: cut, and
+        said so at the end."""
+        assert message.replaces is not None
+        if not message.replaces.isdigit():
+            raise PermanentDeliveryError(f"{message.replaces!r} is not a Zulip message id")
+        text = render(message.text, self.directory.names())
+        longest = self.longest()
+        if len(text) > longest:
+            text = text[:longest - 2].rstrip() + " …"
+        await self._request("PATCH", f"messages/{message.replaces}", {"content": text},
+                            send=True, what=f"editing message {message.replaces}")
+
     def _target(self, message: Outgoing) -> Conversation:
         if message.user is not None:
             number = user_number(message.user)
             if number is None:
                 raise PermanentDeliveryError(f"{message.user} is not a Zulip user id")
             return Direct((number,))
+        if message.room == BOARD_ROOM:
+            if not self.settings.status_channel:
+                raise PermanentDeliveryError("no zulip.status_channel is configured for the "
+                                             "board")
+            return StreamTopic(self.settings.status_channel, self.settings.status_topic)
         if message.room == POLL_ROOM:
             if not self.settings.poll_channel:
                 raise PermanentDeliveryError("no zulip.poll_channel is configured for polls")

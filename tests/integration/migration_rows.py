@@ -232,6 +232,32 @@ ROWS: dict[str, Rows] = {
              "reported_by": None, "via": "conversation", "reported_at": _T},
         ],
     },
+    # A room's status on day 1, its board, the board's post (its id kept) and a
+    # pending edit of it.
+    "0017": {
+        "room_day_status": [
+            {"id": 1, "room_id": 1, "workshop_id": 1, "day": 1, "state": "need-help",
+             "note": "R1 needs “help”", "changed_at": _T},
+        ],
+        "status_board": [
+            {"id": 1, "workshop_id": 1, "day": 1, "network": "matrix",
+             "post_key": "status-board:matrix:w1:day1", "created_at": _T},
+        ],
+        "outbox_message": [
+            {"id": oid, "dedupe_key": key, "network": "matrix", "room": "status-board",
+             "person": None, "direct": False, "action": None, "text": "board",
+             "reply_to_event": None, "reply_to_room": None, "thread_root": None,
+             "mentions": None, "attachment_name": None, "attachment_type": None,
+             "attachment_data": None, "poll": None, "not_before": _T, "status": status,
+             "attempts": 0, "reference": "board", "error": None, "created_at": _T,
+             "sent_at": _T if status == "sent" else None, "network_message_id": sent_as,
+             "editable": oid == 80, "edit_of": None if oid == 80 else 80}
+            for oid, key, status, sent_as in (
+                (80, "status-board:matrix:w1:day1", "sent", "$board1"),
+                (81, "status-board:matrix:w1:day1:edit:1", "pending", None),
+            )
+        ],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):

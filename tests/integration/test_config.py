@@ -273,13 +273,14 @@ def test_every_key_taking_a_room_id_accepts_a_version_12_id(
         for key in dataclasses.fields(network.section) if network.section else ():
             if key.metadata.get("each") == "room id":
                 tables.setdefault(network.name, {})[key.name] = V12_ROOM
-    assert {"bot": ["organizers_room"], "matrix": ["poll_room"]}.items() <= {
+    assert {"bot": ["organizers_room"], "matrix": ["poll_room", "status_room"]}.items() <= {
         name: list(keys) for name, keys in tables.items()}.items()
     body = "".join(f"[{name}]\n" + "".join(f'{k} = "{v}"\n' for k, v in keys.items())
                    for name, keys in tables.items())
     settings = config.load(write(tmp_path, body), environ={})
     assert settings.bot.organizers_room == V12_ROOM
     assert settings.networks["matrix"].poll_room == V12_ROOM
+    assert settings.networks["matrix"].status_room == V12_ROOM
     assert main(["check-config", "-c", str(tmp_path / "c.toml")]) == 1  # no login: run needs it
     assert "not accepted" not in capsys.readouterr().err
     for wrong in ("!", "!has space", "#alias:uni.no", "!ends-with:", "!:uni.no"):

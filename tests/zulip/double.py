@@ -5,7 +5,7 @@ official `zulip` client (synchronous, `requests`) can drive it from a test
 while the bot talks to it over HTTP. Endpoints: `server_settings`,
 `register`, `events` (long-poll with heartbeats, `BAD_EVENT_QUEUE_ID` for a
 queue that is gone), `messages` (send to a channel + topic or direct; history
-with anchor, `num_before`/`num_after` and narrow), `user_uploads`, `users`,
+with anchor, `num_before`/`num_after` and narrow; PATCH edits), `user_uploads`, `users`,
 `users/me`, `users/me/subscriptions`. Authentication is HTTP basic with
 email:api_key; errors have Zulip's JSON shape.
 
@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from aiohttp import BasicAuth, web
 
+from tests.zulip.edits import edits_of
 from tests.zulip.faults import Call, RateLimit, bad_gateway, proxy_limited
 from tests.zulip.mentions import notifying_mentions
 from tests.zulip.realm import (
@@ -87,6 +88,7 @@ class ZulipDouble:
             web.delete("/api/v1/events", self._delete_queue),
             web.post("/api/v1/messages", self._send),
             web.get("/api/v1/messages", self._messages),
+            web.patch("/api/v1/messages/{message_id:\\d+}", edits_of(self)),
             web.post("/api/v1/submessage", self._submessage),
             web.post("/api/v1/user_uploads", self._upload),
             web.get("/user_uploads/{path:.+}", self._download),

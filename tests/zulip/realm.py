@@ -96,6 +96,7 @@ class Message:
     topic: str = ""
     recipients: tuple[User, ...] = ()  # a direct message: everyone in it, sender included
     submessages: list[dict[str, Any]] = field(default_factory=list)  # widgets (polls)
+    earlier: list[str] = field(default_factory=list)  # its contents before each edit
 
     def visible_to(self, user_id: int) -> bool:
         if self.stream is not None:
@@ -231,6 +232,32 @@ class Realm:
                 payload = message.as_json(queue.user_id, apply_markdown=queue.apply_markdown)
                 queue.add({"type": "message", "message": payload,
                            "flags": payload["flags"]})
+        return message
+
+    def edit(self, editor: User, message_id: int, content: str | None) -> Message:
+        """`PATCH /messages/{id}` with `content`: only the sender edits a message's
+        content; everyone who may see it gets an `update_message` event."""
+        message = next((m for m in self.messages if m.id == message_id), None)
+        if message is None or (not message.visible_to(editor.user_id) and (
+                message.sender.user_id != editor.user_id)):
+            raise ApiError("Invalid message(s)")
+        if content is None:
+            raise ApiError("Nothing to change")
+        if message.sender.user_id != editor.user_id:
+            raise ApiError("You don't have permission to edit this message")
+        if len(content) > self.max_message_length:
+            content = content[: self.max_message_length - 20] + "\n[message truncated]"
+        original = message.content
+        message.earlier.append(original)
+        message.content = content
+        for queue in self.queues.values():
+            if queue.wants("update_message") and message.visible_to(queue.user_id):
+                queue.add({"type": "update_message", "user_id": editor.user_id,
+                           "message_id": message.id, "message_ids": [message.id],
+                           "edit_timestamp": int(time.time()), "rendering_only": False,
+                           "content": content, "orig_content": original,
+                           "rendered_content": f"<p>{html.escape(content)}</p>",
+                           "flags": message.flags(queue.user_id)})
         return message
 
     def _submessage(self, message: Message, sender: User, content: str) -> dict[str, Any]:

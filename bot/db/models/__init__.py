@@ -24,15 +24,16 @@ from bot.db.models.rooms import (
     SeatHistory,
     SeatKind,
 )
+from bot.db.models.status import ExerciseState, RoomDayStatus, StatusBoard
 from bot.db.models.workshops import Workshop, WorkshopDay, WorkshopState
 
 __all__ = [
     "IDENTITY", "NAMING_CONVENTION", "Attendance", "Audience", "Base", "Conversation",
-    "DeliveryStatus",
-    "FeedbackItem", "FeedbackPoll",
+    "DeliveryStatus", "ExerciseState", "FeedbackItem", "FeedbackPoll",
     "FeedbackResponse", "HandledEvent", "LocalRoom", "MemberRole", "Membership",
     "OnboardingSession", "OnboardingSignup", "OutboxMessage", "Person", "PollVote",
-    "Reminder", "ReminderStatus", "RoomMode", "RoomStatus", "SeatHistory", "SeatKind",
+    "Reminder", "ReminderStatus", "RoomDayStatus", "RoomMode", "RoomStatus", "SeatHistory",
+    "SeatKind", "StatusBoard",
     "TransportState", "Workshop",
     "WorkshopDay", "WorkshopState", "only_where", "stored_enum",
 ]

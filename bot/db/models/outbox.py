@@ -67,6 +67,11 @@ class OutboxMessage(Base):
     # later (votes name their poll's message; polls find their row by it).
     network_message_id: Mapped[str | None] = mapped_column(String(255), index=True,
                                                            info=IDENTITY)
+    # Its network id is kept once sent (`network_message_id`): later rows edit it.
+    editable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An edit: the id of the row whose message it replaces (sent before it, in the
+    # same lane); its text is the whole new text.
+    edit_of: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class HandledEvent(Base):
