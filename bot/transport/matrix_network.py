@@ -47,6 +47,9 @@ class MatrixSettings:
     poll_room: str | None = field(
         default=None, metadata={"each": "room id", "doc": "room for the daily poll"}
     )
+    # The Space every workshop's chats go in ([chats]); unset: one per workshop, made
+    # by the bot.
+    chats_space: str | None = field(default=None, metadata={"each": "room id"})
 
 
 def _transport(wiring: networks.Wiring) -> Transport:

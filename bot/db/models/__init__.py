@@ -3,6 +3,7 @@ a migration. Every model is imported from here (`from bot.db.models import Perso
 which also puts every table on `Base.metadata` (Alembic compares against it)."""
 
 from bot.db.models.base import IDENTITY, NAMING_CONVENTION, Base, only_where, stored_enum
+from bot.db.models.chats import ChatMember, ChatState, RoomChat, WorkshopChats
 from bot.db.models.feedback import (
     Conversation,
     FeedbackItem,
@@ -26,11 +27,12 @@ from bot.db.models.rooms import (
 from bot.db.models.workshops import Workshop, WorkshopDay, WorkshopState
 
 __all__ = [
-    "IDENTITY", "NAMING_CONVENTION", "Audience", "Base", "Conversation", "DeliveryStatus",
+    "IDENTITY", "NAMING_CONVENTION", "Audience", "Base", "ChatMember", "ChatState",
+    "Conversation", "DeliveryStatus",
     "FeedbackItem", "FeedbackPoll",
     "FeedbackResponse", "HandledEvent", "LocalRoom", "MemberRole", "Membership",
     "OnboardingSession", "OnboardingSignup", "OutboxMessage", "Person", "PollVote",
-    "Reminder", "ReminderStatus", "RoomMode", "RoomStatus", "SeatHistory", "SeatKind",
+    "Reminder", "ReminderStatus", "RoomChat", "RoomMode", "RoomStatus", "SeatHistory", "SeatKind",
     "TransportState", "Workshop",
-    "WorkshopDay", "WorkshopState", "only_where", "stored_enum",
+    "WorkshopChats", "WorkshopDay", "WorkshopState", "only_where", "stored_enum",
 ]
