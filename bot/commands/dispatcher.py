@@ -47,7 +47,7 @@ from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
 from bot.scheduling.touched import watch
-from bot.services import roles
+from bot.services import chats, roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
 from bot.values import whole_characters
@@ -223,11 +223,12 @@ class Dispatcher:
                     reply, ran = await router.step(
                         session, self.settings, self.clock, message, self.kinds,
                         self.registry, lambda: self._counted(session, message, request))
-                    # Reminders follow the facts they are planned from, in the
-                    # same transaction (bot/scheduling/reminders.py): those of the
-                    # people, rooms and workshops the command touched. A form's
-                    # answers change none of them; a confirmed seat does.
+                    # Reminders and the rooms' chats follow the facts they come from,
+                    # in the same transaction (bot/scheduling/reminders.py,
+                    # bot/services/chats.py): of the people, rooms and workshops the
+                    # command touched. A form's answers change none; a seat does.
                     await session.flush()
+                    acted = await chats.follow(session, self.settings, self.clock, touched.copy())
                     changed = (not ran or matched is not None) and (
                         await reminders.replan(session, self.settings, self.clock.now(),
                                                touched.copy())
@@ -235,8 +236,8 @@ class Dispatcher:
             except UserError as exc:
                 # A conversation's answer may be refused by a service too.
                 reply = Reply(refusal(exc, self.settings.bot.prefix, message.network))
-                changed = False
-            written = await self._write(session, message, reply, reference)
+                changed, acted = False, []
+            written = await self._write(session, message, reply, reference) + acted
         if changed and self.after_change is not None:
             await self.after_change()
         return written

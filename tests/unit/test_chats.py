@@ -1,0 +1,139 @@
+"""A chat room per local room: the outbox actions written as people come and go."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import select
+
+from bot.config_sections import ChatSettings
+from bot.db.models import ChatMember, DeliveryStatus, OutboxMessage, RoomChat
+from bot.messages import CHAT_ACTIONS, ChatOrder
+from tests.chat import ORGANIZER, Chat
+
+HOST = "@host:uni.no"
+LEAD = "@lead:uni.no"
+ANA, BO = "@ana:uni.no", "@bo:uni.no"
+WORKSHOP = ("!workshop add 2026-spring title=“Spring tools” tz=Asia/Kolkata "
+            "days=2026-03-17,2026-03-18 time=10:00-15:00")
+ROOM = ('!room add name="Oslo classroom" org="University of Oslo" mode=in-person city=Oslo '
+        'country=NO lang=no capacity=1 days=1-2 public=yes who="UiO staff and students"')
+
+
+async def actions(chat: Chat) -> list[tuple[str, str, str, ChatOrder]]:
+    """(action, target, whom, order) of every chat action written, in order."""
+    async with chat.app.sessions() as session:
+        found = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.action.in_(CHAT_ACTIONS))
+            .order_by(OutboxMessage.id))
+        return [(row.action or "", row.room or "", row.mentions or "", ChatOrder.read(row.text))
+                for row in found]
+
+
+async def members(chat: Chat) -> set[tuple[int, int]]:
+    async with chat.app.sessions() as session:
+        return {(m.person_id, m.power) for m in await session.scalars(select(ChatMember))}
+
+
+@pytest.fixture
+async def chats_on(chat: Chat) -> Chat:
+    await chat.say(ORGANIZER, WORKSHOP)
+    answer = await chat.say(ORGANIZER, "!workshop edit 2026-spring chats=yes")
+    assert "Each room not withdrawn gets a chat room" in answer.reply
+    return chat
+
+
+async def test_chats_are_off_by_default_and_a_room_gets_none(chat: Chat) -> None:
+    await chat.say(ORGANIZER, WORKSHOP)
+    await chat.say(HOST, ROOM)
+    await chat.say(ANA, "!join R1")
+    assert await actions(chat) == []
+
+
+async def test_a_room_gets_its_chat_created_before_its_hosts_invite(chats_on: Chat) -> None:
+    answer = await chats_on.say(HOST, ROOM)
+    done = await actions(chats_on)
+    assert [(a, t, w) for a, t, w, _ in done] == [
+        ("chat-create", "chat:1", ""), ("chat-invite", "chat:1", HOST)]
+    created, invited = done[0][3], done[1][3]
+    assert created.key == "2026-spring-r1" and created.name == "R1 Oslo classroom"
+    assert created.space == "2026-spring" and created.space_name == "Spring tools"
+    assert "University of Oslo, Oslo" in created.topic
+    assert invited.power == 50
+    # Written with the command's answer and handed to the worker with it: done
+    # (a transport that cannot act has nothing to do) by the time the answer is out.
+    assert "Registered R1" in answer.reply
+    async with chats_on.app.sessions() as session:
+        assert set(await session.scalars(select(OutboxMessage.status).where(
+            OutboxMessage.action.in_(CHAT_ACTIONS)))) == {DeliveryStatus.SENT}
+
+
+async def test_a_seat_brings_an_invite_and_a_word_the_waitlist_none(chats_on: Chat) -> None:
+    await chats_on.say(HOST, ROOM)
+    joined = await chats_on.say(ANA, "!join R1")
+    assert "I invited you to its chat, “R1 Oslo classroom”" in joined.notices[ANA][-1]
+    waiting = await chats_on.say(BO, "!join R1")  # capacity 1: the waitlist
+    assert not any(m.action for m in waiting.messages)
+    assert [(a, w) for a, _, w, _ in await actions(chats_on)][2:] == [("chat-invite", ANA)]
+
+
+async def test_a_learner_who_leaves_is_removed_and_the_next_moves_in(chats_on: Chat) -> None:
+    await chats_on.say(HOST, ROOM)
+    await chats_on.say(ANA, "!join R1")
+    await chats_on.say(BO, "!join R1")
+    moved = await chats_on.say(ANA, "!leave")
+    assert [(a, w) for a, _, w, _ in await actions(chats_on)][3:] == [
+        ("chat-invite", BO), ("chat-remove", ANA)]
+    assert any("I invited you to its chat" in text for text in moved.notices[BO])
+
+
+async def test_on_leave_keep_leaves_the_learner_in_the_chat(chats_on: Chat) -> None:
+    chats_on.app.settings = dataclasses.replace(
+        chats_on.app.settings, chats=ChatSettings(on_leave="keep"))
+    chats_on.app.dispatcher.settings = chats_on.app.settings
+    await chats_on.say(HOST, ROOM)
+    await chats_on.say(ANA, "!join R1")
+    await chats_on.say(ANA, "!leave")
+    assert "chat-remove" not in [a for a, _, _, _ in await actions(chats_on)]
+
+
+async def test_a_new_lead_is_raised_to_50(chats_on: Chat) -> None:
+    await chats_on.say(HOST, ROOM)
+    await chats_on.say(ANA, "!join R1")
+    await chats_on.say(HOST, f"!room lead add R1 {LEAD}")
+    last = (await actions(chats_on))[-1]
+    assert (last[0], last[2], last[3].power) == ("chat-invite", LEAD, 50)
+    await chats_on.say(HOST, f"!room lead add R1 {ANA}")  # the learner, raised
+    last = (await actions(chats_on))[-1]
+    assert (last[0], last[2], last[3].power) == ("chat-invite", ANA, 50)
+
+
+async def test_turning_chats_on_later_makes_the_chats_of_every_room(chat: Chat) -> None:
+    await chat.say(ORGANIZER, WORKSHOP)
+    await chat.say(HOST, ROOM)
+    await chat.say(HOST, ROOM.replace("Oslo classroom", "Oslo annex"))
+    await chat.say(ANA, "!join R1")
+    await chat.say(ORGANIZER, "!workshop edit 2026-spring chats=yes")
+    done = [(a, t, w) for a, t, w, _ in await actions(chat)]
+    assert done.count(("chat-create", "chat:1", "")) == 1
+    assert ("chat-invite", "chat:1", ANA) in done and ("chat-create", "chat:2", "") in done
+    again = await chat.say(ORGANIZER, "!workshop edit 2026-spring chats=yes")
+    assert "Nothing changed" in again.reply
+    assert len(await actions(chat)) == len(done)
+
+
+async def test_chats_off_creates_no_more(chats_on: Chat) -> None:
+    await chats_on.say(HOST, ROOM)
+    assert "No more chat rooms" in (
+        await chats_on.say(ORGANIZER, "!workshop edit 2026-spring chats=no")).reply
+    await chats_on.say(HOST, ROOM.replace("Oslo classroom", "R10 annex"))
+    async with chats_on.app.sessions() as session:
+        assert [c.room_id for c in await session.scalars(select(RoomChat))] == [1]
+
+
+async def test_bad_chats_value_is_refused_with_the_usage(chats_on: Chat) -> None:
+    answer = await chats_on.say(ORGANIZER, "!workshop edit 2026-spring chats=maybe")
+    assert "Usage:" in answer.reply
+    await chats_on.say(HOST, ROOM)
+    assert [power for _, power in await members(chats_on)] == [50]  # chats still on
