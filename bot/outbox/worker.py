@@ -55,7 +55,7 @@ async def _hand_over(deliverer: Deliverer, message: Outgoing) -> str | None:
     if message.action is None:
         return await deliverer.deliver(message)
     if isinstance(deliverer, Actor):
-        await deliverer.act(message)
+        return await deliverer.act(message)
     return None
 
 
@@ -193,7 +193,8 @@ class OutboxWorker:
                 await self._write(rows.note_attempt, item.id, attempts, problem)
                 await self._sleep(delay)
             else:
-                if item.message.poll is not None:  # votes will name its message
+                # Votes will name a poll's message; a created chat room is recorded.
+                if item.message.poll is not None or (item.message.action and sent_as):
                     await self._write(rows.mark_sent, item.id, self.clock.now(), sent_as)
                 else:
                     await self._recording(lambda: self._marks.mark(item.id), item.id)

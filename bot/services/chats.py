@@ -35,6 +35,7 @@ from bot.db.models import (
     LocalRoom,
     MemberRole,
     Membership,
+    OutboxMessage,
     Person,
     RoomChat,
     RoomStatus,
@@ -95,6 +96,34 @@ def order(chat: RoomChat, space_id: str | None, power: int = 0) -> ChatOrder:
     )
 
 
+def create_key(chat: RoomChat) -> str:
+    """The dedupe key of a chat's creation: its row keeps what the network named back."""
+    return f"chat:{chat.id}:create"
+
+
+async def settle(session: AsyncSession) -> int:
+    """Record on the chats still wanted the room (and Space) ids their networks named
+    back when they were created (kept on the creation's outbox row); how many."""
+    wanted = {create_key(chat): chat for chat in await session.scalars(
+        select(RoomChat).where(RoomChat.state == ChatState.WANTED))}
+    if not wanted:
+        return 0
+    named = await session.execute(
+        select(OutboxMessage.dedupe_key, OutboxMessage.network_message_id).where(
+            OutboxMessage.dedupe_key.in_(wanted), OutboxMessage.network_message_id.is_not(None)))
+    settled = 0
+    for key, ids in named:
+        chat = wanted[key]
+        room_id, _, space_id = str(ids).partition("\n")
+        chat.network_room, chat.state = room_id, ChatState.CREATED
+        own = await session.get(WorkshopChats, chat.room.workshop_id)
+        if own is not None and space_id and own.network_space is None:
+            own.network_space = space_id
+        settled += 1
+    await session.flush()
+    return settled
+
+
 @dataclass
 class _Plan:
     """The outbox rows one call writes, per network."""
@@ -107,7 +136,8 @@ class _Plan:
             *, step: str) -> None:
         # Unique per step (a learner may leave and come back): the dedupe key guards
         # a resend, and the event's claim guards the command against running twice.
-        key = f"chat:{chat.id}:{step}:{secrets.token_hex(6)}"
+        key = create_key(chat) if kind == CHAT_CREATE else (
+            f"chat:{chat.id}:{step}:{secrets.token_hex(6)}")
         mentions = (person,) if person else ()
         self.by_network[chat.network].append((key, Outgoing(
             text=what.text(), room=chat.target, mentions=mentions, action=kind)))
@@ -150,6 +180,7 @@ async def follow_rooms(
     wanted = await _rooms_with_chats(session, settings, room_ids, workshop_ids, everything)
     if not wanted:
         return []
+    await settle(session)
     plan = _Plan(now)
     chats = await _chats_of(session, wanted, now, plan)
     await _members(session, settings, chats, plan)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 
 import pytest
 from sqlalchemy import select
 
 from bot.config_sections import ChatSettings
-from bot.db.models import ChatMember, DeliveryStatus, OutboxMessage, RoomChat
-from bot.messages import CHAT_ACTIONS, ChatOrder
-from tests.chat import ORGANIZER, Chat
+from bot.db.models import (
+    ChatMember,
+    ChatState,
+    DeliveryStatus,
+    OutboxMessage,
+    RoomChat,
+    WorkshopChats,
+)
+from bot.messages import CHAT_ACTIONS, CHAT_CREATE, ChatOrder, Incoming, Outgoing
+from bot.outbox.worker import OutboxWorker
+from tests.chat import ORGANIZER, START, Chat
+from tests.chat import ROOM as CHAT_ROOM
 
 HOST = "@host:uni.no"
 LEAD = "@lead:uni.no"
@@ -137,3 +147,43 @@ async def test_bad_chats_value_is_refused_with_the_usage(chats_on: Chat) -> None
     assert "Usage:" in answer.reply
     await chats_on.say(HOST, ROOM)
     assert [power for _, power in await members(chats_on)] == [50]  # chats still on
+
+
+class Maker:
+    """Acts like a network that makes rooms: names each chat it creates back."""
+
+    network = "test"
+
+    def __init__(self) -> None:
+        self.acted: list[tuple[str, str]] = []
+
+    async def deliver(self, message: Outgoing) -> None:
+        return None
+
+    async def act(self, message: Outgoing) -> str | None:
+        self.acted.append((message.action or "", message.room or ""))
+        return "!made:uni.no\n!space:uni.no" if message.action == CHAT_CREATE else None
+
+
+async def test_the_room_the_network_made_is_recorded_on_the_chat(chats_on: Chat) -> None:
+    maker = Maker()
+    worker = OutboxWorker(chats_on.app.sessions, chats_on.clock, {"test": maker})
+    await chats_on.app.worker.stop()  # this worker, acting, takes the rows instead
+    deliveries = (await chats_on.app.dispatcher.handle(incoming(HOST, ROOM)))
+    await worker.start()
+    await worker.hand(deliveries).wait()
+    assert maker.acted[:2] == [(CHAT_CREATE, "chat:1"), ("chat-invite", "chat:1")]
+    # The next command touching the room settles what the network named back.
+    await worker.hand(await chats_on.app.dispatcher.handle(incoming(ANA, "!join R1"))).wait()
+    await worker.stop()
+    async with chats_on.app.sessions() as session:
+        chat = await session.get(RoomChat, 1)
+        own = await session.get(WorkshopChats, 1)
+        assert chat is not None and own is not None
+        assert (chat.network_room, chat.state, own.network_space) == (
+            "!made:uni.no", ChatState.CREATED, "!space:uni.no")
+
+
+def incoming(sender: str, body: str) -> Incoming:
+    return Incoming(network="test", sender=sender, room=CHAT_ROOM, body=body, is_direct=False,
+                    event_id=f"$e-{secrets.token_hex(4)}", sent_at=START)
