@@ -21,7 +21,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -43,7 +43,14 @@ from bot.db.models import (
     WorkshopChats,
     WorkshopState,
 )
-from bot.messages import CHAT_CREATE, CHAT_INVITE, CHAT_REMOVE, ChatOrder, Outgoing
+from bot.messages import (
+    CHAT_ARCHIVE,
+    CHAT_CREATE,
+    CHAT_INVITE,
+    CHAT_REMOVE,
+    ChatOrder,
+    Outgoing,
+)
 from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.text import clip, escape
@@ -142,6 +149,13 @@ class _Plan:
         self.by_network[chat.network].append((key, Outgoing(
             text=what.text(), room=chat.target, mentions=mentions, action=kind)))
 
+    async def write(self, session: AsyncSession) -> list[Delivery]:
+        written: list[Delivery] = []
+        for network, messages in self.by_network.items():
+            written += await rows.add_all(session, messages, network=network,
+                                          reference=secrets.token_hex(3), now=self.now)
+        return written
+
     def tell(self, chat: RoomChat, person: Person) -> None:
         room = chat.room
         self.by_network[chat.network].append((
@@ -184,11 +198,7 @@ async def follow_rooms(
     plan = _Plan(now)
     chats = await _chats_of(session, wanted, now, plan)
     await _members(session, settings, chats, plan)
-    written: list[Delivery] = []
-    for network, messages in plan.by_network.items():
-        written += await rows.add_all(session, messages, network=network,
-                                      reference=secrets.token_hex(3), now=now)
-    return written
+    return await plan.write(session)
 
 
 async def _rooms_with_chats(
@@ -295,3 +305,28 @@ async def _member_changes(
         if gone is not None:
             plan.add(chat, CHAT_REMOVE, order(chat, None), gone.user_id, step="remove")
     await session.flush()
+
+
+async def archive_due(
+    session: AsyncSession, settings: ChatSettings, now: datetime
+) -> list[Delivery]:
+    """Archive the chats of workshops whose last day ended `archive_after` days ago:
+    read-only for all but their leads, the topic says so, out of the Space's listing
+    (bot/messages.py CHAT_ARCHIVE); the outbox rows written."""
+    await settle(session)
+    found = await session.execute(
+        select(RoomChat, WorkshopChats.network_space)
+        .join(LocalRoom, LocalRoom.id == RoomChat.room_id)
+        .outerjoin(WorkshopChats, WorkshopChats.workshop_id == LocalRoom.workshop_id)
+        .where(RoomChat.state != ChatState.ARCHIVED)
+        .order_by(RoomChat.id)
+    )
+    plan = _Plan(now)
+    after = timedelta(days=settings.archive_after)
+    for chat, space_id in found:
+        days = chat.room.workshop.days
+        if not days or days[-1].ends_at + after > now:
+            continue
+        chat.state, chat.archived_at = ChatState.ARCHIVED, now
+        plan.add(chat, CHAT_ARCHIVE, order(chat, space_id), step="archive")
+    return await plan.write(session)

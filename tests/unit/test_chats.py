@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -187,3 +188,21 @@ async def test_the_room_the_network_made_is_recorded_on_the_chat(chats_on: Chat)
 def incoming(sender: str, body: str) -> Incoming:
     return Incoming(network="test", sender=sender, room=CHAT_ROOM, body=body, is_direct=False,
                     event_id=f"$e-{secrets.token_hex(4)}", sent_at=START)
+
+
+async def test_chats_are_archived_archive_after_days_after_the_last_day(chats_on: Chat) -> None:
+    await chats_on.say(HOST, ROOM)
+    await chats_on.say(HOST, ROOM.replace("Oslo classroom", "R10 annex"))
+    # The last day ends 2026-03-18 15:00 in Kolkata (09:30 UTC); 14 days on, less a minute.
+    chats_on.clock.set(datetime(2026, 4, 1, 9, 29, tzinfo=UTC))
+    assert await chats_on.app.chats.run() == 0
+    chats_on.clock.set(datetime(2026, 4, 1, 9, 30, tzinfo=UTC))
+    assert await chats_on.app.chats.run() == 2
+    archived = [(t, o.space, o.topic) for a, t, _, o in await actions(chats_on)
+                if a == "chat-archive"]
+    assert [t for t, _, _ in archived] == ["chat:1", "chat:2"]
+    assert archived[0][1] == "2026-spring" and "Spring tools" in archived[0][2]
+    assert await chats_on.app.chats.run() == 0  # once
+    async with chats_on.app.sessions() as session:
+        assert {c.state for c in await session.scalars(select(RoomChat))} == {
+            ChatState.ARCHIVED}
