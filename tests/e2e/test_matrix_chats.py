@@ -16,8 +16,10 @@ from urllib.parse import quote
 from nio import RoomGetStateEventResponse
 from sqlalchemy import select
 
-from bot.db.engine import create_engine, create_sessionmaker
+from bot.config_sections import ChatSettings
+from bot.db.engine import writing
 from bot.db.models import ChatState, DeliveryStatus, RoomChat
+from bot.services import chats
 from tests.e2e.conftest import unique
 from tests.e2e.homeserver import Homeserver
 from tests.e2e.process import BotProcess
@@ -127,9 +129,20 @@ async def test_a_rooms_chat_in_the_space_with_its_people(
     assert await bo.wait_until(
         lambda: invited_by(bo, bot.user_id, "R1 Oslo classroom"), "the next learner's invite")
 
-    async with create_sessionmaker(create_engine(bot.settings.database.url))() as session:
+    async with bot.app.sessions() as session:
         recorded = list(await session.scalars(select(RoomChat)))
     assert [(c.network_room, c.state) for c in recorded] == [(chat, ChatState.CREATED)]
+
+    # Archived (as the hourly job does, its day come): read-only for all but the
+    # leads, the topic says so, out of the Space's listing.
+    async with writing(bot.app.sessions) as session:
+        written = await chats.archive_due(session, ChatSettings(),
+                                          datetime.now(UTC) + timedelta(days=60))
+    await bot.app.worker.hand(written).wait()
+    assert (await state(host, chat, "m.room.topic"))["topic"].startswith("Archived: Spring")
+    assert (await state(host, chat, "m.room.power_levels"))["events_default"] == 50
+    assert http(homeserver, token, "GET", f"/_matrix/client/v3/rooms/{quote(space)}/state/"
+                f"m.space.child/{quote(chat)}") == {}
 
 
 async def test_a_bot_killed_while_creating_a_chat_makes_one_room(
