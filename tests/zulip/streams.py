@@ -5,8 +5,8 @@ channel).
 - `POST /users/me/subscriptions` creates the channels named that do not exist
   (`invite_only`: private, `description`), its creator administering them, and
   subscribes `principals` (user ids or e-mails; default: the caller). A private
-  channel is reachable only by its subscribers and the organization's
-  administrators. A name is at most 60 characters and matched ignoring case.
+  channel is reachable only by its subscribers and its administrators (the
+  organization's, and its creator). A name is at most 60 characters and matched ignoring case.
 - `DELETE /users/me/subscriptions`: unsubscribes; others only by an
   administrator of the organization or of the channel.
 - `GET /users/me/subscriptions`: the caller's channels, archived ones left out.
@@ -33,7 +33,7 @@ def _named(realm: Realm, name: str) -> Stream | None:
 
 def _reachable(user: User, stream: Stream) -> bool:
     return (not stream.invite_only or user.user_id in stream.subscribers
-            or user.role <= ADMINISTRATOR)
+            or _administers(user, stream))
 
 
 def _administers(user: User, stream: Stream) -> bool:
