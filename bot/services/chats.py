@@ -273,7 +273,7 @@ async def _members(
         select(ChatMember).where(ChatMember.chat_id.in_(by_chat))
     ):
         asked[member.chat_id][member.person_id] = member
-    for (room_id, network), chat in chats.items():
+    for (room_id, network), chat in sorted(chats.items(), key=lambda item: item[1].id):
         if chat.state is ChatState.ARCHIVED:
             continue
         await _member_changes(session, settings, chat, should[room_id, network],

@@ -141,9 +141,12 @@ class MatrixChats:
     async def _invite(self, room: str, person: str, power: int) -> None:
         await self._set_power(room, person, power)
         response = await self._call(functools.partial(self.client.room_invite, room, person))
-        # Already invited or in the room: nothing more to do.
-        if not isinstance(response, RoomInviteResponse) and error_code(response) != "M_FORBIDDEN":
+        if isinstance(response, RoomInviteResponse):
+            return
+        if error_code(response) != "M_FORBIDDEN":
             raise _failure(f"could not invite {person} to {room}", response)
+        # Already in the room (or banned from it): nothing more the bot can do.
+        log.info("no invite to %s: %s", room, getattr(response, "message", response))
 
     async def _remove(self, room: str, person: str) -> None:
         await self._set_power(room, person, 0)

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]
-RoomWith = Callable[..., Awaitable[str]]
 Http = Callable[..., dict[str, Any]]
 
 ROOM = ('!room add name="Oslo classroom" org="University of Oslo" mode=in-person city=Oslo '
@@ -75,14 +74,14 @@ def resolve(server: Homeserver, token: str, alias: str, http: Http) -> str | Non
 
 
 async def test_a_rooms_chat_in_the_space_with_its_people(
-    make_user: MakeUser, make_bot: MakeBot, room_with: RoomWith, homeserver: Homeserver,
-    http: Http,
+    make_user: MakeUser, make_bot: MakeBot, homeserver: Homeserver, http: Http
 ) -> None:
     organizer, host = await make_user("organizer"), await make_user("host")
     ana, bo = await make_user("ana"), await make_user("bo")
     bot = await make_bot(organizers=(organizer.user_id,))
     slug = unique("w")
-    where = await room_with(organizer, bot)
+    where = await organizer.create_room((bot.user_id,), public=True)
+    await organizer.wait_for_membership(where, bot.user_id, "join")
     assert "created" in await ask(organizer, where, bot.user_id, workshop(slug))
     assert "gets a chat room" in await ask(
         organizer, where, bot.user_id, f"!workshop edit {slug} chats=yes")
@@ -154,7 +153,7 @@ async def test_a_bot_killed_while_creating_a_chat_makes_one_room(
     try:
         await bot.start()
         await bot.ready()
-        where = await organizer.create_room((bot.user_id,))
+        where = await organizer.create_room((bot.user_id,), public=True)
         await organizer.wait_for_membership(where, bot.user_id, "join", within=30)
         await host.join(where)
         slug = unique("k")

@@ -206,3 +206,20 @@ async def test_chats_are_archived_archive_after_days_after_the_last_day(chats_on
     async with chats_on.app.sessions() as session:
         assert {c.state for c in await session.scalars(select(RoomChat))} == {
             ChatState.ARCHIVED}
+
+
+async def test_a_learner_who_moves_leaves_one_chat_for_the_other(chats_on: Chat) -> None:
+    await chats_on.say(HOST, ROOM)
+    await chats_on.say(LEAD, ROOM.replace("Oslo classroom", "R1 annex"))  # named like R1
+    await chats_on.say(ANA, "!join R1")
+    await chats_on.say(ANA, "!join R2")
+    done = [(a, t, w) for a, t, w, _ in await actions(chats_on)]
+    assert done[-2:] == [("chat-remove", "chat:1", ANA), ("chat-invite", "chat:2", ANA)]
+    assert (await actions(chats_on))[-1][3].name == "R2 R1 annex"
+
+
+async def test_a_long_room_name_makes_a_chat_name_zulip_accepts(chats_on: Chat) -> None:
+    long = "Département d’informatique “Salle Ada Lovelace” " * 3
+    await chats_on.say(HOST, ROOM.replace("Oslo classroom", long.strip()))
+    name = (await actions(chats_on))[0][3].name
+    assert name.startswith("R1 Département") and len(name) <= 60
