@@ -4,6 +4,7 @@ after a crash, and archived as far as the bot's role allows."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,7 +73,9 @@ async def test_a_private_channel_per_room_with_its_people(org: Org, tmp_path: Pa
         async with writing(bot.app.sessions) as session:
             written = await chats.archive_due(session, ChatSettings(),
                                               datetime.now(UTC) + timedelta(days=60))
-        await bot.app.worker.hand(written).wait()
+        # Due now, whatever day the job thought it was.
+        await bot.app.worker.hand(
+            [replace(d, not_before=datetime.now(UTC)) for d in written]).wait()
         assert channel.description.startswith("Archived: Spring tools")
         assert not channel.archived and len(channels(org)) == 1
     finally:
