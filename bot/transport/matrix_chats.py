@@ -62,6 +62,14 @@ def aliases(user_id: str, order: ChatOrder) -> tuple[str, str]:
     return f"{bot}.chat.{order.key}", f"{bot}.space.{order.space}"
 
 
+def is_own_chat(alias: str | None, user_id: str) -> bool:
+    """Whether a room's canonical alias makes it one of this bot's chats or Spaces,
+    which it keeps while nobody else is in them (a Space has no other members)."""
+    bot = user_id[1:].split(":", 1)[0]
+    local = (alias or "")[1:].split(":", 1)[0]
+    return local.startswith((f"{bot}.chat.", f"{bot}.space."))
+
+
 class MatrixChats:
     """Does the chat actions of one Matrix account."""
 

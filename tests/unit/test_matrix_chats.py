@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import ChatOrder
-from bot.transport.matrix_chats import aliases, server_of
+from bot.transport.matrix_chats import aliases, is_own_chat, server_of
 
 
 def test_a_spaces_alias_never_meets_a_chats() -> None:
@@ -23,3 +23,10 @@ def test_the_server_keeps_its_port_and_each_bot_has_its_own_names() -> None:
 def test_an_order_reads_back_as_written_with_quotes_and_unicode() -> None:
     order = ChatOrder(key="k", name="R10 “Oslo” 会議室", topic='a "b"', power=50)
     assert ChatOrder.read(order.text()) == order
+
+
+def test_the_bot_knows_its_own_chats_and_spaces_by_their_alias() -> None:
+    assert is_own_chat("#bot.chat.2026-spring-r1:uni.no", "@bot:uni.no")
+    assert is_own_chat("#bot.space.2026-spring:uni.no", "@bot:uni.no")
+    assert not is_own_chat("#bot.chat.x:uni.no", "@bo:uni.no")  # another bot's
+    assert not is_own_chat("#bot:uni.no", "@bot:uni.no") and not is_own_chat(None, "@bot:uni.no")
