@@ -50,6 +50,7 @@ from bot.messages import Handler, Incoming, LoginFailed, Vote
 from bot.networks import Wiring
 from bot.outbox.worker import OutboxWorker, Sent
 from bot.scheduling.asking import Asker
+from bot.scheduling.chats import ChatArchiver
 from bot.scheduling.delivery import ReminderService
 from bot.scheduling.housekeeping import (
     PRUNE_INTERVAL,
@@ -158,13 +159,15 @@ class App:
             self.sessions, self.clock, settings, self.worker, self.scheduler,
             asker=Asker(KINDS, feedback_form.subject),
         )
+        self.chats = ChatArchiver(self.sessions, self.clock, settings, self.scheduler,
+                                  self.worker.hand)
         self.dispatcher = Dispatcher(
             build_registry(), self.sessions, self.clock, settings, self._power_level,
             readers=create_reader_sessionmaker(self.engine), after_change=self.reminders.rearm,
             network_organizers=self._network_organizer, kinds=build_kinds(),
         )
         self.components: list[Component] = [
-            self.worker, self.scheduling, self.reminders, *self.intakes
+            self.worker, self.scheduling, self.reminders, self.chats, *self.intakes
         ]
         if settings.http.listen is not None:
             from bot.web.server import WebServer  # aiohttp's server loads only when used
@@ -175,7 +178,7 @@ class App:
                 sync_max_age=timedelta(seconds=settings.http.sync_max_age_seconds),
             )
             # Before the intakes: the page is up while the transports log in.
-            self.components.insert(3, self.web)
+            self.components.insert(4, self.web)
         else:
             self.web = None
         self._timers: set[asyncio.Task[None]] = set()

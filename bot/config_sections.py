@@ -118,6 +118,22 @@ class StatusSettings:
     edit_interval_seconds: float = field(default=3.0, metadata={"min": 0.0})
 
 
+@dataclass(frozen=True)
+class ChatSettings:
+    """A chat room per local room, made and kept by the bot (bot/services/chats.py,
+    docs/chats.md). Off unless turned on: it creates rooms and invites people, which
+    the bot's account needs the network's rights for."""
+
+    enabled: bool = field(
+        default=False, metadata={"doc": "default for `workshop edit SLUG chats=yes|no`"}
+    )
+    # Days after the workshop's last day when its chats become read-only for all but
+    # their leads and leave the workshop's listing.
+    archive_after: int = field(default=14, metadata={"min": 0})
+    # A learner who leaves the local room: removed from its chat, or left in it.
+    on_leave: str = field(default="remove", metadata={"choices": ("remove", "keep")})
+
+
 # Keys an earlier version read, and what replaced them (the loader names both).
 RETIRED = {
     "feedback.idle_minutes": "a form now lasts until its window closes "
@@ -154,6 +170,7 @@ class Settings:
     rooms: RoomSettings = RoomSettings()
     limits: LimitSettings = LimitSettings()
     status: StatusSettings = StatusSettings()
+    chats: ChatSettings = ChatSettings()
     # The chat networks' sections (`[NAME]` in the file) by network name: each network's
     # registration (bot/networks.py) says what its section holds.
     networks: Mapping[str, Any] = field(default_factory=dict, metadata={"internal": True})

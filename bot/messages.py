@@ -10,8 +10,9 @@ import another to speak of a message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -62,6 +63,44 @@ BOARD_ROOM = "status-board"
 # drop what the transport keeps per conversation). Sent in the lane of the chat
 # where forget-me was confirmed, so it comes after the answer there.
 FORGET_DIRECT = "forget-direct"
+
+# `Outgoing` actions on a local room's chat (bot/services/chats.py), addressed to
+# the chat's own target (`room="chat:<id>"`, not a network room), so they share its
+# lane and the creation comes first. The text is a `ChatOrder` as JSON; whom an
+# invite or a removal is about is in `mentions`. Creating returns the network's
+# id of the room made (a Space made with it on a second line).
+CHAT_CREATE = "chat-create"
+CHAT_INVITE = "chat-invite"
+CHAT_REMOVE = "chat-remove"
+CHAT_ARCHIVE = "chat-archive"
+CHAT_ACTIONS = frozenset({CHAT_CREATE, CHAT_INVITE, CHAT_REMOVE, CHAT_ARCHIVE})
+
+
+@dataclass(frozen=True)
+class ChatOrder:
+    """What a transport needs to act on a local room's chat, whatever happened before.
+
+    `key` is stable and unique per chat (`2026-spring-r12`): a transport derives what
+    finds the chat again after a crash from it (a Matrix room alias), or finds it by
+    `name` (a Zulip channel). `space` keys the workshop's Space, `space_id` is one the
+    organizers configured or the bot recorded; `power` the invitee's level.
+    """
+
+    key: str
+    name: str
+    topic: str = ""
+    space: str = ""
+    space_name: str = ""
+    space_id: str | None = None
+    power: int = 0
+
+    def text(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def read(cls, text: str) -> ChatOrder:
+        found = json.loads(text)
+        return cls(**{name: found[name] for name in cls.__dataclass_fields__ if name in found})
 
 
 @dataclass(frozen=True)

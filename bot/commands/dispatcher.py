@@ -45,7 +45,7 @@ from bot.outbox import rows
 from bot.outbox.rows import Delivery
 from bot.scheduling import reminders
 from bot.scheduling.touched import watch
-from bot.services import roles
+from bot.services import chats, roles
 from bot.services.errors import NotAllowed, UserError
 from bot.text import clip, code
 from bot.values import whole_characters
@@ -221,11 +221,12 @@ class Dispatcher:
                     reply, ran = await router.step(
                         session, self.settings, self.clock, message, self.kinds,
                         self.registry, lambda: self._counted(session, message, request))
-                    # Reminders follow the facts they are planned from, in the
-                    # same transaction (bot/scheduling/reminders.py): those of the
-                    # people, rooms and workshops the command touched. A form's
-                    # answers change none of them; a confirmed seat does.
+                    # Reminders and the rooms' chats follow the people, rooms and workshops
+                    # the command touched, in its transaction (bot/scheduling/reminders.py,
+                    # bot/services/chats.py). A form's answers change none; a seat does.
                     await session.flush()
+                    rows.put_aside(session, await chats.follow(session, self.settings,
+                                                               self.clock, touched.copy()))
                     changed = (not ran or matched is not None) and (
                         await reminders.replan(session, self.settings, self.clock.now(),
                                                touched.copy())

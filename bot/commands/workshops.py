@@ -14,6 +14,7 @@ from bot.commands.notify import change_notices, told
 from bot.db.models import Workshop, WorkshopState
 from bot.services import attendance, lifecycle, localtime, onboarding, rooms, windows, workshops
 from bot.services import changes as snapshots
+from bot.services import chats as chat_rooms
 from bot.services.errors import UserError
 from bot.services.roles import Role
 from bot.text import code, escape, link, span, when
@@ -164,6 +165,8 @@ async def archive(ctx: Context, slug: Slug) -> str:
     "day's local hours; with days=, kept dates keep their hours and a new date takes "
     "those of the day before it. The state follows the days and the clock; state=finished "
     "ends the workshop before its last day's end (state=planned undoes that). "
+    "chats=yes gives each room not withdrawn a chat room, its people invited; chats=no "
+    "makes no more (the default is in the configuration). "
     "The people of the rooms concerned are told what changed.",
     example="!workshop edit 2026-spring time=09:00-14:00 stream=https://example.org/live",
     role=Role.ORGANIZER,
@@ -182,6 +185,7 @@ async def edit(
     registration: Url | None = None,
     setup: Url | None = None,
     state: Literal["planned", "running", "finished"] | None = None,
+    chats: Annotated[bool | None, Arg(help="yes: a chat room per local room")] = None,
 ) -> Reply:
     changes = workshops.WorkshopChanges(
         title=title,
@@ -195,9 +199,11 @@ async def edit(
         state=WorkshopState(state) if state else None,
         setup_url=setup,
     )
-    if changes.is_empty():
+    if changes.is_empty() and chats is None:
         raise UsageError("give at least one key=value to change")
     workshop = await workshops.by_slug(ctx.session, slug)
+    chats_changed = chats is not None and await chat_rooms.set_enabled(
+        ctx.session, workshop, chats)
     if day is not None and (time is None or days is not None):
         raise UsageError("day= goes with time= (that day's new hours), and not with days=")
     if day is not None and day > len(workshop.days):
@@ -218,10 +224,13 @@ async def edit(
             "would move its responses or open its form again).")) from None
     after = await snapshots.again(ctx.session, before)
     notices = change_notices(ctx, before, after)
-    if snapshots.changed(was, workshop) or before.days != after.days:
+    if snapshots.changed(was, workshop) or before.days != after.days or chats_changed:
         text = f"Workshop {code(slug)} changed.{told(notices)}"
     else:
         text = f"Nothing changed: workshop {code(slug)} is already as given."
+    if chats_changed:
+        text += ("\nEach room not withdrawn gets a chat room; its people are invited." if chats
+                 else "\nNo more chat rooms are made; those made so far stay.")
     if lost := snapshots.removed_coverage(before, after):
         text += "\nRooms that met on a removed day: " + "; ".join(lost) + "."
     return Reply(text + "\n\n" + describe(workshop, ctx), notices=notices)

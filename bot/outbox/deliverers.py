@@ -29,8 +29,9 @@ class Actor(Protocol):
     """A deliverer that does `Outgoing.action`s; for one that does not, an action has
     nothing to do and counts as done."""
 
-    async def act(self, message: Outgoing) -> None:
-        """Do the message's action, or raise a DeliveryError saying whether to retry."""
+    async def act(self, message: Outgoing) -> str | None:
+        """Do the message's action, or raise a DeliveryError saying whether to retry;
+        the network's id of what it made, where it made something (a chat room)."""
         ...
 
 

@@ -64,7 +64,7 @@ async def _hand_over(deliverer: Deliverer, message: Outgoing) -> str | None:
     if message.action is None:
         return await deliverer.deliver(message)
     if isinstance(deliverer, Actor):
-        await deliverer.act(message)
+        return await deliverer.act(message)
     return None
 
 
@@ -213,8 +213,10 @@ class OutboxWorker:
                         return
                     await self._sleep(self.edit_gap_s)  # a newer text came: edit again
                     continue
-                if item.message.poll is not None or item.message.editable:
-                    # Votes will name its message; edits will replace it.
+                # Votes will name a poll's message, edits will replace an editable one,
+                # and a created chat room is recorded.
+                if (item.message.poll is not None or item.message.editable
+                        or (item.message.action and sent_as)):
                     await self._write(rows.mark_sent, item.id, self.clock.now(), sent_as)
                 else:
                     await self._recording(lambda: self._marks.mark(item.id), item.id)

@@ -27,6 +27,7 @@ from bot.db.models import (
     Person,
     Reminder,
     Workshop,
+    WorkshopChats,
     WorkshopDay,
 )
 
@@ -68,6 +69,8 @@ class Touched:
             self.workshops.add(row.workshop_id)
         elif isinstance(row, Workshop):
             self.workshops.add(row.id)
+        elif isinstance(row, WorkshopChats):  # the rooms' chats follow it
+            self.workshops.add(row.workshop_id)
         elif isinstance(row, Reminder):
             self.everything = True
 

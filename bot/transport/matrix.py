@@ -11,6 +11,7 @@ measured nio and Synapse behaviour behind them is in ../shared/TESTING.md):
 - `matrix_send`: one outbox message as Matrix events, with transaction ids
   derived from the outbox row;
 - `matrix_format` and `matrix_policy`: pure functions (content, decisions);
+- `matrix_chats`: a local room's chat in the workshop's Space;
 - `matrix_polls`: the daily question as an `m.poll.start`, votes from poll
   responses (handed to `on_vote`).
 
@@ -30,6 +31,7 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.db.state import StateStore
+from bot.messages import CHAT_ACTIONS
 from bot.transport.base import (
     FORGET_DIRECT,
     Handler,
@@ -37,6 +39,7 @@ from bot.transport.base import (
     TransientDeliveryError,
     VoteHandler,
 )
+from bot.transport.matrix_chats import MatrixChats
 from bot.transport.matrix_network import MatrixSettings
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_send import MatrixSender
@@ -93,6 +96,7 @@ class MatrixTransport:
         )
         self.sender = MatrixSender(self.session, self.rooms, settings.poll_room,
                                    settings.status_room)
+        self.chats = MatrixChats(self.session, settings.chats_space)
         self.sync = MatrixSync(self.session, self.rooms, self.supervisor, clock, on_vote)
         self.ready = self.sync.ready  # set once the first sync has been processed
 
@@ -128,11 +132,15 @@ class MatrixTransport:
         await self._until_ready(False)
         await self.sender.edit(message)
 
-    async def act(self, message: Outgoing) -> None:
-        """An outbox action: FORGET_DIRECT leaves and forgets the person's direct chats."""
+    async def act(self, message: Outgoing) -> str | None:
+        """An outbox action: FORGET_DIRECT leaves and forgets the person's direct chats;
+        the CHAT_* ones are a local room's chat (`matrix_chats`)."""
         await self._until_ready(True)
+        if message.action in CHAT_ACTIONS:
+            return await self.chats.act(message)
         if message.action == FORGET_DIRECT and message.mentions:
             await self.rooms.forget_person(message.mentions[0], message.room)
+        return None
 
     async def _until_ready(self, direct: bool) -> None:
         """Wait until logged in (`direct`: and the first sync was processed)."""

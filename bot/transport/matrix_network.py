@@ -50,6 +50,9 @@ class MatrixSettings:
     status_room: str | None = field(
         default=None, metadata={"each": "room id", "doc": "room for the status board"}
     )
+    # The Space every workshop's chats go in ([chats]); unset: one per workshop, made
+    # by the bot.
+    chats_space: str | None = field(default=None, metadata={"each": "room id"})
 
 
 def _transport(wiring: networks.Wiring) -> Transport:

@@ -1,7 +1,8 @@
 """Rooms on Matrix: invites, leaving empty rooms, direct chats, power levels.
 
 - Invites are accepted only from allowed users or servers (and organizers).
-- A room where the bot is left alone is left; rooms the bot has left are
+- A room where the bot is left alone is left (not a local room's chat or its
+  Space, bot/transport/matrix_chats.py); rooms the bot has left are
   remembered, and their (stale) state, power levels included, is not consulted.
 - A room is a direct chat with a person only when Matrix says so: it is in the
   bot's `m.direct` account data under that person, or it was created as direct
@@ -36,6 +37,7 @@ from nio import (
 )
 
 from bot.transport.base import TransientDeliveryError
+from bot.transport.matrix_chats import is_own_chat
 from bot.transport.matrix_format import direct_rooms
 from bot.transport.matrix_policy import invite_allowed, is_direct_room, power_level_of
 from bot.transport.matrix_session import MatrixSession, Transient, error_code, event_source
@@ -179,6 +181,8 @@ class MatrixRooms:
         # Only on evidence: the bot's own membership known and nobody else joined or
         # invited. (A room can arrive in a sync before its state does: no members at all.)
         if room is None or room_id in self._left or set(room.users) != {self.user_id}:
+            return
+        if is_own_chat(room.canonical_alias, self.user_id):  # a local room's chat, its Space
             return
         response = await self.session.call(lambda: self.client.room_leave(room_id),
                                            pacer=self.session.other_pacer)

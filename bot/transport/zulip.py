@@ -8,6 +8,7 @@ Only the `zulip*` modules know Zulip's API (zulip.com/api), spoken over aiohttp:
   kept in the database;
 - `zulip_send`: one outbox message as a Zulip message (uploads linked), with
   the in-flight check that makes a send cut short by a crash land once;
+- `zulip_chats`: a private channel per local room;
 - `zulip_people`: names, e-mails and roles; who is an organizer;
 - `zulip_polls`: the daily question as a poll widget, votes from `submessage`
   events (handed to `on_vote`);
@@ -29,6 +30,7 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.db.state import StateStore
+from bot.messages import CHAT_ACTIONS
 from bot.transport.base import (
     Handler,
     LoginFailed,
@@ -39,6 +41,7 @@ from bot.transport.base import (
 from bot.transport.position import SyncPosition
 from bot.transport.supervisor import Stopped, Supervisor
 from bot.transport.zulip_api import NETWORK, ZulipApi, ZulipError
+from bot.transport.zulip_chats import ZulipChats
 from bot.transport.zulip_network import ZulipSettings
 from bot.transport.zulip_people import Directory
 from bot.transport.zulip_receive import STATE_LAST_MESSAGE, ZulipReceiver
@@ -75,6 +78,7 @@ class ZulipTransport:
         self.sender = ZulipSender(self.api, self.directory, state,
                                   lambda: self.receiver.high_water, self.receiver.sent, settings,
                                   lambda: self.receiver.max_message_length)
+        self.chats = ZulipChats(self.api)
         self.connected = asyncio.Event()
         self.ready = self.receiver.ready  # set once registered and caught up
 
@@ -138,9 +142,15 @@ class ZulipTransport:
         await self.connected.wait()
         await self.receiver.registered.wait()
 
-    async def act(self, message: Outgoing) -> None:
-        """An outbox action (see `zulip_send`); nothing on the network."""
+    async def act(self, message: Outgoing) -> str | None:
+        """An outbox action: a local room's chat (`zulip_chats`), once connected; else
+        one of `zulip_send`'s, nothing on the network."""
+        if message.action in CHAT_ACTIONS:
+            if not self.connected.is_set():
+                raise TransientDeliveryError("not connected to Zulip yet")
+            return await self.chats.act(message)
         await self.sender.act(message)
+        return None
 
     async def is_organizer(self, user: str) -> bool:
         """A configured organizer (id or e-mail) or, if configured, an owner,

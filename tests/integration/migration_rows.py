@@ -258,6 +258,16 @@ ROWS: dict[str, Rows] = {
             )
         ],
     },
+    # A workshop with chats on, one room's chat created in its Space, a lead in it.
+    "0018": {
+        "workshop_chats": [{"workshop_id": 1, "enabled": True, "network_space": "!space"}],
+        "room_chat": [
+            {"id": 1, "room_id": 1, "network": "matrix", "name": "R1 Oslo",
+             "network_room": "!chat", "state": "created", "created_at": _T,
+             "archived_at": None},
+        ],
+        "chat_member": [{"id": 1, "chat_id": 1, "person_id": 1, "power": 50}],
+    },
 }
 
 # Tables whose rows a revision computes from other tables' rows (revision: tables):

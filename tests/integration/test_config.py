@@ -273,7 +273,8 @@ def test_every_key_taking_a_room_id_accepts_a_version_12_id(
         for key in dataclasses.fields(network.section) if network.section else ():
             if key.metadata.get("each") == "room id":
                 tables.setdefault(network.name, {})[key.name] = V12_ROOM
-    assert {"bot": ["organizers_room"], "matrix": ["poll_room", "status_room"]}.items() <= {
+    matrix_rooms = ["poll_room", "status_room", "chats_space"]
+    assert {"bot": ["organizers_room"], "matrix": matrix_rooms}.items() <= {
         name: list(keys) for name, keys in tables.items()}.items()
     body = "".join(f"[{name}]\n" + "".join(f'{k} = "{v}"\n' for k, v in keys.items())
                    for name, keys in tables.items())

@@ -47,8 +47,9 @@ async def test_components_start_in_order_and_stop_in_reverse(
     app.stop()
     await running
     assert seen == [
-        "start outbox worker", "start scheduler", "start reminders", "start test transport",
-        "stop test transport", "stop reminders", "stop scheduler", "stop outbox worker",
+        "start outbox worker", "start scheduler", "start reminders", "start chat archiver",
+        "start test transport", "stop test transport", "stop chat archiver", "stop reminders",
+        "stop scheduler", "stop outbox worker",
     ]
 
 

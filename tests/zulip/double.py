@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from aiohttp import BasicAuth, web
 
+from tests.zulip import streams
 from tests.zulip.edits import edits_of
 from tests.zulip.faults import Call, RateLimit, bad_gateway, proxy_limited
 from tests.zulip.mentions import notifying_mentions
@@ -95,7 +96,8 @@ class ZulipDouble:
             web.get("/api/v1/users", self._users),
             web.get("/api/v1/users/me", self._me),
             web.get("/api/v1/users/{user_id:\\d+}", self._user),
-            web.post("/api/v1/users/me/subscriptions", self._subscribe),
+            *(web.route(method, path, self._on_streams(handler))
+              for method, path, handler in streams.ROUTES),
         ]
         app.add_routes(api)
         self._runner = web.AppRunner(app, handle_signals=False)
@@ -396,17 +398,12 @@ class ZulipDouble:
         user = self.realm.person(int(request.match_info["user_id"]))
         return self._ok(user=user.member(request[USER]))
 
-    async def _subscribe(self, request: web.Request) -> web.Response:
-        params = await self._params(request)
-        user: User = request[USER]
-        for item in json_param(params, "subscriptions", []):
-            name = item["name"] if isinstance(item, dict) else str(item)
-            try:
-                stream = self.realm.stream(name)
-            except ApiError:
-                stream = self.realm.add_stream(name)
-            stream.subscribers.add(user.user_id)
-        return self._ok(subscribed={}, already_subscribed={})
+    def _on_streams(self, handler: streams.Handler) -> Callable[..., Awaitable[web.Response]]:
+        async def route(request: web.Request) -> web.Response:
+            params = await self._params(request)
+            return self._ok(**handler(self.realm, request[USER], params, request.match_info))
+
+        return route
 
 
 def _login(request: web.Request) -> str | None:

@@ -84,6 +84,10 @@ class Stream:
     stream_id: int
     name: str
     subscribers: set[int] = field(default_factory=set)
+    invite_only: bool = False
+    description: str = ""
+    creator: int | None = None  # administers the channel, as organization admins do
+    archived: bool = False
 
 
 @dataclass

@@ -4,6 +4,7 @@ which also puts every table on `Base.metadata` (Alembic compares against it)."""
 
 from bot.db.models.attendance import Attendance
 from bot.db.models.base import IDENTITY, NAMING_CONVENTION, Base, only_where, stored_enum
+from bot.db.models.chats import ChatMember, ChatState, RoomChat, WorkshopChats
 from bot.db.models.feedback import (
     Conversation,
     FeedbackItem,
@@ -28,12 +29,12 @@ from bot.db.models.status import ExerciseState, RoomDayStatus, StatusBoard
 from bot.db.models.workshops import Workshop, WorkshopDay, WorkshopState
 
 __all__ = [
-    "IDENTITY", "NAMING_CONVENTION", "Attendance", "Audience", "Base", "Conversation",
-    "DeliveryStatus", "ExerciseState", "FeedbackItem", "FeedbackPoll",
-    "FeedbackResponse", "HandledEvent", "LocalRoom", "MemberRole", "Membership",
-    "OnboardingSession", "OnboardingSignup", "OutboxMessage", "Person", "PollVote",
-    "Reminder", "ReminderStatus", "RoomDayStatus", "RoomMode", "RoomStatus", "SeatHistory",
-    "SeatKind", "StatusBoard",
+    "IDENTITY", "NAMING_CONVENTION", "Attendance", "Audience", "Base", "ChatMember",
+    "ChatState", "Conversation", "DeliveryStatus", "ExerciseState", "FeedbackItem",
+    "FeedbackPoll", "FeedbackResponse", "HandledEvent", "LocalRoom", "MemberRole",
+    "Membership", "OnboardingSession", "OnboardingSignup", "OutboxMessage", "Person",
+    "PollVote", "Reminder", "ReminderStatus", "RoomChat", "RoomDayStatus", "RoomMode",
+    "RoomStatus", "SeatHistory", "SeatKind", "StatusBoard",
     "TransportState", "Workshop",
-    "WorkshopDay", "WorkshopState", "only_where", "stored_enum",
+    "WorkshopChats", "WorkshopDay", "WorkshopState", "only_where", "stored_enum",
 ]
