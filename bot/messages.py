@@ -31,6 +31,9 @@ class Incoming:
     sent_at: datetime | None = None
     # The network delivered something the bot cannot read (an encrypted message).
     unreadable: bool = False
+    # The room or channel it was said in, without its topic or thread, as the network
+    # names it in a local room's chat (bot/services/chats.py); None in a direct chat.
+    channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -159,11 +159,14 @@ class Chat:
         room: str | None = None,
     ) -> Answer:
         """`room`: where it is said, if not the shared room or the direct chat (whose
-        id in this transport is made of the sender's user id)."""
+        id in this transport is made of the sender's user id); outside a direct chat
+        it is the message's channel too, as on Matrix."""
+        where = room or (f"!dm-{sender}" if direct else ROOM)
         message = Incoming(
             network=self.transport.network,
             sender=sender,
-            room=room or (f"!dm-{sender}" if direct else ROOM),
+            room=where,
+            channel=None if direct else where,
             body=body,
             is_direct=direct,
             event_id=event_id or f"$event{next(self._ids)}",

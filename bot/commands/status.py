@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from bot.commands.context import Context
 from bot.commands.framework import Arg, CommandSet, Rest, UsageError
 from bot.db.models import ExerciseState, Workshop
-from bot.services import rooms, status, workshops
+from bot.services import chats, rooms, status, workshops
 from bot.services.roles import Role
 from bot.text import code
 from bot.values import RoomCode
@@ -19,7 +19,8 @@ commands = CommandSet()
     "status",
     help="During a workshop day, say where your room is in the exercise: need-help (with a "
     "note), working or done; the organizers' board shows every room. Alone, in a direct "
-    "chat: the board. room= names the room when you lead several.",
+    "chat: the board. room= names the room when you lead several (in a room's own chat, "
+    "that room).",
     example="!status need-help the projector is off",
     role=Role.LEAD,
 )
@@ -37,7 +38,9 @@ async def set_status(
     if len(note) > status.NOTE_MAX:
         raise UsageError(f"a note is at most {status.NOTE_MAX} characters; this one has "
                          f"{len(note)}")
-    named = await rooms.get(ctx.session, room) if room is not None else None
+    # Said in a local room's chat: that room, unless room= names another.
+    named = (await rooms.get(ctx.session, room) if room is not None else
+             await chats.room_in(ctx.session, ctx.message.network, ctx.message.channel))
     led = await status.led_rooms(ctx.session, workshop, ctx.person)
     try:
         chosen = status.choose_room(led, named, ctx.role is Role.ORGANIZER)

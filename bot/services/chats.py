@@ -81,6 +81,15 @@ async def enabled(session: AsyncSession, settings: ChatSettings, workshop: Works
     return settings.enabled if row is None else row.enabled
 
 
+async def room_in(session: AsyncSession, network: str, channel: str | None) -> LocalRoom | None:
+    """The local room whose chat `channel` is (a network's room or channel id), if any."""
+    if channel is None:
+        return None
+    return await session.scalar(
+        select(LocalRoom).join(RoomChat, RoomChat.room_id == LocalRoom.id)
+        .where(RoomChat.network == network, RoomChat.network_room == channel))
+
+
 def chat_key(room: LocalRoom) -> str:
     """Stable and unique per local room: `2026-spring-r12`."""
     return f"{room.workshop.slug}-{room.code}".lower()

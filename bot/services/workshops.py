@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LocalRoom, Workshop, WorkshopDay, WorkshopState
+from bot.db.models import (
+    Attendance,
+    LocalRoom,
+    RoomDayStatus,
+    StatusBoard,
+    Workshop,
+    WorkshopDay,
+    WorkshopState,
+)
 from bot.services import lifecycle, localtime, rooms
 from bot.services.errors import NoCurrentWorkshop, NotFinished, UserError
 from bot.values import TimeRange, format_days
@@ -191,14 +199,16 @@ async def edit(session: AsyncSession, slug: str, changes: WorkshopChanges) -> Wo
     """Change a workshop. Each day keeps its own local date and hours unless those change.
 
     A new `zone` keeps every day's local wall-clock hours, now in the new zone. Rooms
-    limited to some days keep covering the same dates, whatever their new numbers;
-    a removed date is no longer covered by anyone.
+    limited to some days keep covering the same dates, whatever their new numbers, and
+    so do the attendance reported and the exercise statuses; a removed date is no
+    longer covered by anyone, and what was reported for it goes.
     """
     workshop = await by_slug(session, slug)
     if changes.zone or changes.dates or changes.hours:
         zone = changes.zone or ZoneInfo(workshop.timezone)
         new_days = build_days(zone, _plan(workshop, changes))
         await _renumber_room_days(session, workshop, new_days)
+        await _renumber_day_rows(session, workshop, new_days)
         workshop.days.clear()
         await session.flush()  # the old day numbers are free before the new rows come
         workshop.days.extend(new_days)
@@ -223,3 +233,32 @@ async def _renumber_room_days(
     for room in limited:
         dates = {d.local_date for d in workshop.days if d.number in rooms.covered_days(room)}
         room.days = format_days({number_of[d] for d in dates if d in number_of})
+
+
+# Rows of a workshop that name a day by its number (the model and its workshop column).
+_BY_DAY_NUMBER = ((Attendance, Attendance.workshop_id), (RoomDayStatus, RoomDayStatus.workshop_id),
+                  (StatusBoard, StatusBoard.workshop_id))
+
+
+async def _renumber_day_rows(
+    session: AsyncSession, workshop: Workshop, new_days: list[WorkshopDay]
+) -> None:
+    """Attendance and statuses stay with their dates under the days' new numbers; those
+    of a removed date are deleted. Moved through negative numbers first, so that no
+    two rows meet on a number that is still taken."""
+    number_of = {day.local_date: day.number for day in new_days}
+    moves = {day.number: number_of.get(day.local_date) for day in workshop.days}
+    if all(old == new for old, new in moves.items()):
+        return
+    gone = [old for old, new in moves.items() if new is None]
+    moved = {old: new for old, new in moves.items() if new is not None and new != old}
+    for model, workshop_id in _BY_DAY_NUMBER:
+        ours = workshop_id == workshop.id
+        if gone:
+            await session.execute(delete(model).where(ours, model.day.in_(gone)))
+        if moved:
+            await session.execute(update(model).where(ours, model.day.in_(moved))
+                                  .values(day=-model.day))
+            for old, new in moved.items():
+                await session.execute(update(model).where(ours, model.day == -old)
+                                      .values(day=new))

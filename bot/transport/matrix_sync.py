@@ -359,6 +359,7 @@ class MatrixSync:
             event_id=message.event_id,
             thread_root=message.thread_root,
             sent_at=sent_at,
+            channel=room_id,
         )
 
     def _unreadable(self, room_id: str, source: dict[str, Any]) -> Incoming | None:

@@ -65,6 +65,11 @@ class StreamTopic:
     def key(self) -> str:
         return f"stream:{self.stream_id}:{self.topic}"
 
+    @property
+    def channel(self) -> str | None:
+        """The channel's id, as a local room's chat records it."""
+        return str(self.stream_id)
+
 
 @dataclass(frozen=True)
 class Direct:
@@ -73,6 +78,10 @@ class Direct:
     @property
     def key(self) -> str:
         return "dm:" + ",".join(str(uid) for uid in self.user_ids)
+
+    @property
+    def channel(self) -> str | None:
+        return None
 
 
 Conversation = StreamTopic | Direct

@@ -277,6 +277,7 @@ class ZulipReceiver:
             is_direct=message.is_direct,
             event_id=str(message.id),
             sent_at=message.sent_at,
+            channel=message.conversation.channel,
         )
 
 

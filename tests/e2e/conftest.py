@@ -48,9 +48,9 @@ from nio import (
 from tests.e2e.bots import BotRunner
 from tests.e2e.homeserver import Homeserver, RegisteredUser
 from tests.e2e.process import BOT_PASSWORD
-from tests.zulip.fixtures import org, zulip_bot, zulip_processes
+from tests.zulip.fixtures import org, organizer_bot, zulip_bot, zulip_processes
 
-__all__ = ["org", "zulip_bot", "zulip_processes"]  # the Zulip suite's fixtures
+__all__ = ["org", "organizer_bot", "zulip_bot", "zulip_processes"]  # the Zulip suite's fixtures
 
 T = TypeVar("T")
 

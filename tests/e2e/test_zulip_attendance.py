@@ -4,34 +4,18 @@ question in a direct message, and the organizer's totals and export add both up.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from bot.clock import FrozenClock
 from tests.zulip.bots import ZulipBot
+from tests.zulip.fixtures import ORGANIZER_START as START
 from tests.zulip.people import Org, ZulipPerson
 
 WORKSHOP = ("!workshop add 2027-spring title=Spring tz=Europe/Oslo days=2027-03-17 "
             "time=10:00-15:00")
-START = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
 # The day's middle and end: 13:00 and 15:00 Oslo time (CET).
 MIDDAY = datetime(2027, 3, 17, 12, 0, tzinfo=UTC)
 DAY_END = datetime(2027, 3, 17, 14, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def organizer_bot(org: Org, tmp_path: Path) -> AsyncIterator[tuple[ZulipBot, ZulipPerson]]:
-    ana = org.person("Ana Lopez")
-    running = ZulipBot(org, tmp_path / "bot.db", organizers=(str(ana.user_id),),
-                       clock=FrozenClock(START))
-    await running.start()
-    try:
-        yield running, ana
-    finally:
-        await running.stop()
 
 
 async def test_attendance_by_command_and_by_the_day_end_question_adds_up(

@@ -5,34 +5,17 @@ by direct message on a simulated clock, and hostile messages."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from bot.clock import FrozenClock
 from tests.zulip.bots import ZulipBot
+from tests.zulip.fixtures import ORGANIZER_START as START
 from tests.zulip.people import Org, ZulipPerson
 
 WORKSHOP = ("!workshop add 2027-spring title=Spring tz=Europe/Oslo days=2027-03-17 "
             "time=10:00-15:00")
 ROOM = "!room add name=Oslo org=UiO mode=online lang=no capacity=1 public=yes"
-# Two days before the workshop's only day (2027-03-17, 10:00-15:00 Oslo time).
-START = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def organizer_bot(org: Org, tmp_path: Path) -> AsyncIterator[tuple[ZulipBot, ZulipPerson]]:
-    """The bot on a simulated clock, with Ana (by her user id) as organizer."""
-    ana = org.person("Ana Lopez")
-    running = ZulipBot(org, tmp_path / "bot.db", organizers=(str(ana.user_id),),
-                       clock=FrozenClock(START))
-    await running.start()
-    try:
-        yield running, ana
-    finally:
-        await running.stop()
+# START (the organizer bot's clock): two days before the workshop's only day.
 
 
 async def test_the_rooms_flow_with_a_waitlist_promotion_by_direct_message(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Attendance
+from bot.db.models import Attendance, RoomDayStatus
 from tests.chat import ORGANIZER, Chat
 from tests.unit.test_rooms import ANA, HOST, LEAD, ROOM, STRANGER
 
@@ -194,3 +194,26 @@ async def test_stats_and_the_debrief_summary_include_attendance(rooms: Chat) -> 
     one = await chat.say(ORGANIZER, "!feedback summary debrief room=R10")
     assert "Attendance reported: 29 learner-days in 2 reports (day 1: 15, day 2: 14)" in one
     assert "Attendance reported" not in (await chat.say(ORGANIZER, "!feedback summary")).reply
+
+
+async def test_a_change_of_days_keeps_reports_and_statuses_with_their_dates(
+    rooms: Chat,
+) -> None:
+    chat = rooms
+    chat.clock.set(DAY_2)
+    await chat.say(HOST, "!attendance 4 day=1")  # R1, 17 March
+    await chat.say(HOST, "!attendance 5")  # R1, 18 March
+    await chat.say(TENTH, "!attendance 7")  # R10, 18 March
+    assert "R10 is now ✅ done on day 2" in await chat.say(TENTH, "!status done", direct=True)
+    # 16 March comes first: 17, 18 and 19 March become days 2, 3 and 4.
+    await chat.say(ORGANIZER, "!workshop edit 2026-spring "
+                              "days=2026-03-16,2026-03-17,2026-03-18,2026-03-19")
+    assert await counts(chat) == [("R1", 2, 4, "command"), ("R1", 3, 5, "command"),
+                                  ("R10", 3, 7, "command")]
+    async with chat.app.sessions() as session:
+        assert list(await session.execute(select(RoomDayStatus.room_id, RoomDayStatus.day))) == [
+            (10, 3)]
+    # 17 March goes: what was reported for it goes with it; 18 March is day 2 again.
+    await chat.say(ORGANIZER, "!workshop edit 2026-spring days=2026-03-16,2026-03-18,2026-03-19")
+    assert await counts(chat) == [("R1", 2, 5, "command"), ("R10", 2, 7, "command")]
+    assert "R1 Oslo classroom on day 2 (Wed 18 Mar): 5" in await chat.say(HOST, "!attendance 5")

@@ -122,3 +122,33 @@ async def test_after_the_first_batch_the_next_one_is_asked_for_before_the_save(
         await asyncio.wait_for(sync.run(handler), timeout=5)
     assert started_at_sync == [[], ["s0"], ["s0"]]
     assert started == ["s0", "s2"]  # saved all the same, before the loop returned
+
+
+async def test_a_command_names_the_room_it_was_said_in_as_its_channel(
+    sync: MatrixSync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local room's chat is a Matrix room: `!status` there is about that room."""
+    handled: list[Incoming] = []
+
+    async def fake_sync(first: bool) -> Any:
+        if handled or not first:
+            sync.supervisor.stop()
+            raise Stopped
+        return batch("!status done")
+
+    async def handler(message: Incoming) -> Sent:
+        handled.append(message)
+        return Sent()
+
+    async def saved() -> str:
+        return "s0"
+
+    async def save(_position: str) -> None:
+        return None
+
+    monkeypatch.setattr(sync, "_sync", fake_sync)
+    monkeypatch.setattr(sync.position, "load", saved)
+    monkeypatch.setattr(sync.position, "save_after_batch", save)
+    with pytest.raises(Stopped):
+        await asyncio.wait_for(sync.run(handler), timeout=5)
+    assert [(m.room, m.channel) for m in handled] == [(ROOM, ROOM)]

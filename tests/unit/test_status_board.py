@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import StatusSettings
-from bot.db.models import OutboxMessage, RoomDayStatus
+from bot.db.models import ChatState, OutboxMessage, RoomChat, RoomDayStatus
 from bot.messages import BOARD_ROOM
 from tests.chat import ORGANIZER, Chat
 
@@ -196,3 +196,19 @@ async def test_changes_at_the_same_moment_each_leave_a_board_showing_both(board:
     last = board.transport.edited[-1].text
     assert "**R1** Oslo \\| classroom: ✅ done" in last
     assert "**R10** Room 10: 🆘 need help" in last
+
+
+async def test_in_a_rooms_own_chat_the_status_is_that_rooms(board: Chat) -> None:
+    await board.say(ORGANIZER, f"!room lead add R2 {LEAD}")
+    network = board.transport.network
+    async with board.app.sessions() as session, session.begin():
+        for room_id, where, on in ((1, "!chat-r1", network), (10, "!chat-r10", network),
+                                   (2, "!chat-r1", "elsewhere")):  # same id, other network
+            session.add(RoomChat(room_id=room_id, network=on, name=f"R{room_id}",
+                                 network_room=where, state=ChatState.CREATED,
+                                 created_at=DAY_1))
+    assert "R10 is now 🆘 need help" in await board.say(LEAD, "!status need-help", room="!chat-r10")
+    assert "R2 is now ✅ done" in await board.say(LEAD, "!status done room=R2", room="!chat-r10")
+    refused = await board.say(LEAD, "!status working", room="!chat-r1")
+    assert "You are not a host or team lead of R1; you lead R2, R10." in refused
+    assert await statuses(board) == [(2, 1, "done", None), (10, 1, "need-help", None)]

@@ -62,6 +62,9 @@ def test_conversations_round_trip_through_their_keys() -> None:
     topic = StreamTopic(5, "day 1: questions")
     assert conversation_of(topic.key) == topic
     assert conversation_of(Direct((3, 12)).key) == Direct((3, 12))
+    # A local room's chat is a channel, whatever the topic; a direct chat is none.
+    assert topic.channel == StreamTopic(5, "other").channel == "5"
+    assert Direct((3, 12)).channel is None
     for bad in ("stream:x:t", "stream:5:", "dm:", "dm:a,b", "!room:example.org", ""):
         assert conversation_of(bad) is None, bad
     assert user_number("zulip:12") == 12 and user_number("@ana:uni.no") is None

@@ -8,10 +8,10 @@ import pytest
 import zulip
 
 from tests.zulip.double import ZulipDouble
-from tests.zulip.fixtures import org, zulip_bot, zulip_processes
+from tests.zulip.fixtures import org, organizer_bot, zulip_bot, zulip_processes
 from tests.zulip.realm import User
 
-__all__ = ["org", "zulip_bot", "zulip_processes"]  # the bot against the double
+__all__ = ["org", "organizer_bot", "zulip_bot", "zulip_processes"]  # the bot against the double
 
 MakeClient = Callable[[User], zulip.Client]
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.clock import FrozenClock
 from tests.zulip.bots import ZulipBot, ZulipBotProcess
 from tests.zulip.double import ZulipDouble
-from tests.zulip.people import Org
+from tests.zulip.people import Org, ZulipPerson
+
+# When `organizer_bot` starts: two days before a workshop on 2027-03-17.
+ORGANIZER_START = datetime(2027, 3, 15, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -29,6 +34,20 @@ async def zulip_bot(org: Org, tmp_path: Path) -> AsyncIterator[ZulipBot]:
     await running.start()
     try:
         yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture
+async def organizer_bot(org: Org, tmp_path: Path) -> AsyncIterator[tuple[ZulipBot, ZulipPerson]]:
+    """The bot on a simulated clock (at ORGANIZER_START), with Ana (by her user id) as
+    organizer."""
+    ana = org.person("Ana Lopez")
+    running = ZulipBot(org, tmp_path / "bot.db", organizers=(str(ana.user_id),),
+                       clock=FrozenClock(ORGANIZER_START))
+    await running.start()
+    try:
+        yield running, ana
     finally:
         await running.stop()
 
