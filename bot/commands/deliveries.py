@@ -8,9 +8,9 @@ from bot.commands.context import Context
 from bot.commands.framework import CommandSet
 from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.outbox import rows
+from bot.render import plain_text
 from bot.services.roles import Role
 from bot.text import clip, code, escape, when
-from bot.transport.render import plain_text
 
 commands = CommandSet()
 

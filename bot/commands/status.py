@@ -49,7 +49,7 @@ async def set_status(
     except status.WhichRoom as exc:
         raise UsageError(f"which room? You lead {', '.join(exc.codes)}: add room=R7"
                          if exc.codes else "name the room with room=R7") from None
-    except (status.NotYourRoom, status.NotAWorkshopDay) as exc:
+    except status.NotAWorkshopDay as exc:  # NotYourRoom is a right: worded as one
         raise UsageError(exc.message) from None
     return (f"{chosen.code} is now {status.LABELS[ExerciseState(state)]} on day {day}; "
             "the organizers' board shows it.")

@@ -33,7 +33,7 @@ from bot.db.models import (
 )
 from bot.messages import BOARD_ROOM
 from bot.outbox import edits, rows
-from bot.services.errors import UserError
+from bot.services.errors import NotAllowed, UserError
 from bot.services.rooms import covered_days
 from bot.services.seats import STAFF
 from bot.text import escape
@@ -66,8 +66,8 @@ class WhichRoom(UserError):
         self.codes = tuple(codes)
 
 
-class NotYourRoom(UserError):
-    """A lead named a room they do not lead (R1 when they lead R10)."""
+class NotYourRoom(NotAllowed):
+    """A lead named a room they do not lead (R1 when they lead R10): a right they lack."""
 
     def __init__(self, code: str, codes: Sequence[str]) -> None:
         super().__init__(f"You are not a host or team lead of {code}; you lead "

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from bot import networks
 from bot.config import parse_duration
+from bot.render import plain_text
 from bot.transport.base import (
     BOARD_ROOM,
     DatabaseUnavailable,
@@ -48,7 +49,6 @@ from bot.transport.base import (
     Incoming,
     Outgoing,
 )
-from bot.transport.render import plain_text
 from bot.values import UserId
 
 CONSOLE_ROOM = "console"

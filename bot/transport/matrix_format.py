@@ -18,8 +18,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import unquote
 
+from bot.render import html, plain_text
 from bot.transport.base import Attachment
-from bot.transport.render import html, plain_text
 
 HTML_FORMAT = "org.matrix.custom.html"
 

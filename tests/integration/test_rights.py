@@ -85,6 +85,8 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     "feedback export": ("!feedback export", ORG),
     "attendance": ("!attendance 1 day=1 room=R1", R1_TEAM),
     "attendance export": ("!attendance export", ORG),
+    "status": ("!status done room=R1", R1_TEAM),
+    "status reset": ("!status reset", ORG),
     "forget-me": ("!forget-me", ALL),
 }
 # Rows every command leaves, refused or not: its event's claim and its answer.

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from bot.forms import engine
 from bot.forms.definitions import Audience, Form, Kind, Question
+from bot.render import html as render_html
+from bot.render import plain_text
 from bot.services.summary import render as summary
 from bot.text import _escaped, escape
 from bot.transport.matrix_format import notice_content
-from bot.transport.render import html as render_html
-from bot.transport.render import plain_text
 from bot.transport.zulip_format import render as zulip
 
 # Pieces that mean something to some Markdown at the start of a line or inside one.

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from bot.config import FeedbackSettings
 from bot.db.models import FeedbackResponse
+from bot.render import plain_text
 from bot.text import escape
-from bot.transport.render import plain_text
 from tests.chat import ORGANIZER, Chat
 
 ANA, HOST = "@ana:uni.no", "@host:uni.no"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 
 from bot.messages import Outgoing
+from bot.render import html, plain_text
 from bot.text import code, escape
 from bot.transport.console import ConsoleTransport
-from bot.transport.render import html, plain_text
 
 
 def test_plain_text_drops_markup_and_escapes_and_keeps_the_lines() -> None:

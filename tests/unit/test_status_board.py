@@ -112,7 +112,6 @@ async def test_no_status_on_a_day_that_is_not_a_workshop_day_today(board: Chat) 
     (HOST, "!status busy", "!status [need-help|working|done]"),
     (HOST, "!status need-help " + "x" * 5000, "commands take at most 4 KB"),
     (HOST, "!status need-help " + "ø" * 201, "A note is at most 200 characters; this one has 201"),
-    (LEAD, "!status done room=R1", "You are not a host or team lead of R1; you lead R10."),
     (HOST, "!status done room=R", "is not a room id"),
     (HOST, "!status room=R1", "'room=R1' is not one of: need-help, working, done"),
     (ORGANIZER, "!status done", "Which room? You lead R2, R3, R4, R5, R6, R7, R8, R9, R10"),
@@ -123,6 +122,13 @@ async def test_bad_input_is_refused_with_the_usage_and_changes_nothing(
     refused = await board.say(who, typed, direct=True)
     assert problem in refused.reply
     assert "Usage: `!status" in refused
+    assert await statuses(board) == []
+    assert posts(board) == []
+
+
+async def test_a_room_the_lead_does_not_run_is_refused_for_the_right(board: Chat) -> None:
+    refused = await board.say(LEAD, "!status done room=R1", direct=True)  # R1, not R10
+    assert "You are not a host or team lead of R1; you lead R10." in refused.reply
     assert await statuses(board) == []
     assert posts(board) == []
 

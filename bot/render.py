@@ -1,8 +1,9 @@
-"""Rendering what a handler returns (Markdown, user text escaped) for a network.
+"""Rendering what a handler returns (Markdown, user text escaped) for people to read.
 
 Handlers write CommonMark. Networks that show HTML get `html()` (raw HTML in the
-text is escaped, never passed through); a plain-text view (a Matrix `body`,
-the console) gets `plain_text()`: no emphasis markers and no backslash
+text is escaped, never passed through); a plain-text view (a message's plain
+body, the console, a message quoted in `!deliveries`) gets `plain_text()`: no
+emphasis markers and no backslash
 escapes, links with their address, lists with their markers, code spans in
 backticks, and the line structure of the source.
 """
