@@ -230,8 +230,7 @@ def notice_content(
     `@room` in the text, unless the text could ping nobody anyway
     (`could_ping` over `members`, the names of the room's members): then it is
     left out, since Synapse checks every `m.mentions` against a JSON schema
-    built anew for each event, several milliseconds of its time per answer
-    (bench/FINDINGS.md 17).
+    built anew for each event, several milliseconds of its time per answer.
     """
     body = plain_text(text)
     content: dict[str, Any] = {

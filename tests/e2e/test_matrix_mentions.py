@@ -1,7 +1,7 @@
 """Who an answer pings, on the real Synapse. An answer carries an empty
 `m.mentions` (nobody is pinged for a name or `@room` in its text) when its text
 holds a member's name; otherwise it leaves `m.mentions` out, which saves
-Synapse a schema check per event (bench/FINDINGS.md 17) and pings nobody either."""
+Synapse a schema check per event and pings nobody either."""
 
 from __future__ import annotations
 
