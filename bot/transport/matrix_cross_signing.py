@@ -106,7 +106,11 @@ async def ensure_cross_signed(
     homeserver cannot answer now (worth a retry); everything else is a Result,
     with what to do logged."""
     keys = await load_keys(state, user_id)
-    own = await _query(requests, user_id)
+    answer = await requests("POST", QUERY, {"device_keys": {user_id: []}})
+    if not _ok(answer, "reading the account's keys"):
+        log.warning("cannot read the cross-signing keys of %s: %s", user_id, _error(answer))
+        return Result(Outcome.REFUSED)
+    own = answer.body
     on_server = {usage: public_key_of(own.get(QUERY_FIELDS[usage], {}).get(user_id))
                  for usage in USAGES}
     ours = keys is not None and on_server[MASTER] == keys.public_keys()[MASTER]
@@ -181,13 +185,6 @@ async def save_keys(state: KeyValues, user_id: str, keys: CrossSigningKeys) -> N
         logs.keep_out(seed)
     await state.set_many({STATE_OWNER: user_id,
                           **{STATE_SEEDS[usage]: seed for usage, seed in seeds.items()}})
-
-
-async def _query(requests: JsonRequests, user_id: str) -> dict[str, Any]:
-    answer = await requests("POST", QUERY, {"device_keys": {user_id: []}})
-    if not _ok(answer, "reading the account's keys"):
-        raise Transient(f"reading the keys of {user_id}: {_error(answer)}")
-    return answer.body
 
 
 async def _upload_keys(

@@ -24,11 +24,12 @@ from bot.transport.matrix_cross_signing import (
     UPLOAD_SIGNATURES,
     Answer,
     Outcome,
+    _JsonAnswer,
     ensure_cross_signed,
     load_keys,
     save_keys,
 )
-from bot.transport.matrix_session import Transient
+from bot.transport.matrix_session import Transient, retry_after_s
 from bot.transport.matrix_signing_keys import (
     MASTER,
     SELF_SIGNING,
@@ -261,6 +262,19 @@ async def test_a_wrong_password_or_an_unknown_flow_is_a_refusal_and_a_5xx_a_retr
                                   device_id=DEVICE, password=PASSWORD)
 
 
+async def test_a_homeserver_without_cross_signing_is_a_refusal_not_a_retry_forever() -> None:
+    server = Scripted(None)
+    server.query = {"errcode": "M_UNRECOGNIZED", "error": "Unrecognized request"}
+
+    async def no_keys_api(method: str, path: str, body: dict[str, Any]) -> Answer:
+        await server(method, path, body)
+        return Answer(404, server.query)
+
+    result = await ensure_cross_signed(no_keys_api, Memory(), user_id=BOT, device_id=DEVICE,
+                                       password=PASSWORD)
+    assert result.outcome == Outcome.REFUSED and server.paths() == ["query"]
+
+
 async def test_a_device_without_published_keys_is_not_signed_yet() -> None:
     server = Scripted(None)
     server.query["device_keys"] = {BOT: {}}
@@ -268,6 +282,19 @@ async def test_a_device_without_published_keys_is_not_signed_yet() -> None:
                                        password=None)
     assert (result.outcome, result.uploaded_keys) == (Outcome.NO_DEVICE_KEYS, True)
     assert "signatures/upload" not in server.paths()
+
+
+def test_through_the_session_a_429_is_waited_out_and_an_auth_question_is_read() -> None:
+    """The session's `call` waits out what it sees as an HTTP 429 (`retry_after_s`);
+    a 401 that asks for auth comes back whole, also when a stage failed."""
+    limited = _JsonAnswer.from_dict({"errcode": "M_LIMIT_EXCEEDED", "error": "Too many",
+                                     "retry_after_ms": 1200})
+    assert retry_after_s(limited) == 1.2
+    asked = _JsonAnswer.from_dict({"errcode": "M_FORBIDDEN", **UIA.body})
+    assert retry_after_s(asked) is None
+    assert getattr(asked, "body", None) == {"errcode": "M_FORBIDDEN", **UIA.body}
+    refused = _JsonAnswer.from_dict({"errcode": "M_FORBIDDEN", "error": "no"})
+    assert getattr(refused, "body", None) == {"errcode": "M_FORBIDDEN", "error": "no"}
 
 
 # -- the seeds never reach a log ------------------------------------------------------
