@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -292,3 +292,15 @@ async def cross_sign(session: MatrixSession) -> Result:
         device_id=session.client.device_id, password=session.settings.password,
         reset=session.settings.cross_signing_reset,
     )
+
+
+def when_device_ready(session: MatrixSession) -> Callable[[object], Awaitable[None]]:
+    """A callback for the moment the device's keys are on the homeserver (whatever it is
+    handed about the device: the session knows it): cross-sign it. Only a failure worth
+    a retry is raised (`Transient`, a lost connection); what the bot cannot fix
+    itself is logged with what to do, and the bot runs on with the device unsigned."""
+
+    async def ready(_device: object) -> None:
+        await cross_sign(session)
+
+    return ready
