@@ -11,7 +11,8 @@ no secret and no answer in any log, at any level).
   its arguments, its exception text and its stack, so that access tokens
   (Matrix `syt_...`, `access_token=`, `Authorization: Bearer` or `Basic`),
   passwords, keys and the exact values of the configured secrets (and of the access
-  token the bot logs in with, once known: `keep_out`) read `[redacted]`.
+  token the bot logs in with and the seeds of its cross-signing keys, once known:
+  `keep_out`) read `[redacted]`.
   A feedback answer is no pattern: answers stay out by the levels above and by the
   bot's own code never logging what is typed in a direct chat.
 """
@@ -42,7 +43,8 @@ LIBRARY_LOGGERS = (
 MIN_EXACT = 4
 # Not `key` or `token` alone: Matrix events are full of `state_key` and push rules'
 # `key`, which are no secrets (the feedback key is redacted by its value).
-_NAMES = r"access_token|refresh_token|login_token|password|passwd|api_key|apikey|secret"
+_NAMES = (r"access_token|refresh_token|login_token|password|passwd|api_key|apikey|secret"
+          r"|seed")
 PATTERNS = (
     # Matrix access and refresh tokens (Synapse's, and the compatibility tokens of
     # Matrix Authentication Service).

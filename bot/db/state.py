@@ -6,6 +6,7 @@ bot/scheduling/at_start.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -98,3 +99,9 @@ class StateStore:
     async def set(self, key: str, value: str | None) -> None:
         async with writing(self.sessions) as session:
             await put(session, self.network, key, value)
+
+    async def set_many(self, values: Mapping[str, str | None]) -> None:
+        """Several facts that only make sense together, in one transaction."""
+        async with writing(self.sessions) as session:
+            for key, value in values.items():
+                await put(session, self.network, key, value)

@@ -53,6 +53,9 @@ class MatrixSettings:
     # The Space every workshop's chats go in ([chats]); unset: one per workshop, made
     # by the bot.
     chats_space: str | None = field(default=None, metadata={"each": "room id"})
+    # Replace cross-signing keys of the account that are not the bot's own (someone
+    # set them up in Element); off: they are left alone and the device stays unsigned.
+    cross_signing_reset: bool = False
 
 
 def _transport(wiring: networks.Wiring) -> Transport:
