@@ -32,13 +32,14 @@ class BotProcess(RunBot):
     """`classroom-bot run` for `account` (registered with a password), on `workdir/bot.db`."""
 
     def __init__(self, server: Homeserver, account: RegisteredUser, workdir: Path,
-                 *, organizers: tuple[str, ...] = (), extra_config: str = "") -> None:
+                 *, organizers: tuple[str, ...] = (), extra_config: str = "",
+                 encryption: bool = False) -> None:
         profile = os.environ.get("BENCH_PROFILE")  # a py-spy output file: profile the bot
         wrapper = (["py-spy", "record", "--format", "raw", "-r", "500", "-o", profile, "--"]
                    if profile else [])
         # py-spy writes its profile on SIGINT (the bot stops on either).
         super().__init__(server, workdir, account, organizers=organizers,
-                         extra_config=extra_config, wrapper=wrapper,
+                         extra_config=extra_config, wrapper=wrapper, encryption=encryption,
                          stop_signal=signal.SIGINT if profile else signal.SIGTERM)
 
 
