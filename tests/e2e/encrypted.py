@@ -97,6 +97,11 @@ class EncryptedUser(ChatUser):
         await self.wait_until(lambda: room_id in self.client.rooms, "the new room")
         return room_id
 
+    async def join(self, room_id: str) -> None:
+        await super().join(room_id)
+        # Sending needs the room's state (nio encrypts by it): wait for it to come.
+        await self.wait_until(lambda: room_id in self.client.rooms, "the joined room")
+
     async def second_device(self, store: Path) -> EncryptedUser:
         """The same person on another device (a password login), keys uploaded."""
         login = encrypted_client(self.server, self.user_id, None, store)

@@ -3,11 +3,17 @@ encrypting clients (real nio clients with the e2e extra) see it."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from bot.commands.dispatcher import UNDECRYPTABLE
+from bot.messages import Outgoing
+from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_DEVICE_ID
 from tests.e2e.encrypted import EncryptedUser, MakeEncryptedUser, make_encrypted_user
+from tests.e2e.test_matrix_direct import from_bot
 
 if TYPE_CHECKING:
     from tests.e2e.bots import BotRunner
@@ -45,3 +51,104 @@ async def test_an_encrypted_direct_chat_opened_by_the_learner_is_answered_encryp
     assert "!tz" in body
     assert on_the_wire(http, ana, direct, bot.user_id) == ["m.room.encrypted"]
     assert bot.transport.rooms.is_direct(direct, ana.user_id)  # encrypted, still direct
+
+
+async def test_an_encrypted_room_of_three_people_is_answered_for_everyone_in_it(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot, http: Http
+) -> None:
+    olga = await make_encrypted_user("olga")
+    bot = await make_bot(encryption=True, organizers=(olga.user_id,))
+    ana = await make_encrypted_user("ana")
+    room = await olga.create_room((bot.user_id, ana.user_id))
+    await ana.join(room)
+    await olga.wait_for_membership(room, bot.user_id, "join")
+    await olga.wait_for_membership(room, ana.user_id, "join")
+
+    command = await ana.say(room, "!tz")
+    for person in (ana, olga):  # both decrypt the answer to Ana
+        reply = await person.expect_reply(room, command, sender=bot.user_id)
+        assert reply["type"] == "m.room.message", reply
+    assert "Europe" in await answered(olga, room, bot, "!help tz")
+    assert set(on_the_wire(http, olga, room, bot.user_id)) == {"m.room.encrypted"}
+
+
+async def test_the_bot_opens_its_direct_chats_encrypted(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot, http: Http
+) -> None:
+    bot = await make_bot(encryption=True)
+    ana = await make_encrypted_user("ana")
+    await bot.transport.deliver(Outgoing(text="only for you", user=ana.user_id, key="k-1"))
+    direct = await ana.wait_until(lambda: next(iter(ana.invites), None), "an invitation")
+    await ana.join(direct)
+    told = await ana.wait_until(lambda: from_bot(ana, direct, bot), "the private message")
+    assert told[0]["content"]["body"] == "only for you"
+    assert ana.client.rooms[direct].encrypted
+    assert on_the_wire(http, ana, direct, bot.user_id) == ["m.room.encrypted"]
+    assert bot.transport.rooms.is_direct(direct, ana.user_id)
+    assert await answered(ana, direct, bot, "tz")  # and it reads her answers there
+
+
+async def test_a_restart_is_the_same_device_and_reads_what_came_meanwhile(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot, http: Http
+) -> None:
+    bot = await make_bot(encryption=True)
+    ana = await make_encrypted_user("ana")
+    direct = await ana.create_room((bot.user_id,), direct=True)
+    await ana.wait_for_membership(direct, bot.user_id, "join")
+    await answered(ana, direct, bot, "tz")
+    device = await bot.state(STATE_DEVICE_ID)
+    token = await bot.state(STATE_ACCESS_TOKEN)
+    path = "/_matrix/client/v3/devices"
+    before = {d["device_id"] for d in http(bot.server, token, "GET", path)["devices"]}
+
+    await bot.stop()
+    missed = await ana.say(direct, "help")  # encrypted with the session the bot holds
+    await bot.start()
+    reply = await ana.expect_reply(direct, missed, sender=bot.user_id)
+    assert reply["type"] == "m.room.message" and "!tz" in reply["content"]["body"]
+    await answered(ana, direct, bot, "tz")
+    assert await bot.state(STATE_DEVICE_ID) == device
+    after = {d["device_id"] for d in http(bot.server, token, "GET", path)["devices"]}
+    assert device in after and after == before  # no trail of new devices
+    assert stat.S_IMODE(bot.transport.session.crypto.store.stat().st_mode) == 0o700
+
+
+async def test_a_second_device_of_the_learner_reads_the_answers_to_it(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot, tmp_path: Path
+) -> None:
+    bot = await make_bot(encryption=True)
+    ana = await make_encrypted_user("ana")
+    direct = await ana.create_room((bot.user_id,), direct=True)
+    await ana.wait_for_membership(direct, bot.user_id, "join")
+    await answered(ana, direct, bot, "tz")
+
+    phone = await ana.second_device(tmp_path / "ana-phone")
+    await phone.wait_until(lambda: direct in phone.client.rooms, "the direct chat")
+    assert "!tz" in await answered(phone, direct, bot, "help")
+    assert await answered(ana, direct, bot, "tz")  # and the first device still reads
+
+
+async def test_a_message_the_bot_cannot_decrypt_is_answered_once_with_what_to_do(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot
+) -> None:
+    bot = await make_bot(encryption=True)
+    bot.transport.sync.keys.key_wait_s = 1.0  # a key that has not come in a second won't
+    ana = await make_encrypted_user("ana")
+    direct = await ana.create_room((bot.user_id,), direct=True)
+    await ana.wait_for_membership(direct, bot.user_id, "join")
+    # Ana's app keeps the room key from the bot's device (as an app that sends only to
+    # devices it trusts would).
+    await ana.wait_until(lambda: ana.client.device_store.active_user_devices(bot.user_id),
+                         "the bot's device")
+    for device in ana.client.device_store.active_user_devices(bot.user_id):
+        ana.client.blacklist_device(device)
+    await ana.say(direct, "help")
+    await ana.say(direct, "tz")
+
+    told = await ana.wait_until(lambda: from_bot(ana, direct, bot), "the bot's answer")
+    assert told[0]["content"]["body"] == UNDECRYPTABLE
+    assert ana.undecrypted(direct, bot.user_id) == []  # its answer she can read
+    for device in ana.client.device_store.active_user_devices(bot.user_id):
+        ana.client.unblacklist_device(device)
+    await answered(ana, direct, bot, "tz")  # with the key, the next one is read
+    assert [e["content"]["body"] for e in from_bot(ana, direct, bot)].count(UNDECRYPTABLE) == 1
