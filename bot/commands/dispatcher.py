@@ -29,9 +29,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot import metrics
 from bot.clock import Clock
-from bot.commands import ended, limits
+from bot.commands import ended, limits, unreadable
 from bot.commands.context import Context
-from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
+from bot.commands.framework import Command, Registry, Reply, UsageError, bind
 from bot.commands.wording import refusal
 from bot.config import Settings
 from bot.conversations import router
@@ -59,28 +59,6 @@ class Request:
     spaces or repeated prefixes after it); empty for a lone prefix."""
 
     text: str
-
-
-# Encryption off (the network's own setting): no encrypted message can be read.
-UNREADABLE = (
-    "I can't read encrypted messages (my end-to-end encryption is turned off), "
-    "so I did not see what was written here."
-)
-UNREADABLE_DIRECT = (
-    UNREADABLE + " I have opened an unencrypted direct chat with you: write to me there."
-)
-# Encryption on: the bot reads encrypted messages, but this one's room key never
-# reached its device (the sender's app did not share it, or shared it with an
-# earlier device of the bot).
-UNDECRYPTABLE = (
-    "I could not decrypt a message here: your app did not give my device its key, so I "
-    "did not see what was written. Please send it again. If this keeps happening, your "
-    "app may send only to devices it trusts: let it send to my device, or start a new "
-    "chat with me."
-)
-OPENED_DIRECT = (
-    "This is an unencrypted direct chat, so I can read it: send me your commands here."
-)
 
 
 class Dispatcher:
@@ -283,16 +261,8 @@ class Dispatcher:
             return Reply(exc.message)
 
     async def _answer_unreadable(self, message: Incoming) -> list[Delivery]:
-        """Say where the message came from that it could not be read, and what to do.
-        Without encryption a direct chat moves to a new, unencrypted one (the transport
-        no longer counts the old one as direct)."""
-        if message.key_missing:
-            reply = Reply(UNDECRYPTABLE)  # the room stays: with its key, the next one is read
-        elif message.is_direct:
-            reply = Reply(UNREADABLE_DIRECT, notices=(Notice(message.sender, OPENED_DIRECT),))
-        else:
-            reply = Reply(UNREADABLE)
-        return await self._say(message, reply)
+        """Say where the message came from that it could not be read, and what to do."""
+        return await self._say(message, unreadable.answer(message))
 
     async def _say(self, message: Incoming, reply: Reply, ref: str = "") -> list[Delivery]:
         """An answer that runs no command: its rows and the event's claim."""

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from nio import RoomCreateResponse, RoomLeaveResponse, RoomPreset
 
-from bot.commands.dispatcher import OPENED_DIRECT, UNREADABLE_DIRECT
+from bot.commands.unreadable import OPENED_DIRECT, UNREADABLE_DIRECT
 from bot.messages import Outgoing
 from tests.e2e.conftest import poll_until
 

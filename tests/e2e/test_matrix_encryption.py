@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from bot.commands.dispatcher import UNDECRYPTABLE
+from bot.commands.unreadable import UNDECRYPTABLE
 from bot.messages import Outgoing
 from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_DEVICE_ID
 from tests.e2e.encrypted import EncryptedUser, MakeEncryptedUser, make_encrypted_user
