@@ -128,12 +128,14 @@ MakeEncryptedUser = Callable[..., Awaitable[EncryptedUser]]
 async def make_encrypted_user(
     homeserver: Homeserver, tmp_path: Path
 ) -> AsyncIterator[MakeEncryptedUser]:
-    """`await make_encrypted_user("ana")`: a registered person whose client encrypts."""
+    """`await make_encrypted_user("ana")`: a registered person whose client encrypts (on
+    `server=`, else the session's homeserver)."""
     users: list[EncryptedUser] = []
 
-    async def make(name: str = "user") -> EncryptedUser:
+    async def make(name: str = "user", server: Homeserver | None = None) -> EncryptedUser:
         store = tmp_path / f"store-{next(_stores)}"
-        user = EncryptedUser(homeserver, homeserver.register(unique(name)), store)
+        target = server or homeserver
+        user = EncryptedUser(target, target.register(unique(name)), store)
         await user.sync(timeout_ms=0)  # uploads its device keys
         users.append(user)
         return user
