@@ -44,11 +44,15 @@ class BotProcess(RunBot):
 
 
 class EchoProcess(ChildProcess):
-    def __init__(self, server: Homeserver, account: RegisteredUser, workdir: Path) -> None:
+    def __init__(self, server: Homeserver, account: RegisteredUser, workdir: Path,
+                 *, encrypted: bool = False) -> None:
         self.user_id = account.user_id
+        store = [str(workdir / "echo-store")] if encrypted else []
+        if store:
+            (workdir / "echo-store").mkdir(mode=0o700, exist_ok=True)
         super().__init__(
             [sys.executable, "-m", "bench.echo", server.url, account.user_id,
-             account.device_id, account.access_token],
+             account.device_id, account.access_token, *store],
             workdir / "echo.log",
         )
 
