@@ -8,6 +8,9 @@
   still unreadable `key_wait_s` after it came, or once it is older than
   `command_max_age_minutes`, is given up: the first given up in a room is answered
   there with what to do (an unreadable `Incoming` with `key_missing`), once a run.
+  What waits is kept in TransportState too (the sync position moves on past
+  it): after a restart it still waits, and a key that came meanwhile (to-device
+  messages wait at the homeserver) decrypts it in the first batch.
 - Encryption off: the first encrypted message of a room is handed on once as an
   unreadable `Incoming` (answered with the pointer to an unencrypted chat); an
   encrypted direct chat stops counting as direct, so what is private goes to a
@@ -19,6 +22,7 @@ not waited for: they would not be answered either.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +31,7 @@ from typing import Any
 from nio import MegolmEvent
 
 from bot.clock import Clock
+from bot.db.state import StateStore
 from bot.transport.base import Incoming
 from bot.transport.matrix_crypto import MatrixCrypto
 from bot.transport.matrix_policy import from_timestamp_ms, too_old
@@ -39,6 +44,9 @@ ENCRYPTED = "m.room.encrypted"
 # How long a message waits for its key: the sender's device shares it with the
 # message, so a key that has not come within a minute is not coming.
 KEY_WAIT_S = 60.0
+STATE_WAITING = "waiting_for_keys"
+# At most this many messages wait (the newest): a flood of unreadable ones costs nothing.
+MAX_WAITING = 100
 
 
 @dataclass
@@ -53,8 +61,9 @@ class MatrixKeys:
     """The messages of this run that wait for their room keys."""
 
     def __init__(self, crypto: MatrixCrypto | None, rooms: MatrixRooms, clock: Clock,
-                 own_user_id: str, max_age: timedelta) -> None:
+                 own_user_id: str, max_age: timedelta, state: StateStore) -> None:
         self.crypto = crypto
+        self.state = state
         self.rooms = rooms
         self.clock = clock
         self.user_id = own_user_id
@@ -83,12 +92,14 @@ class MatrixKeys:
             return None
         if self.crypto is None:
             return self._unreadable(room_id, sender, event_id, sent_at, key_missing=False)
-        if not isinstance(event, MegolmEvent):  # another algorithm: no key will help
-            log.warning("cannot decrypt %s in %s: %s", event_id, room_id,
-                        source.get("content", {}).get("algorithm"))
+        if not isinstance(event, MegolmEvent):  # malformed, or another algorithm: no key helps
+            log.warning("cannot decrypt %s in %s: not a Megolm message", event_id, room_id)
             return self._unreadable(room_id, sender, event_id, sent_at, key_missing=True)
         event.room_id = room_id  # a timeline event does not say; its key request does
         self._waiting[event_id] = _Waiting(room_id, event, self.clock.now(), sent_at)
+        while len(self._waiting) > MAX_WAITING:
+            del self._waiting[next(iter(self._waiting))]
+        await self._save()
         log.info("%s from %s in %s waits for its room key", event_id, sender, room_id)
         try:
             await self.crypto.request_key(event)
@@ -96,10 +107,34 @@ class MatrixKeys:
             log.warning("could not ask for the room key of %s: %s", event_id, exc)
         return None
 
-    def sweep(self) -> list[tuple[str, Any]]:
+    async def load(self) -> None:
+        """What waited for its key when the bot last stopped (after login: the device's
+        store is loaded). Anything unreadable in the saved list is dropped."""
+        if self.crypto is None:
+            return
+        try:
+            saved = json.loads(await self.state.get(STATE_WAITING) or "[]")
+            for item in saved:
+                event = MegolmEvent.from_dict(item["event"])
+                if isinstance(event, MegolmEvent):
+                    event.room_id = item["room"]
+                    self._waiting[event.event_id] = _Waiting(
+                        item["room"], event, datetime.fromisoformat(item["seen"]),
+                        from_timestamp_ms(event.source.get("origin_server_ts")))
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("dropping the saved messages that waited for their keys: %s", exc)
+        if self._waiting:
+            log.info("%d messages still wait for their room keys", len(self._waiting))
+
+    async def _save(self) -> None:
+        saved = [{"room": w.room_id, "event": w.event.source, "seen": w.seen_at.isoformat()}
+                 for w in self._waiting.values()]
+        await self.state.set(STATE_WAITING, json.dumps(saved) if saved else None)
+
+    async def sweep(self) -> list[tuple[str, Any]]:
         """After a sync: the waiting messages now decrypted (room id, nio's event), and
         the unreadable `Incoming` for a room where one was given up."""
-        if self.crypto is None:
+        if self.crypto is None or not self._waiting:
             return []
         found: list[tuple[str, Any]] = []
         now = self.clock.now()
@@ -118,6 +153,8 @@ class MatrixKeys:
                                               event_id, waiting.sent_at, key_missing=True)
                 if unreadable is not None:
                     found.append((waiting.room_id, unreadable))
+        if found:
+            await self._save()
         return found
 
     def next_give_up_s(self) -> float | None:

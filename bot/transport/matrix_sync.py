@@ -110,7 +110,8 @@ class MatrixSync:
         self.ready = asyncio.Event()  # set once the first sync has been processed
         self._since: str | None = None
         self._history_before: datetime | None = None
-        self.keys = MatrixKeys(session.crypto, rooms, clock, self.user_id, self._max_age())
+        self.keys = MatrixKeys(session.crypto, rooms, clock, self.user_id, self._max_age(),
+                               session.state)
         self.last_sync: datetime | None = None  # when a sync last succeeded
 
     async def run(self, handler: Handler) -> None:
@@ -121,6 +122,7 @@ class MatrixSync:
 
     async def _run(self, handler: Handler) -> None:
         self._since = await self.position.load()
+        await self.keys.load()
         if self._since is None:
             # The very first start: what was said before now is history, also in rooms
             # the bot joins during this run (their first timeline reaches back).
@@ -237,12 +239,16 @@ class MatrixSync:
                 events = [*await self._fill_gap(room_id, info.timeline.prev_batch), *events]
             for event in events:
                 if self.keys.encrypted(event):
-                    late = await self.keys.hold(room_id, event, self._history_before)
+                    try:
+                        late = await self.keys.hold(room_id, event, self._history_before)
+                    except Exception:  # one odd event must not hold up every later batch
+                        log.exception("ignoring an encrypted event in %s", room_id)
+                        continue
                     if late is not None:
                         by_room.setdefault(room_id, []).append(late)
                 else:
                     await self._read(room_id, event, by_room)
-        for room_id, late in self.keys.sweep():  # decrypted now, or given up
+        for room_id, late in await self.keys.sweep():  # decrypted now, or given up
             if isinstance(late, Incoming):
                 by_room.setdefault(room_id, []).append(late)
             else:

@@ -26,9 +26,11 @@ from nio import (
     RoomPreset,
     RoomSendResponse,
     RoomVisibility,
+    ToDeviceResponse,
 )
+from nio.event_builders import ToDeviceMessage
 
-from bot.transport.matrix_crypto import ENCRYPTION_STATE
+from bot.transport.matrix_crypto import ENCRYPTION_STATE, MEGOLM
 from tests.e2e.conftest import USER_SYNC_MS, ChatUser, unique
 from tests.e2e.homeserver import Homeserver, RegisteredUser
 
@@ -114,6 +116,35 @@ class EncryptedUser(ChatUser):
         self.devices.append(device)
         await device.sync(timeout_ms=0)
         return device
+
+    async def say_with_key_held_back(
+        self, room_id: str, text: str, user: str
+    ) -> tuple[str, dict[str, str]]:
+        """Say `text` without giving `user`'s devices its room key (a key that is slow to
+        come); its event id, and the key, for `give_key`."""
+        devices = list(self.client.device_store.active_user_devices(user))
+        assert devices, f"{user}'s devices are not known yet"
+        for device in devices:
+            self.client.blacklist_device(device)
+        await self.client.share_group_session(room_id, ignore_unverified_devices=True)
+        session = self.client.olm.outbound_group_sessions[room_id]
+        key = {"algorithm": MEGOLM, "room_id": room_id, "session_id": session.id,
+               "session_key": session.session_key}
+        event_id = await self.say(room_id, text)
+        for device in devices:  # the next message is shared with them again
+            self.client.unblacklist_device(device)
+        return event_id, key
+
+    async def give_key(self, user: str, key: dict[str, str]) -> None:
+        """Send a held-back room key (`m.room_key`, Olm-encrypted) to `user`'s devices."""
+        olm = self.client.olm
+        for device in olm.device_store.active_user_devices(user):
+            session = olm.session_store.get(device.curve25519)
+            assert session is not None, f"no Olm session with {device.id}"
+            content = olm._olm_encrypt(session, device, "m.room_key", key)
+            response = await self.client.to_device(
+                ToDeviceMessage("m.room.encrypted", user, device.id, content))
+            assert isinstance(response, ToDeviceResponse), response
 
     def undecrypted(self, room_id: str, sender: str) -> list[dict[str, Any]]:
         """Events from `sender` this client could not decrypt."""

@@ -12,6 +12,8 @@ from urllib.parse import quote
 from bot.commands.unreadable import UNDECRYPTABLE
 from bot.messages import Outgoing
 from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_DEVICE_ID
+from bot.transport.matrix_keys import STATE_WAITING
+from tests.e2e.conftest import poll_until
 from tests.e2e.encrypted import EncryptedUser, MakeEncryptedUser, make_encrypted_user
 from tests.e2e.test_matrix_direct import from_bot
 
@@ -152,3 +154,46 @@ async def test_a_message_the_bot_cannot_decrypt_is_answered_once_with_what_to_do
         ana.client.unblacklist_device(device)
     await answered(ana, direct, bot, "tz")  # with the key, the next one is read
     assert [e["content"]["body"] for e in from_bot(ana, direct, bot)].count(UNDECRYPTABLE) == 1
+
+
+async def waiting_for_its_key(
+    ana: EncryptedUser, bot: BotRunner
+) -> tuple[str, str, dict[str, str]]:
+    """A direct chat where Ana said `help` and held its key back, once the bot waits for
+    the key: the room, the message and the key."""
+    direct = await ana.create_room((bot.user_id,), direct=True)
+    await ana.wait_for_membership(direct, bot.user_id, "join")
+    await answered(ana, direct, bot, "tz")
+    late, key = await ana.say_with_key_held_back(direct, "help", bot.user_id)
+
+    async def waiting() -> bool:
+        return late in (await bot.state(STATE_WAITING) or "")
+
+    await poll_until(waiting, "the message waiting for its key")
+    return direct, late, key
+
+
+async def test_a_message_waiting_for_its_key_is_answered_when_it_comes_after_a_restart(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot
+) -> None:
+    bot = await make_bot(encryption=True)
+    ana = await make_encrypted_user("ana")
+    direct, late, key = await waiting_for_its_key(ana, bot)
+    await bot.stop()
+    await ana.give_key(bot.user_id, key)  # comes while the bot is down
+    await bot.start()
+    reply = await ana.expect_reply(direct, late, sender=bot.user_id)
+    assert "!tz" in reply["content"]["body"]
+    assert all(e["content"]["body"] != UNDECRYPTABLE for e in from_bot(ana, direct, bot))
+    assert await bot.state(STATE_WAITING) is None
+
+
+async def test_a_message_whose_key_comes_late_is_answered_when_it_comes(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot
+) -> None:
+    bot = await make_bot(encryption=True)
+    ana = await make_encrypted_user("ana")
+    direct, late, key = await waiting_for_its_key(ana, bot)
+    await ana.give_key(bot.user_id, key)
+    reply = await ana.expect_reply(direct, late, sender=bot.user_id)
+    assert "!tz" in reply["content"]["body"]
