@@ -126,6 +126,7 @@ class MatrixCrypto:
         if not self.client.device_id:
             raise LocalProtocolError("the homeserver named no device for the access token")
         self.client.load_store()  # the same device (id from TransportState): same keys
+        await self._keys_on_server()
         if self.client.should_upload_keys:
             await self._expect(self.client.keys_upload, KeysUploadResponse, "uploading keys")
         log.info("encryption on: device %s, keys in %s", self.client.device_id, self.store)
@@ -137,6 +138,22 @@ class MatrixCrypto:
                 password=self.session.settings.password, state=self.session.state,
                 call=self.session.call, pacer=self.session.other_pacer,
             ))
+
+    async def _keys_on_server(self) -> None:
+        """Whether the homeserver still holds this device's keys. A device logged out or
+        deleted (then made again by the password login, with the same id) lost them:
+        they are uploaded again, or nobody could encrypt for the bot."""
+        if not self.client.olm_account_shared:
+            return  # a new account: its keys go up anyway
+        user, device = self.session.user_id, self.client.device_id
+        method, path, data = Api.keys_query(self.client.access_token, {user})
+        response = await self._expect(
+            functools.partial(self.client._send, KeysQueryResponse, method, path, data),
+            KeysQueryResponse, "looking up the device's own keys")
+        if device not in response.device_keys.get(user, {}):
+            log.warning("the homeserver has lost the keys of device %s; uploading them again",
+                        device)
+            self.client.olm.account.shared = False
 
     async def after_sync(self) -> None:
         """What a sync asks for: queued to-device messages, keys to upload, devices

@@ -197,3 +197,26 @@ async def test_a_message_whose_key_comes_late_is_answered_when_it_comes(
     await ana.give_key(bot.user_id, key)
     reply = await ana.expect_reply(direct, late, sender=bot.user_id)
     assert "!tz" in reply["content"]["body"]
+
+
+async def test_a_device_logged_out_logs_in_again_with_its_keys_uploaded_anew(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot, http: Http
+) -> None:
+    bot = await make_bot(encryption=True)
+    ana = await make_encrypted_user("ana")
+    direct = await ana.create_room((bot.user_id,), direct=True)
+    await ana.wait_for_membership(direct, bot.user_id, "join")
+    await answered(ana, direct, bot, "tz")
+    token, device = await bot.state(STATE_ACCESS_TOKEN), await bot.state(STATE_DEVICE_ID)
+    # A logout deletes the device and its keys; the password login makes it again.
+    http(bot.server, token, "POST", "/_matrix/client/v3/logout", {})
+
+    async def keys_back() -> bool:
+        query = {"device_keys": {bot.user_id: []}}
+        found = http(ana.server, ana.account.access_token, "POST",
+                     "/_matrix/client/v3/keys/query", query)["device_keys"]
+        return device in found.get(bot.user_id, {})
+
+    await poll_until(keys_back, "the bot's device keys on the homeserver again")
+    assert await bot.state(STATE_DEVICE_ID) == device
+    assert "!tz" in await answered(ana, direct, bot, "help")
