@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bot.commands.unreadable import UNDECRYPTABLE
-from bot.messages import Outgoing
+from bot.messages import BOARD_ROOM, POLL_ROOM, Outgoing, Poll, Vote
 from bot.transport.matrix import STATE_ACCESS_TOKEN, STATE_DEVICE_ID
 from bot.transport.matrix_keys import STATE_WAITING
 from tests.e2e.conftest import poll_until
@@ -220,3 +220,47 @@ async def test_a_device_logged_out_logs_in_again_with_its_keys_uploaded_anew(
     await poll_until(keys_back, "the bot's device keys on the homeserver again")
     assert await bot.state(STATE_DEVICE_ID) == device
     assert "!tz" in await answered(ana, direct, bot, "help")
+
+
+async def test_polls_their_votes_and_board_edits_in_an_encrypted_room(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot, http: Http
+) -> None:
+    olga = await make_encrypted_user("olga")
+    bot = await make_bot(encryption=True, organizers=(olga.user_id,))
+    room = await olga.create_room((bot.user_id,))
+    await olga.wait_for_membership(room, bot.user_id, "join")
+    await bot.stop()
+    bot.configure(poll_room=room, status_room=room)
+    await bot.start()
+    votes: list[Vote] = []
+
+    async def record(vote: Vote) -> None:
+        votes.append(vote)
+
+    bot.transport.sync.on_vote = record
+    poll = await bot.transport.deliver(Outgoing(
+        text="Today was: 1. good 2. bad", poll=Poll("Today was", ("good", "bad")),
+        room=POLL_ROOM, key="poll-1"))
+    board = await bot.transport.deliver(Outgoing(text="Board: 0 seats", room=BOARD_ROOM,
+                                                 key="board-1"))
+    assert poll is not None and board is not None
+    await bot.transport.edit(Outgoing(text="Board: 1 seat", room=BOARD_ROOM, key="board-2",
+                                      replaces=board))
+
+    def seen(kind: str) -> list[dict[str, Any]]:
+        return [e for e in olga.events[room] if e.get("type") == kind
+                and e.get("sender") == bot.user_id]
+
+    [start] = await olga.wait_until(lambda: seen("m.poll.start"), "the poll, decrypted")
+    assert start["content"]["m.poll"]["question"]["m.text"][0]["body"] == "Today was"
+    edits = await olga.wait_until(
+        lambda: [e for e in seen("m.room.message") if "m.new_content" in e["content"]],
+        "the board's edit, decrypted")
+    assert edits[0]["content"]["m.new_content"]["body"] == "Board: 1 seat"
+    assert edits[0]["content"]["m.relates_to"] == {"rel_type": "m.replace", "event_id": board}
+    assert set(on_the_wire(http, olga, room, bot.user_id)) == {"m.room.encrypted"}
+
+    await olga.send_raw(room, {"m.relates_to": {"rel_type": "m.reference", "event_id": poll},
+                               "m.selections": ["c1"]}, event_type="m.poll.response")
+    await answered(olga, room, bot, "!tz")  # the vote came in the batch before
+    assert [(v.voter, v.poll, v.choices) for v in votes] == [(olga.user_id, poll, (1,))]
