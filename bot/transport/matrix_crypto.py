@@ -72,7 +72,8 @@ ENCRYPTION_STATE = {"type": "m.room.encryption", "state_key": "",
 
 
 class CryptoUnavailable(Exception):
-    """Encryption is on, but matrix-nio's e2e extra is not installed."""
+    """Encryption is on, but matrix-nio's e2e extra is not installed, or the store's
+    folder cannot be made or protected."""
 
 
 class KeysNotReady(Exception):
@@ -112,8 +113,13 @@ class MatrixCrypto:
             raise CryptoUnavailable(
                 "matrix.encryption is on, but matrix-nio's e2e extra is not installed "
                 "(pip install 'matrix-nio[e2e]'); or set matrix.encryption = false")
-        self.store.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.store, 0o700)  # also a folder made by hand: the keys are in it
+        try:
+            self.store.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.store, 0o700)  # also a folder made by hand: the keys are in it
+        except OSError as exc:
+            raise CryptoUnavailable(
+                f"cannot keep the encryption keys in {self.store} (matrix.store_path): "
+                f"{exc.strerror or exc}") from None
         key = await self.session.state.get(STATE_PICKLE_KEY)
         if key is None:
             key = secrets.token_urlsafe(32)

@@ -41,7 +41,7 @@ from nio import (
     RoomPreset,
 )
 
-from bot.transport.base import TransientDeliveryError
+from bot.transport.base import PermanentDeliveryError, TransientDeliveryError
 from bot.transport.matrix_chats import is_own_chat
 from bot.transport.matrix_crypto import ENCRYPTION_STATE
 from bot.transport.matrix_format import direct_rooms
@@ -86,6 +86,8 @@ class MatrixRooms:
         """Until a sync has shown the room (at once for a known one)."""
         if room_id in self.client.rooms:
             return
+        if room_id in self._left:
+            raise PermanentDeliveryError(f"the bot is no longer in {room_id}")
         seen = self._synced.setdefault(room_id, asyncio.Event())
         try:
             await asyncio.wait_for(seen.wait(), timeout=SYNCED_WAIT_S)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot import config
+from bot.app import EXIT_LOGIN_FAILED, run
+from bot.config import DatabaseSettings, Settings
 from bot.transport.matrix_network import MatrixSettings, store_folder
 
 
@@ -66,3 +68,19 @@ def test_a_store_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(config.ConfigError) as caught:
         load(tmp_path, f"store_path = '{taken}'\n")
     assert f"expected a folder for the crypto store ({taken} is a file)" in str(caught.value)
+
+
+def test_a_store_folder_that_cannot_be_made_stops_the_bot_saying_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    settings = Settings(
+        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"),
+        networks={"matrix": MatrixSettings(
+            homeserver="http://127.0.0.1:9", user_id="@bot:example.org", password="x",
+            store_path=str(blocked / "keys"))},  # its parent is a file
+    )
+    assert run(settings) == EXIT_LOGIN_FAILED
+    error = capsys.readouterr().err
+    assert f"cannot keep the encryption keys in {blocked / 'keys'} (matrix.store_path)" in error
