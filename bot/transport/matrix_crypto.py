@@ -130,7 +130,8 @@ class MatrixCrypto:
     async def start(self) -> None:
         """After login: load the device's store and put its keys on the homeserver."""
         if not self.client.device_id:
-            raise LocalProtocolError("the homeserver named no device for the access token")
+            raise CryptoUnavailable("encryption needs a device: the homeserver named none "
+                                    "for the access token (log in with matrix.password)")
         self.client.load_store()  # the same device (id from TransportState): same keys
         await self._keys_on_server()
         if self.client.should_upload_keys:

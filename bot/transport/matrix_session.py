@@ -134,7 +134,10 @@ class MatrixSession:
     async def after_login(self) -> None:
         """The device's crypto store loaded and its keys on the homeserver (encryption on)."""
         if self.crypto is not None:
-            await self.crypto.start()
+            try:
+                await self.crypto.start()
+            except CryptoUnavailable as exc:
+                raise MatrixLoginError(str(exc)) from None
 
     async def _log_in(self) -> None:
         """Use a configured or saved access token if the homeserver accepts it, else log in."""
