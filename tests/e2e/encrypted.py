@@ -6,12 +6,14 @@ what a client does for its keys (upload, query, claim, queued to-device
 messages); it sends with trust on first use, and opens encrypted direct chats
 the way Element does (`is_direct`, preset `trusted_private_chat`,
 `m.room.encryption` in the initial state). The events it records are the
-decrypted ones, so `expect_reply` and the other `ChatUser` helpers read them;
-an answer it could not decrypt stays an `m.room.encrypted` event, never a reply.
+decrypted ones (also those whose key came after them), so `expect_reply` and
+the other `ChatUser` helpers read them; an answer it could not decrypt stays an
+`m.room.encrypted` event, never a reply.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -21,7 +23,9 @@ import pytest
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    EncryptionError,
     LoginResponse,
+    MegolmEvent,
     RoomCreateResponse,
     RoomPreset,
     RoomSendResponse,
@@ -64,6 +68,19 @@ class EncryptedUser(ChatUser):
     async def sync(self, timeout_ms: int = USER_SYNC_MS) -> None:
         await super().sync(timeout_ms)
         await self.keys()
+        self._decrypt_late()
+
+    def _decrypt_late(self) -> None:
+        """Decrypt what came before its key, as apps do when the key arrives."""
+        for room_id, events in self.events.items():
+            for index, source in enumerate(events):
+                if source.get("type") != "m.room.encrypted":
+                    continue
+                event = MegolmEvent.from_dict({**source, "room_id": room_id})
+                if not isinstance(event, MegolmEvent):
+                    continue
+                with contextlib.suppress(EncryptionError):  # its key has not come (yet)
+                    events[index] = self.client.decrypt_event(event).source
 
     async def keys(self) -> None:
         """What a client does for its keys after a sync (as nio's sync_forever does)."""
