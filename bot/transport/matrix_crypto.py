@@ -76,6 +76,11 @@ class CryptoUnavailable(Exception):
     folder cannot be made or protected."""
 
 
+class DeviceLost(Exception):
+    """The device's keys on the homeserver are not those of its store (the store was
+    lost or replaced): the device can never decrypt again and must be replaced."""
+
+
 class KeysNotReady(Exception):
     """The homeserver did not take (or give) keys a send needs: worth another try."""
 
@@ -147,20 +152,27 @@ class MatrixCrypto:
             ))
 
     async def _keys_on_server(self) -> None:
-        """Whether the homeserver still holds this device's keys. A device logged out or
-        deleted (then made again by the password login, with the same id) lost them:
-        they are uploaded again, or nobody could encrypt for the bot."""
-        if not self.client.olm_account_shared:
-            return  # a new account: its keys go up anyway
+        """Whether the homeserver holds this device's keys, and ours. A device logged out
+        or deleted (then made again by the password login, with the same id) lost them:
+        they are uploaded again, or nobody could encrypt for the bot. A device whose
+        store was lost (the database kept, the folder not) has other keys there, which
+        cannot be replaced: `DeviceLost`, and the session moves to a new device."""
         user, device = self.session.user_id, self.client.device_id
         method, path, data = Api.keys_query(self.client.access_token, {user})
         response = await self._expect(
             functools.partial(self.client._send, KeysQueryResponse, method, path, data),
             KeysQueryResponse, "looking up the device's own keys")
-        if device not in response.device_keys.get(user, {}):
-            log.warning("the homeserver has lost the keys of device %s; uploading them again",
-                        device)
-            self.client.olm.account.shared = False
+        payload = response.device_keys.get(user, {}).get(device)
+        if payload is None:
+            if self.client.olm_account_shared:
+                log.warning("the homeserver has lost the keys of device %s; uploading them "
+                            "again", device)
+                self.client.olm.account.shared = False
+            return
+        held = payload.get("keys", {}).get(f"ed25519:{device}")
+        if held != self.client.olm.account.identity_keys["ed25519"]:
+            raise DeviceLost(f"the homeserver holds other keys for device {device} than the "
+                             f"store in {self.store}")
 
     async def after_sync(self) -> None:
         """What a sync asks for: queued to-device messages, keys to upload, devices

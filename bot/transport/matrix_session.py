@@ -22,7 +22,7 @@ from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, Wh
 from bot import logs, metrics
 from bot.db.state import StateStore
 from bot.transport.base import LoginFailed
-from bot.transport.matrix_crypto import CryptoUnavailable, MatrixCrypto
+from bot.transport.matrix_crypto import CryptoUnavailable, DeviceLost, MatrixCrypto
 from bot.transport.matrix_network import MatrixSettings, store_folder
 from bot.transport.pacing import Pacer
 
@@ -133,11 +133,29 @@ class MatrixSession:
 
     async def after_login(self) -> None:
         """The device's crypto store loaded and its keys on the homeserver (encryption on)."""
-        if self.crypto is not None:
+        if self.crypto is None:
+            return
+        try:
             try:
                 await self.crypto.start()
-            except CryptoUnavailable as exc:
-                raise MatrixLoginError(str(exc)) from None
+            except DeviceLost as lost:
+                await self._replace_device(str(lost))
+                await self.crypto.start()
+        except CryptoUnavailable as exc:
+            raise MatrixLoginError(str(exc)) from None
+
+    async def _replace_device(self, why: str) -> None:
+        """A new device, since the old one can no longer decrypt (its keys are lost). The
+        old one is logged out (which deletes it, its keys with it), so people's apps stop
+        encrypting for it."""
+        if not self.settings.password:
+            raise MatrixLoginError(f"{why}; a new device needs matrix.password (or delete "
+                                   "the device and configure a new access token)")
+        log.warning("%s: logging out of it and in on a new device", why)
+        await self.call(self.client.logout, pacer=self.other_pacer)  # a failure: it stays
+        self.client.store, self.client.olm = None, None  # the new device's store loads
+        await self.state.set(STATE_DEVICE_ID, None)
+        await self.password_login(None)
 
     async def _log_in(self) -> None:
         """Use a configured or saved access token if the homeserver accepts it, else log in."""

@@ -3,6 +3,7 @@ encrypting clients (real nio clients with the e2e extra) see it."""
 
 from __future__ import annotations
 
+import shutil
 import stat
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -264,3 +265,29 @@ async def test_polls_their_votes_and_board_edits_in_an_encrypted_room(
                                "m.selections": ["c1"]}, event_type="m.poll.response")
     await answered(olga, room, bot, "!tz")  # the vote came in the batch before
     assert [(v.voter, v.poll, v.choices) for v in votes] == [(olga.user_id, poll, (1,))]
+
+
+async def test_a_lost_key_folder_moves_the_bot_to_a_new_device(
+    make_encrypted_user: MakeEncryptedUser, make_bot: MakeBot, http: Http
+) -> None:
+    bot = await make_bot(encryption=True)
+    ana = await make_encrypted_user("ana")
+    direct = await ana.create_room((bot.user_id,), direct=True)
+    await ana.wait_for_membership(direct, bot.user_id, "join")
+    await answered(ana, direct, bot, "tz")
+    lost = await bot.state(STATE_DEVICE_ID)
+    await bot.stop()
+    shutil.rmtree(bot.transport.session.crypto.store)  # the database kept, the keys not
+
+    await bot.start()
+    device = await bot.state(STATE_DEVICE_ID)
+    assert device and device != lost
+    # Her app learns of the new device (what it sent before could not be read by it).
+    await ana.wait_until(lambda: device in {
+        d.id for d in ana.client.device_store.active_user_devices(bot.user_id)},
+        "the bot's new device")
+    assert "!tz" in await answered(ana, direct, bot, "help")
+    token = await bot.state(STATE_ACCESS_TOKEN)
+    devices = {d["device_id"] for d in http(bot.server, token, "GET",
+                                             "/_matrix/client/v3/devices")["devices"]}
+    assert device in devices and lost not in devices  # the lost one logged out
