@@ -189,8 +189,9 @@ class MatrixCrypto:
                 await self._query()
                 if self.client.should_claim_keys:
                     await self._claim(self.client.get_users_for_key_claiming())
-        except (KeysNotReady, LocalProtocolError) as exc:
-            log.warning("encryption keys: %s; trying again after the next sync", exc)
+        except Exception as exc:  # the sync itself went well: not one of its failures
+            log.warning("encryption keys: %s; trying again after the next sync",
+                        exc or type(exc).__name__)
 
     # -- sending ---------------------------------------------------------------------
 
