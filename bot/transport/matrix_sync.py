@@ -193,7 +193,8 @@ class MatrixSync:
                 timeout=FIRST_SYNC_DEADLINE_S,
             )
         # A message waiting for its key is given up on time, also when nothing happens.
-        wait_s = min(self.settings.sync_timeout_seconds, self.keys.next_give_up_s() or 1e9)
+        give_up = self.keys.next_give_up_s()
+        wait_s = min(self.settings.sync_timeout_seconds, give_up if give_up is not None else 1e9)
         return await asyncio.wait_for(
             self.client.sync(
                 timeout=max(1, int(wait_s * 1000)), since=self._since, sync_filter=SYNC_FILTER,
