@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nio import (
     Api,
@@ -61,6 +61,9 @@ from nio.crypto import ENCRYPTION_ENABLED
 from bot import logs
 from bot.db.state import StateStore
 from bot.transport.pacing import Pacer
+
+if TYPE_CHECKING:  # the session makes this; at run time only it imports the other
+    from bot.transport.matrix_session import MatrixSession
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +105,7 @@ class OwnDevice:
 class MatrixCrypto:
     """The encryption side of one Matrix session (`matrix_session.MatrixSession`)."""
 
-    def __init__(self, session: Any, store: Path) -> None:
+    def __init__(self, session: MatrixSession, store: Path) -> None:
         self.session = session
         self.client = session.client
         self.store = store
