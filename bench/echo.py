@@ -2,8 +2,11 @@
 a reply holding the same text. What it costs is what the homeserver costs.
 
 Run as a process of its own (like the bot), by the benchmarks:
-    python -m bench.echo HOMESERVER USER_ID DEVICE_ID ACCESS_TOKEN
+    python -m bench.echo HOMESERVER USER_ID DEVICE_ID ACCESS_TOKEN [STORE]
 It joins every room it is invited to and prints READY after its first sync.
+With STORE (an existing folder for nio's crypto store) it encrypts, as plain matrix-nio
+does: it reads encrypted rooms and answers them encrypted, trusting every
+device on first use (the floor of `latency --encrypted`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from nio import AsyncClient, InviteMemberEvent, MatrixRoom, RoomMessageText
+from nio import AsyncClient, AsyncClientConfig, InviteMemberEvent, MatrixRoom, RoomMessageText
 
 # Synapse sends 10 events per room and sync by default and drops the rest (`limited`):
 # a burst of 30 messages in one room would lose 20. The bot asks for 50 and fetches
@@ -19,8 +22,14 @@ from nio import AsyncClient, InviteMemberEvent, MatrixRoom, RoomMessageText
 SYNC_FILTER = {"room": {"timeline": {"limit": 1000}}}
 
 
-async def main(homeserver: str, user_id: str, device_id: str, token: str) -> None:
-    client = AsyncClient(homeserver, user_id)
+async def main(homeserver: str, user_id: str, device_id: str, token: str,
+               store: str | None = None) -> None:
+    if store is None:
+        client = AsyncClient(homeserver, user_id)
+    else:
+        client = AsyncClient(homeserver, user_id, device_id=device_id, store_path=store,
+                             config=AsyncClientConfig(encryption_enabled=True,
+                                                      store_sync_tokens=False))
     client.restore_login(user_id, device_id, token)
 
     async def on_message(room: MatrixRoom, event: RoomMessageText) -> None:
@@ -29,7 +38,7 @@ async def main(homeserver: str, user_id: str, device_id: str, token: str) -> Non
         await client.room_send(room.room_id, "m.room.message", {
             "msgtype": "m.text", "body": event.body,
             "m.relates_to": {"m.in_reply_to": {"event_id": event.event_id}},
-        })
+        }, ignore_unverified_devices=True)
 
     async def on_invite(room: MatrixRoom, event: InviteMemberEvent) -> None:
         if event.state_key == user_id and event.membership == "invite":
@@ -38,6 +47,8 @@ async def main(homeserver: str, user_id: str, device_id: str, token: str) -> Non
     first = await client.sync(timeout=0, full_state=True, sync_filter=SYNC_FILTER)
     for room_id in first.rooms.invite:
         await client.join(room_id)
+    if client.should_upload_keys:  # its device keys, before anyone encrypts for it
+        await client.keys_upload()
     client.add_event_callback(on_message, RoomMessageText)  # type: ignore[arg-type]
     client.add_event_callback(on_invite, InviteMemberEvent)  # type: ignore[arg-type]
     print("READY", flush=True)
@@ -48,4 +59,4 @@ async def main(homeserver: str, user_id: str, device_id: str, token: str) -> Non
 
 
 if __name__ == "__main__":
-    asyncio.run(main(*sys.argv[1:5]))
+    asyncio.run(main(*sys.argv[1:6]))

@@ -5,6 +5,11 @@ Each round sends, one after the other and waiting for each answer: a message to
 the echo floor, `!help`, a message to the floor again, then `!rooms` on a
 workshop of `--rooms` rooms. The bot and the floor run as processes of their
 own; the learner's client is this process (one long-polling sync).
+
+`--encrypted`: the same in encrypted direct chats (opened as Element opens them),
+the bot with `matrix.encryption` on, the floor plain matrix-nio with encryption,
+and the learner a matrix-nio client with encryption (bench/encrypted.py): the
+time to a reply the learner has decrypted.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import aiohttp
 
 from bench.common import homeserver, ms, percentile, ratio, report
+from bench.encrypted import EncryptedClient
 from bench.matrix import Client, register, wait_joined
 from bench.processes import BOT_PASSWORD, NO_LIMIT, BotProcess, EchoProcess
 from bench.seed import seed
@@ -30,9 +36,11 @@ def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=200, help="commands of each kind")
     parser.add_argument("--rooms", type=int, default=50, help="local rooms !rooms lists")
     parser.add_argument("--warmup", type=int, default=5, help="rounds not counted")
+    parser.add_argument("--encrypted", action="store_true",
+                        help="in encrypted direct chats, against a floor that encrypts")
 
 
-async def timed(client: Client, room: str, text: str) -> float:
+async def timed(client: Client | EncryptedClient, room: str, text: str) -> float:
     started = time.perf_counter()
     event_id = await client.send(room, text)
     arrived, _ = await client.reply_to(event_id)
@@ -47,19 +55,19 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
     with homeserver(server) as hs, tempfile.TemporaryDirectory(prefix="bench-") as folder:
         work = Path(folder)
         await seed(work / "bot.db", rooms=args.rooms)
-        bot = BotProcess(hs, register(hs, "bot", BOT_PASSWORD), work, extra_config=NO_LIMIT)
-        echo = EchoProcess(hs, register(hs, "echo"), work)
+        bot = BotProcess(hs, register(hs, "bot", BOT_PASSWORD), work, extra_config=NO_LIMIT,
+                         encryption=args.encrypted)
+        echo = EchoProcess(hs, register(hs, "echo"), work, encrypted=args.encrypted)
         async with aiohttp.ClientSession() as http:
-            learner = Client(http, hs, register(hs, "learner"))
+            learner: Client | EncryptedClient = (
+                EncryptedClient(hs, register(hs, "learner"), work / "learner-store")
+                if args.encrypted else Client(http, hs, register(hs, "learner")))
             try:
                 await bot.start()
                 await echo.start()
                 await bot.ready()
                 await echo.ready()
-                bot_room = await learner.create_room([bot.user_id])
-                echo_room = await learner.create_room([echo.user_id])
-                await wait_joined(learner, bot_room, bot.user_id)
-                await wait_joined(learner, echo_room, echo.user_id)
+                bot_room, echo_room = await rooms_of(learner, bot.user_id, echo.user_id)
                 await learner.listen()
                 samples: dict[str, list[float]] = {"floor": [], "help": [], "rooms": []}
                 for n in range(args.warmup + args.rounds):
@@ -75,7 +83,8 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
                 await learner.stop()
                 await bot.stop()
                 await echo.stop()
-    result: dict[str, Any] = {"rounds": args.rounds, "room_count": args.rooms}
+    result: dict[str, Any] = {"rounds": args.rounds, "room_count": args.rooms,
+                              "encrypted": args.encrypted}
     floor = figures(samples["floor"])
     rows = []
     for kind, label in (("floor", "echo floor"), ("help", "!help"),
@@ -87,7 +96,21 @@ async def run(args: argparse.Namespace, server: Homeserver | None = None) -> dic
             result[f"{kind}_ratio"] = ratios
         rows.append([label, len(samples[kind]), *found.values(),
                      *(f"{r:.2f}x" for r in ratios.values())])
-    report(f"latency: send -> reply at the learner's client, {args.rounds} rounds, alternated",
+    where = "encrypted direct chats" if args.encrypted else "rooms"
+    report(f"latency: send -> reply at the learner's client, {args.rounds} rounds, alternated,"
+           f" in {where}",
            ["what", "n", "p50 ms", "p95 ms", "p99 ms", "p50/floor", "p95/floor", "p99/floor"],
            rows, result)
     return result
+
+
+async def rooms_of(learner: Client | EncryptedClient, bot: str, echo: str) -> tuple[str, str]:
+    """The learner's room with the bot and with the floor, each joined by them."""
+    if isinstance(learner, EncryptedClient):
+        await learner.start()
+        return await learner.direct_chat(bot), await learner.direct_chat(echo)
+    bot_room = await learner.create_room([bot])
+    echo_room = await learner.create_room([echo])
+    await wait_joined(learner, bot_room, bot)
+    await wait_joined(learner, echo_room, echo)
+    return bot_room, echo_room

@@ -32,22 +32,27 @@ class BotProcess(RunBot):
     """`classroom-bot run` for `account` (registered with a password), on `workdir/bot.db`."""
 
     def __init__(self, server: Homeserver, account: RegisteredUser, workdir: Path,
-                 *, organizers: tuple[str, ...] = (), extra_config: str = "") -> None:
+                 *, organizers: tuple[str, ...] = (), extra_config: str = "",
+                 encryption: bool = False) -> None:
         profile = os.environ.get("BENCH_PROFILE")  # a py-spy output file: profile the bot
         wrapper = (["py-spy", "record", "--format", "raw", "-r", "500", "-o", profile, "--"]
                    if profile else [])
         # py-spy writes its profile on SIGINT (the bot stops on either).
         super().__init__(server, workdir, account, organizers=organizers,
-                         extra_config=extra_config, wrapper=wrapper,
+                         extra_config=extra_config, wrapper=wrapper, encryption=encryption,
                          stop_signal=signal.SIGINT if profile else signal.SIGTERM)
 
 
 class EchoProcess(ChildProcess):
-    def __init__(self, server: Homeserver, account: RegisteredUser, workdir: Path) -> None:
+    def __init__(self, server: Homeserver, account: RegisteredUser, workdir: Path,
+                 *, encrypted: bool = False) -> None:
         self.user_id = account.user_id
+        store = [str(workdir / "echo-store")] if encrypted else []
+        if store:
+            (workdir / "echo-store").mkdir(mode=0o700, exist_ok=True)
         super().__init__(
             [sys.executable, "-m", "bench.echo", server.url, account.user_id,
-             account.device_id, account.access_token],
+             account.device_id, account.access_token, *store],
             workdir / "echo.log",
         )
 

@@ -31,6 +31,9 @@ class Incoming:
     sent_at: datetime | None = None
     # The network delivered something the bot cannot read (an encrypted message).
     unreadable: bool = False
+    # ...though the bot reads encrypted messages: this one's key never came, so the
+    # answer says what to do instead of pointing to an unencrypted chat.
+    key_missing: bool = False
     # The room or channel it was said in, without its topic or thread, as the network
     # names it in a local room's chat (bot/services/chats.py); None in a direct chat.
     channel: str | None = None

@@ -156,6 +156,7 @@ class Chat:
         direct: bool = False,
         event_id: str | None = None,
         unreadable: bool = False,
+        key_missing: bool = False,
         room: str | None = None,
     ) -> Answer:
         """`room`: where it is said, if not the shared room or the direct chat (whose
@@ -171,7 +172,8 @@ class Chat:
             is_direct=direct,
             event_id=event_id or f"$event{next(self._ids)}",
             sent_at=self.clock.now(),
-            unreadable=unreadable,
+            unreadable=unreadable or key_missing,
+            key_missing=key_missing,
         )
         before = len(self.transport.sent)  # what was sent before is not this one's
         deliveries = await self.app.dispatcher.handle(message)

@@ -29,9 +29,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot import metrics
 from bot.clock import Clock
-from bot.commands import ended, limits
+from bot.commands import ended, limits, unreadable
 from bot.commands.context import Context
-from bot.commands.framework import Command, Notice, Registry, Reply, UsageError, bind
+from bot.commands.framework import Command, Registry, Reply, UsageError, bind
 from bot.commands.wording import refusal
 from bot.config import Settings
 from bot.conversations import router
@@ -59,18 +59,6 @@ class Request:
     spaces or repeated prefixes after it); empty for a lone prefix."""
 
     text: str
-
-
-UNREADABLE = (
-    "I can't read encrypted messages (I have no end-to-end encryption yet), "
-    "so I did not see what was written here."
-)
-UNREADABLE_DIRECT = (
-    UNREADABLE + " I have opened an unencrypted direct chat with you: write to me there."
-)
-OPENED_DIRECT = (
-    "This is an unencrypted direct chat, so I can read it: send me your commands here."
-)
 
 
 class Dispatcher:
@@ -273,13 +261,8 @@ class Dispatcher:
             return Reply(exc.message)
 
     async def _answer_unreadable(self, message: Incoming) -> list[Delivery]:
-        """Say where the message came from that it could not be read; a direct chat
-        moves to a new one (the transport no longer counts the old one as direct)."""
-        if message.is_direct:
-            reply = Reply(UNREADABLE_DIRECT, notices=(Notice(message.sender, OPENED_DIRECT),))
-        else:
-            reply = Reply(UNREADABLE)
-        return await self._say(message, reply)
+        """Say where the message came from that it could not be read, and what to do."""
+        return await self._say(message, unreadable.answer(message))
 
     async def _say(self, message: Incoming, reply: Reply, ref: str = "") -> list[Delivery]:
         """An answer that runs no command: its rows and the event's claim."""

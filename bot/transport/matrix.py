@@ -15,11 +15,14 @@ measured nio and Synapse behaviour behind them is in ../shared/TESTING.md):
 - `matrix_polls`: the daily question as an `m.poll.start`, votes from poll
   responses (handed to `on_vote`).
 
+- `matrix_crypto`: end-to-end encryption (`matrix.encryption`): the device's
+  keys and store, rooms made ready to send encrypted; `matrix_keys`: messages
+  waiting for their room keys, and the unreadable ones answered once.
+
 Retries with backoff (`supervisor`), HTTP 429 pacing (`pacing`) and the
-outbox worker's lanes are network-neutral. Encrypted rooms cannot be read
-(no end-to-end encryption yet): the first encrypted message of a room reaches
-the dispatcher as an unreadable `Incoming`, whose answer goes through the
-outbox like any other.
+outbox worker's lanes are network-neutral. A message that cannot be read
+(encryption off, or its key never came) reaches the dispatcher as an
+unreadable `Incoming`, whose answer goes through the outbox like any other.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import logging
 import random
 from collections.abc import Callable, Collection
 from datetime import datetime
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.db.state import StateStore
@@ -40,6 +44,7 @@ from bot.transport.base import (
     VoteHandler,
 )
 from bot.transport.matrix_chats import MatrixChats
+from bot.transport.matrix_cross_signing import when_device_ready
 from bot.transport.matrix_network import MatrixSettings
 from bot.transport.matrix_rooms import MatrixRooms
 from bot.transport.matrix_send import MatrixSender
@@ -83,13 +88,17 @@ class MatrixTransport:
         trusted_inviters: Collection[str] = (),
         rand: Callable[[], float] = random.random,
         on_vote: VoteHandler | None = None,
+        store: Path | None = None,
     ) -> None:
         self.settings = settings
         self.user_id = settings.user_id
         self.supervisor = Supervisor(
             base=BACKOFF_BASE_S, cap=settings.max_retry_wait_seconds, rand=rand
         )
-        self.session = MatrixSession(settings, state)
+        self.session = MatrixSession(settings, state, store)
+        if self.session.crypto is not None:
+            # Right after every login's key upload: the device signed by its account.
+            self.session.crypto.device_ready = when_device_ready(self.session)
         self.client = self.session.client
         self.rooms = MatrixRooms(
             self.session, (*settings.allow_invites_from, *trusted_inviters)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot import networks
+from bot.config import sqlite_path
 from bot.transport.base import Transport
 
 # A Matrix user id as commands accept it: a lowercase localpart (the grammar of
@@ -31,6 +33,14 @@ def _user(item: str) -> None:
 def _inviter(item: str) -> None:
     if not (_ANY_USER.fullmatch(item) or _SERVER.fullmatch(item)):
         raise ValueError("user ids like @ana:example.org or server names like example.org")
+
+
+def _folder(item: str) -> None:
+    if not item.strip():
+        raise ValueError("a folder for the crypto store, such as /var/lib/classroom-bot/keys")
+    path = Path(item).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"a folder for the crypto store ({path} is a file)")
 
 
 @dataclass(frozen=True)
@@ -56,13 +66,35 @@ class MatrixSettings:
     # Replace cross-signing keys of the account that are not the bot's own (someone
     # set them up in Element); off: they are left alone and the device stays unsigned.
     cross_signing_reset: bool = False
+    # End-to-end encryption: read and answer encrypted rooms, open direct chats encrypted.
+    encryption: bool = True
+    # nio's crypto store (the device's Olm account and sessions); unset: beside the
+    # SQLite database (`store_folder`).
+    store_path: str | None = field(default=None, metadata={"check": _folder})
+
+
+STORE_SUFFIX = ".matrix-store"
+
+
+def store_folder(settings: MatrixSettings, database_url: str | None) -> Path:
+    """Where nio keeps the device's keys: `matrix.store_path`, else a folder beside the
+    SQLite database named after it (`bot.db` -> `bot.matrix-store`), else (another
+    database) `classroom-bot.matrix-store` in the working directory."""
+    if settings.store_path:
+        return Path(settings.store_path).expanduser().resolve()
+    database = sqlite_path(database_url) if database_url else None
+    if database is None:
+        return Path("classroom-bot" + STORE_SUFFIX).resolve()
+    return database.with_name(database.stem + STORE_SUFFIX)
 
 
 def _transport(wiring: networks.Wiring) -> Transport:
     from bot.transport.matrix import MatrixTransport  # nio loads only if used
 
+    database = wiring.settings.database
     return MatrixTransport(
         wiring.section, wiring.state, wiring.clock,
+        store=store_folder(wiring.section, database.url if database else None),
         # Organizers may always bring the bot into their rooms.
         trusted_inviters=wiring.settings.bot.organizers, on_vote=wiring.on_vote,
     )

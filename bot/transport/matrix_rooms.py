@@ -11,6 +11,11 @@
   is forgotten (also in `m.direct`), and the next private message opens a new
   one; creating one is a request like any other, retried by the outbox worker.
   Forget-me has the bot leave and forget every direct chat with the person.
+  With encryption on, the bot creates its direct chats encrypted, and an
+  encrypted direct chat is as direct as any; with it off, an encrypted one is
+  passed over for a new, unencrypted one.
+- A send waits for the room to be known from a sync (`until_synced`): with
+  encryption on, nio encrypts or not by the room's state.
 - Power levels come from the room state, with creators of version 12 rooms
   above every level, and only for current members: a person who left, was
   kicked or banned, is only invited, or was never in the room has none there,
@@ -36,13 +41,17 @@ from nio import (
     RoomPreset,
 )
 
-from bot.transport.base import TransientDeliveryError
+from bot.transport.base import PermanentDeliveryError, TransientDeliveryError
 from bot.transport.matrix_chats import is_own_chat
+from bot.transport.matrix_crypto import ENCRYPTION_STATE
 from bot.transport.matrix_format import direct_rooms
 from bot.transport.matrix_policy import invite_allowed, is_direct_room, power_level_of
 from bot.transport.matrix_session import MatrixSession, Transient, error_code, event_source
 
 log = logging.getLogger(__name__)
+
+# How long a send waits for a room to appear in a sync (a room just made: ~0.1 s).
+SYNCED_WAIT_S = 10.0
 
 
 class MatrixRooms:
@@ -60,6 +69,7 @@ class MatrixRooms:
         self._tasks: set[asyncio.Task[None]] = set()
         # Room id -> (creators, room version) from m.room.create; nio does not keep creators.
         self._creators: dict[str, tuple[tuple[str, ...], str | None]] = {}
+        self._synced: dict[str, asyncio.Event] = {}  # rooms a send waits to see in a sync
 
     # -- what syncs tell -----------------------------------------------------
 
@@ -69,6 +79,20 @@ class MatrixRooms:
 
     def note_joined(self, room_id: str) -> None:
         self._left.discard(room_id)
+        if (seen := self._synced.pop(room_id, None)) is not None:
+            seen.set()
+
+    async def until_synced(self, room_id: str) -> None:
+        """Until a sync has shown the room (at once for a known one)."""
+        if room_id in self.client.rooms:
+            return
+        if room_id in self._left:
+            raise PermanentDeliveryError(f"the bot is no longer in {room_id}")
+        seen = self._synced.setdefault(room_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(seen.wait(), timeout=SYNCED_WAIT_S)
+        except TimeoutError:
+            raise TransientDeliveryError(f"{room_id} has not come in a sync yet") from None
 
     def note_left(self, room_id: str) -> None:
         """The bot is no longer in the room: its state is history."""
@@ -196,9 +220,10 @@ class MatrixRooms:
 
     async def direct_room_for(self, user: str) -> str:
         """The direct chat with `user`: one Matrix marks as such, else a new one."""
+        encryption = self.session.crypto is not None
         for room_id in reversed(self._direct.get(user, [])):
             room = self.client.rooms.get(room_id)
-            if room_id in self._left or (room is not None and room.encrypted):
+            if room_id in self._left or (room is not None and room.encrypted and not encryption):
                 continue
             if (room is None and room_id in self._created) or (
                 room is not None and user in room.users  # joined or invited
@@ -206,7 +231,8 @@ class MatrixRooms:
                 return room_id
         response = await self.session.call(
             lambda: self.client.room_create(
-                is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat
+                is_direct=True, invite=[user], preset=RoomPreset.trusted_private_chat,
+                initial_state=[ENCRYPTION_STATE] if encryption else (),
             ),
             pacer=self.session.other_pacer,
         )

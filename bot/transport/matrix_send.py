@@ -10,6 +10,15 @@ Text goes out as an `m.notice` with a Markdown `body` and HTML
 `m.poll.start` event in the configured `poll_room` (see `matrix_polls`). The
 status board goes to the configured `status_room`, and its edits are
 `m.replace` events carrying the whole new content in `m.new_content`.
+
+Every event goes out through `send_event`. With encryption on, the room must
+be known from a sync first (nio encrypts by what the room's state says); a room
+the bot just made is waited for. An encrypted room is made ready
+(`MatrixCrypto.ready_to_send`: devices, Olm sessions, the room key shared with
+every device of its members, trusted on first use) in the same attempt as the
+send, and nio encrypts the event; the relation (`m.relates_to`: reply, edit,
+thread, poll) stays in the clear, as the spec asks. The transaction id is the
+same whatever the ciphertext, so a resend still lands once.
 """
 
 from __future__ import annotations
@@ -129,11 +138,19 @@ class MatrixSender:
         self, room_id: str, content: dict[str, Any], txn_id: str,
         event_type: str = "m.room.message",
     ) -> str:
-        """Send one event; its event id."""
-        response = await self._attempt(
-            lambda: self.client.room_send(room_id, event_type, content, tx_id=txn_id),
-            pacer=self.session.send_pacer, what=f"sending to {room_id}",
-        )
+        """Send one event (encrypted in an encrypted room); its event id."""
+        crypto = self.session.crypto
+        if crypto is not None:
+            await self.rooms.until_synced(room_id)
+
+        async def send() -> Any:
+            if crypto is not None:
+                await crypto.ready_to_send(room_id)
+            return await self.client.room_send(room_id, event_type, content, tx_id=txn_id,
+                                               ignore_unverified_devices=True)
+
+        response = await self._attempt(send, pacer=self.session.send_pacer,
+                                       what=f"sending to {room_id}")
         if not isinstance(response, RoomSendResponse):
             raise TransientDeliveryError(f"sending to {room_id}: {response}")
         return str(response.event_id)

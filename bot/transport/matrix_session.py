@@ -4,7 +4,9 @@ Login by password once, then the access token and device id live in the
 database (`TransportState`) and are reused; or a configured access token.
 Every request goes through `call`, which waits out HTTP 429 answers with
 `retry_after_ms` (nio is told to return 429s instead of sleeping on them
-forever) and paces the requests that come after (`Pacer`).
+forever) and paces the requests that come after (`Pacer`). With
+`matrix.encryption` on, the device's crypto store is opened before the login
+and loaded, its keys uploaded, right after it (`matrix_crypto`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, WhoamiResponse
@@ -19,7 +22,8 @@ from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginResponse, Wh
 from bot import logs, metrics
 from bot.db.state import StateStore
 from bot.transport.base import LoginFailed
-from bot.transport.matrix_network import MatrixSettings
+from bot.transport.matrix_crypto import CryptoUnavailable, DeviceLost, MatrixCrypto
+from bot.transport.matrix_network import MatrixSettings, store_folder
 from bot.transport.pacing import Pacer
 
 log = logging.getLogger(__name__)
@@ -73,13 +77,17 @@ def event_source(event: Any) -> dict[str, Any] | None:
 class MatrixSession:
     """One Matrix account's client, with paced requests and login."""
 
-    def __init__(self, settings: MatrixSettings, state: StateStore) -> None:
+    def __init__(
+        self, settings: MatrixSettings, state: StateStore, store: Path | None = None
+    ) -> None:
         self.settings = settings
         self.state = state
         self.user_id = settings.user_id
+        store = store or store_folder(settings, None)
         self.client = AsyncClient(
             settings.homeserver,
             settings.user_id,
+            store_path=str(store),
             config=AsyncClientConfig(
                 # 429s come back to us: requests pace themselves instead of nio
                 # sleeping inside one request, forever by default.
@@ -89,10 +97,12 @@ class MatrixSession:
                 max_timeouts=1,
                 max_timeout_retry_wait_time=settings.max_retry_wait_seconds,
                 request_timeout=REQUEST_TIMEOUT_S,
-                encryption_enabled=False,
+                encryption_enabled=settings.encryption,
                 store_sync_tokens=False,
             ),
         )
+        # None with encryption off: the bot then neither reads nor sends encrypted events.
+        self.crypto = MatrixCrypto(self, store) if settings.encryption else None
         self.send_pacer = Pacer()  # message sends: Synapse's rc_message bucket
         self.other_pacer = Pacer()  # joins, logins, uploads... other buckets
         self.logged_in = asyncio.Event()
@@ -112,6 +122,42 @@ class MatrixSession:
             pacer.limited_for(wait)
 
     async def log_in(self) -> None:
+        """Log in (`_log_in`), then load the device's keys and upload what is needed."""
+        if self.crypto is not None:
+            try:
+                await self.crypto.open_store()
+            except CryptoUnavailable as exc:
+                raise MatrixLoginError(str(exc)) from None
+        await self._log_in()
+        await self.after_login()
+
+    async def after_login(self) -> None:
+        """The device's crypto store loaded and its keys on the homeserver (encryption on)."""
+        if self.crypto is None:
+            return
+        try:
+            try:
+                await self.crypto.start()
+            except DeviceLost as lost:
+                await self._replace_device(str(lost))
+                await self.crypto.start()
+        except CryptoUnavailable as exc:
+            raise MatrixLoginError(str(exc)) from None
+
+    async def _replace_device(self, why: str) -> None:
+        """A new device, since the old one can no longer decrypt (its keys are lost). The
+        old one is logged out (which deletes it, its keys with it), so people's apps stop
+        encrypting for it."""
+        if not self.settings.password:
+            raise MatrixLoginError(f"{why}; a new device needs matrix.password (or delete "
+                                   "the device and configure a new access token)")
+        log.warning("%s: logging out of it and in on a new device", why)
+        await self.call(self.client.logout, pacer=self.other_pacer)  # a failure: it stays
+        self.client.store, self.client.olm = None, None  # the new device's store loads
+        await self.state.set(STATE_DEVICE_ID, None)
+        await self.password_login(None)
+
+    async def _log_in(self) -> None:
         """Use a configured or saved access token if the homeserver accepts it, else log in."""
         saved_user = await self.state.get(STATE_USER_ID)
         if saved_user is not None and saved_user != self.user_id:
@@ -136,7 +182,10 @@ class MatrixSession:
         await self.password_login(saved_device)
 
     async def token_works(self, token: str, device: str | None) -> bool:
-        self.client.restore_login(self.user_id, device or "", token)
+        # Not nio's restore_login: it loads the crypto store, which needs the device id
+        # that only the answer below may tell (a configured token's).
+        self.client.user_id, self.client.access_token = self.user_id, token
+        self.client.device_id = device or ""
         response = await self.call(self.client.whoami, pacer=self.other_pacer)
         if isinstance(response, WhoamiResponse):
             if response.user_id != self.user_id:

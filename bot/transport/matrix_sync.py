@@ -20,10 +20,11 @@
   answers what is younger than `command_max_age_minutes`. The very first start
   (no saved token) answers nothing sent before it, in any room: old history is
   not a queue of commands.
-- No end-to-end encryption: the first encrypted message seen in a room is
-  handed on once as an unreadable `Incoming` (the bot answers it through the
-  outbox like any command); an encrypted direct chat stops counting as direct,
-  so what is private goes to a new, unencrypted one.
+- Encrypted messages nio decrypted are read like any other. One it could not
+  decrypt waits for its key (`matrix_keys`), and the long-poll ends in time to
+  give it up; after each batch the keys it asks for are dealt with
+  (`matrix_crypto`). With encryption off, the first encrypted message of a room
+  is answered once with the pointer to an unencrypted chat.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot import metrics
 from bot.clock import Clock
 from bot.transport.base import DatabaseUnavailable, Delivered, Handler, Incoming, VoteHandler
 from bot.transport.matrix_format import read_text_message
+from bot.transport.matrix_keys import MatrixKeys
 from bot.transport.matrix_policy import from_timestamp_ms, too_old
 from bot.transport.matrix_polls import read_poll_response
 from bot.transport.matrix_rooms import MatrixRooms
@@ -108,7 +110,8 @@ class MatrixSync:
         self.ready = asyncio.Event()  # set once the first sync has been processed
         self._since: str | None = None
         self._history_before: datetime | None = None
-        self._warned_encrypted: set[str] = set()
+        self.keys = MatrixKeys(session.crypto, rooms, clock, self.user_id, self._max_age(),
+                               session.state)
         self.last_sync: datetime | None = None  # when a sync last succeeded
 
     async def run(self, handler: Handler) -> None:
@@ -119,6 +122,7 @@ class MatrixSync:
 
     async def _run(self, handler: Handler) -> None:
         self._since = await self.position.load()
+        await self.keys.load()
         if self._since is None:
             # The very first start: what was said before now is history, also in rooms
             # the bot joins during this run (their first timeline reaches back).
@@ -131,6 +135,7 @@ class MatrixSync:
                 if need_login:
                     device = self.client.device_id or None
                     await self.supervisor.until_stopped(self.session.password_login(device))
+                    await self.supervisor.until_stopped(self.session.after_login())
                     need_login = False
                 response = await self.supervisor.until_stopped(self._sync(first))
                 if isinstance(response, SyncResponse):
@@ -147,6 +152,8 @@ class MatrixSync:
                     else:
                         self.position.save_later(response.next_batch)
                     self._since = response.next_batch
+                    if self.session.crypto is not None:
+                        await self.session.crypto.after_sync()
                     await self._answers_on_their_way(answers)
                     if failures:
                         log.info("syncing with %s again after %d failed attempts",
@@ -185,12 +192,14 @@ class MatrixSync:
                 ),
                 timeout=FIRST_SYNC_DEADLINE_S,
             )
+        # A message waiting for its key is given up on time, also when nothing happens.
+        give_up = self.keys.next_give_up_s()
+        wait_s = min(self.settings.sync_timeout_seconds, give_up if give_up is not None else 1e9)
         return await asyncio.wait_for(
             self.client.sync(
-                timeout=self.settings.sync_timeout_seconds * 1000, since=self._since,
-                sync_filter=SYNC_FILTER,
+                timeout=max(1, int(wait_s * 1000)), since=self._since, sync_filter=SYNC_FILTER,
             ),
-            timeout=self.settings.sync_timeout_seconds + SYNC_GRACE_S,
+            timeout=wait_s + SYNC_GRACE_S,
         )
 
     async def _process(
@@ -230,15 +239,21 @@ class MatrixSync:
             if info.timeline.limited and info.timeline.prev_batch:
                 events = [*await self._fill_gap(room_id, info.timeline.prev_batch), *events]
             for event in events:
-                if await self._vote(event):
-                    continue
-                try:
-                    incoming = self._incoming(room_id, event)
-                except Exception:  # one odd event must not hold up every later batch
-                    log.exception("ignoring an event in %s that could not be read", room_id)
-                    continue
-                if incoming is not None:
-                    by_room.setdefault(room_id, []).append(incoming)
+                if self.keys.encrypted(event):
+                    try:
+                        late = await self.keys.hold(room_id, event, self._history_before)
+                    except Exception:  # one odd event must not hold up every later batch
+                        log.exception("ignoring an encrypted event in %s", room_id)
+                        continue
+                    if late is not None:
+                        by_room.setdefault(room_id, []).append(late)
+                else:
+                    await self._read(room_id, event, by_room)
+        for room_id, late in await self.keys.sweep():  # decrypted now, or given up
+            if isinstance(late, Incoming):
+                by_room.setdefault(room_id, []).append(late)
+            else:
+                await self._read(room_id, late, by_room)
         if skipped:
             log.info("first start: %d earlier messages left unanswered", skipped)
         answers: list[Delivered] = []
@@ -267,6 +282,18 @@ class MatrixSync:
             _done, pending = await asyncio.wait(waits, timeout=ANSWERS_WAIT_S)
             for wait in pending:
                 wait.cancel()
+
+    async def _read(self, room_id: str, event: Any, by_room: dict[str, list[Incoming]]) -> None:
+        """A poll response is recorded; a text message joins its room's list."""
+        if await self._vote(event):
+            return
+        try:
+            incoming = self._incoming(room_id, event)
+        except Exception:  # one odd event must not hold up every later batch
+            log.exception("ignoring an event in %s that could not be read", room_id)
+            return
+        if incoming is not None:
+            by_room.setdefault(room_id, []).append(incoming)
 
     async def _vote(self, event: Any) -> bool:
         """Hand a poll response to `on_vote` (recorded before the batch's commands);
@@ -335,8 +362,6 @@ class MatrixSync:
         source = event_source(event)
         if source is None:
             return None
-        if (unreadable := self._unreadable(room_id, source)) is not None:
-            return unreadable
         message = read_text_message(source, self.user_id)
         if message is None:
             return None
@@ -361,22 +386,3 @@ class MatrixSync:
             sent_at=sent_at,
             channel=room_id,
         )
-
-    def _unreadable(self, room_id: str, source: dict[str, Any]) -> Incoming | None:
-        """The first recent encrypted message of a room, as an unreadable Incoming."""
-        sender, event_id = source.get("sender"), source.get("event_id")
-        if (source.get("type") != "m.room.encrypted" or room_id in self._warned_encrypted
-                or not isinstance(sender, str) or sender == self.user_id
-                or not isinstance(event_id, str)):
-            return None
-        sent_at = from_timestamp_ms(source.get("origin_server_ts"))
-        if too_old(sent_at, self.clock.now(), self._max_age()):
-            return None
-        self._warned_encrypted.add(room_id)
-        log.warning("%s is encrypted; the bot cannot read it (no end-to-end encryption)",
-                    room_id)
-        direct = self.rooms.is_direct(room_id, sender)
-        if direct:
-            self.rooms.forget_direct(sender, room_id)
-        return Incoming(network=NETWORK, sender=sender, room=room_id, body="",
-                        is_direct=direct, event_id=event_id, sent_at=sent_at, unreadable=True)

@@ -41,6 +41,7 @@ class BotRunner:
         allow_invites_from: tuple[str, ...] | None = None,
         clock: Clock | None = None,
         sync_timeout_seconds: int = 5,
+        encryption: bool = False,
     ) -> None:
         self.server = server
         self.account = account
@@ -58,6 +59,8 @@ class BotRunner:
                 else allow_invites_from,
                 sync_timeout_seconds=sync_timeout_seconds,
                 max_retry_wait_seconds=1.0,
+                # Off unless asked: most tests' people read the bot with plain clients.
+                encryption=encryption,
             )},
             source="<e2e test>",
         )

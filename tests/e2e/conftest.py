@@ -12,6 +12,10 @@
   tmp_path, password login), started as an asyncio task (`BotRunner`, in
   bots.py); every bot still running is stopped at the end of the test. Tests
   that kill or signal the bot run it as a process (`BotProcess`, process.py).
+  Both run with `matrix.encryption` off unless a test asks for it
+  (`make_bot(encryption=True)`), so people with plain clients can read the
+  direct chats the bot opens; tests/e2e/encrypted.py has people whose clients
+  encrypt.
 - Nothing waits with a fixed sleep for a result: waiting is syncing (a
   long-poll that returns as soon as something arrives) until a condition
   holds or a deadline passes.
@@ -132,14 +136,18 @@ def reply_target(event: dict[str, Any]) -> str | None:
 class ChatUser:
     """A person on the test homeserver, driving a real nio client."""
 
-    def __init__(self, server: Homeserver, account: RegisteredUser) -> None:
+    def __init__(
+        self, server: Homeserver, account: RegisteredUser, client: AsyncClient | None = None
+    ) -> None:
         self.server = server
         self.account = account
         self.user_id = account.user_id
-        # A short retry cap: after a homeserver restart this client must notice quickly.
-        config = AsyncClientConfig(max_timeout_retry_wait_time=1, request_timeout=10)
-        self.client = AsyncClient(server.url, account.user_id, config=config)
-        self.client.restore_login(account.user_id, account.device_id, account.access_token)
+        if client is None:
+            # A short retry cap: after a homeserver restart this client must notice quickly.
+            config = AsyncClientConfig(max_timeout_retry_wait_time=1, request_timeout=10)
+            client = AsyncClient(server.url, account.user_id, config=config)
+            client.restore_login(account.user_id, account.device_id, account.access_token)
+        self.client = client
         self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.invites: dict[str, list[dict[str, Any]]] = {}
 

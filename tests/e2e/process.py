@@ -166,6 +166,7 @@ class BotProcess(RunProcess):
         *, organizers: tuple[str, ...] = (), extra_config: str = "",
         token_only: bool = False, busy_timeout_seconds: float = 30.0,
         wrapper: Sequence[str] = (), stop_signal: signal.Signals = signal.SIGTERM,
+        encryption: bool = False,
     ) -> None:
         super().__init__(workdir, wrapper=wrapper, stop_signal=stop_signal)
         self.account = (server.register(account, password=BOT_PASSWORD)
@@ -178,7 +179,9 @@ class BotProcess(RunProcess):
             f"[bot]\norganizers = {json.dumps(list(organizers))}\n\n"
             f'[matrix]\nhomeserver = "{server.url}"\nuser_id = "{self.user_id}"\n'
             f'{login}\nallow_invites_from = ["{server.server_name}"]\n'
-            "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n" + extra_config,
+            "sync_timeout_seconds = 30\nmax_retry_wait_seconds = 1.0\n"
+            # Off unless asked: most tests' people read the bot with plain clients.
+            f"encryption = {str(encryption).lower()}\n" + extra_config,
             busy_timeout_seconds=busy_timeout_seconds,
         )
 

@@ -23,6 +23,16 @@ async def test_latency(capsys: pytest.CaptureFixture[str], homeserver: Homeserve
                                                                        "p99_ms"}
 
 
+async def test_latency_encrypted(capsys: pytest.CaptureFixture[str],
+                                 homeserver: Homeserver) -> None:
+    result = await smoke(capsys, ["latency", "--encrypted", "--rounds", "2", "--warmup", "0",
+                                  "--rooms", "3"], homeserver)
+    assert result["encrypted"] is True
+    for kind in ("floor", "help", "rooms"):
+        assert result[kind]["p50_ms"] > 0
+    assert set(result["help_ratio"]) == {"p50_ms", "p95_ms", "p99_ms"}
+
+
 async def test_peers_without_the_peer(capsys: pytest.CaptureFixture[str],
                                       homeserver: Homeserver) -> None:
     """matrix-reminder-bot left out, so the suite installs nothing; busy, to run the load."""

@@ -79,7 +79,8 @@ class BotAccount:
                 password: str | None = PASSWORD) -> MatrixSession:
         client = next(c for c in self.clients if c.device_id == device)
         settings = MatrixSettings(homeserver=self.server.url, user_id=self.user_id,
-                                  password=password, cross_signing_reset=reset)
+                                  password=password, cross_signing_reset=reset,
+                                  encryption=False)  # only its request path is used
         session = MatrixSession(settings, self.state)
         session.client.restore_login(self.user_id, device, client.access_token)
         return session

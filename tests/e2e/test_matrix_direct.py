@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from nio import RoomCreateResponse, RoomLeaveResponse, RoomPreset
 
-from bot.commands.dispatcher import OPENED_DIRECT, UNREADABLE_DIRECT
+from bot.commands.unreadable import OPENED_DIRECT, UNREADABLE_DIRECT
 from bot.messages import Outgoing
 from tests.e2e.conftest import poll_until
 
@@ -70,10 +70,12 @@ async def test_a_rejected_direct_chat_is_replaced_by_a_new_one(
     assert [e["content"]["body"] for e in told] == ["second"]
 
 
-async def test_an_encrypted_direct_chat_is_answered_in_plain_text_and_moved(
+async def test_without_encryption_an_encrypted_direct_chat_is_answered_and_moved(
     make_user: MakeUser, make_bot: MakeBot
 ) -> None:
-    bot = await make_bot()
+    bot = await make_bot(start=False)
+    bot.configure(encryption=False)
+    await bot.start()
     gus = await make_user("gus")
     created = await gus.client.room_create(
         is_direct=True, invite=[bot.user_id], preset=RoomPreset.trusted_private_chat,

@@ -26,9 +26,10 @@ class FakeSession:
         self.sent: list[tuple[str, str, dict[str, Any], str]] = []
         self.client = self
         self.send_pacer = self.other_pacer = None
+        self.crypto = None  # encryption off
 
     async def room_send(self, room: str, kind: str, content: dict[str, Any],
-                        tx_id: str) -> RoomSendResponse:
+                        tx_id: str, ignore_unverified_devices: bool = False) -> RoomSendResponse:
         self.sent.append((room, kind, content, tx_id))
         return RoomSendResponse(f"$e{len(self.sent)}", room)
 

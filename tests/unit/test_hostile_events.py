@@ -105,7 +105,8 @@ class Event:
 
 @pytest.fixture
 async def sync() -> AsyncIterator[MatrixSync]:
-    settings_ = MatrixSettings(homeserver="http://127.0.0.1:9", user_id=BOT)
+    # Encryption off: no crypto store, and nothing waits for keys in the database.
+    settings_ = MatrixSettings(homeserver="http://127.0.0.1:9", user_id=BOT, encryption=False)
     engine = create_engine("sqlite+aiosqlite://")  # not connected: nothing is stored here
     session = MatrixSession(settings_, StateStore(create_sessionmaker(engine), "matrix"))
     rooms = MatrixRooms(session, ())

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.commands.dispatcher import OPENED_DIRECT, UNREADABLE, UNREADABLE_DIRECT
+from bot.commands.unreadable import (
+    OPENED_DIRECT,
+    UNDECRYPTABLE,
+    UNREADABLE,
+    UNREADABLE_DIRECT,
+)
 from bot.db.models import OutboxMessage
 from tests.chat import Chat
 
@@ -30,3 +35,12 @@ async def test_an_unreadable_message_redelivered_is_answered_once(chat: Chat) ->
     first = await chat.say(ANA, "", direct=True, unreadable=True, event_id="$again")
     again = await chat.say(ANA, "", direct=True, unreadable=True, event_id="$again")
     assert first.reply and again.reply == "" and again.notices == {}
+
+
+async def test_with_encryption_a_message_whose_key_never_came_says_what_to_do(
+    chat: Chat,
+) -> None:
+    answer = await chat.say(ANA, "", direct=True, key_missing=True, event_id="$nokey")
+    assert answer.reply == UNDECRYPTABLE
+    assert answer.notices == {}  # the direct chat stays: no unencrypted one is opened
+    assert "send it again" in UNDECRYPTABLE
