@@ -35,9 +35,11 @@ from tests.e2e.conftest import unique
 from tests.e2e.homeserver import Homeserver, RegisteredUser
 
 if TYPE_CHECKING:
+    from tests.e2e.bots import BotRunner
     from tests.e2e.conftest import ChatUser
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
+MakeBot = Callable[..., Awaitable["BotRunner"]]
 Http = Callable[..., dict[str, Any]]
 PASSWORD = "bot-pass-w0rd"
 
@@ -219,3 +221,18 @@ async def test_someone_elses_keys_stay_without_the_option_and_are_replaced_with_
     again = await bot.sign(device, reset=True)
     assert (again.outcome, again.uploaded_keys, again.signed_device) == (
         Outcome.SIGNED, False, False)
+
+
+async def test_the_running_bot_signs_its_device_at_start_and_a_restart_keeps_the_chain(
+    make_bot: MakeBot, make_user: MakeUser, http: Http
+) -> None:
+    bot, reader = await make_bot(encryption=True), await make_user("reader")
+    device = str(bot.transport.session.client.device_id)
+    first = chain(keys_of(http, reader, bot.user_id), bot.user_id, device)
+
+    await bot.stop()
+    await bot.start()
+    assert bot.transport.session.client.device_id == device  # the same device
+    answer = keys_of(http, reader, bot.user_id)
+    assert chain(answer, bot.user_id, device) == first  # the same keys, still signed
+    assert list(answer["device_keys"][bot.user_id]) == [device]
