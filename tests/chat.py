@@ -24,7 +24,7 @@ from bot.app import App
 from bot.clock import FrozenClock
 from bot.config import BotSettings, DatabaseSettings, Settings
 from bot.messages import Handler, Incoming, Outgoing, PermanentDeliveryError
-from tests.databases import sqlite_url
+from tests.databases import sqlite_at_head
 from tests.zulip.mentions import unmeant_notifications
 
 # The recording transports made since the last `take_notifying()`: after every
@@ -138,7 +138,7 @@ class Chat:
         clock = FrozenClock(START)
         settings = settings or Settings(
             bot=BotSettings(organizers=tuple(organizers)),
-            database=DatabaseSettings(url=url or sqlite_url(directory)),
+            database=DatabaseSettings(url=url or await sqlite_at_head(directory)),
         )
         settings = dataclasses.replace(settings, **sections)
         app = App(settings, lambda _app: transport, clock=clock)

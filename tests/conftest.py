@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.chat import Chat, take_notifying
-from tests.databases import POSTGRES, SQLITE, PostgresServer, sqlite_url
+from tests.databases import POSTGRES, SQLITE, PostgresServer, sqlite_at_head, sqlite_url
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +36,7 @@ async def _database(
     request: pytest.FixtureRequest, tmp_path: Path, kind: str, *, at_head: bool
 ) -> AsyncIterator[str]:
     if kind == SQLITE:
-        yield sqlite_url(tmp_path)  # the bot migrates a new file at start, quickly
+        yield await sqlite_at_head(tmp_path) if at_head else sqlite_url(tmp_path)
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     async with server.database(at_head=at_head) as url:

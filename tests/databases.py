@@ -17,6 +17,7 @@ PostgreSQL run marked `postgres` so CI can insist that it ran.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import shutil
 import tempfile
@@ -38,6 +39,31 @@ HEAD_TEMPLATE = "template_at_head"
 
 def sqlite_url(directory: Path, name: str = "bot.db") -> str:
     return f"sqlite+aiosqlite:///{directory / name}"
+
+
+_sqlite_template: list[Path] = []  # one file at the newest schema, made once per process
+
+
+async def sqlite_at_head(directory: Path, name: str = "bot.db") -> str:
+    """A SQLite file in `directory` already at the newest schema: a copy of one migrated
+    once per test process (walking the migrations costs 0.4 s, a copy a millisecond).
+    A file already there is kept (a bot opened again on its database). Tests of the
+    migrations, and of a file the bot creates, use `sqlite_url`."""
+    target = directory / name
+    if target.exists():
+        return sqlite_url(directory, name)
+    if not _sqlite_template:
+        folder = Path(tempfile.mkdtemp(prefix="cb-sqlite-"))
+        engine = create_engine(sqlite_url(folder, "template.db"))
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()  # checkpoints the WAL into the file
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _sqlite_template.append(folder / "template.db")
+    shutil.copyfile(_sqlite_template[0], target)
+    target.chmod(0o600)
+    return sqlite_url(directory, name)
 
 
 class PostgresServer:

@@ -35,7 +35,7 @@ def files(user: ChatUser, room: str, bot: BotRunner, msgtype: str) -> list[dict[
 
 
 # Enough for the set-up below (a few commands) to finish before the reminder is due.
-SETUP_S = 45
+SETUP_S = 20
 
 
 def day_ending_in_the_past() -> tuple[str, str]:

@@ -6,23 +6,34 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.db.models import DeliveryStatus
-from tests.e2e.conftest import reply_target, unique
+from tests.e2e.conftest import reply_target, start_homeserver, unique
 from tests.e2e.encrypted import MakeEncryptedUser, make_encrypted_user
 from tests.e2e.homeserver import Homeserver
 from tests.e2e.process import BotProcess
-from tests.e2e.test_outbox_crashes import keyed, limited
+from tests.e2e.test_outbox_crashes import keyed
 
-__all__ = ["limited", "make_encrypted_user"]  # the fixtures
+__all__ = ["make_encrypted_user"]  # the fixture
 
 # Two answers paced at one per 5 s, and a restart.
 DEADLINE_S = 60.0
 PER_PERSON = 6  # two people: 12 answers, past the bot's burst of 10
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
+    """A homeserver with Synapse's default rate limits (one message per 5 s after 10)."""
+    server = start_homeserver(tmp_path_factory.mktemp("synapse-e2ee-crash"),
+                              default_rate_limits=True)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

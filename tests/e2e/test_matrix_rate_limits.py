@@ -3,7 +3,7 @@
 Synapse's default `rc_message` allows 10 messages at once and then one every 5
 seconds. The bot's account gets that burst with one message a second (Synapse's
 per-user override, set by its admin API: the same limiter, the same 429s with
-`retry_after_ms`, five times faster than the default so the test takes 30 s, not
+`retry_after_ms`, five times faster than the default so the test takes 25 s, not
 100). 30 replies at once: the outbound queue must wait out each 429 and retry
 with the same transaction id, never dropping or doubling a reply.
 """
@@ -14,10 +14,9 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
-from tests.e2e.conftest import reply_target, unique
+from tests.e2e.conftest import limit_messages, reply_target
 from tests.e2e.homeserver import Homeserver
 
 if TYPE_CHECKING:
@@ -27,25 +26,18 @@ if TYPE_CHECKING:
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 MakeBot = Callable[..., Awaitable["BotRunner"]]
 Timing = Callable[[str, float], None]
-Http = Callable[..., dict[str, Any]]
 
 PEOPLE = 10
 COMMANDS = ("!tz", "!help", "!tz Europe/Oslo")
-BURST = 10  # Synapse's default burst
-PER_SECOND = 1  # Synapse takes whole numbers here
 # 10 at once, then 20 more at 1/s: about 20 s; room for a slow machine.
 DEADLINE_S = 120.0
 
 
 async def test_thirty_commands_at_once_are_all_answered_under_a_message_rate_limit(
     homeserver: Homeserver, make_user: MakeUser, make_bot: MakeBot, timing: Timing,
-    http: Http,
 ) -> None:
     bot = await make_bot(start=False)
-    admin = homeserver.register(unique("admin"), admin=True)
-    http(homeserver, admin.access_token, "POST",
-         f"/_synapse/admin/v1/users/{quote(bot.user_id)}/override_ratelimit",
-         {"messages_per_second": PER_SECOND, "burst_count": BURST})
+    limit_messages(homeserver, bot.user_id)  # a burst of 10, then 1 a second
     await bot.start()
     people = [await make_user(f"learner{i}") for i in range(PEOPLE)]
     host = people[0]

@@ -1,5 +1,6 @@
 """Nothing said is lost: the real `classroom-bot run` process, killed or stopped while
-its answers wait out Synapse's default rate limits (10 messages, then one every 5 s).
+its answers wait out Synapse's message rate limit (the default burst of 10, then one a
+second: `limit_messages`).
 
 The homeserver's own limits hold the answers back, so the bot is killed after
 a command committed (its outbox rows are in the database) but before its
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -20,7 +21,7 @@ import pytest
 
 from bot.db.models import DeliveryStatus, OutboxMessage
 from bot.transport.matrix_format import transaction_id
-from tests.e2e.conftest import reply_target, start_homeserver, unique
+from tests.e2e.conftest import limit_messages, reply_target, unique
 from tests.e2e.homeserver import Homeserver
 from tests.e2e.process import BotProcess
 
@@ -29,21 +30,11 @@ if TYPE_CHECKING:
 
 MakeUser = Callable[..., Awaitable["ChatUser"]]
 Http = Callable[..., dict[str, Any]]
-# Up to 20 answers paced at one per 5 s, and a restart.
-DEADLINE_S = 150.0
+# Up to 20 answers paced at one a second, and a restart.
+DEADLINE_S = 90.0
 WORKSHOP = ("!workshop add 2027-spring title=Spring tz=Europe/Oslo days=2027-03-17 "
             "time=10:00-15:00")
 ROOM = "!room add name=Oslo org=UiO mode=online lang=no capacity=1 public=yes"
-
-
-@pytest.fixture(scope="module")
-def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
-    """A homeserver with Synapse's default rate limits, for this module."""
-    server = start_homeserver(tmp_path_factory.mktemp("synapse-outbox"), default_rate_limits=True)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -71,16 +62,17 @@ def keyed(rows: list[OutboxMessage]) -> dict[str, OutboxMessage]:
 
 
 async def test_a_killed_bot_answers_after_restart_exactly_once_notices_included(
-    limited: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
+    homeserver: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
     http: Http,
 ) -> None:
-    organizer = await make_user("ana", server=limited)
-    bot = BotProcess(limited, tmp_path, unique("bot"), organizers=(organizer.user_id,))
+    organizer = await make_user("ana")
+    bot = BotProcess(homeserver, tmp_path, unique("bot"), organizers=(organizer.user_id,))
+    limit_messages(homeserver, bot.user_id)
     bots.append(bot)
     await bot.start()
     room = await organizer.create_room((bot.user_id,), public=True)
     await organizer.wait_for_membership(room, bot.user_id, "join", within=30)
-    bo, cy, dan, eve = [await make_user(name, server=limited) for name in ("bo", "cy", "dan", "e")]
+    bo, cy, dan, eve = [await make_user(name) for name in ("bo", "cy", "dan", "e")]
     for person in (bo, cy, dan, eve):
         await person.join(room)
     for person, text in [(organizer, WORKSHOP), (organizer, ROOM), (cy, "!join R1"),
@@ -89,7 +81,7 @@ async def test_a_killed_bot_answers_after_restart_exactly_once_notices_included(
         await person.expect_reply(room, command, sender=bot.user_id, within=30)
 
     # Use up the bot's burst, then the command whose answer and notice must survive.
-    fillers = await asyncio.gather(*(p.say(room, "!tz") for p in (dan, eve) for _ in range(6)))
+    fillers = await asyncio.gather(*(p.say(room, "!tz") for p in (dan, eve) for _ in range(10)))
     leave = await cy.say(room, "!leave")
     reply_key, notice_key = f"reply:matrix:{leave}", f"reply:matrix:{leave}:notice:1"
     await bot.wait_for_rows(lambda rows: {reply_key, notice_key} <= set(keyed(rows)),
@@ -114,7 +106,7 @@ async def test_a_killed_bot_answers_after_restart_exactly_once_notices_included(
     assert all(answered[event] == 1 for event in fillers), answered
     # The answer that landed carries the transaction id derived from its row.
     row = keyed(rows)[reply_key]
-    event = http(limited, await bot.access_token(), "GET",
+    event = http(homeserver, await bot.access_token(), "GET",
                  f"/_matrix/client/v3/rooms/{quote(room)}/event/{quote(reply['event_id'])}")
     assert event["unsigned"]["transaction_id"] == transaction_id(
         reply_key, leave, room, 0, row.text)
@@ -135,12 +127,13 @@ async def direct_messages(person: ChatUser, bot: str, shared: str) -> list[dict[
 
 
 async def test_sigterm_during_a_rate_limited_backlog_loses_no_answer(
-    limited: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
+    homeserver: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
 ) -> None:
-    bot = BotProcess(limited, tmp_path, unique("bot"))
+    bot = BotProcess(homeserver, tmp_path, unique("bot"))
+    limit_messages(homeserver, bot.user_id)
     bots.append(bot)
     await bot.start()
-    room, people = await people_in_a_room(make_user, limited, bot, "fay", "gus", "hal", "ivy")
+    room, people = await people_in_a_room(make_user, homeserver, bot, "fay", "gus", "hal", "ivy")
     commands = await asyncio.gather(*(p.say(room, "!tz") for p in people for _ in range(5)))
     keys = {f"reply:matrix:{event}" for event in commands}
     await bot.wait_for_rows(lambda rows: keys <= set(keyed(rows)), "all 20 answers committed")

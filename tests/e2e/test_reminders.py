@@ -1,5 +1,6 @@
-"""Reminders and announcements on the real homeserver, with Synapse's default rate limits
-(10 messages, then one every 5 s), the bot run as a real `classroom-bot run` process.
+"""Reminders and announcements on the real homeserver, the bot's messages under Synapse's
+rate limit (the default burst of 10, then one a second: `limit_messages`), the bot run
+as a real `classroom-bot run` process.
 
 Reminders are made due a few seconds ahead by configuring the onboarding offset
 (`[reminders] onboarding_before`) to fall just after the test's set-up, so the
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ from bot.db.models import (
     Reminder,
     ReminderStatus,
 )
-from tests.e2e.conftest import start_homeserver, unique
+from tests.e2e.conftest import limit_messages, unique
 from tests.e2e.homeserver import Homeserver
 from tests.e2e.process import BotProcess
 from tests.e2e.test_outbox_crashes import direct_messages, keyed
@@ -42,16 +43,6 @@ WORKSHOP = ("!workshop add 2027-spring title=Spring tz=Europe/Oslo days=2027-03-
             "time=10:00-15:00")
 ROOM = "!room add name=Oslo org=UiO mode=online lang=no capacity=40 public=yes"
 DEADLINE_S = 300.0
-
-
-@pytest.fixture(scope="module")
-def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Homeserver]:
-    server = start_homeserver(tmp_path_factory.mktemp("synapse-reminders"),
-                              default_rate_limits=True)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -98,6 +89,7 @@ async def lead_signed_up(
     start, offset = session_due_in(due_in)
     bot = BotProcess(server, tmp_path, unique("bot"), organizers=(organizer.user_id,),
                      extra_config=f'[reminders]\nonboarding_before = ["{offset}"]\n')
+    limit_messages(server, bot.user_id)
     await bot.start()
     room = await organizer.create_room((bot.user_id,), public=True)
     await organizer.wait_for_membership(room, bot.user_id, "join", within=30)
@@ -117,9 +109,9 @@ async def lead_signed_up(
 
 
 async def test_a_lead_gets_the_session_reminder_by_direct_message_in_their_zone(
-    limited: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
+    homeserver: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
 ) -> None:
-    bot, _, lead, room, start = await lead_signed_up(limited, make_user, tmp_path, due_in=40)
+    bot, _, lead, room, start = await lead_signed_up(homeserver, make_user, tmp_path, due_in=20)
     bots.append(bot)
     told = await direct_messages(lead, bot.user_id, room)
     body = told[0]["content"]["body"]
@@ -132,9 +124,9 @@ async def test_a_lead_gets_the_session_reminder_by_direct_message_in_their_zone(
 
 
 async def test_a_bot_stopped_over_the_due_time_delivers_once_after_restart_marked_delayed(
-    limited: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
+    homeserver: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
 ) -> None:
-    bot, _, lead, room, _ = await lead_signed_up(limited, make_user, tmp_path, due_in=35)
+    bot, _, lead, room, _ = await lead_signed_up(homeserver, make_user, tmp_path, due_in=20)
     bots.append(bot)
     assert await bot.terminate() == 0
     [pending] = await reminders(bot)
@@ -151,14 +143,14 @@ async def test_a_bot_stopped_over_the_due_time_delivers_once_after_restart_marke
 
 
 async def test_a_bot_killed_between_outbox_row_and_send_delivers_once_after_restart(
-    limited: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
+    homeserver: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
 ) -> None:
-    bot, organizer, lead, room, _ = await lead_signed_up(limited, make_user, tmp_path, due_in=45)
+    bot, organizer, lead, room, _ = await lead_signed_up(homeserver, make_user, tmp_path, due_in=25)
     bots.append(bot)
     [pending] = await reminders(bot)
     # Use up the bot's burst just before the reminder falls due, so its row waits.
     await until(lambda: _after(pending.due_at - timedelta(seconds=4)), "almost due", within=60)
-    await asyncio.gather(*(organizer.say(room, "!tz") for _ in range(12)))
+    await asyncio.gather(*(organizer.say(room, "!tz") for _ in range(20)))
     key = f"reminder:{pending.dedupe_key}"
     rows = await bot.wait_for_rows(lambda rows: key in keyed(rows), "the reminder's row",
                                    within=60)
@@ -177,10 +169,11 @@ async def test_a_bot_killed_between_outbox_row_and_send_delivers_once_after_rest
 
 
 async def test_announce_reaches_thirty_learners_once_each_under_rate_limits(
-    limited: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
+    homeserver: Homeserver, make_user: MakeUser, bots: list[BotProcess], tmp_path: Path,
 ) -> None:
-    organizer = await make_user("org", server=limited)
-    bot = BotProcess(limited, tmp_path, unique("bot"), organizers=(organizer.user_id,))
+    organizer = await make_user("org")
+    bot = BotProcess(homeserver, tmp_path, unique("bot"), organizers=(organizer.user_id,))
+    limit_messages(homeserver, bot.user_id)
     bots.append(bot)
     await bot.start()
     room = await organizer.create_room((bot.user_id,), public=True)
@@ -188,7 +181,7 @@ async def test_announce_reaches_thirty_learners_once_each_under_rate_limits(
     for text in (WORKSHOP, ROOM):
         command = await organizer.say(room, text)
         await organizer.expect_reply(room, command, sender=bot.user_id, within=30)
-    learners = [await make_user(f"l{n}", server=limited) for n in range(30)]
+    learners = [await make_user(f"l{n}") for n in range(30)]
     # Learners have a direct chat with the bot (they talked to it), as in a workshop:
     # Synapse's default limits let a bot create only about one room a minute.
     chats = [await learner.create_room((bot.user_id,), direct=True) for learner in learners]
