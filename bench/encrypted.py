@@ -26,6 +26,7 @@ from nio import (
 )
 
 from bench.matrix import reply_target
+from tests.e2e.encrypted import keep_keys
 from tests.e2e.homeserver import Homeserver, RegisteredUser
 
 ENCRYPTION = {"type": "m.room.encryption", "state_key": "",
@@ -61,14 +62,7 @@ class EncryptedClient:
         await self._keys()
 
     async def _keys(self) -> None:
-        client = self.client
-        if client.should_upload_keys:
-            await client.keys_upload()
-        if client.should_query_keys:
-            await client.keys_query()
-        if client.should_claim_keys:
-            await client.keys_claim(client.get_users_for_key_claiming())
-        await client.send_to_device_messages()
+        await keep_keys(self.client)
 
     async def start(self) -> None:
         """A first sync (keys uploaded): ready to create rooms."""

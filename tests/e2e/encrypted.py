@@ -50,6 +50,18 @@ def encrypted_client(server: Homeserver, user_id: str, device_id: str | None,
                        config=config)
 
 
+
+async def keep_keys(client: AsyncClient) -> None:
+    """What an encrypting client does for its keys after a sync (as nio's sync_forever
+    does): upload, query, claim, and send the to-device messages queued."""
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())
+    await client.send_to_device_messages()
+
 class EncryptedUser(ChatUser):
     """A person whose client encrypts (one device; `second_device` logs in another)."""
 
@@ -83,15 +95,7 @@ class EncryptedUser(ChatUser):
                     events[index] = self.client.decrypt_event(event).source
 
     async def keys(self) -> None:
-        """What a client does for its keys after a sync (as nio's sync_forever does)."""
-        client = self.client
-        if client.should_upload_keys:
-            await client.keys_upload()
-        if client.should_query_keys:
-            await client.keys_query()
-        if client.should_claim_keys:
-            await client.keys_claim(client.get_users_for_key_claiming())
-        await client.send_to_device_messages()
+        await keep_keys(self.client)
 
     async def send_raw(
         self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message"

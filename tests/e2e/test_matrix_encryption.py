@@ -34,6 +34,13 @@ def on_the_wire(http: Http, user: EncryptedUser, room: str, sender: str) -> list
     return [e["type"] for e in chunk if e["sender"] == sender and "state_key" not in e]
 
 
+async def direct_chat(person: EncryptedUser, bot: BotRunner) -> str:
+    """An encrypted direct chat the person opens with the bot (as Element does), joined."""
+    direct = await person.create_room((bot.user_id,), direct=True)
+    await person.wait_for_membership(direct, bot.user_id, "join")
+    return direct
+
+
 async def answered(user: EncryptedUser, room: str, bot: BotRunner, text: str) -> str:
     """Say something encrypted; the bot's answer, as the person's client decrypted it."""
     command = await user.say(room, text)
@@ -47,8 +54,7 @@ async def test_an_encrypted_direct_chat_opened_by_the_learner_is_answered_encryp
 ) -> None:
     bot = await make_bot(encryption=True)
     ana = await make_encrypted_user("ana")
-    direct = await ana.create_room((bot.user_id,), direct=True)
-    await ana.wait_for_membership(direct, bot.user_id, "join")
+    direct = await direct_chat(ana, bot)
 
     body = await answered(ana, direct, bot, "help")  # a direct chat: no prefix needed
     assert "!tz" in body
@@ -96,8 +102,7 @@ async def test_a_restart_is_the_same_device_and_reads_what_came_meanwhile(
 ) -> None:
     bot = await make_bot(encryption=True)
     ana = await make_encrypted_user("ana")
-    direct = await ana.create_room((bot.user_id,), direct=True)
-    await ana.wait_for_membership(direct, bot.user_id, "join")
+    direct = await direct_chat(ana, bot)
     await answered(ana, direct, bot, "tz")
     device = await bot.state(STATE_DEVICE_ID)
     token = await bot.state(STATE_ACCESS_TOKEN)
@@ -121,8 +126,7 @@ async def test_a_second_device_of_the_learner_reads_the_answers_to_it(
 ) -> None:
     bot = await make_bot(encryption=True)
     ana = await make_encrypted_user("ana")
-    direct = await ana.create_room((bot.user_id,), direct=True)
-    await ana.wait_for_membership(direct, bot.user_id, "join")
+    direct = await direct_chat(ana, bot)
     await answered(ana, direct, bot, "tz")
 
     phone = await ana.second_device(tmp_path / "ana-phone")
@@ -137,8 +141,7 @@ async def test_a_message_the_bot_cannot_decrypt_is_answered_once_with_what_to_do
     bot = await make_bot(encryption=True)
     bot.transport.sync.keys.key_wait_s = 1.0  # a key that has not come in a second won't
     ana = await make_encrypted_user("ana")
-    direct = await ana.create_room((bot.user_id,), direct=True)
-    await ana.wait_for_membership(direct, bot.user_id, "join")
+    direct = await direct_chat(ana, bot)
     # Ana's app keeps the room key from the bot's device (as an app that sends only to
     # devices it trusts would).
     await ana.wait_until(lambda: ana.client.device_store.active_user_devices(bot.user_id),
@@ -162,8 +165,7 @@ async def waiting_for_its_key(
 ) -> tuple[str, str, dict[str, str]]:
     """A direct chat where Ana said `help` and held its key back, once the bot waits for
     the key: the room, the message and the key."""
-    direct = await ana.create_room((bot.user_id,), direct=True)
-    await ana.wait_for_membership(direct, bot.user_id, "join")
+    direct = await direct_chat(ana, bot)
     await answered(ana, direct, bot, "tz")
     late, key = await ana.say_with_key_held_back(direct, "help", bot.user_id)
 
@@ -205,8 +207,7 @@ async def test_a_device_logged_out_logs_in_again_with_its_keys_uploaded_anew(
 ) -> None:
     bot = await make_bot(encryption=True)
     ana = await make_encrypted_user("ana")
-    direct = await ana.create_room((bot.user_id,), direct=True)
-    await ana.wait_for_membership(direct, bot.user_id, "join")
+    direct = await direct_chat(ana, bot)
     await answered(ana, direct, bot, "tz")
     token, device = await bot.state(STATE_ACCESS_TOKEN), await bot.state(STATE_DEVICE_ID)
     # A logout deletes the device and its keys; the password login makes it again.
@@ -272,8 +273,7 @@ async def test_a_lost_key_folder_moves_the_bot_to_a_new_device(
 ) -> None:
     bot = await make_bot(encryption=True)
     ana = await make_encrypted_user("ana")
-    direct = await ana.create_room((bot.user_id,), direct=True)
-    await ana.wait_for_membership(direct, bot.user_id, "join")
+    direct = await direct_chat(ana, bot)
     await answered(ana, direct, bot, "tz")
     lost = await bot.state(STATE_DEVICE_ID)
     await bot.stop()
