@@ -36,7 +36,7 @@ OWN_LOGGERS = ("bot", "__main__")  # `python -m bot` runs bot/__main__.py as __m
 # Set explicitly too: a library may set its own logger's level when imported.
 LIBRARY_LOGGERS = (
     "aiosqlite", "sqlalchemy", "asyncio", "nio", "aiohttp", "alembic", "apscheduler",
-    "urllib3", "requests", "zulip", "asyncpg", "peewee", "matplotlib", "PIL", "markdown_it",
+    "urllib3", "requests", "zulip", "asyncpg", "peewee", "PIL", "markdown_it",
 )
 # Exact values shorter than this are left to the patterns: replacing every "x" of a
 # log would make it unreadable and hide nothing (such a secret is no secret).

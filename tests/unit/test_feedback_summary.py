@@ -148,8 +148,8 @@ async def test_feedback_switched_off(tmp_path: Path) -> None:
         await chat.close()
 
 
-async def test_importing_the_bot_does_not_import_matplotlib() -> None:
-    code = "import sys, bot.app, bot.__main__; print('matplotlib' in sys.modules)"
+async def test_importing_the_bot_does_not_import_the_image_library() -> None:
+    code = "import sys, bot.app, bot.__main__; print('PIL' in sys.modules)"
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE
     )

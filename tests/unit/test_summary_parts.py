@@ -1,17 +1,15 @@
 """The parts of a summary counted apart: numbers kept as counts, what an answer counts
-as (the items written with each response), and the chart drawn without a layout pass."""
+as (the items written with each response)."""
 
 from __future__ import annotations
 
 import random
 import statistics
-import struct
 
-from bot.forms.definitions import Kind, Question, load
-from bot.services import answer_items, charts
-from bot.services.summary import Tally, tally
+from bot.forms.definitions import Kind, Question
+from bot.services import answer_items
+from bot.services.summary import Tally
 
-FORMS = load()
 SCALE = Question("s", Kind.SCALE, "Score", min=0, max=10)
 
 
@@ -50,23 +48,3 @@ def test_the_stored_sort_key_orders_as_case_folded_text_and_is_bounded() -> None
     assert len(answer_items.sort_key("ß" * 500).decode()) == answer_items.SORT
     row, = answer_items.rows(1, 2, "daily", 1, None, {"good": "y" * 300})
     assert row["label"] is None and row["text"] == "y" * 300  # too long to be a choice
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def test_the_chart_has_a_row_per_choice_and_nothing_without_choices() -> None:
-    daily = tally(FORMS["daily"], [{"today": ["too fast"], "good": "x"}])
-    final = tally(FORMS["final"], [{"recommend": 9, "attended": "by myself"}])
-    one = charts.distributions("Daily", daily)
-    two = charts.distributions("Final", final)
-    assert one is not None and two is not None
-    (w1, h1), (w2, h2) = png_size(one), png_size(two)
-    assert w1 == w2 == int(charts.WIDTH * charts.DPI)
-    rows = {"daily": 1 + 9, "final": 1 + 11 + 0.5 + 1 + 3}  # titles, choices, a gap
-    for height, n in ((h1, rows["daily"]), (h2, rows["final"])):
-        assert height == int((charts.TOP + charts.ROW * n + 0.15) * charts.DPI)
-    assert charts.distributions("Texts", tally(FORMS["daily"], [{"good": "x"}])) is None
